@@ -1,0 +1,58 @@
+"""Authentication endpoints: exchange a mobile number and password for a token."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from linli.accounts.scope import scope_for
+from linli.core.errors import DomainError
+
+from .services import token_create
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    phone: str
+    password: str
+    name: str = ""
+
+
+class TokenOut(Schema):
+    token: str
+    user_id: int
+    name: str
+
+
+class MeOut(Schema):
+    id: int
+    name: str
+    phone: str
+    roles: dict[str, list[str]]
+
+
+class BadCredentials(DomainError):
+    status = 401
+    code = "bad_credentials"
+
+
+@router.post("/token", auth=None, response=TokenOut, summary="Issue an API token")
+def issue_token(request, payload: TokenIn):
+    user = authenticate(request, phone=payload.phone.strip(), password=payload.password)
+    if user is None:
+        raise BadCredentials(_("Wrong mobile number or password."))
+    _token, key = token_create(actor=user, name=payload.name)
+    return {"token": key, "user_id": user.pk, "name": user.name}
+
+
+@router.get("/me", response=MeOut, summary="The current user and their roles")
+def me(request):
+    scope = scope_for(request.user)
+    return {
+        "id": request.user.pk,
+        "name": request.user.name,
+        "phone": request.user.phone,
+        "roles": {role: list(paths) for role, paths in scope.roles.items()},
+    }

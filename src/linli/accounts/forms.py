@@ -1,0 +1,17 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "inputmode": "tel", "autocomplete": "username"}
+        ),
+    )
+    error_messages = {
+        "invalid_login": _("Wrong mobile number or password."),
+        "inactive": _("This account is disabled."),
+    }

@@ -1,0 +1,291 @@
+"""Every read of the organisation, already scoped to what the user may see.
+
+Views and API handlers never filter by hand: they start here. "Does not
+exist" and "not yours" are the same NotFound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+
+from linli.accounts.scope import Scope, scope_for
+from linli.core.errors import NotFound
+
+from .models import (
+    STEPLEN,
+    GuardTeam,
+    GuardTeamMember,
+    Household,
+    HouseholdLink,
+    Member,
+    Place,
+    Representative,
+    Unit,
+)
+
+
+def _household_q(scope: Scope, prefix: str = "") -> Q:
+    """Households a scope sees: the subtree of household roles, or a representative's own."""
+    if scope.is_superuser:
+        return Q()
+    q = scope.path_q(f"{prefix}unit__path", scope.household_paths)
+    if scope.representative_ids:
+        q |= Q(
+            **{
+                f"{prefix}links__representative_id__in": scope.representative_ids,
+                f"{prefix}links__valid_to__isnull": True,
+            }
+        )
+    return q
+
+
+def units_visible_to(user) -> QuerySet[Unit]:
+    scope = scope_for(user)
+    return Unit.objects.filter(scope.path_q("path", scope.unit_paths))
+
+
+def unit_get(user, pk) -> Unit:
+    unit = units_visible_to(user).filter(pk=pk).first()
+    if unit is None:
+        raise NotFound(_("Unit not found."))
+    return unit
+
+
+def root_units_for(user) -> QuerySet[Unit]:
+    """The top units of the user's scope (where their tree starts)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Unit.objects.filter(parent__isnull=True)
+    return Unit.objects.filter(path__in=scope.unit_paths)
+
+
+def households_visible_to(user) -> QuerySet[Household]:
+    scope = scope_for(user)
+    q = _household_q(scope)
+    qs = Household.objects.filter(q)
+    if scope.representative_ids and not scope.is_superuser:
+        # The join through links can repeat a row; keep ids unique.
+        qs = Household.objects.filter(pk__in=qs.values("pk"))
+    return qs.select_related("unit")
+
+
+def household_get(user, pk) -> Household:
+    household = households_visible_to(user).filter(pk=pk).first()
+    if household is None:
+        raise NotFound(_("Household not found."))
+    return household
+
+
+def members_visible_to(user) -> QuerySet[Member]:
+    return Member.objects.filter(
+        household__in=households_visible_to(user).values("pk")
+    ).select_related("household")
+
+
+def member_get(user, pk) -> Member:
+    member = members_visible_to(user).filter(pk=pk).first()
+    if member is None:
+        raise NotFound(_("Household member not found."))
+    return member
+
+
+def representatives_visible_to(user) -> QuerySet[Representative]:
+    scope = scope_for(user)
+    q = scope.path_q("unit__path", scope.household_paths)
+    if scope.representative_ids:
+        q |= Q(pk__in=scope.representative_ids)
+    return Representative.objects.filter(q).select_related("unit", "member")
+
+
+def representative_get(user, pk) -> Representative:
+    rep = representatives_visible_to(user).filter(pk=pk).first()
+    if rep is None:
+        raise NotFound(_("Representative not found."))
+    return rep
+
+
+def with_active_link_count(qs: QuerySet[Representative]) -> QuerySet[Representative]:
+    return qs.annotate(active_households=Count("links", filter=Q(links__valid_to__isnull=True)))
+
+
+def links_visible_to(user) -> QuerySet[HouseholdLink]:
+    return HouseholdLink.objects.filter(
+        household__in=households_visible_to(user).values("pk")
+    ).select_related("representative", "household", "household__unit")
+
+
+def places_visible_to(user) -> QuerySet[Place]:
+    scope = scope_for(user)
+    q = scope.path_q("unit__path", scope.household_paths)
+    if scope.representative_ids:
+        q |= Q(representative_id__in=scope.representative_ids)
+    return Place.objects.filter(q).select_related("unit", "representative")
+
+
+def teams_visible_to(user) -> QuerySet[GuardTeam]:
+    scope = scope_for(user)
+    q = scope.path_q("unit__path", scope.household_paths)
+    if scope.representative_ids:
+        q |= Q(representatives__in=scope.representative_ids)
+    qs = GuardTeam.objects.filter(q)
+    if scope.representative_ids and not scope.is_superuser:
+        qs = GuardTeam.objects.filter(pk__in=qs.values("pk"))
+    return qs.select_related("unit").prefetch_related("representatives", "members")
+
+
+def team_members_visible_to(user) -> QuerySet[GuardTeamMember]:
+    return GuardTeamMember.objects.filter(
+        team__in=teams_visible_to(user).values("pk")
+    ).select_related("team")
+
+
+def representative_on(household: Household, day: dt.date) -> Representative | None:
+    """Who served this household on `day` (from the link history)."""
+    link = (
+        HouseholdLink.objects.filter(household=household, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .select_related("representative")
+        .order_by("-valid_from", "-id")
+        .first()
+    )
+    return link.representative if link else None
+
+
+def active_link_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}valid_to__isnull": True})
+
+
+def uncovered_households(user, unit: Unit) -> QuerySet[Household]:
+    """Households in the unit's subtree that no representative serves now."""
+    active = HouseholdLink.objects.filter(household=OuterRef("pk"), valid_to__isnull=True)
+    return (
+        households_visible_to(user)
+        .filter(unit__path__startswith=unit.path)
+        .filter(~Exists(active))
+        .order_by("unit__path", "id")
+    )
+
+
+def representatives_out_of_range(user, unit: Unit) -> QuerySet[Representative]:
+    lo, hi = settings.LINLI["LINK_MIN"], settings.LINLI["LINK_MAX"]
+    return (
+        with_active_link_count(
+            representatives_visible_to(user).filter(
+                unit__path__startswith=unit.path, term_end__isnull=True
+            )
+        )
+        .filter(Q(active_households__lt=lo) | Q(active_households__gt=hi))
+        .order_by("unit__path", "id")
+    )
+
+
+def unassigned_places(user, unit: Unit) -> QuerySet[Place]:
+    return places_visible_to(user).filter(
+        unit__path__startswith=unit.path, representative__isnull=True
+    )
+
+
+@dataclass
+class CoverageRow:
+    unit: Unit
+    households: int = 0
+    uncovered_households: int = 0
+    representatives: int = 0
+    representatives_out_of_range: int = 0
+    places: int = 0
+    unassigned_places: int = 0
+
+    @property
+    def household_rate(self) -> float:
+        if not self.households:
+            return 1.0
+        return (self.households - self.uncovered_households) / self.households
+
+    @property
+    def complete(self) -> bool:
+        return not (
+            self.uncovered_households or self.representatives_out_of_range or self.unassigned_places
+        )
+
+
+@dataclass
+class Coverage:
+    total: CoverageRow
+    children: list[CoverageRow]
+
+
+def coverage_for(user, unit: Unit) -> Coverage:
+    """Coverage of a unit with per-child counts, each a handful of GROUP BY queries.
+
+    Rows are grouped by the child's path prefix, so counts roll up the tree
+    without walking it in Python.
+    """
+    children = list(Unit.objects.filter(parent=unit).order_by("path"))
+    rows = {c.path: CoverageRow(unit=c) for c in children}
+    total = CoverageRow(unit=unit)
+    plen = (unit.depth + 1) * STEPLEN
+
+    def tally(qs, path_field: str, attr: str) -> None:
+        grouped = (
+            qs.annotate(prefix=Substr(path_field, 1, plen))
+            .values("prefix")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by()
+        )
+        for item in grouped:
+            setattr(total, attr, getattr(total, attr) + item["n"])
+            row = rows.get(item["prefix"])
+            if row is not None:
+                setattr(row, attr, getattr(row, attr) + item["n"])
+
+    households = households_visible_to(user).filter(unit__path__startswith=unit.path)
+    tally(households, "unit__path", "households")
+    tally(uncovered_households(user, unit), "unit__path", "uncovered_households")
+    reps = representatives_visible_to(user).filter(
+        unit__path__startswith=unit.path, term_end__isnull=True
+    )
+    tally(reps, "unit__path", "representatives")
+    out_of_range = Representative.objects.filter(
+        pk__in=representatives_out_of_range(user, unit).values("pk")
+    )
+    tally(out_of_range, "unit__path", "representatives_out_of_range")
+    places = places_visible_to(user).filter(unit__path__startswith=unit.path)
+    tally(places, "unit__path", "places")
+    tally(places.filter(representative__isnull=True), "unit__path", "unassigned_places")
+    return Coverage(total=total, children=[rows[c.path] for c in children])
+
+
+@dataclass
+class HomeSummary:
+    households: int
+    uncovered_households: int
+    representatives: int
+    my_households: list[Household]
+
+
+def home_summary(user) -> HomeSummary:
+    """The few numbers a user's home page leads with."""
+    scope = scope_for(user)
+    my: list[Household] = []
+    if scope.representative_ids:
+        my = list(
+            Household.objects.filter(
+                links__representative_id__in=scope.representative_ids, links__valid_to__isnull=True
+            )
+            .select_related("unit")
+            .order_by("id")[:50]
+        )
+    visible = households_visible_to(user)
+    active = HouseholdLink.objects.filter(household=OuterRef("pk"), valid_to__isnull=True)
+    return HomeSummary(
+        households=visible.count(),
+        uncovered_households=visible.filter(~Exists(active)).count(),
+        representatives=representatives_visible_to(user).filter(term_end__isnull=True).count(),
+        my_households=my,
+    )

@@ -1,0 +1,655 @@
+"""Every write on the organisation.
+
+Each function takes the acting user, checks permission against the user's
+scope, writes the change and its audit row in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from linli.accounts.models import Role
+from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
+from linli.accounts.services import audit_record
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.timeutil import today
+from linli.core.validators import birth_date_from_id, normalize_id_number, normalize_mobile
+
+from .models import (
+    KIND_RANK,
+    STEPLEN,
+    GuardTeam,
+    GuardTeamMember,
+    Household,
+    HouseholdLink,
+    HouseholdTag,
+    Member,
+    MemberKind,
+    Place,
+    PlaceKind,
+    Relation,
+    Representative,
+    Sex,
+    Unit,
+    UnitKind,
+    encode_step,
+)
+
+VILLAGE_DEPTH = 3  # city(1) > town(2) > village(3)
+
+
+class LinkOutOfRange(InvalidInput):
+    code = "link_out_of_range"
+
+
+def _require(actor, roles: set[Role], unit: Unit) -> None:
+    if not scope_for(actor).can(roles, unit.path):
+        raise Forbidden(_("You may not change data of %(unit)s.") % {"unit": unit.name})
+
+
+def _required_text(value: str | None, label: str, max_length: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(_("%(field)s is required.") % {"field": label}, code="required")
+    if len(text) > max_length:
+        raise InvalidInput(
+            _("%(field)s may have at most %(n)d characters.") % {"field": label, "n": max_length},
+            code="too_long",
+        )
+    return text
+
+
+def pinyin_key(name: str) -> str:
+    """Pinyin initials then full pinyin: "wjg wangjianguo" for 王建国."""
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
+    full = "".join(lazy_pinyin(name))
+    return f"{initials} {full}".lower()[:100]
+
+
+# --- units -----------------------------------------------------------------
+
+
+def next_child_path(parent: Unit | None) -> tuple[str, int]:
+    """The path and depth for a new child; the caller holds a lock on the parent."""
+    if parent is None:
+        last = Unit.objects.filter(depth=1).order_by("-path").values_list("path", flat=True).first()
+        prefix, depth = "", 1
+    else:
+        last = (
+            Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
+            .order_by("-path")
+            .values_list("path", flat=True)
+            .first()
+        )
+        prefix, depth = parent.path, parent.depth + 1
+    step = int(last[-STEPLEN:], 36) + 1 if last else 1
+    return prefix + encode_step(step), depth
+
+
+@transaction.atomic
+def unit_create(*, actor, parent: Unit | None, kind: str, name: str, code: str = "") -> Unit:
+    """Add a unit under `parent` (a city at the root needs a superuser)."""
+    name = _required_text(name, _("Name"), 100)
+    if kind not in UnitKind.values:
+        raise InvalidInput(_("Unknown unit kind."), code="unit_kind")
+    code = (code or "").strip()
+    if code and (not code.isdigit() or len(code) not in (6, 9, 12)):
+        raise InvalidInput(_("Division code must have 6, 9 or 12 digits."), code="unit_code")
+    if parent is None:
+        if not getattr(actor, "is_superuser", False):
+            raise Forbidden(_("Only a superuser may create a top-level unit."))
+    else:
+        _require(actor, ORG_WRITE_ROLES, parent)
+        parent = Unit.objects.select_for_update().get(pk=parent.pk)
+        if KIND_RANK[UnitKind(kind)] <= KIND_RANK[UnitKind(parent.kind)]:
+            raise InvalidInput(
+                _("A %(kind)s cannot be placed under a %(parent)s.")
+                % {"kind": UnitKind(kind).label, "parent": UnitKind(parent.kind).label},
+                code="unit_kind_order",
+            )
+        if Unit.objects.filter(parent=parent, name=name).exists():
+            raise Conflict(
+                _("%(parent)s already has a unit named %(name)s.")
+                % {"parent": parent.name, "name": name},
+                code="unit_exists",
+            )
+    path, depth = next_child_path(parent)
+    unit = Unit.objects.create(
+        parent=parent, path=path, depth=depth, kind=kind, name=name, code=code
+    )
+    audit_record(
+        actor=actor,
+        action="unit.create",
+        target=unit,
+        detail={"name": name, "kind": kind, "parent": parent.pk if parent else None},
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_rename(*, actor, unit: Unit, name: str, code: str | None = None) -> Unit:
+    _require(actor, ORG_WRITE_ROLES, unit)
+    before = {"name": unit.name, "code": unit.code}
+    unit.name = _required_text(name, _("Name"), 100)
+    fields = ["name"]
+    if code is not None:
+        unit.code = code.strip()
+        fields.append("code")
+    unit.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="unit.update",
+        target=unit,
+        detail={"before": before, "after": {"name": unit.name, "code": unit.code}},
+    )
+    return unit
+
+
+# --- households and members -------------------------------------------------
+
+
+def clean_tags(tags: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for t in tags or ():
+        t = (t or "").strip()
+        if not t:
+            continue
+        if t not in HouseholdTag.values:
+            # Accept the Chinese label as well as the code.
+            match = [
+                v for v, label in HouseholdTag.choices if str(label) == t or _(str(label)) == t
+            ]
+            if not match:
+                raise InvalidInput(
+                    _("Unknown household tag: %(tag)s") % {"tag": t}, code="household_tag"
+                )
+            t = match[0]
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def _coordinate(value, lo: int, hi: int, label: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        d = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except Exception:
+        raise InvalidInput(
+            _("%(field)s must be a number.") % {"field": label}, code="coordinate"
+        ) from None
+    if not (lo <= d <= hi):
+        raise InvalidInput(_("%(field)s is out of range.") % {"field": label}, code="coordinate")
+    return d
+
+
+def household_validate(
+    *,
+    unit: Unit,
+    head_name: str,
+    address: str,
+    tags: Iterable[str] = (),
+    latitude=None,
+    longitude=None,
+) -> dict:
+    """Check and normalise household fields without writing (used by import too)."""
+    return {
+        "unit": unit,
+        "head_name": _required_text(head_name, _("Head of household"), 50),
+        "address": _required_text(address, _("Address"), 200),
+        "tags": clean_tags(tags),
+        "latitude": _coordinate(latitude, -90, 90, _("Latitude")),
+        "longitude": _coordinate(longitude, -180, 180, _("Longitude")),
+    }
+
+
+@transaction.atomic
+def household_create(
+    *,
+    actor,
+    unit: Unit,
+    head_name: str,
+    address: str,
+    tags: Iterable[str] = (),
+    latitude=None,
+    longitude=None,
+) -> Household:
+    _require(actor, ORG_WRITE_ROLES, unit)
+    data = household_validate(
+        unit=unit,
+        head_name=head_name,
+        address=address,
+        tags=tags,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    household = Household.objects.create(search_key=pinyin_key(data["head_name"]), **data)
+    audit_record(
+        actor=actor,
+        action="household.create",
+        target=household,
+        detail={"head_name": household.head_name, "unit": unit.pk},
+    )
+    return household
+
+
+@transaction.atomic
+def household_update(*, actor, household: Household, **changes) -> Household:
+    """Change address, head name, tags or coordinates of a household."""
+    _require(actor, ORG_WRITE_ROLES, household.unit)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    current = {
+        "head_name": household.head_name,
+        "address": household.address,
+        "tags": household.tags,
+        "latitude": household.latitude,
+        "longitude": household.longitude,
+    }
+    allowed = set(current)
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    merged = {**current, **changes}
+    data = household_validate(unit=household.unit, **merged)
+    changed = [f for f in allowed if data[f] != current[f]]
+    for f in changed:
+        setattr(household, f, data[f])
+    if "head_name" in changed:
+        household.search_key = pinyin_key(household.head_name)
+        changed.append("search_key")
+    if changed:
+        household.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="household.update",
+            target=household,
+            detail={"fields": sorted(c for c in changed if c != "search_key")},
+        )
+    return household
+
+
+def member_validate(
+    *,
+    name: str,
+    sex: str = "",
+    birth_date: dt.date | None = None,
+    relation: str = Relation.OTHER,
+    id_number: str = "",
+    phone: str = "",
+) -> dict:
+    data = {
+        "name": _required_text(name, _("Name"), 50),
+        "sex": (sex or "").strip().upper(),
+        "birth_date": birth_date,
+        "relation": relation or Relation.OTHER,
+        "id_number": "",
+        "phone": "",
+    }
+    if data["sex"] not in ("", *Sex.values):
+        raise InvalidInput(_("Sex must be M or F."), code="sex")
+    if data["relation"] not in Relation.values:
+        raise InvalidInput(_("Unknown relation to the head of household."), code="relation")
+    if id_number and id_number.strip():
+        data["id_number"] = normalize_id_number(id_number)
+        born = birth_date_from_id(data["id_number"])
+        if data["birth_date"] and data["birth_date"] != born:
+            raise InvalidInput(
+                _("Birth date does not match the ID card number."), code="birth_date_mismatch"
+            )
+        data["birth_date"] = born
+        if not data["sex"]:
+            data["sex"] = Sex.MALE if int(data["id_number"][16]) % 2 else Sex.FEMALE
+    if phone and phone.strip():
+        data["phone"] = normalize_mobile(phone)
+    return data
+
+
+@transaction.atomic
+def member_create(*, actor, household: Household, **fields) -> Member:
+    _require(actor, ORG_WRITE_ROLES, household.unit)
+    data = member_validate(**fields)
+    if data["id_number"] and Member.objects.filter(id_number=data["id_number"]).exists():
+        raise Conflict(
+            _("A resident with this ID card number is already registered."), code="id_number_exists"
+        )
+    member = Member.objects.create(household=household, **data)
+    audit_record(
+        actor=actor, action="member.create", target=member, detail={"household": household.pk}
+    )
+    return member
+
+
+@transaction.atomic
+def member_reveal(*, actor, member: Member) -> dict:
+    """Return a member's unmasked ID number and phone, and audit the view."""
+    scope = scope_for(actor)
+    if not (
+        scope.can(ORG_WRITE_ROLES | LINK_WRITE_ROLES, member.household.unit.path)
+        or scope.representative_ids
+    ):
+        raise Forbidden(_("You may not view unmasked personal data."))
+    audit_record(
+        actor=actor,
+        action="member.reveal",
+        target=member,
+        detail={"fields": ["id_number", "phone"]},
+    )
+    return {"id_number": member.id_number, "phone": member.phone}
+
+
+# --- places ------------------------------------------------------------------
+
+
+@transaction.atomic
+def place_create(
+    *,
+    actor,
+    unit: Unit,
+    kind: str,
+    name: str,
+    address: str = "",
+    representative: Representative | None = None,
+) -> Place:
+    _require(actor, ORG_WRITE_ROLES, unit)
+    if kind not in PlaceKind.values:
+        raise InvalidInput(_("Unknown place kind."), code="place_kind")
+    place = Place.objects.create(
+        unit=unit,
+        kind=kind,
+        name=_required_text(name, _("Name"), 100),
+        address=(address or "").strip()[:200],
+        representative=representative,
+    )
+    audit_record(actor=actor, action="place.create", target=place, detail={"unit": unit.pk})
+    return place
+
+
+@transaction.atomic
+def place_assign(*, actor, place: Place, representative: Representative | None) -> Place:
+    _require(actor, LINK_WRITE_ROLES, place.unit)
+    if representative is not None and not _same_village(representative.unit, place.unit):
+        raise InvalidInput(
+            _("The representative serves another village."), code="place_other_village"
+        )
+    before = place.representative_id
+    place.representative = representative
+    place.save(update_fields=["representative"])
+    audit_record(
+        actor=actor,
+        action="place.assign",
+        target=place,
+        detail={"before": before, "after": representative.pk if representative else None},
+    )
+    return place
+
+
+# --- representatives and links ------------------------------------------------
+
+
+def _same_village(a: Unit, b: Unit) -> bool:
+    n = VILLAGE_DEPTH * STEPLEN
+    if a.depth < VILLAGE_DEPTH or b.depth < VILLAGE_DEPTH:
+        return a.path.startswith(b.path) or b.path.startswith(a.path)
+    return a.path[:n] == b.path[:n]
+
+
+@transaction.atomic
+def representative_appoint(
+    *, actor, member: Member, unit: Unit, term_start: dt.date | None = None, user=None
+) -> Representative:
+    """Make a resident the representative of a group (or another unit) from `term_start`."""
+    _require(actor, ORG_WRITE_ROLES, unit)
+    if not _same_village(member.household.unit, unit):
+        raise InvalidInput(
+            _("A representative must live in the village they serve."), code="rep_other_village"
+        )
+    if Representative.objects.filter(member=member, term_end__isnull=True).exists():
+        raise Conflict(
+            _("%(name)s is already a serving representative.") % {"name": member.name},
+            code="rep_exists",
+        )
+    rep = Representative.objects.create(
+        member=member, unit=unit, name=member.name, term_start=term_start or today(), user=user
+    )
+    if user is not None:
+        from linli.accounts.models import RoleAssignment
+
+        RoleAssignment.objects.get_or_create(user=user, role=Role.REPRESENTATIVE, unit=unit)
+    audit_record(
+        actor=actor,
+        action="representative.appoint",
+        target=rep,
+        detail={"member": member.pk, "unit": unit.pk, "term_start": str(rep.term_start)},
+    )
+    return rep
+
+
+@transaction.atomic
+def representative_end_term(
+    *, actor, representative: Representative, term_end: dt.date | None = None, reason: str = ""
+) -> Representative:
+    """End a term; the representative's households become uncovered from that day."""
+    _require(actor, ORG_WRITE_ROLES, representative.unit)
+    rep = Representative.objects.select_for_update().get(pk=representative.pk)
+    if rep.term_end is not None:
+        raise Conflict(_("This term has already ended."), code="rep_term_ended")
+    end = term_end or today()
+    if end < rep.term_start:
+        raise InvalidInput(_("The term cannot end before it started."), code="rep_term_dates")
+    reason = _required_text(reason, _("Reason"), 200)
+    for link in HouseholdLink.objects.select_for_update().filter(
+        representative=rep, valid_to__isnull=True
+    ):
+        if end < link.valid_from:
+            raise InvalidInput(_("A household link starts after this date."), code="link_dates")
+        link.valid_to = end
+        link.save(update_fields=["valid_to"])
+    rep.term_end = end
+    rep.save(update_fields=["term_end"])
+    audit_record(
+        actor=actor,
+        action="representative.end_term",
+        target=rep,
+        detail={"term_end": str(end), "reason": reason},
+    )
+    return rep
+
+
+def range_distance(n: int) -> int:
+    """How far a household count is from the allowed 5-15 (0 inside)."""
+    lo, hi = settings.LINLI["LINK_MIN"], settings.LINLI["LINK_MAX"]
+    return max(0, lo - n, n - hi)
+
+
+def active_count(rep: Representative) -> int:
+    return HouseholdLink.objects.filter(representative=rep, valid_to__isnull=True).count()
+
+
+def _range_breaks(rep: Representative, delta: int) -> tuple[bool, int]:
+    """Would adding `delta` households take the representative further out of 5-15?"""
+    n = active_count(rep)
+    return range_distance(n + delta) > range_distance(n), n + delta
+
+
+def _range_message(rep: Representative, n: int) -> str:
+    lo, hi = settings.LINLI["LINK_MIN"], settings.LINLI["LINK_MAX"]
+    return _(
+        "%(name)s would serve %(n)d households, outside %(lo)d-%(hi)d; give a reason to proceed."
+    ) % {"name": rep.name, "n": n, "lo": lo, "hi": hi}
+
+
+@transaction.atomic
+def link_assign(
+    *,
+    actor,
+    household: Household,
+    representative: Representative,
+    on_date: dt.date | None = None,
+    reason: str = "",
+) -> HouseholdLink:
+    """Link a household to a representative from `on_date`, ending its current link.
+
+    A change that takes either representative further outside 5-15 households
+    needs a reason and is flagged; it is never silently allowed.
+    """
+    _require(actor, LINK_WRITE_ROLES, household.unit)
+    day = on_date or today()
+    reason = (reason or "").strip()[:200]
+    # Lock both representatives in id order so concurrent moves cannot deadlock.
+    household = Household.objects.select_for_update().select_related("unit").get(pk=household.pk)
+    rep = (
+        Representative.objects.select_for_update().select_related("unit").get(pk=representative.pk)
+    )
+    if rep.term_end is not None or day < rep.term_start:
+        raise InvalidInput(
+            _("%(name)s is not serving on that date.") % {"name": rep.name}, code="rep_not_serving"
+        )
+    if not _same_village(rep.unit, household.unit):
+        raise InvalidInput(
+            _("A representative may only serve households of their own village."),
+            code="link_other_village",
+        )
+    current = (
+        HouseholdLink.objects.select_for_update()
+        .filter(household=household, valid_to__isnull=True)
+        .first()
+    )
+    if current and current.representative_id == rep.pk:
+        raise Conflict(
+            _("This household is already linked to %(name)s.") % {"name": rep.name},
+            code="link_exists",
+        )
+    if current and day < current.valid_from:
+        raise InvalidInput(
+            _("The change date is before the current link started."), code="link_dates"
+        )
+
+    flagged = False
+    breaks, n = _range_breaks(rep, +1)
+    if breaks:
+        if not reason:
+            raise LinkOutOfRange(_range_message(rep, n))
+        flagged = True
+    if current:
+        previous = current.representative
+        breaks, n = _range_breaks(previous, -1)
+        if breaks:
+            if not reason:
+                raise LinkOutOfRange(_range_message(previous, n))
+            flagged = True
+        current.valid_to = day
+        current.save(update_fields=["valid_to"])
+    try:
+        with transaction.atomic():
+            link = HouseholdLink.objects.create(
+                representative=rep,
+                household=household,
+                valid_from=day,
+                reason=reason,
+                out_of_range=flagged,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("This household was changed by someone else; reload and try again."), code="link_race"
+        ) from None
+    audit_record(
+        actor=actor,
+        action="link.move" if current else "link.create",
+        target=link,
+        detail={
+            "household": household.pk,
+            "from": current.representative_id if current else None,
+            "to": rep.pk,
+            "on": str(day),
+            "reason": reason,
+            "out_of_range": flagged,
+        },
+    )
+    return link
+
+
+@transaction.atomic
+def link_end(
+    *, actor, household: Household, on_date: dt.date | None = None, reason: str = ""
+) -> HouseholdLink:
+    """End a household's current link (e.g. the family moved away)."""
+    _require(actor, LINK_WRITE_ROLES, household.unit)
+    day = on_date or today()
+    reason = _required_text(reason, _("Reason"), 200)
+    current = (
+        HouseholdLink.objects.select_for_update()
+        .filter(household=household, valid_to__isnull=True)
+        .first()
+    )
+    if current is None:
+        raise Conflict(_("This household has no current representative."), code="link_missing")
+    if day < current.valid_from:
+        raise InvalidInput(
+            _("The change date is before the current link started."), code="link_dates"
+        )
+    breaks, _n = _range_breaks(current.representative, -1)
+    current.valid_to = day
+    current.out_of_range = current.out_of_range or breaks
+    current.save(update_fields=["valid_to", "out_of_range"])
+    audit_record(
+        actor=actor,
+        action="link.end",
+        target=current,
+        detail={
+            "household": household.pk,
+            "on": str(day),
+            "reason": reason,
+            "out_of_range": breaks,
+        },
+    )
+    return current
+
+
+# --- guard teams -------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_create(
+    *, actor, unit: Unit, name: str, representatives: Iterable[Representative] = ()
+) -> GuardTeam:
+    _require(actor, ORG_WRITE_ROLES, unit)
+    team = GuardTeam.objects.create(unit=unit, name=_required_text(name, _("Name"), 100))
+    reps = list(representatives)
+    for rep in reps:
+        if not rep.unit.path.startswith(unit.path):
+            raise InvalidInput(
+                _("%(name)s serves outside this unit.") % {"name": rep.name}, code="team_rep_unit"
+            )
+    team.representatives.set(reps)
+    audit_record(
+        actor=actor,
+        action="team.create",
+        target=team,
+        detail={"unit": unit.pk, "representatives": [r.pk for r in reps]},
+    )
+    return team
+
+
+@transaction.atomic
+def team_member_add(
+    *, actor, team: GuardTeam, kind: str, name: str, phone: str = ""
+) -> GuardTeamMember:
+    _require(actor, ORG_WRITE_ROLES, team.unit)
+    if kind not in MemberKind.values:
+        raise InvalidInput(_("Unknown guard team member kind."), code="team_member_kind")
+    member = GuardTeamMember.objects.create(
+        team=team,
+        kind=kind,
+        name=_required_text(name, _("Name"), 50),
+        phone=normalize_mobile(phone) if phone and phone.strip() else "",
+    )
+    audit_record(actor=actor, action="team.member_add", target=member, detail={"team": team.pk})
+    return member

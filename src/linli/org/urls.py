@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views, views_io
+
+app_name = "org"
+
+urlpatterns = [
+    path("units/", views.unit_tree, name="unit_tree"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/children/", views.unit_children, name="unit_children"),
+    path("households/", views.household_list, name="household_list"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/link/", views.household_link, name="household_link"),
+    path("members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
+    path("representatives/", views.representative_list, name="representative_list"),
+    path("representatives/<int:pk>/", views.representative_detail, name="representative_detail"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("import/", views_io.import_page, name="import"),
+    path("import/template/<str:kind>.<str:fmt>", views_io.import_template, name="import_template"),
+    path("export/<str:kind>.xlsx", views_io.export, name="export"),
+]

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from linli.accounts import views as account_views
+from linli.api import api
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("linli.accounts.urls")),
+    path("org/", include("linli.org.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
