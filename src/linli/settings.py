@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("LINLI_HOME", BASE_DIR.parent.parent)).resolve()
 VAR_DIR = Path(os.environ.get("LINLI_VAR_DIR", PROJECT_DIR / "var"))
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool = False) -> bool:

@@ -1,0 +1,62 @@
+"""A real Chromium (Debian's) driven by Playwright, against the live test server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_service
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls
+# made by the test itself must still be allowed.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("LINLI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return candidate if candidate and Path(candidate).exists() else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    require_service("chromium", path is not None, "Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_at(browser):
+    """Open a page of the given viewport size; all pages are closed after the test."""
+    contexts = []
+
+    def make(viewport=PHONE, locale="zh-CN"):
+        context = browser.new_context(viewport=viewport, locale=locale)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    out = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(out), full_page=True)
+    return out
