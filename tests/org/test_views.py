@@ -110,8 +110,8 @@ def test_link_form_refuses_out_of_range_without_reason(county, superuser, client
     url = reverse("org:household_link", args=[county.households_a[0].pk])
     response = client.post(url, {"representative": other.pk}, follow=True)
     assert "5-15" in response.content.decode()
-    from linli.org.selectors import representative_on
     from linli.core.timeutil import today
+    from linli.org.selectors import representative_on
 
     assert representative_on(county.households_a[0], today()) == county.rep_a
 
