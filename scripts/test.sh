@@ -18,7 +18,7 @@ run() {
 
 status=0
 echo "== pass 1: SQLite =="
-env -u LINLI_DATABASE_URL LINLI_TEST_PASS=sqlite run "$PY" -m pytest -m "not postgres" "$@" || status=1
+(unset LINLI_DATABASE_URL; LINLI_TEST_PASS=sqlite run "$PY" -m pytest -m "not postgres" "$@") || status=1
 
 echo "== pass 2: PostgreSQL ($PG_URL) =="
 if "$PY" scripts/service_up.py postgres "$PG_URL"; then
