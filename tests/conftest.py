@@ -37,9 +37,6 @@ def make_user(phone: str, name: str, role: Role | None = None, unit=None) -> Use
     return user
 
 
-VALID_IDS = iter(())
-
-
 def valid_id_number(seq: int, birth: str = "19800101", region: str = "430181") -> str:
     from stdnum.cn import ric
 

@@ -7,7 +7,9 @@ Domain errors become JSON {"code", "message"} with their HTTP status.
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from linli.accounts.services import token_authenticate
@@ -29,6 +31,20 @@ api = NinjaAPI(
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
 )
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    """Malformed requests get the same {code, message} shape as domain errors."""
+    return api.create_response(
+        request,
+        {
+            "code": "invalid",
+            "message": _("Some fields are missing or malformed."),
+            "details": exc.errors,
+        },
+        status=400,
+    )
 
 
 @api.exception_handler(DomainError)

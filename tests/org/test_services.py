@@ -213,3 +213,37 @@ def test_end_term_uncovers_households(county, superuser):
     )
     cov = selectors.coverage_for(superuser, county.village_a)
     assert cov.total.uncovered_households == 7
+
+
+def test_an_account_already_serving_cannot_be_appointed_again(county, superuser):
+    account = make_user("13600000021", "代表账号")
+    county.rep_a.user = account
+    county.rep_a.save(update_fields=["user"])
+    member = services.member_create(
+        actor=superuser, household=county.households_a[2], name="李二", relation="head"
+    )
+    with pytest.raises(Conflict) as exc:
+        services.representative_appoint(
+            actor=superuser, member=member, unit=county.group_a, user=account
+        )
+    assert exc.value.code == "rep_user_taken"
+
+
+def test_cadre_cannot_appoint_an_account_holding_roles_in_another_town(county):
+    cadre = make_user("13600000022", "镇干部", Role.TOWN, county.town_a)
+    foreign = make_user("13600000023", "永和镇干部", Role.VILLAGE, county.village_b)
+    member = services.member_create(
+        actor=make_user("13600000024", "村干部", Role.VILLAGE, county.village_a),
+        household=county.households_a[2],
+        name="李二",
+        relation="head",
+    )
+    with pytest.raises(Forbidden) as exc:
+        services.representative_appoint(
+            actor=cadre, member=member, unit=county.group_a, user=foreign
+        )
+    assert exc.value.code == "rep_user_foreign"
+
+
+def test_household_page_shows_age_not_birth_date(county):
+    assert county.member_a.age is not None and county.member_a.age >= 40

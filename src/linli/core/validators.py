@@ -36,8 +36,6 @@ def normalize_id_number(value: str) -> str:
         raise InvalidInput(
             _("ID card number contains an invalid birth date."), code="id_number_birth_date"
         ) from None
-    if len(number) != 18:
-        raise InvalidInput(_("ID card number must have 18 characters."), code="id_number_length")
     if ric.get_birth_date(number) > dt.date.today():
         raise InvalidInput(
             _("ID card number contains an invalid birth date."), code="id_number_birth_date"

@@ -173,6 +173,15 @@ class Member(models.Model):
         return mask_id_number(self.id_number)
 
     @property
+    def age(self) -> int | None:
+        """Age in whole years; shown instead of the birth date, which would unmask the ID number."""
+        if self.birth_date is None:
+            return None
+        today = timezone.localdate()
+        b = self.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+    @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
 

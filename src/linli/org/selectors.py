@@ -289,3 +289,24 @@ def home_summary(user) -> HomeSummary:
         representatives=representatives_visible_to(user).filter(term_end__isnull=True).count(),
         my_households=my,
     )
+
+
+def households_filtered(
+    user, *, unit: Unit | None = None, q: str = "", tag: str = "", covered: bool | None = None
+) -> QuerySet[Household]:
+    """The household list's filters, shared by the page, the API and the export."""
+    qs = households_visible_to(user)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    term = (q or "").strip()
+    if term:
+        qs = qs.filter(
+            Q(head_name__contains=term) | Q(address__contains=term) | Q(search_key__contains=term.lower())
+        )
+    if tag:
+        # A match on the JSON text works on SQLite and PostgreSQL alike.
+        qs = qs.filter(tags__icontains=f'"{tag}"')
+    if covered is not None:
+        active = HouseholdLink.objects.filter(household=OuterRef("pk"), valid_to__isnull=True)
+        qs = qs.filter(Exists(active) if covered else ~Exists(active))
+    return qs.order_by("unit__path", "id")

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from linli.accounts.models import Role
+from linli.accounts.models import Role, RoleAssignment
 from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
@@ -415,12 +415,23 @@ def representative_appoint(
             _("%(name)s is already a serving representative.") % {"name": member.name},
             code="rep_exists",
         )
+    if user is not None:
+        if Representative.objects.filter(user=user).exists():
+            raise Conflict(
+                _("This account already belongs to a representative."), code="rep_user_taken"
+            )
+        # An account holding roles elsewhere must not be pulled into this unit
+        # by someone who cannot see those roles.
+        actor_scope = scope_for(actor)
+        for path in RoleAssignment.objects.filter(user=user).values_list("unit__path", flat=True):
+            if not actor_scope.can(ORG_WRITE_ROLES, path):
+                raise Forbidden(
+                    _("This account holds roles outside your units."), code="rep_user_foreign"
+                )
     rep = Representative.objects.create(
         member=member, unit=unit, name=member.name, term_start=term_start or today(), user=user
     )
     if user is not None:
-        from linli.accounts.models import RoleAssignment
-
         RoleAssignment.objects.get_or_create(user=user, role=Role.REPRESENTATIVE, unit=unit)
     audit_record(
         actor=actor,
@@ -504,9 +515,22 @@ def link_assign(
     reason = (reason or "").strip()[:200]
     # Lock both representatives in id order so concurrent moves cannot deadlock.
     household = Household.objects.select_for_update().select_related("unit").get(pk=household.pk)
-    rep = (
-        Representative.objects.select_for_update().select_related("unit").get(pk=representative.pk)
+    current = (
+        HouseholdLink.objects.select_for_update()
+        .filter(household=household, valid_to__isnull=True)
+        .first()
     )
+    # Lock both representatives in id order, so two moves touching the same
+    # representative see each other's counts and cannot deadlock.
+    rep_ids = {representative.pk} | ({current.representative_id} if current else set())
+    locked = {
+        r.pk: r
+        for r in Representative.objects.select_for_update()
+        .select_related("unit")
+        .filter(pk__in=rep_ids)
+        .order_by("pk")
+    }
+    rep = locked[representative.pk]
     if rep.term_end is not None or day < rep.term_start:
         raise InvalidInput(
             _("%(name)s is not serving on that date.") % {"name": rep.name}, code="rep_not_serving"
@@ -516,11 +540,6 @@ def link_assign(
             _("A representative may only serve households of their own village."),
             code="link_other_village",
         )
-    current = (
-        HouseholdLink.objects.select_for_update()
-        .filter(household=household, valid_to__isnull=True)
-        .first()
-    )
     if current and current.representative_id == rep.pk:
         raise Conflict(
             _("This household is already linked to %(name)s.") % {"name": rep.name},
@@ -538,7 +557,7 @@ def link_assign(
             raise LinkOutOfRange(_range_message(rep, n))
         flagged = True
     if current:
-        previous = current.representative
+        previous = locked[current.representative_id]
         breaks, n = _range_breaks(previous, -1)
         if breaks:
             if not reason:

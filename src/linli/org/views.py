@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -63,28 +62,20 @@ def unit_detail(request, pk: int):
 
 
 def filter_households(user, data):
-    """Apply the household list filters; shared by the page and the export."""
+    """Parse the household list filters; shared by the page and the export."""
     form = HouseholdFilterForm(data)
-    qs = selectors.households_visible_to(user)
     unit = None
+    filters: dict = {}
     if form.is_valid():
         cd = form.cleaned_data
         if cd.get("unit"):
             unit = selectors.unit_get(user, cd["unit"])
-            qs = qs.filter(unit__path__startswith=unit.path)
-        if cd.get("q"):
-            term = cd["q"].strip()
-            qs = qs.filter(
-                Q(head_name__contains=term)
-                | Q(address__contains=term)
-                | Q(search_key__contains=term.lower())
-            )
-        if cd.get("tag"):
-            qs = qs.filter(tags__icontains=f'"{cd["tag"]}"')
-        if cd.get("covered"):
-            active = HouseholdLink.objects.filter(household=OuterRef("pk"), valid_to__isnull=True)
-            qs = qs.filter(Exists(active)) if cd["covered"] == "yes" else qs.filter(~Exists(active))
-    return form, unit, qs.order_by("unit__path", "id")
+        filters = {
+            "q": cd.get("q") or "",
+            "tag": cd.get("tag") or "",
+            "covered": {"yes": True, "no": False}.get(cd.get("covered") or ""),
+        }
+    return form, unit, selectors.households_filtered(user, unit=unit, **filters)
 
 
 @login_required

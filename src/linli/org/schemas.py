@@ -1,0 +1,426 @@
+"""Request and response shapes of the organisation API.
+
+Responses never carry a raw ID card number or phone: members and guard team
+members show `id_number_masked` / `phone_masked`. Only the audited
+`POST /members/{id}/reveal` returns the raw values (`MemberRevealOut`).
+"""
+
+import datetime as dt
+import math
+from typing import Any
+
+from django.conf import settings
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+
+from .models import (
+    GuardTeam,
+    Household,
+    HouseholdLink,
+    MemberKind,
+    PlaceKind,
+    Relation,
+    Representative,
+    UnitKind,
+)
+
+MAX_PAGE_SIZE = 200
+
+
+def _choices(choices) -> str:
+    """List the codes of a TextChoices for a field description; services check the value."""
+    return "One of: " + ", ".join(choices.values)
+
+
+# --- paging and errors ------------------------------------------------------------
+
+
+class Paged(PaginationBase):
+    """`?page=&page_size=` paging with a `{items, count, page, pages, page_size}` answer.
+
+    `page_size` defaults to LINLI["PAGE_SIZE"] and is capped at MAX_PAGE_SIZE;
+    a page past the end answers an empty `items`.
+    """
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, description="Page number, from 1.")
+        page_size: int | None = Field(
+            None, ge=1, description=f"Rows per page (default 50, at most {MAX_PAGE_SIZE})."
+        )
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="Rows matching the filters, on all pages.")
+        page: int
+        pages: int = Field(description="Number of pages (0 when nothing matches).")
+        page_size: int
+
+    def paginate_queryset(self, queryset, pagination: "Paged.Input", request, **params) -> dict:
+        size = min(pagination.page_size or settings.LINLI["PAGE_SIZE"], MAX_PAGE_SIZE)
+        count = self._items_count(queryset)
+        offset = (pagination.page - 1) * size
+        return {
+            "items": queryset[offset : offset + size],
+            "count": count,
+            "page": pagination.page,
+            "pages": math.ceil(count / size),
+            "page_size": size,
+        }
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="Stable machine-readable code, e.g. `link_out_of_range`.")
+    message: str = Field(description="Human-readable message in the user's language.")
+    details: Any = None
+
+
+# Error answers every write may give, for the OpenAPI page.
+WRITE_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+# --- small references ------------------------------------------------------------------
+
+
+class UnitRef(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class RepresentativeRef(Schema):
+    id: int
+    name: str
+
+
+class HouseholdRef(Schema):
+    id: int
+    head_name: str
+    address: str
+
+
+def _current_representative(household: Household) -> Representative | None:
+    """From the `active_links` prefetch (API list/detail querysets set it)."""
+    active = getattr(household, "active_links", None)
+    if active is None:
+        active = [link for link in household.links.all() if link.valid_to is None]
+    return active[0].representative if active else None
+
+
+# --- units -----------------------------------------------------------------------------
+
+
+class UnitOut(Schema):
+    id: int
+    parent_id: int | None
+    kind: str = Field(description="city, town, subdistrict, village, community, area or group.")
+    name: str
+    code: str = Field(description="Administrative division code (6, 9 or 12 digits) or empty.")
+    depth: int = Field(description="1 for a city, 2 for a town, and so on.")
+    path: str = Field(description="Materialised path; a unit's subtree shares its prefix.")
+
+
+class UnitFilters(Schema):
+    parent: int | None = Field(None, description="Only direct children of this unit id.")
+    kind: UnitKind | None = Field(None, description="Only units of this kind.")
+    q: str | None = Field(None, description="Name contains this text.")
+
+
+class UnitIn(Schema):
+    parent_id: int | None = Field(
+        description="Parent unit; null creates a top-level city (superusers only)."
+    )
+    kind: str = Field(
+        description=_choices(UnitKind) + "; ranked below the parent's (village under town)."
+    )
+    name: str
+    code: str = ""
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+class MemberOut(Schema):
+    """A household member with ID number and phone masked.
+
+    The birth date is left out on purpose: the masked ID number hides exactly
+    its birth-date digits, so showing the date would unmask the number.
+    """
+
+    id: int
+    household_id: int
+    name: str
+    sex: str
+    relation: str
+    id_number_masked: str = Field(description="e.g. 430181********1234")
+    phone_masked: str = Field(description="e.g. 138****5678")
+
+
+class MemberFilters(Schema):
+    household: int | None = Field(None, description="Only members of this household id.")
+
+
+class MemberIn(Schema):
+    household_id: int
+    name: str
+    sex: str = Field("", description="M or F; derived from the ID number when empty.")
+    birth_date: dt.date | None = Field(
+        None, description="Derived from the ID number; refused when it disagrees."
+    )
+    relation: str = Field(Relation.OTHER.value, description=_choices(Relation))
+    id_number: str = Field("", description="18-character resident ID number, checked.")
+    phone: str = Field("", description="Mainland mobile number.")
+
+
+class MemberRevealOut(Schema):
+    id: int
+    id_number: str
+    phone: str
+
+
+# --- households ------------------------------------------------------------------------
+
+
+class HouseholdOut(Schema):
+    id: int
+    unit: UnitRef
+    head_name: str
+    address: str
+    tags: list[str]
+    latitude: float | None
+    longitude: float | None
+    representative: RepresentativeRef | None = Field(
+        description="Who serves the household now; null when uncovered."
+    )
+
+    @staticmethod
+    def resolve_representative(obj: Household) -> Representative | None:
+        return _current_representative(obj)
+
+
+class LinkHistoryOut(Schema):
+    id: int
+    representative: RepresentativeRef
+    valid_from: dt.date
+    valid_to: dt.date | None = Field(description="Exclusive; null while the link is current.")
+    reason: str
+    out_of_range: bool = Field(description="The change left a representative outside 5-15.")
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[MemberOut]
+    links: list[LinkHistoryOut] = Field(description="Link history, oldest first.")
+
+    @staticmethod
+    def resolve_members(obj: Household) -> list:
+        return list(obj.members.all())
+
+    @staticmethod
+    def resolve_links(obj: Household) -> list:
+        return list(obj.links.all())
+
+
+class HouseholdFilters(Schema):
+    unit: int | None = Field(None, description="Only households in this unit and its subtree.")
+    tag: str | None = Field(None, description="Only households with this tag code.")
+    q: str | None = Field(
+        None, description="Head name or address contains, or pinyin initials (wjg)."
+    )
+    covered: bool | None = Field(
+        None, description="yes: served by a representative now; no: uncovered."
+    )
+
+
+class HouseholdIn(Schema):
+    unit_id: int
+    head_name: str
+    address: str
+    tags: list[str] = Field(default_factory=list, description="Tag codes or their labels.")
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class HouseholdPatch(Schema):
+    head_name: str | None = None
+    address: str | None = None
+    tags: list[str] | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+# --- representatives -------------------------------------------------------------------
+
+
+class RepresentativeOut(Schema):
+    id: int
+    name: str
+    unit: UnitRef
+    member_id: int
+    user_id: int | None = Field(description="The login account, if any.")
+    phone_masked: str
+    term_start: dt.date
+    term_end: dt.date | None
+    active: bool = Field(description="The term has not ended.")
+    active_households: int = Field(description="Households served now.")
+
+    @staticmethod
+    def resolve_phone_masked(obj: Representative) -> str:
+        return obj.member.phone_masked
+
+    @staticmethod
+    def resolve_active(obj: Representative) -> bool:
+        return obj.term_end is None
+
+
+class RepresentativeDetailOut(RepresentativeOut):
+    households: list[HouseholdRef] = Field(description="Households served now that you may see.")
+
+
+class RepresentativeFilters(Schema):
+    unit: int | None = Field(None, description="Only representatives of this unit's subtree.")
+    active: bool | None = Field(None, description="Serving (true) or past (false) terms.")
+
+
+class RepresentativeIn(Schema):
+    member_id: int = Field(description="The resident; they must live in the village served.")
+    unit_id: int
+    term_start: dt.date | None = Field(None, description="Defaults to today.")
+    user_id: int | None = Field(None, description="Login account to give the representative.")
+
+
+class EndTermIn(Schema):
+    term_end: dt.date | None = Field(None, description="Defaults to today.")
+    reason: str
+
+
+# --- links -----------------------------------------------------------------------------
+
+
+class LinkOut(Schema):
+    id: int
+    household: HouseholdRef
+    representative: RepresentativeRef
+    valid_from: dt.date
+    valid_to: dt.date | None
+    reason: str
+    out_of_range: bool
+    active: bool
+
+    @staticmethod
+    def resolve_active(obj: HouseholdLink) -> bool:
+        return obj.valid_to is None
+
+
+class LinkFilters(Schema):
+    household: int | None = None
+    representative: int | None = None
+    active: bool | None = Field(None, description="Current links (true) or ended ones (false).")
+    on: dt.date | None = Field(None, description="Links valid on this date.")
+
+
+class LinkIn(Schema):
+    household_id: int
+    representative_id: int
+    on_date: dt.date | None = Field(None, description="Defaults to today.")
+    reason: str = Field(
+        "", description="Required when the change leaves a representative outside 5-15."
+    )
+
+
+class LinkEndIn(Schema):
+    on_date: dt.date | None = Field(None, description="Defaults to today.")
+    reason: str
+
+
+# --- places ------------------------------------------------------------------------------
+
+
+class PlaceOut(Schema):
+    id: int
+    unit: UnitRef
+    kind: str
+    name: str
+    address: str
+    representative: RepresentativeRef | None
+
+
+class PlaceFilters(Schema):
+    unit: int | None = Field(None, description="Only places in this unit's subtree.")
+    assigned: bool | None = Field(None, description="Covered by a representative or not.")
+
+
+class PlaceIn(Schema):
+    unit_id: int
+    kind: str = Field(description=_choices(PlaceKind))
+    name: str
+    address: str = ""
+    representative_id: int | None = None
+
+
+class PlaceAssignIn(Schema):
+    representative_id: int | None = Field(description="null removes the representative.")
+
+
+# --- guard teams ---------------------------------------------------------------------------
+
+
+class TeamMemberOut(Schema):
+    id: int
+    kind: str
+    name: str
+    phone_masked: str
+
+
+class TeamOut(Schema):
+    id: int
+    unit: UnitRef
+    name: str
+    representatives: list[RepresentativeRef]
+    members: list[TeamMemberOut]
+
+    @staticmethod
+    def resolve_representatives(obj: GuardTeam) -> list:
+        return list(obj.representatives.all())
+
+    @staticmethod
+    def resolve_members(obj: GuardTeam) -> list:
+        return list(obj.members.all())
+
+
+class TeamFilters(Schema):
+    unit: int | None = Field(None, description="Only teams in this unit's subtree.")
+
+
+class TeamIn(Schema):
+    unit_id: int
+    name: str
+    representative_ids: list[int] = Field(default_factory=list)
+
+
+class TeamMemberIn(Schema):
+    kind: str = Field(description=_choices(MemberKind))
+    name: str
+    phone: str = ""
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+
+class CoverageRowOut(Schema):
+    unit: UnitRef
+    households: int
+    uncovered_households: int
+    representatives: int
+    representatives_out_of_range: int = Field(description="Serving fewer than 5 or over 15.")
+    places: int
+    unassigned_places: int
+    household_rate: float = Field(description="Share of households covered, 0-1.")
+    complete: bool
+
+
+class CoverageOut(Schema):
+    total: CoverageRowOut
+    children: list[CoverageRowOut]
+
+
+class CoverageQuery(Schema):
+    unit: int | None = Field(None, description="Unit id; defaults to the top of your scope.")

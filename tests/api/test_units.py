@@ -1,0 +1,85 @@
+"""Contract of /units."""
+
+from linli.accounts.models import AuditLog, Role
+
+from .conftest import get, ids, post
+
+
+def test_unit_list_is_paged_and_filtered(su_client, county, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        response = get(su_client, "/units")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 7 and body["page"] == 1 and body["pages"] == 1
+    assert body["page_size"] == 50
+    assert set(body["items"][0]) == {"id", "parent_id", "kind", "name", "code", "depth", "path"}
+
+    assert ids(get(su_client, "/units", parent=county.town_a.pk)) == {county.village_a.pk}
+    assert ids(get(su_client, "/units", kind="group")) == {county.group_a.pk, county.group_b.pk}
+    assert ids(get(su_client, "/units", q="镇")) == {county.town_a.pk, county.town_b.pk}
+
+
+def test_unit_list_pages_and_caps_the_page_size(su_client, county):
+    second = get(su_client, "/units", page=2, page_size=3).json()
+    assert second["pages"] == 3 and len(second["items"]) == 3 and second["page"] == 2
+    assert get(su_client, "/units", page=9).json()["items"] == []
+    assert get(su_client, "/units", page_size=100000).json()["page_size"] == 200
+    assert get(su_client, "/units", page=0).status_code == 400
+
+
+def test_unit_detail_and_children(su_client, county):
+    response = get(su_client, f"/units/{county.village_a.pk}")
+    assert response.status_code == 200
+    assert response.json()["parent_id"] == county.town_a.pk
+    children = get(su_client, f"/units/{county.village_a.pk}/children")
+    assert [u["id"] for u in children.json()] == [county.group_a.pk]
+
+
+def test_unknown_unit_is_404_with_code(su_client, county):
+    response = get(su_client, "/units/999999")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert get(su_client, "/units/999999/children").status_code == 404
+
+
+def test_town_cadre_creates_a_village_in_their_town(login_as, county):
+    client = login_as(Role.TOWN)
+    response = post(
+        client,
+        "/units",
+        {"parent_id": county.town_a.pk, "kind": "village", "name": "新村", "code": ""},
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["parent_id"] == county.town_a.pk and body["depth"] == 3
+    assert AuditLog.objects.filter(action="unit.create", target_id=str(body["id"])).exists()
+
+
+def test_unit_create_refusals_carry_codes(login_as, county):
+    client = login_as(Role.TOWN)
+    bad_kind = post(client, "/units", {"parent_id": county.town_a.pk, "kind": "x", "name": "新村"})
+    assert (bad_kind.status_code, bad_kind.json()["code"]) == (400, "unit_kind")
+    wrong_order = post(
+        client, "/units", {"parent_id": county.village_a.pk, "kind": "town", "name": "错镇"}
+    )
+    assert (wrong_order.status_code, wrong_order.json()["code"]) == (400, "unit_kind_order")
+    duplicate = post(
+        client, "/units", {"parent_id": county.town_a.pk, "kind": "village", "name": "李畋村"}
+    )
+    assert (duplicate.status_code, duplicate.json()["code"]) == (409, "unit_exists")
+    top = post(client, "/units", {"parent_id": None, "kind": "city", "name": "新市"})
+    assert (top.status_code, top.json()["code"]) == (403, "forbidden")
+    # A parent outside the user's scope does not exist for them.
+    other_town = post(
+        client, "/units", {"parent_id": county.town_b.pk, "kind": "village", "name": "外村"}
+    )
+    assert other_town.status_code == 404
+
+
+def test_group_leader_may_not_create_units(login_as, county):
+    client = login_as(Role.GROUP_LEADER)
+    response = post(
+        client, "/units", {"parent_id": county.group_a.pk, "kind": "group", "name": "二组"}
+    )
+    # A group cannot go under a group anyway; the permission check comes first.
+    assert response.status_code == 403
