@@ -47,7 +47,7 @@ demo: migrate
 	$(LINLI) serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests bench scripts
 	$(LINLI) check --fail-level WARNING
 	$(LINLI) makemigrations --check --dry-run
 

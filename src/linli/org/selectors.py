@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import Scope, scope_for
@@ -221,43 +220,67 @@ class Coverage:
 
 
 def coverage_for(user, unit: Unit) -> Coverage:
-    """Coverage of a unit with per-child counts, each a handful of GROUP BY queries.
+    """Coverage of a unit with per-child counts, in a few GROUP BY queries.
 
-    Rows are grouped by the child's path prefix, so counts roll up the tree
-    without walking it in Python.
+    Counts are grouped by unit id (an index-only scan at county scale) and then
+    summed up the tree in Python over the subtree's units, which number about
+    10,000 in a whole county.
     """
+    subtree = dict(Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path"))
     children = list(Unit.objects.filter(parent=unit).order_by("path"))
     rows = {c.path: CoverageRow(unit=c) for c in children}
     total = CoverageRow(unit=unit)
     plen = (unit.depth + 1) * STEPLEN
 
-    def tally(qs, path_field: str, attr: str) -> None:
-        grouped = (
-            qs.annotate(prefix=Substr(path_field, 1, plen))
-            .values("prefix")
-            .annotate(n=Count("pk", distinct=True))
-            .order_by()
-        )
-        for item in grouped:
-            setattr(total, attr, getattr(total, attr) + item["n"])
-            row = rows.get(item["prefix"])
-            if row is not None:
-                setattr(row, attr, getattr(row, attr) + item["n"])
+    def tally(qs, **aggregates) -> None:
+        for item in qs.values("unit_id").annotate(**aggregates).order_by():
+            path = subtree.get(item["unit_id"])
+            if path is None:
+                continue
+            row = rows.get(path[:plen])
+            for attr in aggregates:
+                setattr(total, attr, getattr(total, attr) + item[attr])
+                if row is not None:
+                    setattr(row, attr, getattr(row, attr) + item[attr])
 
-    households = households_visible_to(user).filter(unit__path__startswith=unit.path)
-    tally(households, "unit__path", "households")
-    tally(uncovered_households(user, unit), "unit__path", "uncovered_households")
-    reps = representatives_visible_to(user).filter(
-        unit__path__startswith=unit.path, term_end__isnull=True
+    tally(
+        households_visible_to(user).filter(unit__path__startswith=unit.path),
+        households=Count("pk"),
     )
-    tally(reps, "unit__path", "representatives")
-    out_of_range = Representative.objects.filter(
-        pk__in=representatives_out_of_range(user, unit).values("pk")
+    # A separate NOT EXISTS query plans as an anti-join; a filtered count in
+    # the query above would run the subquery once per household.
+    tally(uncovered_households(user, unit), uncovered_households=Count("pk"))
+    # Representatives and their active link counts: two flat queries summed in
+    # Python (one row per representative), cheaper than a correlated count.
+    reps = list(
+        representatives_visible_to(user)
+        .filter(unit__path__startswith=unit.path, term_end__isnull=True)
+        .values_list("pk", "unit_id")
     )
-    tally(out_of_range, "unit__path", "representatives_out_of_range")
-    places = places_visible_to(user).filter(unit__path__startswith=unit.path)
-    tally(places, "unit__path", "places")
-    tally(places.filter(representative__isnull=True), "unit__path", "unassigned_places")
+    active_links = HouseholdLink.objects.filter(valid_to__isnull=True)
+    if len(reps) <= 5000:
+        active_links = active_links.filter(representative_id__in=[pk for pk, _u in reps])
+    # else: counting every active link (an index-only scan) beats joining the
+    # links to their representatives' units for a county-sized subtree.
+    link_counts = dict(
+        active_links.values_list("representative_id").annotate(n=Count("pk")).order_by()
+    )
+    lo, hi = settings.LINLI["LINK_MIN"], settings.LINLI["LINK_MAX"]
+    for rep_id, unit_id in reps:
+        path = subtree.get(unit_id)
+        if path is None:
+            continue
+        n = link_counts.get(rep_id, 0)
+        out = not (lo <= n <= hi)
+        for row in (total, rows.get(path[:plen])):
+            if row is not None:
+                row.representatives += 1
+                row.representatives_out_of_range += out
+    tally(
+        places_visible_to(user).filter(unit__path__startswith=unit.path),
+        places=Count("pk"),
+        unassigned_places=Count("pk", filter=Q(representative__isnull=True)),
+    )
     return Coverage(total=total, children=[rows[c.path] for c in children])
 
 
@@ -301,7 +324,9 @@ def households_filtered(
     term = (q or "").strip()
     if term:
         qs = qs.filter(
-            Q(head_name__contains=term) | Q(address__contains=term) | Q(search_key__contains=term.lower())
+            Q(head_name__contains=term)
+            | Q(address__contains=term)
+            | Q(search_key__contains=term.lower())
         )
     if tag:
         # A match on the JSON text works on SQLite and PostgreSQL alike.

@@ -1,0 +1,1466 @@
+"""Import of the organisation from .xlsx or .csv files: all rows or none.
+
+Every row is checked first (with the same rules as the services and the
+importing user's scope); each bad cell is reported as (row number as shown in
+the spreadsheet, column header, reason). If any row is bad nothing is
+written. Otherwise every row is written in one transaction, with bulk inserts
+where the service would only insert, and one audit row for the whole import.
+
+The column headers are part of the file format, not of the user interface:
+they are fixed Chinese strings, kept here as constants and never translated.
+
+Units are referenced by their full name path from the top ("浏阳市/大瑶镇/李畋村"),
+by a unique tail of it ("李畋村/一组"), or by their division code. Households
+are referenced by their number (户编号, shown in the exports) or by unit, head
+of household and address. Residents and representatives are referenced by ID
+card number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from stdnum.cn import ric
+
+from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
+from linli.accounts.services import audit_record
+from linli.core.errors import InvalidInput
+from linli.core.timeutil import today
+from linli.core.validators import normalize_id_number
+
+from . import selectors, services
+from .models import (
+    KIND_RANK,
+    STEPLEN,
+    Household,
+    HouseholdLink,
+    HouseholdTag,
+    Member,
+    Relation,
+    Representative,
+    Sex,
+    Unit,
+    UnitKind,
+    encode_step,
+)
+
+# --- the file format -------------------------------------------------------------
+
+H_PARENT = "上级单位"
+H_KIND = "类型"
+H_NAME = "名称"
+H_CODE = "区划代码"
+H_UNIT = "所属单位"
+H_HEAD = "户主姓名"
+H_ADDRESS = "地址"
+H_TAGS = "标签"
+H_LAT = "纬度"
+H_LON = "经度"
+H_HOUSEHOLD = "户编号"
+H_PERSON = "姓名"
+H_SEX = "性别"
+H_BIRTH = "出生日期"
+H_RELATION = "与户主关系"
+H_ID_NUMBER = "身份证号"
+H_PHONE = "手机号"
+H_REP_UNIT = "服务单位"
+H_TERM_START = "任期开始"
+H_REP_ID_NUMBER = "代表身份证号"
+H_FROM = "起始日期"
+H_REASON = "原因"
+
+UNIT_KIND_NAMES = {
+    "市": UnitKind.CITY,
+    "县级市": UnitKind.CITY,
+    "县": UnitKind.CITY,
+    "乡镇": UnitKind.TOWN,
+    "镇": UnitKind.TOWN,
+    "乡": UnitKind.TOWN,
+    "街道": UnitKind.SUBDISTRICT,
+    "村": UnitKind.VILLAGE,
+    "社区": UnitKind.COMMUNITY,
+    "片": UnitKind.AREA,
+    "片区": UnitKind.AREA,
+    "组": UnitKind.GROUP,
+    "小组": UnitKind.GROUP,
+}
+# The one Chinese name each kind is exported with.
+UNIT_KIND_LABELS = {
+    UnitKind.CITY: "市",
+    UnitKind.TOWN: "乡镇",
+    UnitKind.SUBDISTRICT: "街道",
+    UnitKind.VILLAGE: "村",
+    UnitKind.COMMUNITY: "社区",
+    UnitKind.AREA: "片",
+    UnitKind.GROUP: "组",
+}
+TAG_LABELS = {
+    HouseholdTag.ELDERLY_ALONE: "独居老人",
+    HouseholdTag.LOW_INCOME: "低保",
+    HouseholdTag.DISABLED: "残疾",
+    HouseholdTag.VETERAN: "退役军人",
+    HouseholdTag.LEFT_BEHIND_CHILD: "留守儿童",
+    HouseholdTag.POVERTY_MONITORED: "防返贫监测",
+}
+RELATION_LABELS = {
+    Relation.HEAD: "户主",
+    Relation.SPOUSE: "配偶",
+    Relation.CHILD: "子女",
+    Relation.PARENT: "父母",
+    Relation.GRANDCHILD: "孙子女",
+    Relation.OTHER: "其他",
+}
+SEX_LABELS = {Sex.MALE: "男", Sex.FEMALE: "女"}
+TAG_SEPARATORS = re.compile(r"[、,，;；|/\s]+")
+
+# A made-up but valid ID number for the example rows.
+_EXAMPLE_ID_BODY = "43018119900101123"
+EXAMPLE_ID_NUMBER = _EXAMPLE_ID_BODY + ric.calc_check_digit(_EXAMPLE_ID_BODY + "0")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    required: bool
+    help: Any  # lazily translated text for the 说明 sheet and the page
+    example: str = ""
+    values: str = ""  # allowed values, as data (Chinese)
+    as_text: bool = False  # long digit strings: formatted as text in the template
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: Any
+    columns: tuple[Column, ...]
+    note: Any = ""
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+_UNIT_REF_HELP = gettext_lazy(
+    "Full name path from the top, e.g. 浏阳市/大瑶镇/李畋村, a unique end of it, or the 12-digit division code."
+)
+_HOUSEHOLD_NO_HELP = gettext_lazy(
+    "The household number from the household export. Leave empty to find the household by unit, head of household and address."
+)
+
+KINDS: dict[str, Kind] = {
+    "units": Kind(
+        "units",
+        gettext_lazy("Units"),
+        (
+            Column(
+                H_PARENT,
+                False,
+                gettext_lazy("The parent unit. Empty only for a top-level unit.")
+                + " "
+                + _UNIT_REF_HELP,
+                "浏阳市/大瑶镇/李畋村",
+            ),
+            Column(
+                H_KIND,
+                True,
+                gettext_lazy("Kind of unit."),
+                "组",
+                "、".join(UNIT_KIND_LABELS.values()),
+            ),
+            Column(H_NAME, True, gettext_lazy("Name, unique under the parent."), "二组"),
+            Column(
+                H_CODE, False, gettext_lazy("Division code of 6, 9 or 12 digits."), "", "", True
+            ),
+        ),
+        gettext_lazy("A parent must be above its children in the file."),
+    ),
+    "households": Kind(
+        "households",
+        gettext_lazy("Households"),
+        (
+            Column(H_UNIT, True, _UNIT_REF_HELP, "浏阳市/大瑶镇/李畋村/二组"),
+            Column(H_HEAD, True, gettext_lazy("Name of the head of household."), "李建国"),
+            Column(H_ADDRESS, True, gettext_lazy("Address."), "李畋村二组8号"),
+            Column(
+                H_TAGS,
+                False,
+                gettext_lazy("Tags, separated by 、 or commas."),
+                "独居老人",
+                "、".join(TAG_LABELS.values()),
+            ),
+            Column(H_LAT, False, gettext_lazy("Latitude in degrees."), "28.151234"),
+            Column(H_LON, False, gettext_lazy("Longitude in degrees."), "113.828765"),
+        ),
+        gettext_lazy("A household with the same unit, head and address must not exist yet."),
+    ),
+    "members": Kind(
+        "members",
+        gettext_lazy("Household members"),
+        (
+            Column(H_HOUSEHOLD, False, _HOUSEHOLD_NO_HELP, "", "", True),
+            Column(H_UNIT, False, _UNIT_REF_HELP, "浏阳市/大瑶镇/李畋村/二组"),
+            Column(H_HEAD, False, gettext_lazy("Head of the household."), "李建国"),
+            Column(H_ADDRESS, False, gettext_lazy("Address of the household."), "李畋村二组8号"),
+            Column(H_PERSON, True, gettext_lazy("Name of the member."), "李建国"),
+            Column(
+                H_SEX,
+                False,
+                gettext_lazy("Taken from the ID card number if empty."),
+                "男",
+                "男、女",
+            ),
+            Column(
+                H_BIRTH,
+                False,
+                gettext_lazy("Date as 2025-01-31. Taken from the ID card number if empty."),
+            ),
+            Column(
+                H_RELATION,
+                False,
+                gettext_lazy("Relation to the head of household."),
+                "户主",
+                "、".join(RELATION_LABELS.values()),
+            ),
+            Column(
+                H_ID_NUMBER,
+                False,
+                gettext_lazy("18-character resident ID card number; format the cell as text."),
+                EXAMPLE_ID_NUMBER,
+                "",
+                True,
+            ),
+            Column(H_PHONE, False, gettext_lazy("Mobile number."), "13800138000", "", True),
+        ),
+    ),
+    "representatives": Kind(
+        "representatives",
+        gettext_lazy("Representatives"),
+        (
+            Column(
+                H_ID_NUMBER,
+                True,
+                gettext_lazy("ID card number of a registered household member."),
+                EXAMPLE_ID_NUMBER,
+                "",
+                True,
+            ),
+            Column(
+                H_PERSON, False, gettext_lazy("If given, must match the member's name."), "李建国"
+            ),
+            Column(
+                H_REP_UNIT,
+                True,
+                gettext_lazy(
+                    "The unit (usually a group) the representative serves, in their own village."
+                )
+                + " "
+                + _UNIT_REF_HELP,
+                "浏阳市/大瑶镇/李畋村/二组",
+            ),
+            Column(
+                H_TERM_START,
+                False,
+                gettext_lazy("Date as 2025-01-31; today if empty."),
+                "2025-01-01",
+            ),
+        ),
+    ),
+    "links": Kind(
+        "links",
+        gettext_lazy("Household links"),
+        (
+            Column(H_HOUSEHOLD, False, _HOUSEHOLD_NO_HELP, "", "", True),
+            Column(H_UNIT, False, _UNIT_REF_HELP, "浏阳市/大瑶镇/李畋村/二组"),
+            Column(H_HEAD, False, gettext_lazy("Head of the household."), "李建国"),
+            Column(H_ADDRESS, False, gettext_lazy("Address of the household."), "李畋村二组8号"),
+            Column(
+                H_REP_ID_NUMBER,
+                True,
+                gettext_lazy("ID card number of a serving representative of the same village."),
+                EXAMPLE_ID_NUMBER,
+                "",
+                True,
+            ),
+            Column(
+                H_FROM, False, gettext_lazy("Date as 2025-01-31; today if empty."), "2025-01-01"
+            ),
+            Column(
+                H_REASON,
+                False,
+                gettext_lazy(
+                    "Required when a representative would end up outside 5-15 households; such links are flagged."
+                ),
+                "新设小组,联户待补足",
+            ),
+        ),
+        gettext_lazy(
+            "Each row links the household to the representative from the date, ending its current link."
+        ),
+    ),
+}
+
+IMPORT_MAX_BYTES = 30 * 1024 * 1024
+
+
+# --- results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None  # the row number shown in the spreadsheet; None for the whole file
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    filename: str
+    rows: int = 0
+    created: int = 0
+    ended: int = 0  # links: current links ended by the import
+    unchanged: int = 0  # links: rows that were already so
+    flagged: int = 0  # links: flagged outside 5-15
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "ended": self.ended,
+            "unchanged": self.unchanged,
+            "flagged": self.flagged,
+        }
+
+
+class ImportFileError(InvalidInput):
+    code = "import_file"
+
+
+# --- reading files --------------------------------------------------------------------
+
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"BM",
+    b"MZ",
+    b"\x7fELF",
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+Row = tuple[int, dict[str, Any]]
+
+
+def _not_a_table() -> ImportFileError:
+    return ImportFileError(
+        _("This file is not an Excel (.xlsx) or CSV file. Please use the template."),
+        code="import_not_table",
+    )
+
+
+def _cell(value: Any) -> Any:
+    """Normalise a cell: text stripped, integral numbers without '.0', dates kept."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time(0) else value
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    return str(value).replace("\u00a0", " ").replace("\ufeff", "").strip()
+
+
+def _xlsx_rows(data: bytes, limit: int) -> Iterator[tuple[int, list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except zipfile.BadZipFile:
+        raise _not_a_table() from None
+    if "xl/workbook.xml" not in names:
+        raise _not_a_table()
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = wb.get_sheet_by_index(0)
+        start = sheet.start[0] if sheet.start else 0
+        if sheet.height > limit + 2:
+            raise _too_many_rows(limit)
+        rows = list(sheet.iter_rows())
+    except ImportFileError:
+        raise
+    except Exception:
+        raise ImportFileError(
+            _("The Excel file could not be read. Save it again as .xlsx and retry."),
+            code="import_unreadable",
+        ) from None
+    for i, values in enumerate(rows):
+        yield start + i + 1, values
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            break
+        return text
+    raise _not_a_table()
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    text = _decode(data)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    try:
+        for i, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+            yield i + 1, values
+    except csv.Error:
+        raise _not_a_table() from None
+
+
+def _too_many_rows(limit: int) -> ImportFileError:
+    return ImportFileError(
+        _("The file has more than %(n)d rows; split it into smaller files.") % {"n": limit},
+        code="import_too_many_rows",
+    )
+
+
+def _normal_header(value: Any) -> str:
+    text = str(_cell(value))
+    return re.sub(r"[\s*＊]|（必填）|\(必填\)", "", text)
+
+
+def read_table(data: bytes, kind: Kind) -> list[Row]:
+    """Rows of the first sheet as (row number, {header: value}); header in the first row."""
+    limit = settings.LINLI["IMPORT_MAX_ROWS"]
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(
+            _("Old Excel .xls files are not supported; save the file as .xlsx."),
+            code="import_xls",
+        )
+    if data.startswith(b"PK\x03\x04"):
+        source = _xlsx_rows(data, limit)
+    elif any(data.startswith(m) for m in _BINARY_MAGIC) or not data.strip():
+        if not data.strip():
+            raise ImportFileError(_("The file is empty."), code="import_empty")
+        raise _not_a_table()
+    else:
+        source = _csv_rows(data)
+    header: dict[int, str] | None = None
+    rows: list[Row] = []
+    known = set(kind.headers)
+    for number, values in source:
+        if header is None:
+            header = {i: h for i, v in enumerate(values) if (h := _normal_header(v)) in known}
+            if not header:
+                raise ImportFileError(
+                    _("The first row must hold the column headers of the template: %(cols)s")
+                    % {"cols": "、".join(kind.headers)},
+                    code="import_header",
+                )
+            missing = [
+                c.header for c in kind.columns if c.required and c.header not in header.values()
+            ]
+            if missing:
+                raise ImportFileError(
+                    _("Columns missing: %(cols)s") % {"cols": "、".join(missing)},
+                    code="import_header",
+                )
+            continue
+        cells = {h: _cell(values[i]) if i < len(values) else "" for i, h in header.items()}
+        if not any(v != "" for v in cells.values()):
+            continue
+        rows.append((number, cells))
+        if len(rows) > limit:
+            raise _too_many_rows(limit)
+    if header is None:
+        raise ImportFileError(_("The file is empty."), code="import_empty")
+    return rows
+
+
+# --- references ---------------------------------------------------------------------
+
+
+@dataclass
+class UnitRef:
+    id: int | None
+    path: str
+    depth: int
+    kind: str
+    name: str
+    code: str
+    full_name: str
+    parent: UnitRef | None = None
+    obj: Unit | None = None  # set when a new unit is written
+
+
+def normalize_unit_key(value: Any) -> str:
+    text = str(_cell(value))
+    parts = [p.strip() for p in re.split(r"[/／\\>＞]", text)]
+    return "/".join(p for p in parts if p)
+
+
+class UnitIndex:
+    """Units the user sees, found by full name path, unique tail of it, or division code."""
+
+    def __init__(self, user) -> None:
+        scope = scope_for(user)
+        rows = list(
+            selectors.units_visible_to(user)
+            .order_by("path")
+            .values_list("id", "path", "depth", "kind", "name", "code")
+        )
+        names = {r[1]: r[4] for r in rows}
+        above = {
+            p[: i * STEPLEN] for p in scope.unit_paths for i in range(1, len(p) // STEPLEN)
+        } - names.keys()
+        if above:
+            names.update(Unit.objects.filter(path__in=above).values_list("path", "name"))
+        self.by_full: dict[str, list[UnitRef]] = defaultdict(list)
+        self.by_code: dict[str, list[UnitRef]] = defaultdict(list)
+        self.by_tail: dict[str, list[UnitRef]] = defaultdict(list)
+        self.by_id: dict[int, UnitRef] = {}
+        for pk, path, depth, kind, name, code in rows:
+            full = "/".join(
+                names.get(path[: i * STEPLEN], "?") for i in range(1, len(path) // STEPLEN + 1)
+            )
+            self.add(UnitRef(pk, path, depth, kind, name, code, full))
+
+    def add(self, ref: UnitRef) -> None:
+        self.by_full[ref.full_name].append(ref)
+        if ref.code:
+            self.by_code[ref.code].append(ref)
+        if ref.id is not None:
+            self.by_id[ref.id] = ref
+        parts = ref.full_name.split("/")
+        for k in range(1, len(parts)):
+            self.by_tail["/".join(parts[k:])].append(ref)
+
+    def resolve(self, value: Any) -> tuple[UnitRef | None, str | None]:
+        """The unit, or None and the reason (None if the cell is empty)."""
+        key = normalize_unit_key(value)
+        if not key:
+            return None, None
+        hits = self.by_full.get(key) or (key.isdigit() and self.by_code.get(key)) or None
+        if not hits:
+            hits = self.by_tail.get(key)
+        if not hits:
+            return None, _("Unknown unit: %(unit)s") % {"unit": key}
+        if len(hits) > 1:
+            return None, _(
+                "%(unit)s matches several units; give the full path or the division code."
+            ) % {"unit": key}
+        return hits[0], None
+
+
+def _chunks(items: Iterable, size: int = 2000) -> Iterator[list]:
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class HouseholdRef:
+    id: int
+    unit_id: int
+    path: str
+    depth: int
+
+
+class _Context:
+    def __init__(self, actor, kind: Kind, rows: list[Row]) -> None:
+        self.actor = actor
+        self.kind = kind
+        self.rows = rows
+        self.scope = scope_for(actor)
+        self.errors: list[RowError] = []
+        self._units: UnitIndex | None = None
+
+    @property
+    def units(self) -> UnitIndex:
+        if self._units is None:
+            self._units = UnitIndex(self.actor)
+        return self._units
+
+    def error(self, row: int | None, column: str, message: Any) -> None:
+        self.errors.append(RowError(row, column, str(message)))
+
+    def text(self, cells: dict[str, Any], header: str) -> str:
+        value = cells.get(header, "")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+    def unit(
+        self, number: int, cells: dict[str, Any], header: str, roles, *, required: bool = True
+    ) -> UnitRef | None:
+        """Resolve a unit cell and check the user may write there; report and return None if not."""
+        ref, problem = self.units.resolve(cells.get(header, ""))
+        if problem:
+            self.error(number, header, problem)
+            return None
+        if ref is None:
+            if required:
+                self.error(number, header, _("This column is required."))
+            return None
+        if not self.scope.can(roles, ref.path):
+            self.error(
+                number, header, _("You may not change data of %(unit)s.") % {"unit": ref.name}
+            )
+            return None
+        return ref
+
+    def date(self, number: int, cells: dict[str, Any], header: str) -> dt.date | None | bool:
+        """A date, None if empty, or False after reporting a bad value."""
+        value = cells.get(header, "")
+        if value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) or re.fullmatch(
+            r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text
+        )
+        if m:
+            try:
+                return dt.date(*(int(g) for g in m.groups()))
+            except ValueError:
+                pass
+        self.error(number, header, _("Not a valid date; write it as 2025-01-31."))
+        return False
+
+    def validate(
+        self,
+        number: int,
+        fn: Callable[..., dict],
+        values: dict[str, Any],
+        safe: dict[str, Any],
+        columns: dict[str, str],
+        fallback: str,
+    ) -> dict | None:
+        """Run a service's validate function; on failure find each bad field's column.
+
+        Each field is re-checked alone (the others set to known-good values), so
+        every bad cell of the row is reported, not only the first.
+        """
+        try:
+            return fn(**values)
+        except InvalidInput as exc:
+            first = exc.message
+        found = False
+        for name, header in columns.items():
+            try:
+                fn(**{**safe, name: values[name]})
+            except InvalidInput as exc:
+                self.error(number, header, exc.message)
+                found = True
+        if not found:
+            self.error(number, fallback, first)
+        return None
+
+    def households(self, roles, *, need_unit_for_key: bool = True) -> dict[int, HouseholdRef]:
+        """Resolve the household columns of every row: {row number: household}."""
+        ids: set[int] = set()
+        units: set[int] = set()
+        pending: list[tuple[int, str, UnitRef | None, str, str]] = []
+        for number, cells in self.rows:
+            raw = self.text(cells, H_HOUSEHOLD)
+            if raw:
+                if not raw.isdigit():
+                    self.error(
+                        number, H_HOUSEHOLD, _("Unknown household: %(value)s") % {"value": raw}
+                    )
+                    continue
+                ids.add(int(raw))
+                pending.append((number, raw, None, "", ""))
+                continue
+            head, address = self.text(cells, H_HEAD), self.text(cells, H_ADDRESS)
+            ref, problem = self.units.resolve(cells.get(H_UNIT, ""))
+            if problem:
+                self.error(number, H_UNIT, problem)
+                continue
+            if ref is None or not head or not address:
+                for header, value in ((H_UNIT, ref), (H_HEAD, head), (H_ADDRESS, address)):
+                    if not value:
+                        self.error(
+                            number,
+                            header,
+                            _(
+                                "Give the household number, or the unit, head of household and address."
+                            ),
+                        )
+                continue
+            if ref.id is not None:
+                units.add(ref.id)
+            pending.append((number, "", ref, head, address))
+        visible = selectors.households_visible_to(self.actor)
+        fields = ("id", "unit_id", "unit__path", "unit__depth", "head_name", "address")
+        by_id: dict[int, tuple] = {}
+        for chunk in _chunks(ids):
+            by_id.update({r[0]: r for r in visible.filter(pk__in=chunk).values_list(*fields)})
+        by_key: dict[tuple[int, str, str], list[tuple]] = defaultdict(list)
+        for chunk in _chunks(units, 500):
+            for r in visible.filter(unit_id__in=chunk).values_list(*fields):
+                by_key[(r[1], r[4], r[5])].append(r)
+        found: dict[int, HouseholdRef] = {}
+        for number, raw, ref, head, address in pending:
+            if raw:
+                hit = by_id.get(int(raw))
+                if hit is None:
+                    self.error(
+                        number, H_HOUSEHOLD, _("Unknown household: %(value)s") % {"value": raw}
+                    )
+                    continue
+                column = H_HOUSEHOLD
+            else:
+                assert ref is not None
+                hits = by_key.get((ref.id or 0, head, address), [])
+                if not hits:
+                    self.error(
+                        number,
+                        H_HEAD,
+                        _("No household with this head of household and address in %(unit)s.")
+                        % {"unit": ref.name},
+                    )
+                    continue
+                if len(hits) > 1:
+                    self.error(
+                        number, H_HEAD, _("Several households match; use the household number.")
+                    )
+                    continue
+                hit, column = hits[0], H_UNIT
+            household = HouseholdRef(hit[0], hit[1], hit[2], hit[3])
+            if not self.scope.can(roles, household.path):
+                name = self.units.by_id.get(household.unit_id)
+                self.error(
+                    number,
+                    column,
+                    _("You may not change data of %(unit)s.")
+                    % {"unit": name.name if name else household.path},
+                )
+                continue
+            found[number] = household
+        return found
+
+
+def _id_number(ctx: _Context, number: int, cells: dict[str, Any], header: str) -> str | None:
+    raw = ctx.text(cells, header)
+    if not raw:
+        ctx.error(number, header, _("This column is required."))
+        return None
+    try:
+        return normalize_id_number(raw)
+    except InvalidInput as exc:
+        ctx.error(number, header, exc.message)
+        return None
+
+
+# --- units --------------------------------------------------------------------------
+
+
+def _units(ctx: _Context) -> Callable[[], ImportResult] | None:
+    index = ctx.units
+    plan: list[tuple[int, UnitRef]] = []
+    for number, cells in ctx.rows:
+        ok = True
+        parent = ctx.unit(number, cells, H_PARENT, ORG_WRITE_ROLES, required=False)
+        if parent is None and ctx.text(cells, H_PARENT):
+            ok = False
+        elif parent is None and not ctx.scope.is_superuser:
+            ctx.error(number, H_PARENT, _("Only a superuser may create a top-level unit."))
+            ok = False
+        raw_kind = ctx.text(cells, H_KIND)
+        kind = UNIT_KIND_NAMES.get(raw_kind) or (raw_kind if raw_kind in UnitKind.values else None)
+        if kind is None:
+            ctx.error(
+                number,
+                H_KIND,
+                _("Unknown unit kind.") if raw_kind else _("This column is required."),
+            )
+            ok = False
+        elif (
+            parent is not None
+            and parent.kind
+            and KIND_RANK[UnitKind(kind)] <= KIND_RANK[UnitKind(parent.kind)]
+        ):
+            ctx.error(
+                number,
+                H_KIND,
+                _("A %(kind)s cannot be placed under a %(parent)s.")
+                % {"kind": UnitKind(kind).label, "parent": UnitKind(parent.kind).label},
+            )
+            ok = False
+        name = ctx.text(cells, H_NAME)
+        if not name:
+            ctx.error(number, H_NAME, _("This column is required."))
+            ok = False
+        elif len(name) > 100 or "/" in name:
+            ctx.error(number, H_NAME, _("A name may have at most 100 characters and no /."))
+            ok = False
+        code = ctx.text(cells, H_CODE)
+        if code and (not code.isdigit() or len(code) not in (6, 9, 12)):
+            ctx.error(number, H_CODE, _("Division code must have 6, 9 or 12 digits."))
+            ok = False
+        if not name or (parent is None and ctx.text(cells, H_PARENT)):
+            continue
+        full = f"{parent.full_name}/{name}" if parent else name
+        existing = index.by_full.get(full)
+        if existing:
+            first = existing[0]
+            if first.id is None:
+                message = _("This unit appears more than once in the file.")
+            elif parent is not None:
+                message = _("%(parent)s already has a unit named %(name)s.") % {
+                    "parent": parent.name,
+                    "name": name,
+                }
+            else:
+                message = _("This unit already exists.")
+            ctx.error(number, H_NAME, message)
+            continue
+        # Added even when the row is bad, so its children are not reported as unknown.
+        ref = UnitRef(
+            None,
+            (parent.path if parent else "") + "*" * STEPLEN,
+            (parent.depth if parent else 0) + 1,
+            kind or "",
+            name,
+            code,
+            full,
+            parent,
+        )
+        index.add(ref)
+        if ok:
+            plan.append((number, ref))
+
+    def write() -> ImportResult:
+        existing_parents = {r.parent.id for _n, r in plan if r.parent and r.parent.id}
+        last: dict[int | None, str] = {}
+        for chunk in _chunks(existing_parents, 500):
+            list(Unit.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
+            last.update(
+                Unit.objects.filter(parent_id__in=chunk)
+                .values("parent_id")
+                .annotate(m=Max("path"))
+                .values_list("parent_id", "m")
+            )
+        if any(r.parent is None for _n, r in plan):
+            top = Unit.objects.filter(depth=1).aggregate(m=Max("path"))["m"]
+            if top:
+                last[None] = top
+        counters: dict[int, int] = {}
+        levels: dict[int, list[Unit]] = defaultdict(list)
+        for _n, ref in plan:
+            parent = ref.parent
+            key = id(parent)
+            if key not in counters:
+                prev = (
+                    last.get(parent.id if parent else None) if (not parent or parent.id) else None
+                )
+                counters[key] = int(prev[-STEPLEN:], 36) if prev else 0
+            counters[key] += 1
+            ref.path = (parent.path if parent else "") + encode_step(counters[key])
+            ref.obj = Unit(
+                parent_id=parent.id if parent else None,
+                path=ref.path,
+                depth=ref.depth,
+                kind=ref.kind,
+                name=ref.name,
+                code=ref.code,
+            )
+            levels[ref.depth].append(ref.obj)
+        by_obj = {id(r.obj): r for _n, r in plan}
+        for depth in sorted(levels):
+            for obj in levels[depth]:
+                parent = by_obj[id(obj)].parent
+                if parent is not None and obj.parent_id is None:
+                    obj.parent_id = parent.id
+            Unit.objects.bulk_create(levels[depth], batch_size=1000)
+            for obj in levels[depth]:
+                by_obj[id(obj)].id = obj.pk
+        return ImportResult("units", "", rows=len(ctx.rows), created=len(plan))
+
+    return write
+
+
+# --- households -------------------------------------------------------------------------
+
+
+def _tags(raw: str) -> list[str]:
+    by_label = {label: code for code, label in TAG_LABELS.items()}
+    return [by_label.get(t, t) for t in TAG_SEPARATORS.split(raw) if t]
+
+
+def _households(ctx: _Context) -> Callable[[], ImportResult] | None:
+    safe = {"head_name": "x", "address": "x", "tags": (), "latitude": None, "longitude": None}
+    columns = {
+        "head_name": H_HEAD,
+        "address": H_ADDRESS,
+        "tags": H_TAGS,
+        "latitude": H_LAT,
+        "longitude": H_LON,
+    }
+    checked: list[tuple[int, dict]] = []
+    for number, cells in ctx.rows:
+        unit = ctx.unit(number, cells, H_UNIT, ORG_WRITE_ROLES)
+        values = {
+            "head_name": ctx.text(cells, H_HEAD),
+            "address": ctx.text(cells, H_ADDRESS),
+            "tags": _tags(ctx.text(cells, H_TAGS)),
+            "latitude": ctx.text(cells, H_LAT),
+            "longitude": ctx.text(cells, H_LON),
+        }
+        placeholder = Unit(path="", depth=0)
+        data = ctx.validate(
+            number,
+            services.household_validate,
+            {"unit": placeholder, **values},
+            {"unit": placeholder, **safe},
+            columns,
+            H_HEAD,
+        )
+        if unit is not None and data is not None:
+            data["unit"] = unit
+            checked.append((number, data))
+    existing: set[tuple[int, str, str]] = set()
+    for chunk in _chunks({d["unit"].id for _n, d in checked}, 500):
+        existing.update(
+            Household.objects.filter(unit_id__in=chunk).values_list(
+                "unit_id", "head_name", "address"
+            )
+        )
+    seen: dict[tuple[int, str, str], int] = {}
+    plan: list[dict] = []
+    for number, data in checked:
+        key = (data["unit"].id, data["head_name"], data["address"])
+        if key in existing:
+            ctx.error(number, H_ADDRESS, _("This household is already registered."))
+        elif key in seen:
+            ctx.error(
+                number,
+                H_ADDRESS,
+                _("This household is also in row %(row)d.") % {"row": seen[key]},
+            )
+        else:
+            seen[key] = number
+            plan.append(data)
+
+    def write() -> ImportResult:
+        objs = [
+            Household(
+                unit_id=d["unit"].id,
+                head_name=d["head_name"],
+                address=d["address"],
+                tags=d["tags"],
+                latitude=d["latitude"],
+                longitude=d["longitude"],
+                search_key=services.pinyin_key(d["head_name"]),
+            )
+            for d in plan
+        ]
+        Household.objects.bulk_create(objs, batch_size=1000)
+        return ImportResult("households", "", rows=len(ctx.rows), created=len(objs))
+
+    return write
+
+
+# --- members --------------------------------------------------------------------------------
+
+
+def _choice(raw: str, labels: dict) -> str:
+    by_label = {label: code for code, label in labels.items()}
+    if raw in by_label:
+        return str(by_label[raw])
+    return raw
+
+
+def _members(ctx: _Context) -> Callable[[], ImportResult] | None:
+    households = ctx.households(ORG_WRITE_ROLES)
+    safe = {
+        "name": "x",
+        "sex": "",
+        "birth_date": None,
+        "relation": "",
+        "id_number": "",
+        "phone": "",
+    }
+    columns = {
+        "name": H_PERSON,
+        "sex": H_SEX,
+        "birth_date": H_BIRTH,
+        "relation": H_RELATION,
+        "id_number": H_ID_NUMBER,
+        "phone": H_PHONE,
+    }
+    checked: list[tuple[int, int, dict]] = []
+    for number, cells in ctx.rows:
+        birth = ctx.date(number, cells, H_BIRTH)
+        sex = ctx.text(cells, H_SEX)
+        sex = {"男": Sex.MALE, "女": Sex.FEMALE}.get(sex, sex)
+        values = {
+            "name": ctx.text(cells, H_PERSON),
+            "sex": str(sex),
+            "birth_date": birth or None,
+            "relation": _choice(ctx.text(cells, H_RELATION), RELATION_LABELS),
+            "id_number": ctx.text(cells, H_ID_NUMBER),
+            "phone": ctx.text(cells, H_PHONE),
+        }
+        data = ctx.validate(number, services.member_validate, values, safe, columns, H_BIRTH)
+        household = households.get(number)
+        if data is not None and household is not None and birth is not False:
+            checked.append((number, household.id, data))
+    numbers = [d["id_number"] for _n, _h, d in checked if d["id_number"]]
+    taken: set[str] = set()
+    for chunk in _chunks(numbers):
+        taken.update(Member.objects.filter(id_number__in=chunk).values_list("id_number", flat=True))
+    seen: dict[str, int] = {}
+    plan: list[tuple[int, dict]] = []
+    for number, household_id, data in checked:
+        idn = data["id_number"]
+        if idn and idn in taken:
+            ctx.error(
+                number, H_ID_NUMBER, _("A resident with this ID card number is already registered.")
+            )
+        elif idn and idn in seen:
+            ctx.error(
+                number,
+                H_ID_NUMBER,
+                _("This ID card number is also in row %(row)d.") % {"row": seen[idn]},
+            )
+        else:
+            if idn:
+                seen[idn] = number
+            plan.append((household_id, data))
+
+    def write() -> ImportResult:
+        objs = [Member(household_id=h, **data) for h, data in plan]
+        Member.objects.bulk_create(objs, batch_size=1000)
+        return ImportResult("members", "", rows=len(ctx.rows), created=len(objs))
+
+    return write
+
+
+# --- representatives -------------------------------------------------------------------------
+
+
+def _representatives(ctx: _Context) -> Callable[[], ImportResult] | None:
+    parsed: list[tuple[int, str, str, UnitRef, dt.date]] = []
+    for number, cells in ctx.rows:
+        idn = _id_number(ctx, number, cells, H_ID_NUMBER)
+        unit = ctx.unit(number, cells, H_REP_UNIT, ORG_WRITE_ROLES)
+        start = ctx.date(number, cells, H_TERM_START)
+        if idn and unit and start is not False:
+            parsed.append((number, idn, ctx.text(cells, H_PERSON), unit, start or today()))
+    members: dict[str, tuple] = {}
+    visible = selectors.members_visible_to(ctx.actor)
+    for chunk in _chunks({p[1] for p in parsed}):
+        for row in visible.filter(id_number__in=chunk).values_list(
+            "id", "name", "id_number", "household__unit__path", "household__unit__depth"
+        ):
+            members[row[2]] = row
+    serving = set()
+    for chunk in _chunks([m[0] for m in members.values()]):
+        serving.update(
+            Representative.objects.filter(member_id__in=chunk, term_end__isnull=True).values_list(
+                "member_id", flat=True
+            )
+        )
+    seen: dict[str, int] = {}
+    plan: list[Representative] = []
+    for number, idn, name, unit, start in parsed:
+        member = members.get(idn)
+        if member is None:
+            ctx.error(number, H_ID_NUMBER, _("No resident with this ID card number is registered."))
+            continue
+        if name and name != member[1]:
+            ctx.error(
+                number,
+                H_PERSON,
+                _("The name does not match the resident with this ID card number."),
+            )
+            continue
+        home = UnitRef(None, member[3], member[4], "", "", "", "")
+        if not services._same_village(home, unit):
+            ctx.error(
+                number, H_REP_UNIT, _("A representative must live in the village they serve.")
+            )
+            continue
+        if member[0] in serving:
+            ctx.error(
+                number,
+                H_ID_NUMBER,
+                _("%(name)s is already a serving representative.") % {"name": member[1]},
+            )
+            continue
+        if idn in seen:
+            ctx.error(
+                number,
+                H_ID_NUMBER,
+                _("This ID card number is also in row %(row)d.") % {"row": seen[idn]},
+            )
+            continue
+        seen[idn] = number
+        plan.append(
+            Representative(member_id=member[0], unit_id=unit.id, name=member[1], term_start=start)
+        )
+
+    def write() -> ImportResult:
+        Representative.objects.bulk_create(plan, batch_size=1000)
+        return ImportResult("representatives", "", rows=len(ctx.rows), created=len(plan))
+
+    return write
+
+
+# --- household links -------------------------------------------------------------------------
+
+
+@dataclass
+class _RepRef:
+    id: int
+    name: str
+    term_start: dt.date | None
+    path: str
+    depth: int
+
+
+@dataclass
+class _LinkRow:
+    number: int
+    household: HouseholdRef
+    rep: _RepRef
+    day: dt.date
+    reason: str
+    current: tuple | None  # (link id, representative id, valid_from)
+    flagged: bool = False
+
+
+def _links(ctx: _Context) -> Callable[[], ImportResult] | None:
+    """Runs inside the import's transaction: the links and counts it reads are locked."""
+    households = ctx.households(LINK_WRITE_ROLES)
+    parsed: list[tuple[int, str, dt.date, str]] = []
+    for number, cells in ctx.rows:
+        idn = _id_number(ctx, number, cells, H_REP_ID_NUMBER)
+        day = ctx.date(number, cells, H_FROM)
+        if idn and day is not False:
+            parsed.append((number, idn, day or today(), ctx.text(cells, H_REASON)[:200]))
+    reps: dict[str, _RepRef] = {}
+    visible = selectors.representatives_visible_to(ctx.actor).filter(term_end__isnull=True)
+    for chunk in _chunks({p[1] for p in parsed}):
+        for pk, name, start, path, depth, idn in visible.filter(
+            member__id_number__in=chunk
+        ).values_list("id", "name", "term_start", "unit__path", "unit__depth", "member__id_number"):
+            reps[idn] = _RepRef(pk, name, start, path, depth)
+    current: dict[int, tuple] = {}
+    for chunk in _chunks({h.id for h in households.values()}):
+        for link in (
+            HouseholdLink.objects.select_for_update()
+            .filter(household_id__in=chunk, valid_to__isnull=True)
+            .values_list("id", "household_id", "representative_id", "valid_from")
+        ):
+            current[link[1]] = (link[0], link[2], link[3])
+    seen: dict[int, int] = {}
+    plan: list[_LinkRow] = []
+    unchanged = 0
+    for number, idn, day, reason in parsed:
+        rep = reps.get(idn)
+        if rep is None:
+            ctx.error(
+                number, H_REP_ID_NUMBER, _("No serving representative has this ID card number.")
+            )
+            continue
+        household = households.get(number)
+        if household is None:
+            continue
+        if rep.term_start and day < rep.term_start:
+            ctx.error(
+                number, H_FROM, _("%(name)s is not serving on that date.") % {"name": rep.name}
+            )
+            continue
+        if not services._same_village(rep, household):
+            ctx.error(
+                number,
+                H_REP_ID_NUMBER,
+                _("A representative may only serve households of their own village."),
+            )
+            continue
+        if household.id in seen:
+            ctx.error(
+                number,
+                H_HOUSEHOLD,
+                _("This household is also in row %(row)d.") % {"row": seen[household.id]},
+            )
+            continue
+        seen[household.id] = number
+        now = current.get(household.id)
+        if now and now[1] == rep.id:
+            unchanged += 1
+            continue
+        if now and day < now[2]:
+            ctx.error(number, H_FROM, _("The change date is before the current link started."))
+            continue
+        plan.append(_LinkRow(number, household, rep, day, reason, now))
+
+    # The 5-15 rule on the import's net effect, as link_assign applies it to one change.
+    touched: dict[int, list[_LinkRow]] = defaultdict(list)
+    delta: dict[int, int] = defaultdict(int)
+    for row in plan:
+        touched[row.rep.id].append(row)
+        delta[row.rep.id] += 1
+        if row.current:
+            touched[row.current[1]].append(row)
+            delta[row.current[1]] -= 1
+    before: dict[int, int] = {}
+    names = {row.rep.id: row.rep.name for row in plan}
+    for chunk in _chunks(touched):
+        list(Representative.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
+        before.update(
+            HouseholdLink.objects.filter(representative_id__in=chunk, valid_to__isnull=True)
+            .values("representative_id")
+            .annotate(n=Count("id"))
+            .values_list("representative_id", "n")
+        )
+        missing = [pk for pk in chunk if pk not in names]
+        names.update(Representative.objects.filter(pk__in=missing).values_list("id", "name"))
+    for rep_id, rows in touched.items():
+        n0 = before.get(rep_id, 0)
+        n1 = n0 + delta[rep_id]
+        if services.range_distance(n1) <= services.range_distance(n0):
+            continue
+        for row in rows:
+            if row.reason:
+                row.flagged = True
+            else:
+                ctx.error(
+                    row.number,
+                    H_REASON,
+                    services._range_message(_RepRef(rep_id, names[rep_id], None, "", 0), n1),
+                )
+
+    def write() -> ImportResult:
+        ending: dict[dt.date, list[int]] = defaultdict(list)
+        for row in plan:
+            if row.current:
+                ending[row.day].append(row.current[0])
+        for day, ids in ending.items():
+            for chunk in _chunks(ids):
+                HouseholdLink.objects.filter(pk__in=chunk).update(valid_to=day)
+        actor = ctx.actor if getattr(ctx.actor, "pk", None) else None
+        HouseholdLink.objects.bulk_create(
+            [
+                HouseholdLink(
+                    representative_id=row.rep.id,
+                    household_id=row.household.id,
+                    valid_from=row.day,
+                    reason=row.reason,
+                    out_of_range=row.flagged,
+                    created_by=actor,
+                )
+                for row in plan
+            ],
+            batch_size=1000,
+        )
+        return ImportResult(
+            "links",
+            "",
+            rows=len(ctx.rows),
+            created=len(plan),
+            ended=sum(len(v) for v in ending.values()),
+            unchanged=unchanged,
+            flagged=sum(1 for row in plan if row.flagged),
+        )
+
+    return write
+
+
+_HANDLERS: dict[str, Callable[[_Context], Callable[[], ImportResult] | None]] = {
+    "units": _units,
+    "households": _households,
+    "members": _members,
+    "representatives": _representatives,
+    "links": _links,
+}
+
+
+def _sorted(errors: list[RowError]) -> list[RowError]:
+    order = {h: i for i, h in enumerate(h for k in KINDS.values() for h in k.headers)}
+    return sorted(errors, key=lambda e: (e.row or 0, order.get(e.column, 99)))
+
+
+def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportResult:
+    """Check every row of the file, then write all of it in one transaction, or nothing."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise InvalidInput(_("Unknown import kind."), code="import_kind")
+    result = ImportResult(kind, filename)
+    if len(data) > IMPORT_MAX_BYTES:
+        result.errors.append(
+            RowError(
+                None, "", _("The file is larger than %(n)d MB.") % {"n": IMPORT_MAX_BYTES >> 20}
+            )
+        )
+        return result
+    try:
+        rows = read_table(data, spec)
+    except ImportFileError as exc:
+        result.errors.append(RowError(None, "", exc.message))
+        return result
+    result.rows = len(rows)
+    if not rows:
+        result.errors.append(RowError(None, "", _("The file has no data rows.")))
+        return result
+    ctx = _Context(actor, spec, rows)
+    try:
+        with transaction.atomic():
+            write = _HANDLERS[kind](ctx)
+            if ctx.errors or write is None:
+                transaction.set_rollback(True)
+            else:
+                done = write()
+                result.created, result.ended = done.created, done.ended
+                result.unchanged, result.flagged = done.unchanged, done.flagged
+                audit_record(
+                    actor=actor,
+                    action=f"import.{kind}",
+                    target_type=f"org.{kind}",
+                    detail={"file": filename, **result.counts()},
+                )
+    except IntegrityError:
+        result.created = result.ended = result.unchanged = result.flagged = 0
+        ctx.error(
+            None,
+            "",
+            _(
+                "The data was changed by someone else during the import; nothing was saved. Try again."
+            ),
+        )
+    result.errors = _sorted(ctx.errors)
+    return result
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def template_xlsx(kind: str) -> bytes:
+    """An .xlsx template: styled header, one example row, and a 说明 sheet on each column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    spec = KINDS[kind]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(spec.label)[:31]
+    required_fill = PatternFill("solid", fgColor="C8161D")
+    optional_fill = PatternFill("solid", fgColor="5B6B7F")
+    white = Font(bold=True, color="FFFFFF")
+    for i, col in enumerate(spec.columns, start=1):
+        cell = ws.cell(row=1, column=i, value=col.header)
+        cell.font = white
+        cell.fill = required_fill if col.required else optional_fill
+        cell.alignment = Alignment(horizontal="center")
+        example = ws.cell(row=2, column=i, value=col.example or None)
+        example.font = Font(italic=True, color="646A73")
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = max(12, min(40, len(col.example) * 2 + 4))
+        if col.as_text:
+            for r in range(2, 1002):
+                ws.cell(row=r, column=i).number_format = "@"
+    ws.freeze_panes = "A2"
+
+    notes = wb.create_sheet("说明")
+    notes.append([_("How to fill in this template")])
+    notes["A1"].font = Font(bold=True, size=13)
+    lines = [
+        _(
+            "Fill the first sheet, one row per record; the first row holds the column headers, do not change them."
+        ),
+        _("Red columns are required. Delete the example row before importing."),
+        _("If any row has a problem nothing is imported, and every problem is listed."),
+        _("At most %(n)d rows per file.") % {"n": settings.LINLI["IMPORT_MAX_ROWS"]},
+    ]
+    if spec.note:
+        lines.append(str(spec.note))
+    for line in lines:
+        notes.append([line])
+    notes.append([])
+    notes.append(["列名", "必填", "说明", "可选值", "示例"])
+    for cell in notes[notes.max_row]:
+        cell.font = Font(bold=True)
+    for col in spec.columns:
+        notes.append(
+            [col.header, "是" if col.required else "否", str(col.help), col.values, col.example]
+        )
+    for letter, width in zip("ABCDE", (16, 8, 70, 40, 28), strict=True):
+        notes.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def template_csv(kind: str) -> bytes:
+    """A CSV template in UTF-8 with a byte-order mark, so Excel shows the Chinese headers."""
+    spec = KINDS[kind]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(spec.headers)
+    writer.writerow([c.example for c in spec.columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def errors_xlsx(errors: Iterable[RowError | dict]) -> bytes:
+    """The error report as a workbook: row, column, reason."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("错误")
+    ws.column_dimensions["A"].width = 8
+    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["C"].width = 80
+    from openpyxl.cell import WriteOnlyCell
+
+    header = []
+    for text in ("行号", "列名", "原因"):
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    for e in errors:
+        if isinstance(e, dict):
+            ws.append([e.get("row"), e.get("column"), e.get("message")])
+        else:
+            ws.append([e.row, e.column, e.message])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
