@@ -1111,7 +1111,7 @@ def _representatives(ctx: _Context) -> Callable[[], ImportResult] | None:
             )
             continue
         home = UnitRef(None, member[3], member[4], "", "", "", "")
-        if not services._same_village(home, unit):
+        if not services.same_village(home, unit):
             ctx.error(
                 number, H_REP_UNIT, _("A representative must live in the village they serve.")
             )
@@ -1207,7 +1207,7 @@ def _links(ctx: _Context) -> Callable[[], ImportResult] | None:
                 number, H_FROM, _("%(name)s is not serving on that date.") % {"name": rep.name}
             )
             continue
-        if not services._same_village(rep, household):
+        if not services.same_village(rep, household):
             ctx.error(
                 number,
                 H_REP_ID_NUMBER,
@@ -1264,7 +1264,7 @@ def _links(ctx: _Context) -> Callable[[], ImportResult] | None:
                 ctx.error(
                     row.number,
                     H_REASON,
-                    services._range_message(_RepRef(rep_id, names[rep_id], None, "", 0), n1),
+                    services.range_message(_RepRef(rep_id, names[rep_id], None, "", 0), n1),
                 )
 
     def write() -> ImportResult:

@@ -54,7 +54,7 @@ def _require(actor, roles: set[Role], unit: Unit) -> None:
         raise Forbidden(_("You may not change data of %(unit)s.") % {"unit": unit.name})
 
 
-def _required_text(value: str | None, label: str, max_length: int) -> str:
+def required_text(value: str | None, label: str, max_length: int) -> str:
     text = (value or "").strip()
     if not text:
         raise InvalidInput(_("%(field)s is required.") % {"field": label}, code="required")
@@ -96,7 +96,7 @@ def next_child_path(parent: Unit | None) -> tuple[str, int]:
 @transaction.atomic
 def unit_create(*, actor, parent: Unit | None, kind: str, name: str, code: str = "") -> Unit:
     """Add a unit under `parent` (a city at the root needs a superuser)."""
-    name = _required_text(name, _("Name"), 100)
+    name = required_text(name, _("Name"), 100)
     if kind not in UnitKind.values:
         raise InvalidInput(_("Unknown unit kind."), code="unit_kind")
     code = (code or "").strip()
@@ -137,7 +137,7 @@ def unit_create(*, actor, parent: Unit | None, kind: str, name: str, code: str =
 def unit_rename(*, actor, unit: Unit, name: str, code: str | None = None) -> Unit:
     _require(actor, ORG_WRITE_ROLES, unit)
     before = {"name": unit.name, "code": unit.code}
-    unit.name = _required_text(name, _("Name"), 100)
+    unit.name = required_text(name, _("Name"), 100)
     fields = ["name"]
     if code is not None:
         unit.code = code.strip()
@@ -202,8 +202,8 @@ def household_validate(
     """Check and normalise household fields without writing (used by import too)."""
     return {
         "unit": unit,
-        "head_name": _required_text(head_name, _("Head of household"), 50),
-        "address": _required_text(address, _("Address"), 200),
+        "head_name": required_text(head_name, _("Head of household"), 50),
+        "address": required_text(address, _("Address"), 200),
         "tags": clean_tags(tags),
         "latitude": _coordinate(latitude, -90, 90, _("Latitude")),
         "longitude": _coordinate(longitude, -180, 180, _("Longitude")),
@@ -285,7 +285,7 @@ def member_validate(
     phone: str = "",
 ) -> dict:
     data = {
-        "name": _required_text(name, _("Name"), 50),
+        "name": required_text(name, _("Name"), 50),
         "sex": (sex or "").strip().upper(),
         "birth_date": birth_date,
         "relation": relation or Relation.OTHER,
@@ -363,7 +363,7 @@ def place_create(
     place = Place.objects.create(
         unit=unit,
         kind=kind,
-        name=_required_text(name, _("Name"), 100),
+        name=required_text(name, _("Name"), 100),
         address=(address or "").strip()[:200],
         representative=representative,
     )
@@ -374,7 +374,7 @@ def place_create(
 @transaction.atomic
 def place_assign(*, actor, place: Place, representative: Representative | None) -> Place:
     _require(actor, LINK_WRITE_ROLES, place.unit)
-    if representative is not None and not _same_village(representative.unit, place.unit):
+    if representative is not None and not same_village(representative.unit, place.unit):
         raise InvalidInput(
             _("The representative serves another village."), code="place_other_village"
         )
@@ -393,7 +393,7 @@ def place_assign(*, actor, place: Place, representative: Representative | None) 
 # --- representatives and links ------------------------------------------------
 
 
-def _same_village(a: Unit, b: Unit) -> bool:
+def same_village(a: Unit, b: Unit) -> bool:
     n = VILLAGE_DEPTH * STEPLEN
     if a.depth < VILLAGE_DEPTH or b.depth < VILLAGE_DEPTH:
         return a.path.startswith(b.path) or b.path.startswith(a.path)
@@ -406,7 +406,7 @@ def representative_appoint(
 ) -> Representative:
     """Make a resident the representative of a group (or another unit) from `term_start`."""
     _require(actor, ORG_WRITE_ROLES, unit)
-    if not _same_village(member.household.unit, unit):
+    if not same_village(member.household.unit, unit):
         raise InvalidInput(
             _("A representative must live in the village they serve."), code="rep_other_village"
         )
@@ -454,7 +454,7 @@ def representative_end_term(
     end = term_end or today()
     if end < rep.term_start:
         raise InvalidInput(_("The term cannot end before it started."), code="rep_term_dates")
-    reason = _required_text(reason, _("Reason"), 200)
+    reason = required_text(reason, _("Reason"), 200)
     for link in HouseholdLink.objects.select_for_update().filter(
         representative=rep, valid_to__isnull=True
     ):
@@ -489,7 +489,7 @@ def _range_breaks(rep: Representative, delta: int) -> tuple[bool, int]:
     return range_distance(n + delta) > range_distance(n), n + delta
 
 
-def _range_message(rep: Representative, n: int) -> str:
+def range_message(rep: Representative, n: int) -> str:
     lo, hi = settings.LINLI["LINK_MIN"], settings.LINLI["LINK_MAX"]
     return _(
         "%(name)s would serve %(n)d households, outside %(lo)d-%(hi)d; give a reason to proceed."
@@ -535,7 +535,7 @@ def link_assign(
         raise InvalidInput(
             _("%(name)s is not serving on that date.") % {"name": rep.name}, code="rep_not_serving"
         )
-    if not _same_village(rep.unit, household.unit):
+    if not same_village(rep.unit, household.unit):
         raise InvalidInput(
             _("A representative may only serve households of their own village."),
             code="link_other_village",
@@ -554,14 +554,14 @@ def link_assign(
     breaks, n = _range_breaks(rep, +1)
     if breaks:
         if not reason:
-            raise LinkOutOfRange(_range_message(rep, n))
+            raise LinkOutOfRange(range_message(rep, n))
         flagged = True
     if current:
         previous = locked[current.representative_id]
         breaks, n = _range_breaks(previous, -1)
         if breaks:
             if not reason:
-                raise LinkOutOfRange(_range_message(previous, n))
+                raise LinkOutOfRange(range_message(previous, n))
             flagged = True
         current.valid_to = day
         current.save(update_fields=["valid_to"])
@@ -602,7 +602,7 @@ def link_end(
     """End a household's current link (e.g. the family moved away)."""
     _require(actor, LINK_WRITE_ROLES, household.unit)
     day = on_date or today()
-    reason = _required_text(reason, _("Reason"), 200)
+    reason = required_text(reason, _("Reason"), 200)
     current = (
         HouseholdLink.objects.select_for_update()
         .filter(household=household, valid_to__isnull=True)
@@ -640,7 +640,7 @@ def team_create(
     *, actor, unit: Unit, name: str, representatives: Iterable[Representative] = ()
 ) -> GuardTeam:
     _require(actor, ORG_WRITE_ROLES, unit)
-    team = GuardTeam.objects.create(unit=unit, name=_required_text(name, _("Name"), 100))
+    team = GuardTeam.objects.create(unit=unit, name=required_text(name, _("Name"), 100))
     reps = list(representatives)
     for rep in reps:
         if not rep.unit.path.startswith(unit.path):
@@ -667,7 +667,7 @@ def team_member_add(
     member = GuardTeamMember.objects.create(
         team=team,
         kind=kind,
-        name=_required_text(name, _("Name"), 50),
+        name=required_text(name, _("Name"), 50),
         phone=normalize_mobile(phone) if phone and phone.strip() else "",
     )
     audit_record(actor=actor, action="team.member_add", target=member, detail={"team": team.pk})
