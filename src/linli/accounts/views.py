@@ -20,6 +20,10 @@ def home(request):
     )
     roots = list(org_selectors.root_units_for(request.user)[:20])
     summary = org_selectors.home_summary(request.user)
+    # Cadres and leaders land on the coverage of their own unit, child by child.
+    coverage = None
+    if scope.household_paths and len(roots) == 1:
+        coverage = org_selectors.coverage_for(request.user, roots[0])
     return render(
         request,
         "accounts/home.html",
@@ -28,5 +32,6 @@ def home(request):
             "assignments": assignments,
             "roots": roots,
             "summary": summary,
+            "coverage": coverage,
         },
     )
