@@ -123,3 +123,20 @@ def test_export_query_count_does_not_grow_with_rows(
     # Then: session, user, scope, unit names, rows, audit; the same for any number of rows.
     with django_assert_max_num_queries(7):
         download(client, kind)
+
+
+def test_member_export_gives_age_not_birth_date(county, superuser, client):
+    """The masked ID number hides exactly the birth date; exporting it would unmask."""
+    import io
+
+    import openpyxl
+
+    client.force_login(superuser)
+    response = client.get("/org/export/members.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    ).active
+    header = [c.value for c in sheet[1]]
+    assert "出生日期" not in header and "年龄" in header
+    assert "19800101" not in "".join(str(c.value) for row in sheet.iter_rows() for c in row)

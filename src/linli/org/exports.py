@@ -18,12 +18,11 @@ from django.utils.translation import gettext_lazy
 
 from linli.accounts.services import audit_record
 from linli.core.masking import mask_id_number, mask_phone
-from linli.core.timeutil import today
+from linli.core.timeutil import age, today
 
 from . import selectors
 from .imports import (
     H_ADDRESS,
-    H_BIRTH,
     H_CODE,
     H_FROM,
     H_HEAD,
@@ -50,6 +49,8 @@ from .imports import (
     UNIT_KIND_LABELS,
 )
 from .models import STEPLEN, HouseholdLink, Unit
+
+H_AGE = "年龄"
 
 EXPORT_KINDS = {
     "units": ("单位", gettext_lazy("Units")),
@@ -147,7 +148,7 @@ def _members(user, params) -> tuple[list[str], Iterator[list[Any]]]:
         H_ADDRESS,
         H_PERSON,
         H_SEX,
-        H_BIRTH,
+        H_AGE,
         H_RELATION,
         H_ID_NUMBER,
         H_PHONE,
@@ -176,7 +177,7 @@ def _members(user, params) -> tuple[list[str], Iterator[list[Any]]]:
                 address,
                 name,
                 SEX_LABELS.get(sex, sex),
-                birth,
+                age(birth),
                 RELATION_LABELS.get(relation, relation),
                 mask_id_number(idn),
                 mask_phone(phone),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.masking import mask_id_number, mask_phone
+from linli.core.timeutil import age
 
 # Materialised path: each level adds STEPLEN base-36 characters, so "this unit
 # and everything below it" is `path LIKE 'prefix%'`, a range scan on an index.
@@ -175,11 +176,7 @@ class Member(models.Model):
     @property
     def age(self) -> int | None:
         """Age in whole years; shown instead of the birth date, which would unmask the ID number."""
-        if self.birth_date is None:
-            return None
-        today = timezone.localdate()
-        b = self.birth_date
-        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+        return age(self.birth_date)
 
     @property
     def phone_masked(self) -> str:
