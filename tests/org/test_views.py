@@ -5,8 +5,16 @@ from django.urls import reverse
 
 from linli.accounts.models import AuditLog, Role
 
-ROLES = [Role.TOWN, Role.VILLAGE, Role.AREA_LEADER, Role.GROUP_LEADER, Role.REPRESENTATIVE,
-         Role.ADMIN, Role.CITY, Role.DEPARTMENT]
+ROLES = [
+    Role.TOWN,
+    Role.VILLAGE,
+    Role.AREA_LEADER,
+    Role.GROUP_LEADER,
+    Role.REPRESENTATIVE,
+    Role.ADMIN,
+    Role.CITY,
+    Role.DEPARTMENT,
+]
 
 
 def detail_urls_of_town_b(county):
@@ -21,7 +29,13 @@ def detail_urls_of_town_b(county):
     ]
 
 
-LIST_URLS = ["home", "org:unit_tree", "org:household_list", "org:representative_list", "org:coverage"]
+LIST_URLS = [
+    "home",
+    "org:unit_tree",
+    "org:household_list",
+    "org:representative_list",
+    "org:coverage",
+]
 TOWN_B_NAMES = ["永和镇", "佳成村", "刘1", "刘生辉", "佳成村卫生室"]
 
 
@@ -37,8 +51,10 @@ def test_user_of_town_a_sees_nothing_of_town_b_in_pages(role, county, user_in_to
         body = response.content.decode()
         for other in TOWN_B_NAMES:
             assert other not in body, (name, other)
-    post = client.post(reverse("org:household_link", args=[county.households_b[6].pk]),
-                       {"representative": county.rep_b.pk, "reason": "x"})
+    post = client.post(
+        reverse("org:household_link", args=[county.households_b[6].pk]),
+        {"representative": county.rep_b.pk, "reason": "x"},
+    )
     assert post.status_code == 404
     assert client.post(reverse("org:member_reveal", args=[county.member_b.pk])).status_code == 404
 
@@ -48,7 +64,10 @@ def test_representative_sees_only_own_households(county, user_in_town_a, client)
     body = client.get(reverse("org:household_list")).content.decode()
     assert "李0" in body and "李5" in body
     assert "李6" not in body  # same group, not linked to this representative
-    assert client.get(reverse("org:household_detail", args=[county.households_a[6].pk])).status_code == 404
+    assert (
+        client.get(reverse("org:household_detail", args=[county.households_a[6].pk])).status_code
+        == 404
+    )
 
 
 def test_anonymous_is_sent_to_login(client, county):
@@ -62,7 +81,9 @@ def test_login_with_mobile_number(client, county):
     make_user("13600000009", "登录者", Role.VILLAGE, county.village_a)
     bad = client.post(reverse("accounts:login"), {"username": "13600000009", "password": "wrong"})
     assert bad.status_code == 200 and "error" in bad.content.decode()
-    good = client.post(reverse("accounts:login"), {"username": "13600000009", "password": "pw-test-123"})
+    good = client.post(
+        reverse("accounts:login"), {"username": "13600000009", "password": "pw-test-123"}
+    )
     assert good.status_code == 302
 
 
@@ -79,8 +100,9 @@ def test_household_list_filters_and_pages(county, superuser, client, settings):
     assert "李" in by_pinyin
 
 
-def test_household_list_query_count_does_not_grow_with_rows(county, superuser, client,
-                                                             django_assert_max_num_queries):
+def test_household_list_query_count_does_not_grow_with_rows(
+    county, superuser, client, django_assert_max_num_queries
+):
     client.force_login(superuser)
     with django_assert_max_num_queries(12):
         client.get(reverse("org:household_list"))
@@ -91,9 +113,14 @@ def test_household_detail_masks_and_reveal_is_audited(county, user_in_town_a, cl
     url = reverse("org:household_detail", args=[county.households_a[0].pk])
     body = client.get(url).content.decode()
     assert "138****8001" in body and "13800138001" not in body
-    revealed = client.post(reverse("org:member_reveal", args=[county.member_a.pk]), HTTP_HX_REQUEST="true")
+    revealed = client.post(
+        reverse("org:member_reveal", args=[county.member_a.pk]), HTTP_HX_REQUEST="true"
+    )
     assert "13800138001" in revealed.content.decode()
-    assert AuditLog.objects.filter(action="member.reveal", target_id=str(county.member_a.pk)).count() == 1
+    assert (
+        AuditLog.objects.filter(action="member.reveal", target_id=str(county.member_a.pk)).count()
+        == 1
+    )
 
 
 def test_link_form_refuses_out_of_range_without_reason(county, superuser, client):
@@ -103,8 +130,9 @@ def test_link_form_refuses_out_of_range_without_reason(county, superuser, client
     services.link_end(actor=superuser, household=county.households_a[5], reason="迁出")
     other = services.representative_appoint(
         actor=superuser,
-        member=services.member_create(actor=superuser, household=county.households_a[6], name="李新",
-                                      relation="head"),
+        member=services.member_create(
+            actor=superuser, household=county.households_a[6], name="李新", relation="head"
+        ),
         unit=county.group_a,
     )
     url = reverse("org:household_link", args=[county.households_a[0].pk])
@@ -129,3 +157,48 @@ def test_cadre_home_shows_coverage_of_each_unit_below(county, user_in_town_a, cl
     client.force_login(user_in_town_a(Role.TOWN))
     body = client.get(reverse("home")).content.decode()
     assert "李畋村" in body and "永和镇" not in body
+
+
+def test_village_cadre_registers_a_household_and_adds_a_member(county, user_in_town_a, client):
+    from linli.org.models import Household
+
+    client.force_login(user_in_town_a(Role.VILLAGE))
+    form = client.get(reverse("org:household_create"))
+    assert (
+        form.status_code == 200
+        and "一组" in form.content.decode()
+        and "大屋组" not in form.content.decode()
+    )
+    bad = client.post(
+        reverse("org:household_create"),
+        {"unit": county.group_a.pk, "head_name": "", "address": "x"},
+    )
+    assert bad.status_code == 400
+    foreign = client.post(
+        reverse("org:household_create"),
+        {"unit": county.group_b.pk, "head_name": "外人", "address": "x"},
+    )
+    assert foreign.status_code == 400 and not Household.objects.filter(head_name="外人").exists()
+    done = client.post(
+        reverse("org:household_create"),
+        {
+            "unit": county.group_a.pk,
+            "head_name": "李新户",
+            "address": "李畋村一组99号",
+            "tags": ["elderly_alone"],
+        },
+    )
+    household = Household.objects.get(head_name="李新户")
+    assert done.status_code == 302 and household.tags == ["elderly_alone"]
+    wrong_id = client.post(
+        reverse("org:member_add", args=[household.pk]),
+        {"name": "李某", "relation": "head", "id_number": "430181198001010010"},
+        follow=True,
+    )
+    assert "校验位" in wrong_id.content.decode() and household.members.count() == 0
+    ok = client.post(
+        reverse("org:member_add", args=[household.pk]),
+        {"name": "李某", "relation": "head", "phone": "13900001111"},
+        follow=True,
+    )
+    assert household.members.count() == 1 and "139****1111" in ok.content.decode()

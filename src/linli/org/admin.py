@@ -70,7 +70,14 @@ class RepresentativeAdmin(admin.ModelAdmin):
 
 @admin.register(HouseholdLink)
 class HouseholdLinkAdmin(admin.ModelAdmin):
-    list_display = ["household", "representative", "valid_from", "valid_to", "out_of_range", "reason"]
+    list_display = [
+        "household",
+        "representative",
+        "valid_from",
+        "valid_to",
+        "out_of_range",
+        "reason",
+    ]
     list_filter = ["out_of_range"]
     search_fields = ["household__head_name", "representative__name"]
     list_select_related = ["household", "representative"]

@@ -160,7 +160,11 @@ def household_list(request, filters: Query[HouseholdFilters]):
     # clean_tags accepts a code or its label and refuses unknown tags (400).
     tags = services.clean_tags([filters.tag]) if filters.tag else []
     qs = selectors.households_filtered(
-        request.user, unit=unit, q=filters.q or "", tag=tags[0] if tags else "", covered=filters.covered
+        request.user,
+        unit=unit,
+        q=filters.q or "",
+        tag=tags[0] if tags else "",
+        covered=filters.covered,
     )
     return qs.prefetch_related(_active_links())
 

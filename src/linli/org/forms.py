@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import HouseholdTag
+from .models import HouseholdTag, Relation, Sex
 
 
 class HouseholdFilterForm(forms.Form):
@@ -44,3 +44,33 @@ class LinkForm(forms.Form):
     def __init__(self, *args, representatives=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["representative"].queryset = representatives
+
+
+class HouseholdForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    head_name = forms.CharField(label=_("Head of household"), max_length=50)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    tags = forms.MultipleChoiceField(
+        label=_("Tags"),
+        required=False,
+        choices=HouseholdTag.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, max_digits=9, decimal_places=6
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, max_digits=9, decimal_places=6
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices)
+    sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", "—"), *Sex.choices])
+    id_number = forms.CharField(label=_("ID card number"), required=False, max_length=20)
+    phone = forms.CharField(label=_("Mobile number"), required=False, max_length=20)

@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
 from linli.core.errors import DomainError, NotFound
 from linli.core.paging import paginate
 
 from . import selectors, services
-from .forms import HouseholdFilterForm, LinkForm
+from .forms import HouseholdFilterForm, HouseholdForm, LinkForm, MemberForm
 from .models import HouseholdLink
 
 
@@ -120,12 +121,13 @@ def household_detail(request, pk: int):
     reps = selectors.representatives_visible_to(request.user).filter(
         term_end__isnull=True, unit__path__startswith=household.unit.path[: 3 * 4]
     )
-    from linli.accounts.scope import LINK_WRITE_ROLES, scope_for
-
     if scope_for(request.user).can(LINK_WRITE_ROLES, household.unit.path):
         link_form = LinkForm(
             representatives=selectors.with_active_link_count(reps).order_by("unit__path", "name")
         )
+    member_form = (
+        MemberForm() if scope_for(request.user).can(ORG_WRITE_ROLES, household.unit.path) else None
+    )
     return render(
         request,
         "org/household_detail.html",
@@ -135,6 +137,7 @@ def household_detail(request, pk: int):
             "links": links,
             "current": current,
             "link_form": link_form,
+            "member_form": member_form,
         },
     )
 
@@ -255,3 +258,49 @@ def coverage(request):
             "ancestors": ancestors,
         },
     )
+
+
+def _writable_units(user):
+    """Units under which the user may add households (village level and below)."""
+    scope = scope_for(user)
+    units = selectors.units_visible_to(user).filter(depth__gte=3).order_by("path")
+    if scope.is_superuser:
+        return units
+    q = scope.path_q("path", scope.paths_for(ORG_WRITE_ROLES))
+    return units.filter(q)
+
+
+@login_required
+def household_create(request):
+    units = _writable_units(request.user)
+    form = HouseholdForm(
+        request.POST or None, units=units, initial={"unit": request.GET.get("unit")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The household has been registered."))
+            return redirect("org:household_detail", pk=household.pk)
+    return render(
+        request, "org/household_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def member_add(request, pk: int):
+    household = _get(selectors.household_get, request.user, pk)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please fill in the member's name and relation."))
+    else:
+        try:
+            services.member_create(actor=request.user, household=household, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The member has been added."))
+    return redirect("org:household_detail", pk=pk)
