@@ -65,7 +65,13 @@ class HouseholdForm(forms.Form):
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        # Group names repeat across villages ("一组"), so show the parent too.
+        self.fields["unit"].queryset = (
+            units.select_related("parent") if units is not None else units
+        )
+        self.fields["unit"].label_from_instance = lambda u: (
+            f"{u.parent.name} / {u.name}" if u.parent else u.name
+        )
 
 
 class MemberForm(forms.Form):
