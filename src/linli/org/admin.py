@@ -3,6 +3,8 @@ link service (which enforces 5-15 and writes history), never by editing rows."""
 
 from django.contrib import admin
 
+from linli.core.admin import ReadOnlyAdminMixin
+
 from .models import (
     GuardTeam,
     GuardTeamMember,
@@ -69,7 +71,7 @@ class RepresentativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(HouseholdLink)
-class HouseholdLinkAdmin(admin.ModelAdmin):
+class HouseholdLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "household",
         "representative",
@@ -81,15 +83,6 @@ class HouseholdLinkAdmin(admin.ModelAdmin):
     list_filter = ["out_of_range"]
     search_fields = ["household__head_name", "representative__name"]
     list_select_related = ["household", "representative"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class GuardTeamMemberInline(admin.TabularInline):
