@@ -167,3 +167,39 @@ def user_in_town_a(county):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_day_calendar():
+    """Tests roll back calendar rows; the per-process calendar cache must not outlive them."""
+    from linli.core import calendar
+
+    calendar.invalidate()
+    yield
+    calendar.invalidate()
+
+
+@pytest.fixture
+def reference_data(db):
+    """Re-run the seed migrations (idempotent) for transactional tests.
+
+    A transactional test's teardown flushes every table, taking the data that
+    migrations seeded (departments, appeal categories, deadline policies, the
+    holiday calendar) with it; tests that run after one call this fixture.
+    """
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module in (
+        "linli.org.migrations.0003_seed_departments",
+        "linli.appeals.migrations.0002_seed_categories_policies",
+        "linli.core.migrations.0002_seed_calendar",
+    ):
+        from linli.core.models import CalendarYear
+
+        if module.startswith("linli.core") and CalendarYear.objects.exists():
+            continue
+        importlib.import_module(module).seed(apps, SimpleNamespace(connection=connection))

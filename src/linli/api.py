@@ -54,10 +54,16 @@ def domain_error(request, exc: DomainError):
 
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
+    from linli.appeals.api import public as appeals_public
+    from linli.appeals.api import router as appeals_router
+    from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/", org_router)
+    api.add_router("/", notify_router)
+    api.add_router("/", appeals_router)
+    api.add_router("/public", appeals_public)
 
 
 _register()

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.accounts",
     "linli.org",
+    "linli.notify",
+    "linli.appeals",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "linli.core.context_processors.platform",
+                "linli.notify.context_processors.unread",
             ],
         },
     },
@@ -133,14 +137,70 @@ LINLI = {
     "LINK_MAX": 15,
     "PAGE_SIZE": 50,
     "IMPORT_MAX_ROWS": 50_000,
+    # Appeals: photos per appeal and per upload, and their size limit.
+    "PHOTO_MAX_COUNT": 6,
+    "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
+    # One-time codes sent to residents who report without an account.
+    "OTP_TTL_SECONDS": 10 * 60,
+    "OTP_MAX_ATTEMPTS": 5,
+    # Notifications: the SMS gateway (console = written to the log and the
+    # development inbox; http = a generic JSON POST gateway for production).
+    "SMS_BACKEND": os.environ.get("LINLI_SMS_BACKEND", "console"),
+    "SMS_HTTP_URL": os.environ.get("LINLI_SMS_HTTP_URL", ""),
+    "SMS_HTTP_TOKEN": os.environ.get("LINLI_SMS_HTTP_TOKEN", ""),
+    # The development inbox page shows messages sent through the console backend.
+    "DEV_INBOX": env_bool("LINLI_DEV_INBOX", True),
+    "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("LINLI_OUTBOX_MAX_ATTEMPTS", "8")),
+    # Seconds between ticks of the in-process ticker (embedded default).
+    "TICK_SECONDS": int(os.environ.get("LINLI_TICK_SECONDS", "30")),
+    # Leaflet tile URL template, e.g. a local tile server; empty = no tiles.
+    "MAP_TILE_URL": os.environ.get("LINLI_MAP_TILE_URL", ""),
 }
+
+# Uploaded files (appeal photos). They are served by a view that checks scope,
+# never as public static files.
+MEDIA_ROOT = Path(os.environ.get("LINLI_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+
+EMAIL_BACKEND = os.environ.get(
+    "LINLI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("LINLI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LINLI_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("LINLI_EMAIL_FROM", "linli@localhost")
+
+# Background work. With no broker configured (the embedded default) Celery
+# runs tasks in-process and the serve command starts a ticker thread; in
+# production LINLI_CELERY_BROKER_URL points at Redis and a worker + beat run.
+CELERY_BROKER_URL = os.environ.get("LINLI_CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# Live push. In-memory (one process) by default; Redis in production.
+_redis_url = os.environ.get("LINLI_REDIS_URL", "")
+if _redis_url:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [_redis_url]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Eager tasks (the embedded default) would log every outbox kick.
+        "celery": {"level": "WARNING"},
+    },
 }
 
 PLATFORM_NAME = _("Linli grassroots governance platform")

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("linli.accounts.urls")),
     path("org/", include("linli.org.urls")),
+    path("notify/", include("linli.notify.urls")),
+    path("", include("linli.appeals.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

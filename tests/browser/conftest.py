@@ -14,7 +14,9 @@ from tests.conftest import require_service
 # made by the test itself must still be allowed.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SCREENSHOTS = Path(os.environ.get("LINLI_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("LINLI_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots")
+)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
@@ -24,17 +26,31 @@ def chromium_path() -> str | None:
     return candidate if candidate and Path(candidate).exists() else None
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running
+# in this thread while it is open, which would break later async_to_sync calls
+# (the WebSocket consumer tests).
+@pytest.fixture(scope="module")
 def browser():
     path = chromium_path()
-    require_service("chromium", path is not None, "Debian's chromium is not installed (apt-get install chromium)")
+    require_service(
+        "chromium",
+        path is not None,
+        "Debian's chromium is not installed (apt-get install chromium)",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

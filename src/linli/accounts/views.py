@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from linli.accounts.models import RoleAssignment
 from linli.accounts.scope import scope_for
+from linli.appeals import selectors as appeal_selectors
 from linli.org import selectors as org_selectors
 
 
@@ -20,6 +21,7 @@ def home(request):
     )
     roots = list(org_selectors.root_units_for(request.user)[:20])
     summary = org_selectors.home_summary(request.user)
+    appeals = appeal_selectors.queue_summary(request.user)
     # Cadres and leaders land on the coverage of their own unit, child by child.
     coverage = None
     if scope.household_paths and len(roots) == 1:
@@ -33,5 +35,6 @@ def home(request):
             "roots": roots,
             "summary": summary,
             "coverage": coverage,
+            "appeals": appeals,
         },
     )

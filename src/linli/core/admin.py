@@ -1,4 +1,11 @@
-"""Admin pieces every app uses."""
+"""Admin pieces every app uses, and the admin of the working-day calendar."""
+
+from django.contrib import admin, messages
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from .calendar import calendar_warnings
+from .models import CalendarDay, CalendarYear
 
 
 class ReadOnlyAdminMixin:
@@ -12,3 +19,37 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- the working-day calendar -------------------------------------------------
+
+
+class CalendarWarningsMixin:
+    """Show `calendar_warnings()` (a missing holiday schedule) above the list."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            for text in calendar_warnings():
+                messages.warning(request, text)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(CalendarWarningsMixin, admin.ModelAdmin):
+    list_display = ["date", "weekday", "is_workday", "name", "updated_at"]
+    list_editable = ["is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+    ordering = ["-date"]
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj):
+        return date_format(obj.date, "l")
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(CalendarWarningsMixin, admin.ModelAdmin):
+    list_display = ["year", "source", "loaded_at"]
+    list_filter = ["source"]
+    ordering = ["-year"]

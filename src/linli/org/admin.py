@@ -6,6 +6,7 @@ from django.contrib import admin
 from linli.core.admin import ReadOnlyAdminMixin
 
 from .models import (
+    Department,
     GuardTeam,
     GuardTeamMember,
     Household,
@@ -96,3 +97,10 @@ class GuardTeamAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["unit", "representatives"]
     inlines = [GuardTeamMemberInline]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "active"]
+    list_filter = ["active"]
+    search_fields = ["name"]

@@ -8,7 +8,6 @@ and match the import columns where a column means the same thing.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from linli.accounts.services import audit_record
 from linli.core.masking import mask_id_number, mask_phone
 from linli.core.timeutil import age, today
+from linli.core.xlsx import write_xlsx
 
 from . import selectors
 from .imports import (
@@ -288,39 +288,15 @@ class Export:
 
 def export_xlsx(*, user, kind: str, params) -> Export:
     """Build the export in a temporary file and audit it. NotFound for an unknown kind or unit."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     from linli.core.errors import NotFound
 
     builder = _BUILDERS.get(kind)
     if builder is None:
         raise NotFound("unknown export")
     headers, rows = builder(user, params)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(EXPORT_KINDS[kind][0])
-    for i, header in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = (
-            28 if header in (H_UNIT, H_REP_UNIT, "完整路径", H_PARENT) else 16
-        )
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor="C8161D")
-    head_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(ws, value=header)
-        cell.font, cell.fill = bold, fill
-        head_cells.append(cell)
-    ws.append(head_cells)
-    count = 0
-    for row in rows:
-        ws.append(row)
-        count += 1
-    out = tempfile.TemporaryFile()
-    wb.save(out)
-    out.seek(0)
+    out, count = write_xlsx(
+        headers, rows, sheet=EXPORT_KINDS[kind][0], wide=(H_UNIT, H_REP_UNIT, "完整路径", H_PARENT)
+    )
     audit_record(
         actor=user,
         action=f"export.{kind}",

@@ -364,3 +364,23 @@ class GuardTeamMember(models.Model):
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
+
+
+class Department(models.Model):
+    """A functional department of the city (职能部门: 住建局, 水务局 ...).
+
+    Appeals are referred to a department; its handlers are users holding the
+    `department` role whose assignment names this department.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

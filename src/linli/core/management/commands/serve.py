@@ -1,24 +1,47 @@
 """Serve the platform with uvicorn (the embedded default's single process)."""
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from linli.core.ticks import Ticker
 
 
 class Command(BaseCommand):
-    help = "Serve the platform over ASGI with uvicorn."
+    help = "Serve the platform over ASGI with uvicorn (and run the periodic ticks in-process)."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-ticker",
+            action="store_true",
+            help="do not run the periodic ticks in this process",
+        )
 
     def handle(self, *args, **options):
+        ticker = None
+        if options["no_ticker"]:
+            self.stdout.write(
+                "linli: ticker off (--no-ticker); run `linli tick --loop` or Celery beat"
+            )
+        elif settings.CELERY_BROKER_URL:
+            self.stdout.write("linli: ticker off; Celery beat and a worker run the ticks")
+        else:
+            ticker = Ticker()
+            ticker.start()
+            self.stdout.write("linli: ticker on (in-process, no Celery broker configured)")
         self.stdout.write(
             f"linli: serving on http://{options['host']}:{options['port']}/  (Ctrl+C stops)"
         )
-        uvicorn.run(
-            "linli.asgi:application",
-            host=options["host"],
-            port=options["port"],
-            log_level="info",
-            lifespan="off",
-        )
+        try:
+            uvicorn.run(
+                "linli.asgi:application",
+                host=options["host"],
+                port=options["port"],
+                log_level="info",
+                lifespan="off",
+            )
+        finally:
+            if ticker is not None:
+                ticker.stop()

@@ -48,6 +48,10 @@ class Command(BaseCommand):
         self.stdout.write(
             demo.format_table(("rows", "count"), [(k, f"{v:,}") for k, v in result.counts.items()])
         )
+        if mode == "small":
+            from linli.appeals import demo as appeals_demo
+
+            appeals_demo.seed(progress=self.stdout.write)
         self.print_accounts()
 
     def print_accounts(self):

@@ -1,0 +1,88 @@
+"""Forms of the appeal pages: they parse and render; services validate the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Kind, Level, Status, Urgency
+from .selectors import categories_tree
+
+
+def category_choices():
+    return [("", _("Choose…"))] + [
+        (top.name, [(c.code, c.name) for c in children]) for top, children in categories_tree()
+    ]
+
+
+class AppealFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("open", _("Open"))] + list(Status.choices),
+    )
+    level = forms.ChoiceField(
+        label=_("Level"), required=False, choices=[("", _("All"))] + list(Level.choices)
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All"))] + list(Kind.choices)
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class AppealFileForm(forms.Form):
+    """What a representative or hotline operator fills in for a resident."""
+
+    category = forms.ChoiceField(label=_("Category"))
+    title = forms.CharField(label=_("Title"), max_length=100, required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="normal")
+    household = forms.ModelChoiceField(label=_("Household"), queryset=None, required=False)
+    unit = forms.ModelChoiceField(label=_("Or the group / village"), queryset=None, required=False)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    reporter_name = forms.CharField(label=_("Resident's name"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=_("Resident's mobile"), max_length=20, required=False)
+
+    def __init__(self, *args, households, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["household"].queryset = households
+        self.fields["household"].label_from_instance = lambda h: f"{h.head_name} · {h.address}"
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda u: (
+            f"{u.parent.name} / {u.name}" if u.parent_id else u.name
+        )
+
+
+class PublicReportForm(forms.Form):
+    """The resident's own report, without an account."""
+
+    phone = forms.CharField(label=_("Your mobile number"), max_length=20)
+    code = forms.CharField(label=_("Verification code"), max_length=6, required=False)
+    category = forms.ChoiceField(label=_("What is it about?"))
+    description = forms.CharField(
+        label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="normal")
+    town = forms.IntegerField(label=_("Town"), required=False)
+    village = forms.IntegerField(label=_("Village / community"), required=False)
+    group = forms.IntegerField(label=_("Group"), required=False)
+    address = forms.CharField(label=_("Where exactly?"), max_length=200, required=False)
+    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    reporter_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(label=_("Case code"), max_length=20)
+    phone = forms.CharField(label=_("Mobile number used to report"), max_length=20)

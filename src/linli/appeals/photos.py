@@ -1,0 +1,88 @@
+"""Photo intake: images only (checked by content), size-limited, re-encoded
+without metadata (EXIF carries the phone's GPS position and model)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from linli.core.errors import InvalidInput
+
+# Formats accepted, and what they are re-encoded to.
+ACCEPTED = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "JPEG", "MPO": "JPEG", "GIF": "PNG"}
+MAX_SIDE = 2560
+# Refuse decompression bombs early (a tiny file claiming a huge canvas).
+MAX_PIXELS = 40_000_000
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    data: bytes
+    extension: str
+    content_type: str
+    width: int
+    height: int
+    sha256: str
+
+
+def _name(upload) -> str:
+    return getattr(upload, "name", "") or _("photo")
+
+
+def photo_prepare(upload) -> PreparedPhoto:
+    """Check one uploaded file is an image and return it re-encoded without metadata."""
+    limit = settings.LINLI["PHOTO_MAX_BYTES"]
+    size = getattr(upload, "size", None)
+    raw = upload.read() if hasattr(upload, "read") else bytes(upload)
+    size = len(raw) if size is None else size
+    if size > limit or len(raw) > limit:
+        raise InvalidInput(
+            _("%(name)s is larger than %(mb)d MB.") % {"name": _name(upload), "mb": limit // 2**20},
+            code="photo_too_large",
+        )
+    try:
+        with Image.open(io.BytesIO(raw)) as probe:
+            fmt = probe.format
+            if probe.width * probe.height > MAX_PIXELS:
+                raise InvalidInput(
+                    _("%(name)s is too large an image.") % {"name": _name(upload)},
+                    code="photo_too_large",
+                )
+            probe.verify()
+        if fmt not in ACCEPTED:
+            raise UnidentifiedImageError(fmt)
+        with Image.open(io.BytesIO(raw)) as img:
+            img = ImageOps.exif_transpose(img)
+            img.thumbnail((MAX_SIDE, MAX_SIDE))
+            out_format = ACCEPTED[fmt]
+            if out_format == "JPEG" and img.mode not in ("RGB", "L"):
+                img = img.convert("RGB")
+            buf = io.BytesIO()
+            # A fresh save writes no EXIF, XMP or ICC unless asked to.
+            img.save(buf, format=out_format, quality=85, optimize=True)
+            width, height = img.size
+    except InvalidInput:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise InvalidInput(
+            _("%(name)s is not a photo: only JPEG, PNG, WebP or GIF images are accepted.")
+            % {"name": _name(upload)},
+            code="photo_not_image",
+        ) from None
+    data = buf.getvalue()
+    ext, ctype = (".jpg", "image/jpeg") if out_format == "JPEG" else (".png", "image/png")
+    return PreparedPhoto(data, ext, ctype, width, height, hashlib.sha256(data).hexdigest())
+
+
+def photos_prepare(uploads, *, already: int = 0) -> list[PreparedPhoto]:
+    """Check a batch of uploads against the per-appeal limit and prepare each."""
+    uploads = [u for u in (uploads or []) if u]
+    limit = settings.LINLI["PHOTO_MAX_COUNT"]
+    if already + len(uploads) > limit:
+        raise InvalidInput(_("At most %(n)d photos per appeal.") % {"n": limit}, code="photo_count")
+    return [photo_prepare(u) for u in uploads]

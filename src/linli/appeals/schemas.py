@@ -1,0 +1,249 @@
+"""Request and response shapes of the appeals API.
+
+Responses never carry the reporter's raw mobile number, only
+`reporter_phone_masked`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from .models import Appeal, AppealEvent, Channel, Kind, Level, Status, Urgency
+from .workflow import ACTION_LABELS, Action
+
+
+def _choices(choices) -> str:
+    return "One of: " + ", ".join(choices.values)
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    kind: str
+    default_department: str | None = None
+    children: list[CategoryOut] = []
+
+
+class DepartmentOut(Schema):
+    id: int
+    name: str
+
+
+class AppealIn(Schema):
+    category: str = Field(description="A second-level category code, e.g. `facilities`.")
+    description: str
+    title: str = ""
+    urgency: str = Field("normal", description=_choices(Urgency))
+    channel: str = Field(
+        "hotline",
+        description=_choices(Channel) + " (`self` is only for the public endpoint).",
+    )
+    household_id: int | None = Field(None, description="The resident's household, if known.")
+    unit_id: int | None = Field(None, description="The group or village where the problem is.")
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+
+
+class PublicCodeIn(Schema):
+    phone: str = Field(description="Mobile number to confirm; a 6-digit code is sent to it.")
+
+
+class PublicAppealIn(Schema):
+    category: str
+    description: str
+    title: str = ""
+    urgency: str = "normal"
+    unit_id: int | None = Field(None, description="Village or group (see /public/units).")
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    reporter_name: str = ""
+    phone: str
+    code: str = Field(description="The one-time code sent to `phone`.")
+
+
+class TrackIn(Schema):
+    code: str = Field(description="Case code.")
+    phone: str = Field(description="The mobile number the appeal was reported with.")
+
+
+class PublicUnitOut(Schema):
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+class ActionIn(Schema):
+    note: str = Field("", description="Note, reason, result or instructions.")
+    version: int | None = Field(
+        None, description="The `version` you last saw; a newer one answers 409 `stale`."
+    )
+    department_id: int | None = Field(None, description="For `refer`.")
+    merge_into: str | None = Field(None, description="Case code, for `merge`.")
+    unit_id: int | None = Field(None, description="For `return`: the unit below to return to.")
+    rating: int | None = Field(None, ge=1, le=5, description="For `rate` (a phone return visit).")
+    party_name: str = ""
+    party_phone: str = ""
+    party_side: str = ""
+    held_at: dt.datetime | None = None
+    internal: bool = Field(False, description="For `note`: hide it from the resident.")
+
+
+class AppealFilters(Schema):
+    status: str | None = Field(None, description=_choices(Status) + ", or `open`.")
+    level: str | None = Field(None, description=_choices(Level))
+    kind: str | None = Field(None, description=_choices(Kind))
+    category: str | None = None
+    q: str | None = Field(None, description="Case code, or text in the title or address.")
+    overdue: bool = False
+    unit: int | None = Field(None, description="Only appeals from this unit's subtree.")
+    mine: bool = Field(False, description="Only those in my queue.")
+
+
+class StatsQuery(Schema):
+    unit: int = Field(description="Unit id; its subtree is counted, per child unit too.")
+    start: dt.date = Field(description="First day (local time), inclusive.")
+    end: dt.date = Field(description="Last day (local time), inclusive.")
+
+
+class RatesOut(Schema):
+    unit_id: int | None
+    unit_name: str
+    filed: int
+    open: int
+    overdue: int
+    resolved: int
+    rated: int
+    response_rate: float | None = Field(description="% claimed within the first claim deadline.")
+    on_time_rate: float | None = Field(description="% of resolved ones resolved by the deadline.")
+    resolution_rate: float | None = Field(description="% of filed ones resolved.")
+    satisfaction_rate: float | None = Field(description="% of ratings that were satisfied (3-5).")
+    mean_hours_to_resolve: float | None
+    resolved_at_level: dict[str, int]
+    level_share: dict[str, float | None]
+
+
+class StatsOut(Schema):
+    total: RatesOut
+    children: list[RatesOut]
+
+
+class AppealOut(Schema):
+    code: str
+    kind: str
+    category: str = Field(alias="category.code")
+    category_name: str = Field(alias="category.name")
+    title: str
+    description: str
+    urgency: str
+    channel: str
+    status: str
+    status_label: str
+    level: str
+    unit_id: int
+    unit_name: str = Field(alias="unit.name")
+    origin_unit_id: int
+    household_id: int | None
+    address: str
+    latitude: float | None
+    longitude: float | None
+    reporter_name: str
+    reporter_phone_masked: str
+    representative_id: int | None
+    assignee_name: str | None
+    department: str | None
+    claim_due_at: dt.datetime | None
+    due_at: dt.datetime | None
+    overdue: bool
+    supervised: bool
+    resolved_at: dt.datetime | None
+    resolved_level: str
+    result: str
+    rating: int | None
+    rating_comment: str
+    closed_at: dt.datetime | None
+    merged_into: str | None
+    agreement: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_status_label(obj: Appeal) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_assignee_name(obj: Appeal) -> str | None:
+        return obj.assignee.name if obj.assignee_id else None
+
+    @staticmethod
+    def resolve_department(obj: Appeal) -> str | None:
+        return obj.department.name if obj.department_id else None
+
+    @staticmethod
+    def resolve_overdue(obj: Appeal) -> bool:
+        return obj.is_overdue
+
+    @staticmethod
+    def resolve_merged_into(obj: Appeal) -> str | None:
+        return obj.merged_into.code if obj.merged_into_id else None
+
+
+class AppealDetailOut(AppealOut):
+    actions: list[str] = Field(description="Actions you may take now.")
+    photos: list[str] = Field(alias="photo_urls", description="URLs of the photos.")
+
+
+class EventOut(Schema):
+    action: str
+    action_label: str
+    at: dt.datetime
+    by: str = Field(description="Who: a user's name, `resident` or `system`.")
+    from_status: str
+    to_status: str
+    level: str
+    unit_name: str = Field(alias="unit.name")
+    note: str
+    internal: bool
+    data: dict
+
+    @staticmethod
+    def resolve_action_label(obj: AppealEvent) -> str:
+        label = ACTION_LABELS.get(obj.action) or ACTION_LABELS.get(Action(obj.action))
+        return str(label or obj.action)
+
+    @staticmethod
+    def resolve_by(obj: AppealEvent) -> str:
+        return obj.actor_label or obj.data.get("by", "system")
+
+
+class PublicAppealOut(Schema):
+    code: str
+    title: str
+    category_name: str = Field(alias="category.name")
+    status: str
+    status_label: str
+    level: str
+    created_at: dt.datetime
+    due_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    result: str
+    rating: int | None
+    events: list[EventOut] = Field(alias="public_events")
+
+    @staticmethod
+    def resolve_status_label(obj: Appeal) -> str:
+        return str(obj.get_status_display())
+
+
+class FiledOut(Schema):
+    code: str
+    status: str
+    level: str
+    unit_name: str = Field(alias="unit.name")

@@ -1,0 +1,13 @@
+"""Background entry points: thin wrappers that call services with ids."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="linli.appeals.tasks.appeals_tick")
+def appeals_tick() -> dict[str, int]:
+    """Act on whatever is due now; idempotent, safe to run concurrently."""
+    return services.appeals_tick()

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "appeals"
+
+urlpatterns = [
+    path("appeals/", views.appeal_list, name="list"),
+    path("appeals/queue/", views.queue, name="queue"),
+    path("appeals/new/", views.appeal_create, name="create"),
+    path("appeals/stats/", views.stats, name="stats"),
+    path("appeals/export.xlsx", views.export, name="export"),
+    path("appeals/photos/<int:pk>/", views.photo, name="photo"),
+    path("appeals/<str:code>/", views.appeal_detail, name="detail"),
+    path("appeals/<str:code>/act/<str:action>/", views.appeal_act, name="act"),
+    # Public: residents without an account.
+    path("report/", views.report, name="report"),
+    path("report/units/", views.public_units, name="public_units"),
+    path("track/", views.track, name="track"),
+    path("track/<str:code>/", views.track_detail, name="track_detail"),
+    path("track/<str:code>/act/<str:action>/", views.track_act, name="track_act"),
+]

@@ -1,0 +1,470 @@
+"""Pages of appeals: queues, the appeal page with its timeline and actions,
+filing for a resident, numbers, export; and the public report and tracking
+pages. Thin: reads through selectors, writes through services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.accounts.scope import scope_for
+from linli.core.errors import DomainError, InvalidInput, NotFound
+from linli.core.paging import paginate
+from linli.core.validators import normalize_mobile
+from linli.org import selectors as org_selectors
+from linli.org.models import Department, Unit
+
+from . import exports, selectors, services
+from .forms import AppealFileForm, AppealFilterForm, PublicReportForm, TrackForm
+from .models import Appeal, AppealPhoto, Category, Level, Status
+from .workflow import ACTION_LABELS, Action, actions_for
+
+# Session key holding {case code: phone} for the resident's tracking pages.
+TRACKED = "linli_tracked"
+# Session key holding the mobile number confirmed by a one-time code.
+VERIFIED = "linli_verified_phone"
+
+
+def _appeal(user, code) -> Appeal:
+    try:
+        return selectors.appeal_get(user, code)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+def _filters(request):
+    form = AppealFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    unit = None
+    if data.get("unit"):
+        try:
+            unit = org_selectors.unit_get(request.user, data["unit"])
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+    return form, data, unit
+
+
+@login_required
+def appeal_list(request):
+    form, data, unit = _filters(request)
+    qs = selectors.appeals_filtered(
+        request.user,
+        status=data.get("status", ""),
+        level=data.get("level", ""),
+        kind=data.get("kind", ""),
+        q=data.get("q", ""),
+        overdue=bool(data.get("overdue")),
+        unit=unit,
+    )
+    page = paginate(qs, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "appeals/_rows.html" if request.htmx else "appeals/list.html"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "rows": page.object_list,
+            "unit": unit,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def queue(request):
+    """My to-do: what I may claim or am handling, overdue first."""
+    level = request.GET.get("level") or None
+    if level and level not in Level.values:
+        level = None
+    qs = selectors.queue_for(request.user, level)
+    page = paginate(qs, request.GET.get("page"))
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "appeals/queue.html",
+        {
+            "page": page,
+            "rows": page.object_list,
+            "level": level,
+            "levels": Level.choices,
+            "is_department": bool(services.departments_of(request.user)),
+            "is_representative": bool(scope.representative_ids),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _action_context(request, appeal: Appeal) -> dict:
+    caps = services.capacities_for(request.user, appeal)
+    actions = actions_for(appeal.status, caps, appeal.kind, appeal.level)
+    return {
+        "actions": [(a.value, ACTION_LABELS[a]) for a in actions],
+        "departments": Department.objects.filter(active=True).order_by("name")
+        if Action.REFER in actions
+        else [],
+        "return_units": _return_units(appeal) if Action.RETURN in actions else [],
+    }
+
+
+def _return_units(appeal: Appeal):
+    return Unit.objects.filter(parent=appeal.unit).order_by("path")
+
+
+@login_required
+def appeal_detail(request, code: str):
+    appeal = _appeal(request.user, code)
+    context = {
+        "appeal": appeal,
+        "events": selectors.timeline(appeal),
+        "photos": appeal.photos.all(),
+        "parties": appeal.parties.all(),
+        "mediations": appeal.mediations.all(),
+        "duplicates": appeal.duplicates.all(),
+        "now": timezone.now(),
+        **_action_context(request, appeal),
+    }
+    return render(request, "appeals/detail.html", context)
+
+
+@login_required
+@require_POST
+def appeal_act(request, code: str, action: str):
+    appeal = _appeal(request.user, code)
+    post = request.POST
+    try:
+        department = (
+            get_object_or_404(Department, pk=post["department"], active=True)
+            if post.get("department", "").isdigit()
+            else None
+        )
+        merge_into = (
+            selectors.appeal_get(request.user, post["merge_into"])
+            if post.get("merge_into")
+            else None
+        )
+        unit = (
+            org_selectors.unit_get(request.user, int(post["unit"]))
+            if post.get("unit", "").isdigit()
+            else None
+        )
+        party = (
+            {
+                "name": post.get("party_name"),
+                "phone": post.get("party_phone"),
+                "role": post.get("party_side"),
+            }
+            if action == Action.PARTY_ADD
+            else None
+        )
+        services.appeal_act(
+            actor=request.user,
+            appeal=appeal,
+            action=action,
+            note=post.get("note", ""),
+            version=int(post["version"]) if post.get("version", "").isdigit() else None,
+            department=department,
+            merge_into=merge_into,
+            unit=unit,
+            rating=post.get("rating") or None,
+            party=party,
+            internal=bool(post.get("internal")),
+            photos=request.FILES.getlist("photos"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        label = ACTION_LABELS.get(Action(action)) if action in Action._value2member_map_ else action
+        messages.success(request, _("Done: %(action)s.") % {"action": label})
+    try:
+        selectors.appeal_get(request.user, code)
+    except NotFound:
+        # The action moved it out of the user's sight (e.g. returned elsewhere).
+        return redirect("appeals:queue")
+    return redirect("appeals:detail", code=appeal.code)
+
+
+@login_required
+def appeal_create(request):
+    households = org_selectors.households_visible_to(request.user).select_related("unit")
+    scope = scope_for(request.user)
+    if scope.representative_ids and not scope.household_paths:
+        from linli.org.models import HouseholdLink
+
+        households = households.filter(
+            pk__in=HouseholdLink.objects.filter(
+                representative_id__in=scope.representative_ids, valid_to__isnull=True
+            ).values("household_id")
+        )
+    units = (
+        org_selectors.units_visible_to(request.user)
+        .filter(kind__in=["group", "area", "village", "community"])
+        .select_related("parent")
+        .order_by("path")
+    )
+    if scope.representative_ids and not units.exists():
+        units = Unit.objects.filter(
+            pk__in=services._representative_units(request.user)
+        ).select_related("parent")
+    form = AppealFileForm(
+        request.POST or None,
+        households=households.order_by("unit__path", "head_name")[:500]
+        if request.method != "POST"
+        else households,
+        units=units,
+        initial={"household": request.GET.get("household")},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            appeal = services.appeal_file(
+                actor=request.user,
+                category=Category.objects.filter(code=d["category"]).first(),
+                title=d["title"],
+                description=d["description"],
+                urgency=d["urgency"],
+                household=d["household"],
+                unit=d["unit"],
+                address=d["address"],
+                latitude=d["latitude"],
+                longitude=d["longitude"],
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Appeal %(code)s filed.") % {"code": appeal.code})
+            return redirect("appeals:detail", code=appeal.code)
+    return render(request, "appeals/create.html", {"form": form})
+
+
+@login_required
+def stats(request):
+    unit = None
+    pk = request.GET.get("unit")
+    try:
+        if pk and pk.isdigit():
+            unit = org_selectors.unit_get(request.user, int(pk))
+        else:
+            unit = next(iter(org_selectors.root_units_for(request.user)[:1]), None)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    today = timezone.localdate()
+    start = _date(request.GET.get("start")) or today.replace(day=1)
+    end = _date(request.GET.get("end")) or today
+    total, children = (None, [])
+    if unit is not None and start <= end:
+        tz = timezone.get_current_timezone()
+        total, children = selectors.appeal_rates(
+            request.user,
+            unit,
+            dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+        )
+    return render(
+        request,
+        "appeals/stats.html",
+        {
+            "unit": unit,
+            "start": start,
+            "end": end,
+            "total": total,
+            "children": children,
+            "levels": Level.choices,
+        },
+    )
+
+
+def _date(value):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def export(request):
+    _form, data, unit = _filters(request)
+    result = exports.appeals_xlsx(user=request.user, params=data, unit=unit)
+    return FileResponse(
+        result.file,
+        as_attachment=True,
+        filename=result.filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def photo(request, pk: int):
+    """A photo, for whoever may see its appeal (staff in scope, or the resident)."""
+    p = get_object_or_404(AppealPhoto.objects.select_related("appeal"), pk=pk)
+    allowed = request.user.is_authenticated and (
+        selectors.appeals_visible_to(request.user).filter(pk=p.appeal_id).exists()
+    )
+    tracked = request.session.get(TRACKED, {})
+    if not allowed and tracked.get(p.appeal.code) != p.appeal.reporter_phone:
+        raise Http404
+    response = FileResponse(default_storage.open(p.image.name, "rb"), content_type=p.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- public pages (no account) ----------------------------------------------------------
+
+
+def _towns():
+    return Unit.objects.filter(parent__parent__isnull=True, parent__isnull=False).order_by("path")
+
+
+def public_units(request):
+    """htmx: the options below a unit for the report form's cascading selects."""
+    parent = request.GET.get("parent", "")
+    units = (
+        Unit.objects.filter(parent_id=int(parent)).order_by("path")[:500]
+        if parent.isdigit()
+        else []
+    )
+    return render(request, "appeals/_unit_options.html", {"units": units})
+
+
+def report(request):
+    verified = request.session.get(VERIFIED)
+    form = PublicReportForm(request.POST or None, initial={"phone": verified or ""})
+    filed = None
+    if request.method == "POST" and request.POST.get("send_code"):
+        # Step one: send a code to the number, keep what was typed.
+        try:
+            phone = normalize_mobile(request.POST.get("phone", ""))
+            services.phone_code_request(phone=phone)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("A verification code was sent to %(phone)s.") % {"phone": phone}
+            )
+        form = PublicReportForm(initial=request.POST.dict())
+    elif request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            phone = normalize_mobile(d["phone"])
+            if verified != phone:
+                phone = services.phone_code_verify(phone=phone, code=d.get("code", ""))
+                request.session[VERIFIED] = phone
+            unit_id = d.get("group") or d.get("village")
+            unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
+            filed = services.appeal_file(
+                actor=None,
+                category=Category.objects.filter(code=d["category"]).first(),
+                description=d["description"],
+                urgency=d["urgency"],
+                unit=unit,
+                address=d["address"],
+                latitude=d["latitude"],
+                longitude=d["longitude"],
+                reporter_name=d["reporter_name"],
+                reporter_phone=phone,
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            tracked = request.session.get(TRACKED, {})
+            tracked[filed.code] = filed.reporter_phone
+            request.session[TRACKED] = tracked
+            return redirect("appeals:track_detail", code=filed.code)
+    return render(
+        request,
+        "appeals/report.html",
+        {"form": form, "towns": _towns(), "verified": verified, "dev_inbox": _dev_inbox_url()},
+    )
+
+
+def _dev_inbox_url() -> str:
+    from django.conf import settings
+
+    if settings.LINLI.get("DEV_INBOX") and settings.LINLI.get("SMS_BACKEND") == "console":
+        try:
+            return reverse("notify:dev_inbox")
+        except Exception:  # noqa: BLE001 - the page is optional
+            return ""
+    return ""
+
+
+def track(request):
+    form = TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone = normalize_mobile(form.cleaned_data["phone"])
+            appeal = selectors.appeal_for_resident(form.cleaned_data["code"], phone)
+        except (InvalidInput, NotFound):
+            form.add_error(None, _("No appeal matches this case code and mobile number."))
+        else:
+            tracked = request.session.get(TRACKED, {})
+            tracked[appeal.code] = phone
+            request.session[TRACKED] = tracked
+            return redirect("appeals:track_detail", code=appeal.code)
+    return render(request, "appeals/track.html", {"form": form})
+
+
+def _tracked_appeal(request, code: str) -> Appeal:
+    phone = request.session.get(TRACKED, {}).get(code)
+    if not phone:
+        raise Http404
+    try:
+        return selectors.appeal_for_resident(code, phone)
+    except NotFound:
+        raise Http404 from None
+
+
+def track_detail(request, code: str):
+    appeal = _tracked_appeal(request, code)
+    return render(
+        request,
+        "appeals/track_detail.html",
+        {
+            "appeal": appeal,
+            "events": selectors.timeline(appeal, public=True),
+            "photos": appeal.photos.all(),
+            "can_rate": appeal.status == Status.RESOLVED,
+            "can_withdraw": appeal.is_open,
+        },
+    )
+
+
+@require_POST
+def track_act(request, code: str, action: str):
+    appeal = _tracked_appeal(request, code)
+    if action not in (Action.RATE, Action.WITHDRAW):
+        raise Http404
+    try:
+        services.appeal_act(
+            actor=None,
+            appeal=appeal,
+            action=action,
+            note=request.POST.get("note", ""),
+            rating=request.POST.get("rating") or None,
+            resident_phone=appeal.reporter_phone,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Thank you for your rating.")
+            if action == Action.RATE
+            else _("Your appeal was withdrawn."),
+        )
+    return redirect("appeals:track_detail", code=appeal.code)

@@ -1,0 +1,73 @@
+"""Admin of the outbox (read-only, with "retry now"), the inbox and webhooks.
+
+Outbox and notification rows are written only by the services, so the admin
+shows them and never edits them; a retry goes through `outbox_retry`, which
+checks the administrator and audits.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.admin import ReadOnlyAdminMixin
+from linli.core.errors import DomainError
+
+from .models import Notification, Outbox, Webhook
+from .services import outbox_retry
+
+
+@admin.register(Outbox)
+class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "channel",
+        "kind",
+        "status",
+        "attempts",
+        "user",
+        "address_masked",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel"]
+    search_fields = ["kind", "title", "address"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+
+    @admin.display(description=_("address"))
+    def address_masked(self, obj: Outbox) -> str:
+        return obj.address_masked
+
+    @admin.action(description=_("Retry now"))
+    def retry_now(self, request, queryset):
+        try:
+            count = outbox_retry(
+                actor=request.user, ids=list(queryset.values_list("id", flat=True))
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            gettext("Messages queued for delivery again: %(count)d.") % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "user", "kind", "title", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__phone", "user__name", "title"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "events", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["created_at"]

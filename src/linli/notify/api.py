@@ -1,0 +1,44 @@
+"""The notifications API: the caller's own in-app inbox, under /api/v1/notifications.
+
+Every answer concerns the authenticated user only; another user's
+notification answers 404 like one that does not exist.
+"""
+
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from linli.org.schemas import ErrorOut, Paged
+
+from . import selectors, services
+from .schemas import NotificationFilters, NotificationOut, ReadAllOut, UnreadOut
+
+router = Router(tags=["notifications"])
+
+
+@router.get("/notifications", response=list[NotificationOut], summary="List my notifications")
+@paginate(Paged)
+def notification_list(request, filters: Query[NotificationFilters]):
+    return selectors.notifications_for(request.user, unread=filters.unread)
+
+
+@router.get("/notifications/unread-count", response=UnreadOut, summary="Count my unread")
+def notification_unread_count(request):
+    return {"unread": selectors.unread_count(request.user)}
+
+
+@router.post(
+    "/notifications/read-all", response=ReadAllOut, summary="Mark all my notifications read"
+)
+def notification_read_all(request):
+    marked = services.notification_read_all(actor=request.user)
+    return {"marked": marked, "unread": selectors.unread_count(request.user)}
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    response={200: NotificationOut, 404: ErrorOut},
+    summary="Mark one notification read",
+)
+def notification_read(request, notification_id: int):
+    notification = selectors.notification_get(request.user, notification_id)
+    return services.notification_read(actor=request.user, notification=notification)

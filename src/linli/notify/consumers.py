@@ -1,0 +1,38 @@
+"""Live push of the unread count (and the newest title) to a user's open pages."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from .selectors import unread_count
+from .services import user_group
+
+PUSH_FIELDS = ("unread", "title", "body", "url")
+
+
+class NotifyConsumer(AsyncJsonWebsocketConsumer):
+    """One socket per open page: joins the user's group and forwards each push."""
+
+    group: str | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            # Closing before accept refuses the handshake (HTTP 403).
+            await self.close()
+            return
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"unread": await database_sync_to_async(unread_count)(user)})
+
+    async def disconnect(self, code) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        """Ignore what the page sends: the socket only carries pushes."""
+
+    async def notify_push(self, event: dict) -> None:
+        await self.send_json({k: event[k] for k in PUSH_FIELDS if k in event})

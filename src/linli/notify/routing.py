@@ -1,0 +1,7 @@
+from django.urls import path
+
+from .consumers import NotifyConsumer
+
+websocket_urlpatterns = [
+    path("ws/notify/", NotifyConsumer.as_asgi()),
+]

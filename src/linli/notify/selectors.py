@@ -1,0 +1,71 @@
+"""Every read of notifications, scoped: a user sees their own inbox; only
+administrators see the outbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import Role
+from linli.accounts.scope import scope_for
+from linli.core.errors import Forbidden, NotFound
+
+from .models import FAILED_STATUSES, Channel, Notification, Outbox
+
+DEV_INBOX_LIMIT = 100
+
+
+def notifications_for(user, *, unread: bool = False) -> QuerySet[Notification]:
+    """The user's inbox, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    qs = Notification.objects.filter(user=user)
+    if unread:
+        qs = qs.filter(read_at=None)
+    return qs.order_by("-created_at", "-id")
+
+
+def notification_get(user, pk) -> Notification:
+    notification = notifications_for(user).filter(pk=pk).first()
+    if notification is None:
+        raise NotFound(_("Notification not found."))
+    return notification
+
+
+def unread_count(user) -> int:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user_id=user.pk, read_at=None).count()
+
+
+def can_manage_outbox(user) -> bool:
+    """Administrators (superusers or holders of the admin role) see and retry deliveries."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return scope_for(user).has_role(Role.ADMIN)
+
+
+def outbox_failed(user, *, channel: str = "") -> QuerySet[Outbox]:
+    """Deliveries that failed (dead) or wait to retry, newest first; administrators only."""
+    if not can_manage_outbox(user):
+        raise Forbidden(
+            _("Only an administrator may see failed notifications."), code="notify_not_admin"
+        )
+    qs = Outbox.objects.filter(status__in=FAILED_STATUSES)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs.select_related("user").order_by("-id")
+
+
+def dev_inbox_enabled() -> bool:
+    """The development inbox exists only with the console SMS backend and DEV_INBOX on."""
+    return bool(settings.LINLI.get("DEV_INBOX")) and settings.LINLI.get("SMS_BACKEND") == "console"
+
+
+def dev_inbox_messages(*, phone: str = "", limit: int = DEV_INBOX_LIMIT) -> list[Outbox]:
+    """Recent SMS and e-mail messages, newest first (the demo's stand-in for a phone)."""
+    qs = Outbox.objects.filter(channel__in=[Channel.SMS, Channel.EMAIL])
+    if phone:
+        qs = qs.filter(channel=Channel.SMS, address=phone)
+    return list(qs.order_by("-created_at", "-id")[:limit])

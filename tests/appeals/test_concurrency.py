@@ -1,0 +1,77 @@
+"""Races on PostgreSQL row locks: two claims at once, two ticks at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from linli.appeals import services
+from linli.appeals.models import Appeal, Level
+from linli.core.errors import DomainError
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def _race(fns):
+    barrier = threading.Barrier(len(fns))
+    outcomes: list = [None] * len(fns)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            outcomes[i] = fn()
+        except DomainError as exc:
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def test_two_claims_at_once_exactly_one_wins(actors, file_appeal):
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock race runs in the PostgreSQL pass")
+    appeal = file_appeal(household=actors.county.households_a[6])  # unassigned: both may claim
+    rep = actors.fresh(actors.rep)
+    leader = actors.fresh(actors.group_leader)
+    outcomes = _race(
+        [
+            lambda: services.appeal_act(actor=rep, appeal=appeal, action="claim"),
+            lambda: services.appeal_act(actor=leader, appeal=appeal, action="claim"),
+        ]
+    )
+    wins = [o for o in outcomes if isinstance(o, Appeal)]
+    losses = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(wins) == 1 and len(losses) == 1
+    assert losses[0].code == "already_claimed" and losses[0].status == 409
+    appeal.refresh_from_db()
+    assert appeal.events.filter(action="claim").count() == 1
+    assert appeal.assignee_id in (rep.pk, leader.pk)
+    assert wins[0].assignee_id == appeal.assignee_id
+
+
+def test_two_ticks_at_once_escalate_each_overdue_appeal_once(actors, file_appeal):
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock race runs in the PostgreSQL pass")
+    appeals = [file_appeal() for _ in range(12)]
+    for a in appeals:
+        services.appeal_act(actor=actors.fresh(actors.rep), appeal=a, action="claim")
+    late = max(Appeal.objects.values_list("due_at", flat=True)) + dt.timedelta(minutes=1)
+    outcomes = _race([lambda: services.appeals_tick(now=late) for _ in range(3)])
+    assert sum(o["escalated"] for o in outcomes) == 12
+    for a in appeals:
+        a.refresh_from_db()
+        assert a.level == Level.VILLAGE
+        assert a.events.filter(action="escalate").count() == 1
+        assert a.events.filter(action="overdue").count() == 1
