@@ -33,9 +33,11 @@ def _login(page, base, phone):
     page.wait_for_url(f"{base}/")
 
 
-def _open_from_queue(page, base, code):
+def _open_from_queue(page, base, code, shot=""):
     page.click("nav.mainnav >> text=诉求")
     page.wait_for_url(f"{base}/appeals/queue/")
+    if shot:
+        screenshot(page, shot)
     page.click(f"a[href='/appeals/{code}/']")
     page.wait_for_selector("text=办理过程")
 
@@ -102,7 +104,7 @@ def test_manhole_report_goes_level_by_level_and_the_villager_rates_it(
     # The representative claims it, puts up warning poles, and escalates.
     rep = page_at(PHONE)
     _login(rep, base, actors.rep.phone)
-    _open_from_queue(rep, base, case)
+    _open_from_queue(rep, base, case, shot="queue-representative-phone")
     rep.click("button[data-action=claim]")
     rep.wait_for_selector("text=已领办")
     _act(rep, "note", "到现场查看：井盖破损，已设置警示杆并拉警戒线", photo=str(photo))
