@@ -176,29 +176,27 @@ def capacities_for(user, appeal: Appeal, *, resident_phone: str | None = None) -
 def handlers_of(appeal: Appeal) -> list[User]:
     """The users who handle the appeal at its current level (for notifications)."""
     if appeal.status == Status.REFERRED and appeal.department_id:
-        return list(
-            User.objects.filter(
-                is_active=True,
-                role_assignments__role=Role.DEPARTMENT,
-                role_assignments__department=appeal.department.name,
-            ).distinct()
-        )
-    if appeal.assignee_id and appeal.status != Status.PENDING:
+        ids = RoleAssignment.objects.filter(
+            role=Role.DEPARTMENT, department=appeal.department.name
+        ).values_list("user_id", flat=True)
+    elif appeal.assignee_id and appeal.status != Status.PENDING:
         return [appeal.assignee]
-    roles = LEVEL_ROLES[appeal.level]
-    users = User.objects.filter(
-        is_active=True,
-        role_assignments__role__in=roles,
-        role_assignments__unit_id=appeal.unit_id,
-    )
-    if appeal.level == Level.GROUP:
-        if appeal.representative_id:
-            users = users | User.objects.filter(representative__pk=appeal.representative_id)
-        else:
-            users = users | User.objects.filter(
-                representative__unit_id=appeal.unit_id, representative__term_end__isnull=True
-            )
-    return list(users.distinct())
+    else:
+        # Small indexed look-ups by unit, then one fetch of the users: an OR of
+        # joins across role assignments and representatives plans badly.
+        ids = set(
+            RoleAssignment.objects.filter(
+                role__in=LEVEL_ROLES[appeal.level], unit_id=appeal.unit_id
+            ).values_list("user_id", flat=True)
+        )
+        if appeal.level == Level.GROUP:
+            reps = Representative.objects.filter(user__isnull=False)
+            if appeal.representative_id:
+                reps = reps.filter(pk=appeal.representative_id)
+            else:
+                reps = reps.filter(unit_id=appeal.unit_id, term_end__isnull=True)
+            ids.update(reps.values_list("user_id", flat=True))
+    return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
 
 
 def superiors_of(appeal: Appeal) -> list[User]:

@@ -165,6 +165,10 @@ class Member(models.Model):
                 fields=["id_number"], condition=~Q(id_number=""), name="uniq_member_id_number"
             ),
         ]
+        indexes = [
+            # Appeals find a reporting resident's household by their mobile.
+            models.Index(fields=["phone"], condition=~Q(phone=""), name="member_phone"),
+        ]
 
     def __str__(self) -> str:
         return self.name
