@@ -56,6 +56,7 @@ def _register() -> None:
     from linli.accounts.api import router as accounts_router
     from linli.appeals.api import public as appeals_public
     from linli.appeals.api import router as appeals_router
+    from linli.duties.api import router as duties_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
 
@@ -63,6 +64,7 @@ def _register() -> None:
     api.add_router("/", org_router)
     api.add_router("/", notify_router)
     api.add_router("/", appeals_router)
+    api.add_router("/", duties_router)
     api.add_router("/public", appeals_public)
 
 

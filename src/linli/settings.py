@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "linli.org",
     "linli.notify",
     "linli.appeals",
+    "linli.duties",
     "channels",
 ]
 
@@ -90,6 +91,17 @@ DATABASES = {
         os.environ.get("LINLI_DATABASE_URL", _default_sqlite), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "LINLI_DB_POOL", True
+):
+    # Under ASGI every request runs in its own thread, so persistent
+    # connections (CONN_MAX_AGE) are never reused: a pool is (Django >= 5.1).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("LINLI_DB_POOL_SIZE", "8")),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

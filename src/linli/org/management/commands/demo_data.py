@@ -52,6 +52,9 @@ class Command(BaseCommand):
             from linli.appeals import demo as appeals_demo
 
             appeals_demo.seed(progress=self.stdout.write)
+            from linli.duties import demo as duties_demo
+
+            duties_demo.seed(progress=self.stdout.write)
         self.print_accounts()
 
     def print_accounts(self):

@@ -1,0 +1,399 @@
+"""The compliance engine: for any set of representatives and any period, what
+each duty required and what was fulfilled. Set-based: a fixed number of
+aggregate queries per period segment, whatever the number of households.
+
+Who owes what (documented in docs/duties.md):
+- a household-week is owed by the representative serving the household on the
+  week's Thursday (the ISO week's own reference day), and fulfilled when that
+  representative logged at least N contacts with it that week (a home visit
+  counts when the rule says so);
+- a household-month is owed by the representative serving it on the month's
+  middle day, fulfilled by at least N home visits by them that month;
+- a quarter is owed by every representative whose term covers its middle day,
+  fulfilled by at least N deliberation events they organised in it;
+- a year likewise (middle day 2 July; 1 July in a leap year), fulfilled by at least N reports of each
+  kind (to the residents and to the village committees).
+A period falls in the requested range when its reference day does. Each period
+is judged by the rule in force on its first day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.timeutil import today
+from linli.org.models import STEPLEN, Representative, Unit
+
+from .models import DutyRule, ReportKind, month_middle
+from .services import DEFAULT_RULE
+
+DUTIES = ("contacts", "visits", "deliberations", "reports")
+DUTY_LABELS = {
+    "contacts": _("Weekly contact"),
+    "visits": _("Monthly home visit"),
+    "deliberations": _("Quarterly deliberation"),
+    "reports": _("Yearly reports"),
+}
+STATUS_LABELS = {"on_track": _("On track"), "behind": _("Behind"), "missed": _("Missed")}
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+def _middle(first: dt.date, after_last: dt.date) -> dt.date:
+    return first + dt.timedelta(days=((after_last - first).days - 1) // 2)
+
+
+def weeks_in(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Thursdays (week reference days) within [start, end]."""
+    first = start + dt.timedelta(days=(3 - start.weekday()) % 7)
+    return (
+        [first + dt.timedelta(days=7 * i) for i in range(((end - first).days // 7) + 1)]
+        if first <= end
+        else []
+    )
+
+
+def _month_starts(start: dt.date, end: dt.date) -> Iterable[dt.date]:
+    m = start.replace(day=1) - dt.timedelta(days=1)
+    m = m.replace(day=1)
+    while m <= end:
+        yield m
+        m = (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def months_in(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Middle days of the months whose middle day lies within [start, end]."""
+    return [mid for m in _month_starts(start, end) if start <= (mid := month_middle(m)) <= end]
+
+
+def quarters_in(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, dt.date]]:
+    """(first day, last day, middle day) of quarters whose middle day is in range."""
+    out = []
+    for year in range(start.year - 1, end.year + 1):
+        for q in range(4):
+            first = dt.date(year, 3 * q + 1, 1)
+            after = dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+            mid = _middle(first, after)
+            if start <= mid <= end:
+                out.append((first, after - dt.timedelta(days=1), mid))
+    return out
+
+
+def years_in(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, dt.date]]:
+    out = []
+    for year in range(start.year - 1, end.year + 1):
+        first, after = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+        mid = _middle(first, after)
+        if start <= mid <= end:
+            out.append((first, after - dt.timedelta(days=1), mid))
+    return out
+
+
+def _period_start_of_week(thursday: dt.date) -> dt.date:
+    return thursday - dt.timedelta(days=3)
+
+
+def _rules() -> list[DutyRule]:
+    return list(DutyRule.objects.order_by("effective_from")) or [DEFAULT_RULE]
+
+
+def _rule_for(rules: list[DutyRule], day: dt.date) -> DutyRule:
+    current = DEFAULT_RULE
+    for r in rules:
+        if r.effective_from <= day:
+            current = r
+    return current
+
+
+def _segments(periods: list, first_day, rules) -> list[tuple[DutyRule, list]]:
+    """Group consecutive periods judged by the same rule."""
+    out: list[tuple[DutyRule, list]] = []
+    for p in periods:
+        rule = _rule_for(rules, first_day(p))
+        if out and out[-1][0] is rule:
+            out[-1][1].append(p)
+        else:
+            out.append((rule, [p]))
+    return out
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class Duty:
+    required: int = 0
+    fulfilled: int = 0
+
+    @property
+    def owed(self) -> int:
+        return max(self.required - self.fulfilled, 0)
+
+    @property
+    def rate(self) -> float | None:
+        return round(100.0 * self.fulfilled / self.required, 1) if self.required else None
+
+    def add(self, other: Duty) -> None:
+        self.required += other.required
+        self.fulfilled += other.fulfilled
+
+
+@dataclass
+class RepCompliance:
+    representative: Representative
+    duties: dict[str, Duty] = field(default_factory=lambda: {d: Duty() for d in DUTIES})
+    period_over: bool = True
+
+    def status(self, duty: str) -> str:
+        d = self.duties[duty]
+        if d.fulfilled >= d.required:
+            return "on_track"
+        return "missed" if self.period_over else "behind"
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return {d: self.status(d) for d in DUTIES}
+
+    @property
+    def overall(self) -> str:
+        s = set(self.statuses.values())
+        return "missed" if "missed" in s else ("behind" if "behind" in s else "on_track")
+
+
+@dataclass
+class UnitCompliance:
+    unit: Unit
+    representatives: int = 0
+    duties: dict[str, Duty] = field(default_factory=lambda: {d: Duty() for d in DUTIES})
+    behind: int = 0
+
+
+# --- the queries --------------------------------------------------------------------------
+
+
+def _in(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _rep_filter(rep_ids: list[int] | None, unit_path: str | None, alias: str) -> tuple[str, list]:
+    """SQL restricting `alias.representative_id` to the representatives asked for."""
+    if rep_ids is not None:
+        if not rep_ids:
+            return " AND 1 = 0", []
+        return f" AND {alias}.representative_id IN ({_in(rep_ids)})", list(rep_ids)
+    return (
+        f" AND {alias}.representative_id IN (SELECT r.id FROM org_representative r"
+        " JOIN org_unit u ON u.id = r.unit_id WHERE u.path LIKE %s)",
+        [unit_path + "%"],
+    )
+
+
+def _owed_household_periods(days: list[dt.date], rep_sql: str, rep_params: list) -> dict[int, int]:
+    """Per representative: household-periods owed (links covering each reference day)."""
+    if not days:
+        return {}
+    cases = " + ".join(
+        [
+            "CASE WHEN l.valid_from <= %s AND (l.valid_to IS NULL OR l.valid_to > %s) THEN 1 ELSE 0 END"
+        ]
+        * len(days)
+    )
+    params: list = []
+    for d in days:
+        params += [d, d]
+    sql = (
+        f"SELECT l.representative_id, SUM({cases}) FROM org_householdlink l"
+        " WHERE l.valid_from <= %s AND (l.valid_to IS NULL OR l.valid_to > %s)"
+        f"{rep_sql} GROUP BY l.representative_id"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, max(days), min(days), *rep_params])
+        return {rep: int(n) for rep, n in cur.fetchall()}
+
+
+def _done_household_periods(
+    tables: list[str],
+    column: str,
+    days: list[dt.date],
+    minimum: int,
+    rep_sql: str,
+    rep_params: list,
+) -> dict[int, int]:
+    """Per representative: household-periods with at least `minimum` current records
+    by the representative who owed them."""
+    if not days:
+        return {}
+    parts, params = [], []
+    for table in tables:
+        parts.append(
+            f"SELECT c.representative_id, c.household_id, c.{column} AS ref FROM {table} c"
+            f" WHERE c.superseded_by_id IS NULL AND c.void = %s AND c.{column} IN ({_in(days)})"
+            f"{rep_sql}"
+        )
+        params += [False, *days, *rep_params]
+    sql = (
+        "SELECT g.representative_id, COUNT(*) FROM ("
+        "SELECT u.representative_id, u.household_id, u.ref FROM ("
+        + " UNION ALL ".join(parts)
+        + ") u GROUP BY u.representative_id, u.household_id, u.ref HAVING COUNT(*) >= %s"
+        ") g JOIN org_householdlink l ON l.household_id = g.household_id"
+        " AND l.representative_id = g.representative_id AND l.valid_from <= g.ref"
+        " AND (l.valid_to IS NULL OR l.valid_to > g.ref)"
+        " GROUP BY g.representative_id"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, minimum])
+        return {rep: int(n) for rep, n in cur.fetchall()}
+
+
+def _serving_on(reps: dict[int, Representative], day: dt.date) -> set[int]:
+    return {
+        pk
+        for pk, r in reps.items()
+        if r.term_start <= day and (r.term_end is None or r.term_end > day)
+    }
+
+
+def _organised(first: dt.date, last: dt.date, rep_ids: list[int]) -> dict[int, int]:
+    if not rep_ids:
+        return {}
+    sql = (
+        "SELECT o.representative_id, COUNT(DISTINCT d.id) FROM duties_deliberation d"
+        " JOIN duties_deliberation_organisers o ON o.deliberation_id = d.id"
+        " WHERE d.superseded_by_id IS NULL AND d.void = %s AND d.day >= %s AND d.day <= %s"
+        f" AND o.representative_id IN ({_in(rep_ids)}) GROUP BY o.representative_id"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [False, first, last, *rep_ids])
+        return dict(cur.fetchall())
+
+
+def _reported(first: dt.date, last: dt.date, rep_ids: list[int]) -> dict[tuple[int, str], int]:
+    if not rep_ids:
+        return {}
+    sql = (
+        "SELECT a.representative_id, a.kind, COUNT(*) FROM duties_annualreport a"
+        " WHERE a.superseded_by_id IS NULL AND a.void = %s AND a.day >= %s AND a.day <= %s"
+        f" AND a.representative_id IN ({_in(rep_ids)}) GROUP BY a.representative_id, a.kind"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [False, first, last, *rep_ids])
+        return {(rep, kind): n for rep, kind, n in cur.fetchall()}
+
+
+def compute(
+    representatives: Iterable[Representative] | None,
+    start: dt.date,
+    end: dt.date,
+    *,
+    unit: Unit | None = None,
+) -> dict[int, RepCompliance]:
+    """Compliance of the given representatives (or of every representative of
+    `unit`'s subtree) for [start, end]. The caller scopes what it passes."""
+    if end < start:
+        start, end = end, start
+    if representatives is not None:
+        reps = {r.pk: r for r in representatives}
+        rep_ids: list[int] | None = list(reps)
+        unit_path = None
+    else:
+        assert unit is not None
+        reps = {
+            r.pk: r
+            for r in Representative.objects.filter(unit__path__startswith=unit.path).select_related(
+                "unit"
+            )
+        }
+        rep_ids = None
+        unit_path = unit.path
+    over = end < today()
+    result = {pk: RepCompliance(representative=r, period_over=over) for pk, r in reps.items()}
+    rules = _rules()
+
+    # Contacts and visits: household-periods owed and done, per rule segment.
+    for duty, periods, column, first_day in (
+        ("contacts", weeks_in(start, end), "week", _period_start_of_week),
+        ("visits", months_in(start, end), "month", lambda m: m.replace(day=1)),
+    ):
+        for rule, days in _segments(periods, first_day, rules):
+            rep_sql, rep_params = _rep_filter(rep_ids, unit_path, "l")
+            owed = _owed_household_periods(days, rep_sql, rep_params)
+            rep_sql_c, rep_params_c = _rep_filter(rep_ids, unit_path, "c")
+            if duty == "contacts":
+                tables = ["duties_contactlog"]
+                if rule.visit_counts_as_contact:
+                    tables.append("duties_homevisit")
+                minimum = rule.contacts_per_week
+            else:
+                tables, minimum = ["duties_homevisit"], rule.visits_per_month
+            if minimum == 0:
+                # A rule that asks for nothing: every owed household-period is met.
+                done = owed
+            else:
+                done = _done_household_periods(
+                    tables, column, days, minimum, rep_sql_c, rep_params_c
+                )
+            for pk, n in owed.items():
+                if pk in result:
+                    result[pk].duties[duty].required += n
+            for pk, n in done.items():
+                if pk in result:
+                    result[pk].duties[duty].fulfilled += n
+
+    ids = list(reps)
+    # Deliberations: one query per quarter (a handful per period).
+    for first, last, mid in quarters_in(start, end):
+        rule = _rule_for(rules, first)
+        owing = _serving_on(reps, mid)
+        held = _organised(first, last, [pk for pk in ids if pk in owing])
+        for pk in owing:
+            d = result[pk].duties["deliberations"]
+            d.required += 1
+            d.fulfilled += int(held.get(pk, 0) >= rule.deliberations_per_quarter)
+    # Reports: one query per year.
+    for first, last, mid in years_in(start, end):
+        rule = _rule_for(rules, first)
+        owing = _serving_on(reps, mid)
+        counts = _reported(first, last, [pk for pk in ids if pk in owing])
+        for pk in owing:
+            d = result[pk].duties["reports"]
+            d.required += 1
+            d.fulfilled += int(
+                all(counts.get((pk, k), 0) >= rule.reports_per_year for k in ReportKind.values)
+            )
+    return result
+
+
+def rollup(
+    unit: Unit, per_rep: dict[int, RepCompliance]
+) -> tuple[UnitCompliance, list[UnitCompliance]]:
+    """Sum representatives' figures for the unit and for each of its children."""
+    total = UnitCompliance(unit=unit)
+    children = {c.path: UnitCompliance(unit=c) for c in Unit.objects.filter(parent=unit)}
+    n = len(unit.path) + STEPLEN
+    for rc in per_rep.values():
+        path = rc.representative.unit.path
+        targets = [total]
+        child = children.get(path[:n])
+        if child is not None:
+            targets.append(child)
+        for t in targets:
+            t.representatives += 1
+            t.behind += int(rc.overall != "on_track")
+            for d in DUTIES:
+                t.duties[d].add(rc.duties[d])
+    return total, sorted(children.values(), key=lambda c: c.unit.path)
+
+
+def by_status(per_rep: dict[int, RepCompliance]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for rc in per_rep.values():
+        out[rc.overall] += 1
+    return dict(out)

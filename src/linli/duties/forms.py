@@ -1,0 +1,199 @@
+"""Forms of the duty pages: they parse and render; the services check the rules
+(household served that day, late-entry window, who may write)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext_lazy as _
+
+from linli.appeals.forms import category_choices
+from linli.core.timeutil import today
+
+from .models import ContactMethod, FiveRole, ReportKind
+
+DOCUMENT_TYPES = ["pdf", "doc", "docx", "odt", "wps", "txt", "jpg", "jpeg", "png"]
+DOCUMENT_MAX_MB = 20
+
+
+class DayInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].setdefault("max", today().isoformat())
+        return context
+
+
+def _day_field() -> forms.DateField:
+    return forms.DateField(label=_("Date"), widget=DayInput(), initial=today)
+
+
+class QuickContactForm(forms.Form):
+    """The one-tap "contacted" button of a household row."""
+
+    household = forms.IntegerField(widget=forms.HiddenInput)
+    method = forms.ChoiceField(
+        label=_("How"), choices=ContactMethod.choices, initial=ContactMethod.PHONE, required=False
+    )
+    role = forms.ChoiceField(
+        label=_("Role served"), choices=FiveRole.choices, initial=FiveRole.LIAISON, required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def clean_method(self):
+        return self.cleaned_data.get("method") or ContactMethod.PHONE
+
+    def clean_role(self):
+        return self.cleaned_data.get("role") or FiveRole.LIAISON
+
+
+class ContactForm(forms.Form):
+    """A contact with a date: a late entry, or the correction of an earlier one."""
+
+    household = forms.ModelChoiceField(label=_("Household"), queryset=None)
+    day = _day_field()
+    method = forms.ChoiceField(
+        label=_("How"),
+        choices=ContactMethod.choices,
+        initial=ContactMethod.PHONE,
+        widget=forms.RadioSelect,
+    )
+    role = forms.ChoiceField(label=_("Role served"), choices=FiveRole.choices)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, households, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households
+        self.fields["household"].label_from_instance = lambda h: f"{h.head_name} · {h.address}"
+        self.fields["role"].initial = FiveRole.LIAISON
+
+
+class VisitForm(forms.Form):
+    day = _day_field()
+    role = forms.ChoiceField(label=_("Role served"), choices=FiveRole.choices)
+    met = forms.CharField(label=_("Who was met"), max_length=200, required=False)
+    findings = forms.CharField(
+        label=_("What was found"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    needs = forms.CharField(label=_("Needs"), max_length=500, required=False)
+    risks = forms.CharField(label=_("Risks"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    raise_appeal = forms.BooleanField(label=_("Raise an appeal from this visit"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    appeal_description = forms.CharField(
+        label=_("Describe the problem"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["role"].initial = FiveRole.LIAISON
+
+    def clean(self):
+        data = super().clean()
+        if data.get("raise_appeal"):
+            if not data.get("category"):
+                self.add_error("category", _("Choose a category for the appeal."))
+            if not (data.get("appeal_description") or "").strip():
+                self.add_error("appeal_description", _("Describe the problem for the appeal."))
+        return data
+
+    def appeal(self) -> dict | None:
+        d = self.cleaned_data
+        if not d.get("raise_appeal"):
+            return None
+        return {"category": d["category"], "description": d["appeal_description"]}
+
+
+class DeliberationForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Held in"), queryset=None)
+    organisers = forms.ModelMultipleChoiceField(
+        label=_("Organised by"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    day = _day_field()
+    place = forms.CharField(label=_("Place"), max_length=200)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    attendee_count = forms.IntegerField(label=_("Number of attendees"), min_value=1)
+    attendees = forms.CharField(
+        label=_("Who attended"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    outcomes = forms.CharField(
+        label=_("Outcomes"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, units, representatives, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda u: (
+            f"{u.parent.name} / {u.name}" if u.parent_id else u.name
+        )
+        self.fields["organisers"].queryset = representatives
+        self.fields["organisers"].label_from_instance = lambda r: f"{r.name}（{r.unit.name}）"
+
+
+class ReportForm(forms.Form):
+    representative = forms.ModelChoiceField(label=_("Representative"), queryset=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ReportKind.choices, widget=forms.RadioSelect)
+    day = _day_field()
+    audience = forms.CharField(label=_("Audience"), max_length=200, required=False)
+    text = forms.CharField(
+        label=_("Report"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    document = forms.FileField(
+        label=_("Or attach the document"),
+        required=False,
+        validators=[FileExtensionValidator(DOCUMENT_TYPES)],
+        help_text=_("PDF, Word, text or a photo; at most 20 MB."),
+    )
+    feedback = forms.CharField(
+        label=_("Feedback from the audience"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, representatives, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["representative"]
+        field.queryset = representatives
+        field.label_from_instance = lambda r: f"{r.name}（{r.unit.name}）"
+        choices = list(representatives[:2])
+        if len(choices) == 1:
+            # A representative reports for themself: nothing to choose.
+            field.widget = forms.HiddenInput()
+            field.initial = choices[0].pk
+
+    def clean_document(self):
+        doc = self.cleaned_data.get("document")
+        if doc and doc.size > DOCUMENT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The document is larger than %(mb)d MB.") % {"mb": DOCUMENT_MAX_MB}
+            )
+        return doc

@@ -1,0 +1,318 @@
+"""Request and response shapes of the duties API."""
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, Duty, RepCompliance, UnitCompliance
+from .models import AnnualReport, ContactLog, ContactMethod, FiveRole, HomeVisit, ReportKind
+
+
+def _choices(choices) -> str:
+    return "One of: " + ", ".join(choices.values)
+
+
+SUPERSEDES = Field(
+    None,
+    description="Correct this earlier record (same kind): it is marked superseded and "
+    "no longer counts. A record can be corrected once.",
+)
+
+
+class AppealIn(Schema):
+    category: str = Field(description="A second-level appeal category code, e.g. `roads`.")
+    description: str
+
+
+# --- records ----------------------------------------------------------------------------
+
+
+class RecordFilters(Schema):
+    representative: int | None = Field(None, description="Only this representative's records.")
+    start: dt.date | None = Field(None, description="From this day (inclusive).")
+    end: dt.date | None = Field(None, description="Until this day (inclusive).")
+    current: bool = Field(
+        True, description="Only records that count (not corrected, not withdrawn)."
+    )
+
+
+class HouseholdRecordFilters(RecordFilters):
+    household: int | None = Field(None, description="Only records about this household.")
+
+
+class ReportFilters(RecordFilters):
+    kind: str | None = Field(None, description=_choices(ReportKind))
+
+
+class DeliberationFilters(Schema):
+    representative: int | None = Field(None, description="Only events this one organised.")
+    unit: int | None = Field(None, description="Only events held in this unit's subtree.")
+    start: dt.date | None = None
+    end: dt.date | None = None
+    current: bool = True
+
+
+class _RecordOut(Schema):
+    id: int
+    representative_id: int
+    representative_name: str = Field(alias="representative.name")
+    day: dt.date
+    note: str
+    void: bool = Field(description="A withdrawal: the record it supersedes was withdrawn.")
+    superseded_by_id: int | None = Field(description="Set when corrected or withdrawn.")
+    current: bool = Field(description="Counts towards the duties.")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_current(obj) -> bool:
+        return obj.is_current
+
+
+class ContactIn(Schema):
+    household_id: int
+    representative_id: int | None = Field(
+        None, description="Whose contact; default: your own (you are the representative)."
+    )
+    day: dt.date | None = Field(None, description="Default today; late entries are limited.")
+    method: str = Field(ContactMethod.PHONE, description=_choices(ContactMethod))
+    role: str = Field(FiveRole.LIAISON, description=_choices(FiveRole))
+    note: str = ""
+    raise_appeal: AppealIn | None = Field(None, description="Raise an appeal from it.")
+    supersedes: int | None = SUPERSEDES
+
+
+class ContactOut(_RecordOut):
+    household_id: int
+    household_name: str = Field(alias="household.head_name")
+    week: dt.date = Field(description="The Thursday of the record's ISO week.")
+    method: str
+    method_label: str
+    role: str
+    role_label: str
+    appeal_code: str | None
+
+    @staticmethod
+    def resolve_method_label(obj: ContactLog) -> str:
+        return str(obj.get_method_display())
+
+    @staticmethod
+    def resolve_role_label(obj: ContactLog) -> str:
+        return str(obj.get_role_display())
+
+    @staticmethod
+    def resolve_appeal_code(obj) -> str | None:
+        return obj.appeal.code if obj.appeal_id else None
+
+
+class VisitIn(Schema):
+    household_id: int
+    representative_id: int | None = None
+    day: dt.date | None = None
+    role: str = Field(FiveRole.LIAISON, description=_choices(FiveRole))
+    met: str = Field("", description="Who was met.")
+    findings: str = ""
+    needs: str = ""
+    risks: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    note: str = ""
+    raise_appeal: AppealIn | None = None
+    supersedes: int | None = SUPERSEDES
+
+
+class VisitOut(_RecordOut):
+    household_id: int
+    household_name: str = Field(alias="household.head_name")
+    week: dt.date
+    month: dt.date = Field(description="The middle day of the record's month.")
+    role: str
+    role_label: str
+    met: str
+    findings: str
+    needs: str
+    risks: str
+    latitude: float | None
+    longitude: float | None
+    appeal_code: str | None
+
+    @staticmethod
+    def resolve_role_label(obj: HomeVisit) -> str:
+        return str(obj.get_role_display())
+
+    @staticmethod
+    def resolve_appeal_code(obj) -> str | None:
+        return obj.appeal.code if obj.appeal_id else None
+
+
+class DeliberationIn(Schema):
+    unit_id: int = Field(description="The village, area or group where it was held.")
+    organiser_ids: list[int] = Field(description="One or more organising representatives.")
+    day: dt.date
+    place: str
+    topic: str
+    attendee_count: int
+    attendees: str = ""
+    minutes: str = ""
+    outcomes: str = ""
+    supersedes: int | None = SUPERSEDES
+
+
+class RepRef(Schema):
+    id: int
+    name: str
+
+
+class DeliberationOut(Schema):
+    id: int
+    unit_id: int
+    unit_name: str = Field(alias="unit.name")
+    day: dt.date
+    place: str
+    topic: str
+    attendee_count: int
+    attendees: str
+    minutes: str
+    outcomes: str
+    organisers: list[RepRef]
+    void: bool
+    superseded_by_id: int | None
+    current: bool
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_organisers(obj) -> list[dict]:
+        return [{"id": r.pk, "name": r.name} for r in obj.organisers.all()]
+
+    @staticmethod
+    def resolve_current(obj) -> bool:
+        return obj.superseded_by_id is None and not obj.void
+
+
+class ReportIn(Schema):
+    representative_id: int | None = None
+    kind: str = Field(description=_choices(ReportKind))
+    day: dt.date
+    audience: str = ""
+    text: str = Field(description="The report (attach a document on the page instead).")
+    feedback: str = ""
+    supersedes: int | None = SUPERSEDES
+
+
+class ReportOut(_RecordOut):
+    kind: str
+    kind_label: str
+    audience: str
+    text: str
+    document_url: str | None
+    feedback: str
+
+    @staticmethod
+    def resolve_kind_label(obj: AnnualReport) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_document_url(obj: AnnualReport) -> str | None:
+        return f"/duties/reports/{obj.pk}/document/" if obj.document else None
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(description="Why the record is withdrawn (required).")
+
+
+# --- what is owed now, and compliance ------------------------------------------------------
+
+
+class HouseholdBrief(Schema):
+    id: int
+    head_name: str
+    address: str
+    unit_name: str = Field(alias="unit.name")
+
+
+class OwedOut(Schema):
+    representative_id: int
+    week: dt.date = Field(description="This week's Thursday (its reference day).")
+    month: dt.date = Field(description="This month's middle day.")
+    contacts_owed: int = Field(description="Households still to contact this week.")
+    visits_owed: int = Field(description="Households still to visit this month.")
+    contacts: list[HouseholdBrief]
+    visits: list[HouseholdBrief]
+
+
+class ComplianceQuery(Schema):
+    unit: int | None = Field(None, description="Every representative of this unit's subtree.")
+    representative: int | None = Field(None, description="Or one representative.")
+    start: dt.date = Field(description="First day, inclusive.")
+    end: dt.date = Field(description="Last day, inclusive.")
+
+
+class DutyOut(Schema):
+    label: str
+    required: int
+    fulfilled: int
+    owed: int
+    rate: float | None = Field(description="% fulfilled; null when nothing was required.")
+    status: str | None = Field(None, description="on_track, behind or missed (per person).")
+    status_label: str | None = None
+
+
+def duty_out(duty: str, d: Duty, status: str | None = None) -> dict:
+    return {
+        "label": str(DUTY_LABELS[duty]),
+        "required": d.required,
+        "fulfilled": d.fulfilled,
+        "owed": d.owed,
+        "rate": d.rate,
+        "status": status,
+        "status_label": str(STATUS_LABELS[status]) if status else None,
+    }
+
+
+class RepComplianceOut(Schema):
+    representative_id: int
+    name: str
+    unit_id: int
+    unit_name: str
+    status: str = Field(description="Overall: the worst of the four duties.")
+    status_label: str
+    duties: dict[str, DutyOut] = Field(description="contacts, visits, deliberations, reports.")
+
+
+def rep_out(rc: RepCompliance) -> dict:
+    rep = rc.representative
+    return {
+        "representative_id": rep.pk,
+        "name": rep.name,
+        "unit_id": rep.unit_id,
+        "unit_name": rep.unit.name,
+        "status": rc.overall,
+        "status_label": str(STATUS_LABELS[rc.overall]),
+        "duties": {d: duty_out(d, rc.duties[d], rc.status(d)) for d in DUTIES},
+    }
+
+
+class UnitComplianceOut(Schema):
+    unit_id: int
+    unit_name: str
+    representatives: int
+    behind: int = Field(description="Representatives not on track in some duty.")
+    duties: dict[str, DutyOut]
+
+
+def unit_out(uc: UnitCompliance) -> dict:
+    return {
+        "unit_id": uc.unit.pk,
+        "unit_name": uc.unit.name,
+        "representatives": uc.representatives,
+        "behind": uc.behind,
+        "duties": {d: duty_out(d, uc.duties[d]) for d in DUTIES},
+    }
+
+
+class ComplianceOut(Schema):
+    start: dt.date
+    end: dt.date
+    period_over: bool = Field(description="The period has ended: shortfalls are `missed`.")
+    representatives: list[RepComplianceOut]
+    total: UnitComplianceOut | None = Field(description="The unit's rollup (unit queries only).")
+    children: list[UnitComplianceOut] = Field(description="One rollup per child unit.")

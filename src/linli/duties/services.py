@@ -1,0 +1,384 @@
+"""Every write on duty records, and the reminders.
+
+A record is dated (`day`), may be entered late within the rule's window, and
+is never edited: `record_correct` writes a new record and marks the old one
+superseded, `record_withdraw` writes a void correction. Who may write: the
+representative for the households they served on that day, or a cadre or
+leader over the household's unit entering it for them (e.g. from paper).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from linli.accounts.scope import LINK_WRITE_ROLES, scope_for
+from linli.accounts.services import audit_record
+from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.timeutil import today
+from linli.org.models import Household, HouseholdLink, Representative, Unit
+
+from .models import (
+    AnnualReport,
+    ContactLog,
+    ContactMethod,
+    Deliberation,
+    DutyRule,
+    FiveRole,
+    HomeVisit,
+    ReportKind,
+    month_middle,
+    month_of,
+    week_of,
+)
+
+DEFAULT_RULE = DutyRule(effective_from=dt.date(2000, 1, 1))
+
+
+def rule_on(day: dt.date) -> DutyRule:
+    """The rule in force on `day` (the defaults if none was entered)."""
+    return (
+        DutyRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+        or DEFAULT_RULE
+    )
+
+
+def _text(value, label: str, max_length: int, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(_("%(label)s is required.") % {"label": label}, code="required")
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("%(label)s is longer than %(n)d characters.") % {"label": label, "n": max_length},
+            code="too_long",
+        )
+    return value
+
+
+def _check_day(day) -> dt.date:
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput(_("The date is not valid."), code="date") from None
+    if not isinstance(day, dt.date):
+        raise InvalidInput(_("The date is not valid."), code="date")
+    now = today()
+    if day > now:
+        raise InvalidInput(_("A record cannot be dated in the future."), code="date_future")
+    window = rule_on(now).late_entry_days
+    if (now - day).days > window:
+        raise InvalidInput(
+            _("Records may be entered at most %(n)d days late.") % {"n": window},
+            code="date_too_late",
+        )
+    return day
+
+
+def _served_on(representative: Representative, household: Household, day: dt.date) -> bool:
+    return (
+        HouseholdLink.objects.filter(
+            representative=representative, household=household, valid_from__lte=day
+        )
+        .exclude(valid_to__lte=day)
+        .exists()
+    )
+
+
+def _may_write_for(actor, representative: Representative) -> None:
+    """The representative themself, or a leader or cadre over their unit."""
+    if representative.user_id and representative.user_id == getattr(actor, "pk", None):
+        return
+    if scope_for(actor).can(LINK_WRITE_ROLES, representative.unit.path):
+        return
+    raise Forbidden(
+        _("You may only keep the records of your own households."), code="not_your_record"
+    )
+
+
+def _check_household(representative: Representative, household: Household, day: dt.date) -> None:
+    if not _served_on(representative, household, day):
+        raise InvalidInput(
+            _("%(rep)s did not serve the household of %(head)s on %(day)s.")
+            % {"rep": representative.name, "head": household.head_name, "day": day.isoformat()},
+            code="not_linked",
+        )
+
+
+def _choice(value, choices, label: str) -> str:
+    if value not in choices.values:
+        raise InvalidInput(_("Choose %(label)s.") % {"label": label}, code="choice")
+    return value
+
+
+def _raise_appeal(actor, household: Household, raise_appeal: dict | None):
+    if not raise_appeal:
+        return None
+    from linli.appeals.models import Category
+    from linli.appeals.services import appeal_file
+
+    category = Category.objects.filter(code=raise_appeal.get("category", ""), active=True).first()
+    return appeal_file(
+        actor=actor,
+        category=category,
+        description=raise_appeal.get("description", ""),
+        household=household,
+        channel="representative",
+        reporter_name=raise_appeal.get("reporter_name", "") or household.head_name,
+        reporter_phone=raise_appeal.get("reporter_phone", ""),
+    )
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    actor,
+    representative: Representative,
+    household: Household,
+    day=None,
+    method: str = ContactMethod.PHONE,
+    role: str = FiveRole.LIAISON,
+    note: str = "",
+    raise_appeal: dict | None = None,
+    supersedes: ContactLog | None = None,
+) -> ContactLog:
+    """Record a contact; optionally raise an appeal from it in the same step."""
+    _may_write_for(actor, representative)
+    day = _check_day(day or today())
+    _check_household(representative, household, day)
+    record = ContactLog(
+        representative=representative,
+        household=household,
+        day=day,
+        week=week_of(day),
+        method=_choice(method, ContactMethod, _("how")),
+        role=_choice(role, FiveRole, _("the role served")),
+        note=_text(note, _("Note"), 500),
+        created_by=actor,
+    )
+    record.appeal = _raise_appeal(actor, household, raise_appeal)
+    record.save()
+    _supersede(actor, supersedes, record)
+    return record
+
+
+@transaction.atomic
+def visit_log(
+    *,
+    actor,
+    representative: Representative,
+    household: Household,
+    day=None,
+    role: str = FiveRole.LIAISON,
+    met: str = "",
+    findings: str = "",
+    needs: str = "",
+    risks: str = "",
+    latitude=None,
+    longitude=None,
+    note: str = "",
+    raise_appeal: dict | None = None,
+    supersedes: HomeVisit | None = None,
+) -> HomeVisit:
+    """Record a home visit (it also counts as that week's contact)."""
+    _may_write_for(actor, representative)
+    day = _check_day(day or today())
+    _check_household(representative, household, day)
+    record = HomeVisit(
+        representative=representative,
+        household=household,
+        day=day,
+        week=week_of(day),
+        month=month_middle(month_of(day)),
+        role=_choice(role, FiveRole, _("the role served")),
+        met=_text(met, _("Who was met"), 200),
+        findings=_text(findings, _("What was found"), 2000),
+        needs=_text(needs, _("Needs"), 500),
+        risks=_text(risks, _("Risks"), 500),
+        latitude=_coordinate(latitude, 90),
+        longitude=_coordinate(longitude, 180),
+        note=_text(note, _("Note"), 500),
+        created_by=actor,
+    )
+    record.appeal = _raise_appeal(actor, household, raise_appeal)
+    record.save()
+    _supersede(actor, supersedes, record)
+    return record
+
+
+def _coordinate(value, bound: int) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        d = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except InvalidOperation:
+        raise InvalidInput(_("The location is not valid."), code="location") from None
+    if not -bound <= d <= bound:
+        raise InvalidInput(_("The location is not valid."), code="location")
+    return d
+
+
+@transaction.atomic
+def deliberation_log(
+    *,
+    actor,
+    unit: Unit,
+    organisers: list[Representative],
+    day,
+    place: str,
+    topic: str,
+    attendee_count: int,
+    attendees: str = "",
+    minutes: str = "",
+    outcomes: str = "",
+    supersedes: Deliberation | None = None,
+) -> Deliberation:
+    """Record a deliberation event organised by one or more representatives."""
+    organisers = list(organisers or [])
+    if not organisers:
+        raise InvalidInput(_("Name at least one organising representative."), code="organisers")
+    is_organiser = any(r.user_id and r.user_id == getattr(actor, "pk", None) for r in organisers)
+    if not is_organiser and not scope_for(actor).can(LINK_WRITE_ROLES, unit.path):
+        raise Forbidden(
+            _("You may only keep the records of your own households."), code="not_your_record"
+        )
+    for rep in organisers:
+        if not rep.unit.path.startswith(unit.path) and not unit.path.startswith(rep.unit.path):
+            raise InvalidInput(
+                _("%(rep)s does not serve in %(unit)s.") % {"rep": rep.name, "unit": unit.name},
+                code="organiser_unit",
+            )
+    day = _check_day(day)
+    try:
+        count = int(attendee_count)
+    except (TypeError, ValueError):
+        count = -1
+    if count < 1:
+        raise InvalidInput(_("Give the number of attendees."), code="attendee_count")
+    event = Deliberation.objects.create(
+        unit=unit,
+        day=day,
+        place=_text(place, _("Place"), 200, required=True),
+        topic=_text(topic, _("Topic"), 200, required=True),
+        attendee_count=count,
+        attendees=_text(attendees, _("Who attended"), 2000),
+        minutes=_text(minutes, _("Minutes"), 10000),
+        outcomes=_text(outcomes, _("Outcomes"), 5000),
+        created_by=actor,
+    )
+    event.organisers.set(organisers)
+    _supersede(actor, supersedes, event)
+    return event
+
+
+@transaction.atomic
+def report_log(
+    *,
+    actor,
+    representative: Representative,
+    kind: str,
+    day,
+    audience: str = "",
+    text: str = "",
+    document=None,
+    feedback: str = "",
+    supersedes: AnnualReport | None = None,
+) -> AnnualReport:
+    """Record a yearly report (to the residents, or to the village committees)."""
+    _may_write_for(actor, representative)
+    day = _check_day(day)
+    text = _text(text, _("Report"), 20000)
+    if not text and not document:
+        raise InvalidInput(_("Write the report or attach the document."), code="report_empty")
+    report = AnnualReport(
+        representative=representative,
+        kind=_choice(kind, ReportKind, _("the kind of report")),
+        day=day,
+        audience=_text(audience, _("Audience"), 200),
+        text=text,
+        feedback=_text(feedback, _("Feedback"), 5000),
+        created_by=actor,
+    )
+    if document:
+        report.document = document
+    report.save()
+    _supersede(actor, supersedes, report)
+    return report
+
+
+def _supersede(actor, old, new) -> None:
+    """Mark `old` as superseded by `new` (once); audit the correction."""
+    if old is None:
+        return
+    if type(old) is not type(new) or old.pk == new.pk:
+        raise InvalidInput(
+            _("A record can only be corrected by one of its kind."), code="supersede"
+        )
+    if isinstance(old, Deliberation):
+        _may_write_deliberation(actor, old)
+    else:
+        _may_write_for(actor, old.representative)
+        if old.representative_id != new.representative_id:
+            raise InvalidInput(
+                _("A correction must be for the same representative."), code="supersede"
+            )
+    locked = type(old).objects.select_for_update().get(pk=old.pk)
+    if locked.superseded_by_id is not None:
+        raise InvalidInput(_("This record was already corrected."), code="already_corrected")
+    type(old).objects.filter(pk=old.pk).update(superseded_by=new)
+    audit_record(
+        actor=actor,
+        action=f"duties.{type(old).__name__.lower()}.correct",
+        target=old,
+        detail={"by": new.pk, "void": bool(getattr(new, "void", False))},
+    )
+
+
+def _may_write_deliberation(actor, event: Deliberation) -> None:
+    """Any of its organisers, or a leader or cadre over its unit."""
+    organisers = list(event.organisers.all())
+    if any(r.user_id and r.user_id == getattr(actor, "pk", None) for r in organisers):
+        return
+    if scope_for(actor).can(LINK_WRITE_ROLES, event.unit.path):
+        return
+    raise Forbidden(
+        _("You may only keep the records of your own households."), code="not_your_record"
+    )
+
+
+@transaction.atomic
+def record_withdraw(*, actor, record, reason: str) -> object:
+    """Withdraw a record entered by mistake: a void copy supersedes it."""
+    reason = _text(reason, _("Reason"), 500, required=True)
+    model = type(record)
+    if model not in (ContactLog, HomeVisit, AnnualReport, Deliberation):
+        raise NotFound(_("No such record."))
+    if model is Deliberation:
+        _may_write_deliberation(actor, record)
+        copy = Deliberation.objects.create(
+            unit=record.unit, day=record.day, place=record.place, topic=record.topic,
+            attendee_count=record.attendee_count, void=True, created_by=actor,
+            minutes=reason,
+        )  # fmt: skip
+        copy.organisers.set(record.organisers.all())
+    else:
+        _may_write_for(actor, record.representative)
+        fields = {
+            f.name: getattr(record, f.name)
+            for f in model._meta.concrete_fields
+            if f.name not in ("id", "superseded_by", "void", "note", "created_by", "created_at")
+        }
+        copy = model.objects.create(**fields, void=True, note=reason, created_by=actor)
+    _supersede(actor, record, copy)
+    return copy
+
+
+def duty_reminders(*, now=None) -> dict[str, int]:
+    """Remind representatives with households still owed, near the end of a week
+    or month, once per period; summarise for their group and village leaders."""
+    from .reminders import send_reminders
+
+    return send_reminders(now=now)
