@@ -370,7 +370,7 @@ def test_compliance_queries_are_bounded(actors, django_assert_max_num_queries):
     more_representatives(county, 6)
     city = Api(actors.city)
     year = today().year
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         r = city.get(
             "/duties/compliance", unit=county.city.pk, start=f"{year}-01-01", end=f"{year}-12-31"
         )

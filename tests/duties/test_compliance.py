@@ -603,3 +603,35 @@ def test_unit_query_and_rollup_sum_the_representatives_of_each_child(county, sup
     ]
     town_a_only = compliance.compute(None, D(2025, 11, 3), D(2025, 11, 9), unit=county.town_a)
     assert set(town_a_only) == {county.rep_a.pk}
+
+
+def test_rollup_cells_follow_record_and_link_changes(county, superuser):
+    """The per-(representative, period) rollup is dropped by the writes that
+    change it, so a second read after a change gives the new answer."""
+    from linli.duties import compliance as engine
+    from linli.duties.models import DutyTally
+    from linli.org import services as org_services
+
+    from linli.core.timeutil import today
+
+    day = today()
+    week_start = day - dt.timedelta(days=day.weekday())
+    first = engine.compute(None, week_start, week_start + dt.timedelta(days=6), unit=county.city)
+    assert DutyTally.objects.filter(duty="contacts").exists()
+    before = first[county.rep_a.pk].duties["contacts"].fulfilled
+    services.contact_log(
+        actor=superuser, representative=county.rep_a, household=county.households_a[0], day=day
+    )
+    second = engine.compute(None, week_start, week_start + dt.timedelta(days=6), unit=county.city)
+    assert second[county.rep_a.pk].duties["contacts"].fulfilled == before + 1
+    org_services.link_assign(
+        actor=superuser,
+        household=county.households_a[6],
+        representative=county.rep_a,
+        on_date=week_start,
+        reason="rollup test",
+    )
+    third = engine.compute(None, week_start, week_start + dt.timedelta(days=6), unit=county.city)
+    assert third[county.rep_a.pk].duties["contacts"].required == (
+        second[county.rep_a.pk].duties["contacts"].required + 1
+    )

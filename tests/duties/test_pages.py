@@ -476,12 +476,14 @@ def test_team_page_queries_are_bounded(client, actors, django_assert_max_num_que
     for h in county.households_a[:4]:
         services.contact_log(actor=actors.rep, representative=county.rep_a, household=h)
     client.force_login(actors.city)
+    # Constant in the number of representatives; a cold rollup adds a fixed
+    # number of statements per duty (read, delete, insert, read again).
     for period in ("week", "month", "year"):
-        with django_assert_max_num_queries(22):
+        with django_assert_max_num_queries(30):
             r = client.get(reverse("duties:team"), {"period": period})
         assert r.status_code == 200
     client.force_login(actors.town)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         assert client.get(reverse("duties:team"), {"period": "quarter"}).status_code == 200
 
 
@@ -492,10 +494,10 @@ def test_rep_pages_queries_are_bounded(client, actors, django_assert_max_num_que
         services.visit_log(actor=actors.rep, representative=county.rep_a, household=h)
     client.force_login(actors.rep)
     for kind in ("contact", "visit", "deliberation", "report"):
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(28):
             assert client.get(reverse("duties:mine"), {"history": kind}).status_code == 200
     client.force_login(actors.town)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(28):
         r = client.get(reverse("duties:rep", args=[county.rep_a.pk]), {"period": "month"})
     assert r.status_code == 200
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from linli.core.admin import ReadOnlyAdminMixin
 
+from .compliance import invalidate
 from .models import AnnualReport, ContactLog, Deliberation, DutyReminder, DutyRule, HomeVisit
 
 
@@ -22,6 +23,23 @@ class DutyRuleAdmin(admin.ModelAdmin):
     ]
     exclude = ["created_at"]
     ordering = ["-effective_from"]
+
+    # A rule judges periods from its effective date on: the rollup cells from
+    # then on (and from the old date, if it moved) are recomputed on next read.
+    def save_model(self, request, obj, form, change):
+        old = DutyRule.objects.filter(pk=obj.pk).values_list("effective_from", flat=True).first()
+        super().save_model(request, obj, form, change)
+        invalidate(since=min(d for d in (old, obj.effective_from) if d))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        invalidate(since=obj.effective_from)
+
+    def delete_queryset(self, request, queryset):
+        first = min(queryset.values_list("effective_from", flat=True), default=None)
+        super().delete_queryset(request, queryset)
+        if first:
+            invalidate(since=first)
 
 
 class _RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

@@ -7,7 +7,14 @@ class DutiesConfig(AppConfig):
     verbose_name = _("Duties (four ones)")
 
     def ready(self) -> None:
+        from linli.core import hooks
         from linli.core.ticks import register
+
+        from .compliance import invalidate
+
+        # Ownership follows the link history: a link change from a day on makes
+        # the rollup cells from that day on stale.
+        hooks.connect("links_changed", invalidate)
 
         # Reminders before the end of each week and month (idempotent per period).
         register("duties.remind", "linli.duties.services.duty_reminders", every=3600)

@@ -24,13 +24,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.timeutil import today
 from linli.org.models import STEPLEN, Representative, Unit
 
-from .models import DutyRule, ReportKind, month_middle
+from .models import DutyRule, DutyTally, ReportKind, month_middle
 from .services import DEFAULT_RULE
 
 DUTIES = ("contacts", "visits", "deliberations", "reports")
@@ -195,62 +196,150 @@ def _rep_filter(rep_ids: list[int] | None, unit_path: str | None, alias: str) ->
     )
 
 
-def _owed_household_periods(days: list[dt.date], rep_sql: str, rep_params: list) -> dict[int, int]:
-    """Per representative: household-periods owed (links covering each reference day)."""
-    if not days:
-        return {}
-    cases = " + ".join(
-        [
-            "CASE WHEN l.valid_from <= %s AND (l.valid_to IS NULL OR l.valid_to > %s) THEN 1 ELSE 0 END"
-        ]
-        * len(days)
-    )
-    params: list = []
-    for d in days:
-        params += [d, d]
-    sql = (
-        f"SELECT l.representative_id, SUM({cases}) FROM org_householdlink l"
-        " WHERE l.valid_from <= %s AND (l.valid_to IS NULL OR l.valid_to > %s)"
-        f"{rep_sql} GROUP BY l.representative_id"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [*params, max(days), min(days), *rep_params])
-        return {rep: int(n) for rep, n in cur.fetchall()}
+def _refs_table(refs: list[dt.date]) -> tuple[str, list]:
+    """A derived table `(ref)` of the reference days, in each engine's dialect."""
+    if connection.vendor == "postgresql":
+        return "(SELECT unnest(%s::date[]) AS ref)", [list(refs)]
+    return "(" + " UNION ALL ".join(["SELECT %s AS ref"] * len(refs)) + ")", [
+        r.isoformat() for r in refs
+    ]
 
 
-def _done_household_periods(
-    tables: list[str],
-    column: str,
-    days: list[dt.date],
-    minimum: int,
-    rep_sql: str,
-    rep_params: list,
-) -> dict[int, int]:
-    """Per representative: household-periods with at least `minimum` current records
-    by the representative who owed them."""
-    if not days:
-        return {}
-    parts, params = [], []
+def _cells_sql(
+    duty: str, refs: list[dt.date], rule: DutyRule, rep_ids: list[int] | None, unit_path: str | None
+) -> tuple[str, list]:
+    """SELECT (representative, ref, owed, done) for every representative asked for
+    and every reference day: household-periods owed (links covering the day)
+    and, of those, fulfilled (at least N current records by that representative)."""
+    if duty == "contacts":
+        tables = ["duties_contactlog"] + (
+            ["duties_homevisit"] if rule.visit_counts_as_contact else []
+        )
+        column, minimum = "week", rule.contacts_per_week
+    else:
+        tables, column, minimum = ["duties_homevisit"], "month", rule.visits_per_month
+    refs_sql, refs_params = _refs_table(refs)
+    if rep_ids is not None:
+        reps_sql = f"SELECT r.id FROM org_representative r WHERE r.id IN ({_in(rep_ids)})"
+        reps_params: list = list(rep_ids)
+    else:
+        reps_sql = (
+            "SELECT r.id FROM org_representative r JOIN org_unit u ON u.id = r.unit_id"
+            " WHERE u.path LIKE %s"
+        )
+        reps_params = [unit_path + "%"]
+    parts, part_params = [], []
     for table in tables:
         parts.append(
             f"SELECT c.representative_id, c.household_id, c.{column} AS ref FROM {table} c"
-            f" WHERE c.superseded_by_id IS NULL AND c.void = %s AND c.{column} IN ({_in(days)})"
-            f"{rep_sql}"
+            f" WHERE c.superseded_by_id IS NULL AND c.void = %s"
+            f" AND c.{column} IN (SELECT ref FROM {refs_sql} rr)"
+            f" AND c.representative_id IN ({reps_sql})"
         )
-        params += [False, *days, *rep_params]
-    sql = (
-        "SELECT g.representative_id, COUNT(*) FROM ("
-        "SELECT u.representative_id, u.household_id, u.ref FROM ("
-        + " UNION ALL ".join(parts)
-        + ") u GROUP BY u.representative_id, u.household_id, u.ref HAVING COUNT(*) >= %s"
-        ") g JOIN org_householdlink l ON l.household_id = g.household_id"
-        " AND l.representative_id = g.representative_id AND l.valid_from <= g.ref"
-        " AND (l.valid_to IS NULL OR l.valid_to > g.ref)"
-        " GROUP BY g.representative_id"
+        part_params += [False, *refs_params, *reps_params]
+    if minimum == 0:
+        # A rule that asks for nothing: every owed household-period is met.
+        done_sql, done_params = None, []
+    else:
+        done_sql = (
+            "SELECT g.representative_id, g.ref, COUNT(*) AS n FROM ("
+            "SELECT u.representative_id, u.household_id, u.ref FROM ("
+            + " UNION ALL ".join(parts)
+            + ") u GROUP BY u.representative_id, u.household_id, u.ref HAVING COUNT(*) >= %s"
+            ") g JOIN org_householdlink l ON l.household_id = g.household_id"
+            " AND l.representative_id = g.representative_id AND l.valid_from <= g.ref"
+            " AND (l.valid_to IS NULL OR l.valid_to > g.ref)"
+            " GROUP BY g.representative_id, g.ref"
+        )
+        done_params = [*part_params, minimum]
+    owed_sql = (
+        "SELECT l.representative_id, refs.ref, COUNT(*) AS n FROM org_householdlink l"
+        f" JOIN {refs_sql} refs ON l.valid_from <= refs.ref"
+        " AND (l.valid_to IS NULL OR l.valid_to > refs.ref)"
+        f" WHERE l.representative_id IN ({reps_sql})"
+        " GROUP BY l.representative_id, refs.ref"
     )
+    sql = (
+        "SELECT r.id AS rid, refs.ref AS ref, COALESCE(o.n, 0) AS owed, "
+        + ("COALESCE(o.n, 0)" if done_sql is None else "COALESCE(d.n, 0)")
+        + " AS done"
+        + f" FROM ({reps_sql}) r CROSS JOIN {refs_sql} refs"
+        f" LEFT JOIN ({owed_sql}) o ON o.representative_id = r.id AND o.ref = refs.ref"
+        + (
+            ""
+            if done_sql is None
+            else f" LEFT JOIN ({done_sql}) d ON d.representative_id = r.id AND d.ref = refs.ref"
+        )
+    )
+    params = [*reps_params, *refs_params, *refs_params, *reps_params, *done_params]
+    return sql, params
+
+
+def _tally(
+    duty: str, refs: list[dt.date], rule: DutyRule, rep_ids: list[int] | None, unit_path: str | None
+) -> dict[int, tuple[int, int]]:
+    """Per representative: (owed, done) summed over `refs`, from the rollup;
+    cells that are missing (never computed, or invalidated) are computed first."""
+    if not refs:
+        return {}
+    refs_sql, refs_params = _refs_table(refs)
+    rep_sql, rep_params = _rep_filter(rep_ids, unit_path, "t")
+    read = (
+        "SELECT t.representative_id, COUNT(*), SUM(t.owed), SUM(t.done) FROM duties_dutytally t"
+        f" WHERE t.duty = %s AND t.ref IN (SELECT ref FROM {refs_sql} rr){rep_sql}"
+        " GROUP BY t.representative_id"
+    )
+    params = [duty, *refs_params, *rep_params]
     with connection.cursor() as cur:
-        cur.execute(sql, [*params, minimum])
-        return {rep: int(n) for rep, n in cur.fetchall()}
+        cur.execute(read, params)
+        rows = {rep: (n, owed, done) for rep, n, owed, done in cur.fetchall()}
+        if rep_ids is not None:
+            wanted = set(rep_ids)
+        else:
+            cur.execute(
+                "SELECT r.id FROM org_representative r JOIN org_unit u ON u.id = r.unit_id"
+                " WHERE u.path LIKE %s",
+                [unit_path + "%"],
+            )
+            wanted = {pk for (pk,) in cur.fetchall()}
+        stale = sorted(pk for pk in wanted if rows.get(pk, (0,))[0] < len(refs))
+        if stale:
+            # Whole subtree at once when most of it is missing, else just those.
+            if rep_ids is None and len(stale) > len(wanted) // 2:
+                targets: list[list[int] | None] = [None]
+            else:
+                targets = [stale[i : i + 500] for i in range(0, len(stale), 500)]
+            for chunk in targets:
+                chunk_sql, chunk_params = _rep_filter(chunk, unit_path, "t")
+                cells_sql, cells_params = _cells_sql(duty, refs, rule, chunk, unit_path)
+                try:
+                    with transaction.atomic():
+                        cur.execute(
+                            "DELETE FROM duties_dutytally WHERE id IN (SELECT t.id"
+                            " FROM duties_dutytally t WHERE t.duty = %s"
+                            f" AND t.ref IN (SELECT ref FROM {refs_sql} rr){chunk_sql})",
+                            [duty, *refs_params, *chunk_params],
+                        )
+                        cur.execute(
+                            "INSERT INTO duties_dutytally"
+                            " (representative_id, duty, ref, owed, done, computed_at)"
+                            f" SELECT c.rid, %s, c.ref, c.owed, c.done, %s FROM ({cells_sql}) c",
+                            [duty, timezone.now(), *cells_params],
+                        )
+                except IntegrityError:
+                    # Another request filled the same cells first: read theirs.
+                    pass
+            cur.execute(read, params)
+            rows = {rep: (n, owed, done) for rep, n, owed, done in cur.fetchall()}
+    return {rep: (int(owed), int(done)) for rep, (_n, owed, done) in rows.items()}
+
+
+def invalidate(*, representative_ids: Iterable[int] | None = None, since: dt.date) -> int:
+    """Drop rollup cells from `since` on (for these representatives, or all)."""
+    qs = DutyTally.objects.filter(ref__gte=since)
+    if representative_ids is not None:
+        qs = qs.filter(representative_id__in=list(representative_ids))
+    return qs.delete()[0]
 
 
 def _serving_on(reps: dict[int, Representative], day: dt.date) -> set[int]:
@@ -317,35 +406,17 @@ def compute(
     result = {pk: RepCompliance(representative=r, period_over=over) for pk, r in reps.items()}
     rules = _rules()
 
-    # Contacts and visits: household-periods owed and done, per rule segment.
-    for duty, periods, column, first_day in (
-        ("contacts", weeks_in(start, end), "week", _period_start_of_week),
-        ("visits", months_in(start, end), "month", lambda m: m.replace(day=1)),
+    # Contacts and visits: household-periods owed and done, per rule segment,
+    # summed from the per-(representative, period) rollup.
+    for duty, periods, first_day in (
+        ("contacts", weeks_in(start, end), _period_start_of_week),
+        ("visits", months_in(start, end), lambda m: m.replace(day=1)),
     ):
         for rule, days in _segments(periods, first_day, rules):
-            rep_sql, rep_params = _rep_filter(rep_ids, unit_path, "l")
-            owed = _owed_household_periods(days, rep_sql, rep_params)
-            rep_sql_c, rep_params_c = _rep_filter(rep_ids, unit_path, "c")
-            if duty == "contacts":
-                tables = ["duties_contactlog"]
-                if rule.visit_counts_as_contact:
-                    tables.append("duties_homevisit")
-                minimum = rule.contacts_per_week
-            else:
-                tables, minimum = ["duties_homevisit"], rule.visits_per_month
-            if minimum == 0:
-                # A rule that asks for nothing: every owed household-period is met.
-                done = owed
-            else:
-                done = _done_household_periods(
-                    tables, column, days, minimum, rep_sql_c, rep_params_c
-                )
-            for pk, n in owed.items():
+            for pk, (owed, done) in _tally(duty, days, rule, rep_ids, unit_path).items():
                 if pk in result:
-                    result[pk].duties[duty].required += n
-            for pk, n in done.items():
-                if pk in result:
-                    result[pk].duties[duty].fulfilled += n
+                    result[pk].duties[duty].required += owed
+                    result[pk].duties[duty].fulfilled += done
 
     ids = list(reps)
     # Deliberations: one query per quarter (a handful per period).

@@ -270,3 +270,27 @@ class DutyReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period} {self.user_id}"
+
+
+class DutyTally(models.Model):
+    """Rollup: one representative's owed and fulfilled household-periods for one
+    week (contacts) or month (visits). Derived data: rows are deleted when
+    records, links or rules change and recomputed, set-based, on the next read."""
+
+    representative = models.ForeignKey(
+        "org.Representative", on_delete=models.CASCADE, related_name="+"
+    )
+    duty = models.CharField(max_length=10)  # "contacts" or "visits"
+    ref = models.DateField()  # the period's reference day
+    owed = models.PositiveIntegerField()
+    done = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["duty", "representative", "ref"], name="uniq_tally")
+        ]
+        indexes = [models.Index(fields=["duty", "ref"], name="tally_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.duty} {self.representative_id} {self.ref}: {self.done}/{self.owed}"

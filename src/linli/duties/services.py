@@ -162,6 +162,7 @@ def contact_log(
     record.appeal = _raise_appeal(actor, household, raise_appeal)
     record.save()
     _supersede(actor, supersedes, record)
+    _invalidate(record, supersedes)
     return record
 
 
@@ -206,6 +207,7 @@ def visit_log(
     record.appeal = _raise_appeal(actor, household, raise_appeal)
     record.save()
     _supersede(actor, supersedes, record)
+    _invalidate(record, supersedes)
     return record
 
 
@@ -373,7 +375,23 @@ def record_withdraw(*, actor, record, reason: str) -> object:
         }
         copy = model.objects.create(**fields, void=True, note=reason, created_by=actor)
     _supersede(actor, record, copy)
+    _invalidate(copy, record)
     return copy
+
+
+def _invalidate(*records) -> None:
+    """Drop the rollup cells these contact or visit records count in."""
+    from .compliance import invalidate
+
+    refs = [
+        ref
+        for r in records
+        if isinstance(r, ContactLog | HomeVisit)
+        for ref in (r.week - dt.timedelta(days=3), getattr(r, "month", r.week).replace(day=1))
+    ]
+    if refs:
+        rep = next(r.representative_id for r in records if r is not None)
+        invalidate(representative_ids=[rep], since=min(refs))
 
 
 def duty_reminders(*, now=None) -> dict[str, int]:

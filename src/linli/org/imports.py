@@ -37,6 +37,7 @@ from stdnum.cn import ric
 
 from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record
+from linli.core import hooks
 from linli.core.errors import InvalidInput
 from linli.core.timeutil import today
 from linli.core.validators import normalize_id_number
@@ -1290,6 +1291,14 @@ def _links(ctx: _Context) -> Callable[[], ImportResult] | None:
             ],
             batch_size=1000,
         )
+        if plan:
+            hooks.send(
+                "links_changed",
+                representative_ids=sorted(
+                    {row.rep.id for row in plan} | {row.current[1] for row in plan if row.current}
+                ),
+                since=min(row.day for row in plan),
+            )
         return ImportResult(
             "links",
             "",

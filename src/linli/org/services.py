@@ -18,6 +18,7 @@ from pypinyin import Style, lazy_pinyin
 from linli.accounts.models import Role, RoleAssignment
 from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record
+from linli.core import hooks
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.timeutil import today
 from linli.core.validators import birth_date_from_id, normalize_id_number, normalize_mobile
@@ -464,6 +465,7 @@ def representative_end_term(
         link.save(update_fields=["valid_to"])
     rep.term_end = end
     rep.save(update_fields=["term_end"])
+    hooks.send("links_changed", representative_ids=[rep.pk], since=end)
     audit_record(
         actor=actor,
         action="representative.end_term",
@@ -579,6 +581,11 @@ def link_assign(
         raise Conflict(
             _("This household was changed by someone else; reload and try again."), code="link_race"
         ) from None
+    hooks.send(
+        "links_changed",
+        representative_ids=[rep.pk] + ([current.representative_id] if current else []),
+        since=day,
+    )
     audit_record(
         actor=actor,
         action="link.move" if current else "link.create",
@@ -618,6 +625,7 @@ def link_end(
     current.valid_to = day
     current.out_of_range = current.out_of_range or breaks
     current.save(update_fields=["valid_to", "out_of_range"])
+    hooks.send("links_changed", representative_ids=[current.representative_id], since=day)
     audit_record(
         actor=actor,
         action="link.end",
