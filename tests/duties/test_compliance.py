@@ -608,11 +608,10 @@ def test_unit_query_and_rollup_sum_the_representatives_of_each_child(county, sup
 def test_rollup_cells_follow_record_and_link_changes(county, superuser):
     """The per-(representative, period) rollup is dropped by the writes that
     change it, so a second read after a change gives the new answer."""
+    from linli.core.timeutil import today
     from linli.duties import compliance as engine
     from linli.duties.models import DutyTally
     from linli.org import services as org_services
-
-    from linli.core.timeutil import today
 
     day = today()
     week_start = day - dt.timedelta(days=day.weekday())
