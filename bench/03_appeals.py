@@ -661,7 +661,7 @@ def bench_filing(broker: str) -> dict:
     log_path = ROOT / "var" / "bench" / "appeals-server.log"
     print(
         f"server: {' '.join(cmd[1:])}\n  DJANGO_SETTINGS_MODULE={settings_module}"
-        + (" (linli.settings with CONN_MAX_AGE=0, see _server_settings.py)"
+        + (" (linli.settings as shipped, with its connection pool; see _server_settings.py)"
            if settings_module == "_server_settings" else "")
         + f", LINLI_CELERY_BROKER_URL={broker or 'unset: in-process delivery'}"
         f"; log in {log_path.relative_to(ROOT)}",

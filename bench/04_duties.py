@@ -52,6 +52,18 @@ VISIT_SOURCE = (
 )
 
 
+ROLLUP_SQL = """
+SELECT t.representative_id, t.duty, sum(t.owed), sum(t.done)
+FROM duties_dutytally t
+JOIN org_representative r ON r.id = t.representative_id
+JOIN org_unit u ON u.id = r.unit_id
+WHERE u.path LIKE %(path)s AND (
+  (t.duty = 'contacts' AND t.ref = ANY(%(weeks)s::date[]))
+  OR (t.duty = 'visits' AND t.ref = ANY(%(months)s::date[])))
+GROUP BY 1, 2
+"""
+
+
 def thursdays(first: dt.date, n: int) -> list[dt.date]:
     return [first + dt.timedelta(days=7 * i) for i in range(n)]
 
@@ -237,32 +249,63 @@ def main() -> int:
                 mism += 1
         return "same" if mism == 0 else f"{mism} representatives differ"
 
+    def hand_rollup(unit, first, last):
+        with connection.cursor() as cur:
+            cur.execute(
+                ROLLUP_SQL,
+                {
+                    "path": unit.path + "%",
+                    "weeks": weeks_in(first, last),
+                    "months": months_in(first, last),
+                },
+            )
+            return cur.fetchall()
+
+    from linli.duties.models import DutyTally
+
     cases = [
         (f"county {q_first}..{q_last} (quarter)", city, q_first, q_last, max(3, runs // 3)),
         (f"village {village.name} {w_first}..{w_last} (week)", village, w_first, w_last, runs),
     ]
     rows = []
     for label, unit, first, last, n in cases:
+        # Cold: the rollup cells of this unit and period are computed first.
+        DutyTally.objects.filter(representative__unit__path__startswith=unit.path).delete()
+        t0 = time.perf_counter()
+        engine(unit, first, last)
+        cold = (time.perf_counter() - t0) * 1000
+        # What autovacuum would do soon after: lets the covering index answer alone.
+        with connection.cursor() as cur:
+            cur.execute("VACUUM (ANALYZE) duties_dutytally")
         agree = check(unit, first, last)
         e = measure(lambda u=unit, f=first, la=last: engine(u, f, la), n)
-        h = measure(lambda u=unit, f=first, la=last: hand(u, f, la), n)
+        h = measure(lambda u=unit, f=first, la=last: hand(u, f, la), max(3, n // 3))
+        r = measure(lambda u=unit, f=first, la=last: hand_rollup(u, f, la), n)
         rows.append(
-            (label, n, f"{e['median']:.0f}", f"{e['p95']:.0f}", f"{h['median']:.0f}",
-             f"{e['median'] / h['median']:.2f}", agree)
+            (label, n, f"{cold:.0f}", f"{e['median']:.0f}", f"{e['p95']:.0f}",
+             f"{r['median']:.0f}", f"{e['median'] / r['median']:.2f}",
+             f"{h['median']:.0f}", agree)
         )  # fmt: skip
     print(
         table(
             (
                 "compliance table",
                 "runs",
+                "engine cold ms",
                 "engine median ms",
                 "engine p95 ms",
-                "hand SQL median ms",
+                "hand SQL on rollup ms",
                 "engine / hand",
+                "hand SQL on raw logs ms",
                 "answers",
             ),
             rows,
         )  # fmt: skip
+    )
+    print(
+        "engine: compliance.compute (all four duties, scope by path, the rollup filled on first"
+        " read); hand SQL on rollup: one GROUP BY over the same cells (contacts and visits);"
+        " hand SQL on raw logs: the same answer from the 22 million rows, no rollup"
     )
     print("targets: county-quarter < 2000 ms, village-week < 50 ms, engine / hand <= 2")
     return 0

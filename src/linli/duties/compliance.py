@@ -276,7 +276,12 @@ def _cells_sql(
 
 
 def _tally(
-    duty: str, refs: list[dt.date], rule: DutyRule, rep_ids: list[int] | None, unit_path: str | None
+    duty: str,
+    refs: list[dt.date],
+    rule: DutyRule,
+    rep_ids: list[int] | None,
+    unit_path: str | None,
+    wanted: set[int],
 ) -> dict[int, tuple[int, int]]:
     """Per representative: (owed, done) summed over `refs`, from the rollup;
     cells that are missing (never computed, or invalidated) are computed first."""
@@ -293,15 +298,6 @@ def _tally(
     with connection.cursor() as cur:
         cur.execute(read, params)
         rows = {rep: (n, owed, done) for rep, n, owed, done in cur.fetchall()}
-        if rep_ids is not None:
-            wanted = set(rep_ids)
-        else:
-            cur.execute(
-                "SELECT r.id FROM org_representative r JOIN org_unit u ON u.id = r.unit_id"
-                " WHERE u.path LIKE %s",
-                [unit_path + "%"],
-            )
-            wanted = {pk for (pk,) in cur.fetchall()}
         stale = sorted(pk for pk in wanted if rows.get(pk, (0,))[0] < len(refs))
         if stale:
             # Whole subtree at once when most of it is missing, else just those.
@@ -396,9 +392,19 @@ def compute(
         assert unit is not None
         reps = {
             r.pk: r
-            for r in Representative.objects.filter(unit__path__startswith=unit.path).select_related(
-                "unit"
-            )
+            for r in Representative.objects.filter(unit__path__startswith=unit.path)
+            .select_related("unit")
+            .only(
+                "id",
+                "name",
+                "term_start",
+                "term_end",
+                "user_id",
+                "unit_id",
+                "unit__path",
+                "unit__name",
+                "unit__kind",
+            )  # fmt: skip
         }
         rep_ids = None
         unit_path = unit.path
@@ -413,7 +419,7 @@ def compute(
         ("visits", months_in(start, end), lambda m: m.replace(day=1)),
     ):
         for rule, days in _segments(periods, first_day, rules):
-            for pk, (owed, done) in _tally(duty, days, rule, rep_ids, unit_path).items():
+            for pk, (owed, done) in _tally(duty, days, rule, rep_ids, unit_path, set(reps)).items():
                 if pk in result:
                     result[pk].duties[duty].required += owed
                     result[pk].duties[duty].fulfilled += done

@@ -290,7 +290,14 @@ class DutyTally(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["duty", "representative", "ref"], name="uniq_tally")
         ]
-        indexes = [models.Index(fields=["duty", "ref"], name="tally_ref")]
+        # Covering: a county-wide read is an index-only scan on PostgreSQL.
+        indexes = [
+            models.Index(
+                fields=["duty", "ref"],
+                include=["representative", "owed", "done"],
+                name="tally_ref",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.duty} {self.representative_id} {self.ref}: {self.done}/{self.owed}"
