@@ -128,6 +128,39 @@ def _segments(periods: list, first_day, rules) -> list[tuple[DutyRule, list]]:
 # --- results ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class UnitInfo:
+    id: int
+    path: str
+    name: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class RepInfo:
+    """The fields of a representative the engine and its pages use."""
+
+    __slots__ = ("id", "name", "term_start", "term_end", "user_id", "unit_id", "unit")
+
+    def __init__(self, id, name, term_start, term_end, user_id, unit_id, unit_path, unit_name):
+        self.id = id
+        self.name = name
+        self.term_start = term_start
+        self.term_end = term_end
+        self.user_id = user_id
+        self.unit_id = unit_id
+        self.unit = UnitInfo(unit_id, unit_path, unit_name)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:
+        return self.name
+
+
 @dataclass
 class Duty:
     required: int = 0
@@ -346,30 +379,28 @@ def _serving_on(reps: dict[int, Representative], day: dt.date) -> set[int]:
     }
 
 
-def _organised(first: dt.date, last: dt.date, rep_ids: list[int]) -> dict[int, int]:
-    if not rep_ids:
-        return {}
+def _organised(first: dt.date, last: dt.date, rep_sql: str, rep_params: list) -> dict[int, int]:
     sql = (
         "SELECT o.representative_id, COUNT(DISTINCT d.id) FROM duties_deliberation d"
         " JOIN duties_deliberation_organisers o ON o.deliberation_id = d.id"
         " WHERE d.superseded_by_id IS NULL AND d.void = %s AND d.day >= %s AND d.day <= %s"
-        f" AND o.representative_id IN ({_in(rep_ids)}) GROUP BY o.representative_id"
+        f"{rep_sql} GROUP BY o.representative_id"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [False, first, last, *rep_ids])
+        cur.execute(sql, [False, first, last, *rep_params])
         return dict(cur.fetchall())
 
 
-def _reported(first: dt.date, last: dt.date, rep_ids: list[int]) -> dict[tuple[int, str], int]:
-    if not rep_ids:
-        return {}
+def _reported(
+    first: dt.date, last: dt.date, rep_sql: str, rep_params: list
+) -> dict[tuple[int, str], int]:
     sql = (
         "SELECT a.representative_id, a.kind, COUNT(*) FROM duties_annualreport a"
         " WHERE a.superseded_by_id IS NULL AND a.void = %s AND a.day >= %s AND a.day <= %s"
-        f" AND a.representative_id IN ({_in(rep_ids)}) GROUP BY a.representative_id, a.kind"
+        f"{rep_sql} GROUP BY a.representative_id, a.kind"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [False, first, last, *rep_ids])
+        cur.execute(sql, [False, first, last, *rep_params])
         return {(rep, kind): n for rep, kind, n in cur.fetchall()}
 
 
@@ -390,11 +421,12 @@ def compute(
         unit_path = None
     else:
         assert unit is not None
+        # Plain rows, not model instances: a county has 36,000 representatives.
         reps = {
-            r.pk: r
-            for r in Representative.objects.filter(unit__path__startswith=unit.path)
-            .select_related("unit")
-            .only(
+            row[0]: RepInfo(*row)
+            for row in Representative.objects.filter(unit__path__startswith=unit.path)
+            .order_by()
+            .values_list(
                 "id",
                 "name",
                 "term_start",
@@ -403,7 +435,6 @@ def compute(
                 "unit_id",
                 "unit__path",
                 "unit__name",
-                "unit__kind",
             )  # fmt: skip
         }
         rep_ids = None
@@ -424,12 +455,11 @@ def compute(
                     result[pk].duties[duty].required += owed
                     result[pk].duties[duty].fulfilled += done
 
-    ids = list(reps)
     # Deliberations: one query per quarter (a handful per period).
     for first, last, mid in quarters_in(start, end):
         rule = _rule_for(rules, first)
         owing = _serving_on(reps, mid)
-        held = _organised(first, last, [pk for pk in ids if pk in owing])
+        held = _organised(first, last, *_rep_filter(rep_ids, unit_path, "o"))
         for pk in owing:
             d = result[pk].duties["deliberations"]
             d.required += 1
@@ -438,7 +468,7 @@ def compute(
     for first, last, mid in years_in(start, end):
         rule = _rule_for(rules, first)
         owing = _serving_on(reps, mid)
-        counts = _reported(first, last, [pk for pk in ids if pk in owing])
+        counts = _reported(first, last, *_rep_filter(rep_ids, unit_path, "a"))
         for pk in owing:
             d = result[pk].duties["reports"]
             d.required += 1

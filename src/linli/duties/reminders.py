@@ -56,7 +56,8 @@ def send_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
                 if kind == "week"
                 else _("%(n)d households still to visit this month") % {"n": n}
             )
-            if _send_once(kind, ref, rep.user, kind=f"duties.{kind}", title=title, url="/duties/"):
+            user = User.objects.get(pk=rep.user_id)
+            if _send_once(kind, ref, user, kind=f"duties.{kind}", title=title, url="/duties/"):
                 sent["representatives"] += 1
         for unit_id, names in behind.items():
             leaders = User.objects.filter(
