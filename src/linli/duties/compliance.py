@@ -161,7 +161,7 @@ class RepInfo:
         return self.name
 
 
-@dataclass
+@dataclass(slots=True)
 class Duty:
     required: int = 0
     fulfilled: int = 0
@@ -469,12 +469,11 @@ def compute(
         rule = _rule_for(rules, first)
         owing = _serving_on(reps, mid)
         counts = _reported(first, last, *_rep_filter(rep_ids, unit_path, "a"))
+        kinds = list(ReportKind.values)  # once: Django builds the list on each access
         for pk in owing:
             d = result[pk].duties["reports"]
             d.required += 1
-            d.fulfilled += int(
-                all(counts.get((pk, k), 0) >= rule.reports_per_year for k in ReportKind.values)
-            )
+            d.fulfilled += int(all(counts.get((pk, k), 0) >= rule.reports_per_year for k in kinds))
     return result
 
 
