@@ -15,7 +15,6 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -29,7 +28,7 @@ from linli.accounts.scope import scope_for
 from linli.accounts.services import audit_record
 from linli.core.calendar import deadline_after
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from linli.core.validators import normalize_mobile
+from linli.core.validators import clean_coordinate, clean_text, normalize_mobile
 from linli.org.models import Department, Household, Member, Representative, Unit, UnitKind
 from linli.org.selectors import representative_on
 from linli.org.services import same_village
@@ -348,27 +347,7 @@ def phone_code_verify(*, phone: str, code: str) -> str:
 
 
 def _text(value, label: str, *, required: bool, max_length: int = MAX_TEXT) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(_("%(label)s is required.") % {"label": label}, code="required")
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(label)s is longer than %(n)d characters.") % {"label": label, "n": max_length},
-            code="too_long",
-        )
-    return value
-
-
-def _coordinate(value, lo: int, hi: int, label: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        d = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except InvalidOperation:
-        raise InvalidInput(_("%(label)s is not a number.") % {"label": label}) from None
-    if not lo <= d <= hi:
-        raise InvalidInput(_("%(label)s is out of range.") % {"label": label})
-    return d
+    return clean_text(value, label, max_length, required=required)
 
 
 @dataclass
@@ -411,8 +390,14 @@ def _new_code() -> str:
     return day + "".join(secrets.choice(CODE_ALPHABET) for _ in range(5))
 
 
-def _set_deadlines(appeal: Appeal, now: dt.datetime, *, claim: bool) -> None:
-    """Start the clock for the appeal's current level (claim and resolve)."""
+DEADLINE_FIELDS = frozenset(
+    {"claim_due_at", "claim_overdue_at", "due_at", "remind_at", "reminded_at", "overdue_at"}
+)
+
+
+def _set_deadlines(appeal: Appeal, now: dt.datetime, *, claim: bool) -> frozenset[str]:
+    """Start the clock for the appeal's current level (claim and resolve); return
+    the fields it set, for `save(update_fields=...)`."""
     policy = policy_for(appeal.level, appeal.urgency)
     appeal.claim_due_at = now + dt.timedelta(hours=policy.claim_hours) if claim else None
     appeal.claim_overdue_at = None
@@ -420,6 +405,7 @@ def _set_deadlines(appeal: Appeal, now: dt.datetime, *, claim: bool) -> None:
     appeal.remind_at = appeal.due_at - dt.timedelta(hours=policy.remind_before_hours)
     appeal.reminded_at = None
     appeal.overdue_at = None
+    return DEADLINE_FIELDS
 
 
 def _event(
@@ -502,8 +488,8 @@ def appeal_file(
     title = _text(title, _("Title"), required=False, max_length=100) or description[:30]
     address = _text(address, _("Address"), required=False, max_length=200)
     reporter_name = _text(reporter_name, _("Name"), required=False, max_length=50)
-    lat = _coordinate(latitude, -90, 90, _("Latitude"))
-    lng = _coordinate(longitude, -180, 180, _("Longitude"))
+    lat = clean_coordinate(latitude, -90, 90, _("Latitude"))
+    lng = clean_coordinate(longitude, -180, 180, _("Longitude"))
     if actor is None:
         channel = Channel.SELF
     elif channel not in Channel.values or channel == Channel.SELF:
@@ -769,18 +755,7 @@ def _apply(
         appeal.unit = target
         appeal.assignee = None
         appeal.status = Status.PENDING
-        _set_deadlines(appeal, now, claim=True)
-        fields |= {
-            "level",
-            "unit",
-            "assignee",
-            "claim_due_at",
-            "claim_overdue_at",
-            "due_at",
-            "remind_at",
-            "reminded_at",
-            "overdue_at",
-        }
+        fields |= {"level", "unit", "assignee"} | _set_deadlines(appeal, now, claim=True)
         notify_handlers = True
     elif action == Action.REFER:
         if department is None or not department.active:
@@ -856,17 +831,7 @@ def _apply(
             appeal.status = Status.PENDING
             appeal.assignee = None
             appeal.visit_due_at = None
-            _set_deadlines(appeal, now, claim=True)
-            fields |= {
-                "assignee",
-                "visit_due_at",
-                "claim_due_at",
-                "claim_overdue_at",
-                "due_at",
-                "remind_at",
-                "reminded_at",
-                "overdue_at",
-            }
+            fields |= {"assignee", "visit_due_at"} | _set_deadlines(appeal, now, claim=True)
             data["reopened"] = True
             notify_handlers = True
     elif action == Action.EXPIRE_VISIT:
@@ -877,18 +842,9 @@ def _apply(
         appeal.assignee = None
         appeal.closed_at = None
         appeal.visit_due_at = None
-        _set_deadlines(appeal, now, claim=True)
-        fields |= {
-            "assignee",
-            "closed_at",
-            "visit_due_at",
-            "claim_due_at",
-            "claim_overdue_at",
-            "due_at",
-            "remind_at",
-            "reminded_at",
-            "overdue_at",
-        }
+        fields |= {"assignee", "closed_at", "visit_due_at"} | _set_deadlines(
+            appeal, now, claim=True
+        )
         notify_handlers = True
     elif action == Action.PARTY_ADD:
         party = party or {}

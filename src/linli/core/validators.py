@@ -66,3 +66,33 @@ def normalize_mobile(value: str) -> str:
             _("Mobile number must be a mobile phone number."), code="mobile_not_mobile"
         )
     return str(parsed.national_number)
+
+
+def clean_text(value: str | None, label: str, max_length: int, *, required: bool = False) -> str:
+    """Strip free text; refuse it when required and empty, or when too long."""
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(_("%(label)s is required.") % {"label": label}, code="required")
+    if len(text) > max_length:
+        raise InvalidInput(
+            _("%(label)s is longer than %(n)d characters.") % {"label": label, "n": max_length},
+            code="too_long",
+        )
+    return text
+
+
+def clean_coordinate(value, lo: int, hi: int, label: str):
+    """A latitude or longitude to 6 decimals (about 0.1 m), or None when empty."""
+    from decimal import Decimal, InvalidOperation
+
+    if value in (None, ""):
+        return None
+    try:
+        d = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError, TypeError):
+        raise InvalidInput(
+            _("%(field)s must be a number.") % {"field": label}, code="coordinate"
+        ) from None
+    if not lo <= d <= hi:
+        raise InvalidInput(_("%(field)s is out of range.") % {"field": label}, code="coordinate")
+    return d

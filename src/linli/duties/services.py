@@ -10,7 +10,6 @@ leader over the household's unit entering it for them (e.g. from paper).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from linli.accounts.scope import LINK_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.timeutil import today
+from linli.core.validators import clean_coordinate, clean_text
 from linli.org.models import Household, HouseholdLink, Representative, Unit
 
 from .models import (
@@ -47,15 +47,7 @@ def rule_on(day: dt.date) -> DutyRule:
 
 
 def _text(value, label: str, max_length: int, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(_("%(label)s is required.") % {"label": label}, code="required")
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(label)s is longer than %(n)d characters.") % {"label": label, "n": max_length},
-            code="too_long",
-        )
-    return value
+    return clean_text(value, label, max_length, required=required)
 
 
 def _check_day(day) -> dt.date:
@@ -199,8 +191,8 @@ def visit_log(
         findings=_text(findings, _("What was found"), 2000),
         needs=_text(needs, _("Needs"), 500),
         risks=_text(risks, _("Risks"), 500),
-        latitude=_coordinate(latitude, 90),
-        longitude=_coordinate(longitude, 180),
+        latitude=clean_coordinate(latitude, -90, 90, _("Latitude")),
+        longitude=clean_coordinate(longitude, -180, 180, _("Longitude")),
         note=_text(note, _("Note"), 500),
         created_by=actor,
     )
@@ -209,18 +201,6 @@ def visit_log(
     _supersede(actor, supersedes, record)
     _invalidate(record, supersedes)
     return record
-
-
-def _coordinate(value, bound: int) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        d = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except InvalidOperation:
-        raise InvalidInput(_("The location is not valid."), code="location") from None
-    if not -bound <= d <= bound:
-        raise InvalidInput(_("The location is not valid."), code="location")
-    return d
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,7 +20,12 @@ from linli.accounts.services import audit_record
 from linli.core import hooks
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.timeutil import today
-from linli.core.validators import birth_date_from_id, normalize_id_number, normalize_mobile
+from linli.core.validators import (
+    birth_date_from_id,
+    clean_coordinate,
+    normalize_id_number,
+    normalize_mobile,
+)
 
 from .models import (
     KIND_RANK,
@@ -177,20 +181,6 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
     return out
 
 
-def _coordinate(value, lo: int, hi: int, label: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        d = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except Exception:
-        raise InvalidInput(
-            _("%(field)s must be a number.") % {"field": label}, code="coordinate"
-        ) from None
-    if not (lo <= d <= hi):
-        raise InvalidInput(_("%(field)s is out of range.") % {"field": label}, code="coordinate")
-    return d
-
-
 def household_validate(
     *,
     unit: Unit,
@@ -206,8 +196,8 @@ def household_validate(
         "head_name": required_text(head_name, _("Head of household"), 50),
         "address": required_text(address, _("Address"), 200),
         "tags": clean_tags(tags),
-        "latitude": _coordinate(latitude, -90, 90, _("Latitude")),
-        "longitude": _coordinate(longitude, -180, 180, _("Longitude")),
+        "latitude": clean_coordinate(latitude, -90, 90, _("Latitude")),
+        "longitude": clean_coordinate(longitude, -180, 180, _("Longitude")),
     }
 
 
