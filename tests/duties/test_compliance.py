@@ -634,3 +634,90 @@ def test_rollup_cells_follow_record_and_link_changes(county, superuser):
     assert third[county.rep_a.pk].duties["contacts"].required == (
         second[county.rep_a.pk].duties["contacts"].required + 1
     )
+
+
+# --- the rollup: warm-up and the one-statement read ----------------------------------------
+
+
+def test_warm_read_is_one_statement_and_a_cold_read_fills_only_what_is_missing(
+    county, superuser, clock, django_assert_num_queries
+):
+    from linli.duties.models import DutyTally
+
+    clock.set(D(2025, 11, 12))
+    contact(clock, superuser, county.rep_a, county.households_a[0], D(2025, 11, 4))
+    week = (D(2025, 11, 3), D(2025, 11, 9))
+    # Cold: the table, the fill (delete + insert), the table again (+ the rules).
+    cold = compliance.compute(None, *week, unit=county.city)
+    assert DutyTally.objects.filter(duty="contacts", ref=D(2025, 11, 6)).count() == 2
+    # Warm: the rules and one statement for every duty of every representative.
+    with django_assert_num_queries(2):
+        warm = compliance.compute(None, *week, unit=county.city)
+    assert {pk: rc.counts for pk, rc in warm.items()} == {pk: rc.counts for pk, rc in cold.items()}
+    # A write drops the cells of one representative: only theirs are refilled.
+    contact(clock, superuser, county.rep_b, county.households_b[0], D(2025, 11, 5))
+    assert not DutyTally.objects.filter(representative=county.rep_b, ref__gte=D(2025, 11, 5))
+    kept = DutyTally.objects.get(representative=county.rep_a, duty="contacts", ref=D(2025, 11, 6))
+    again = compliance.compute(None, *week, unit=county.city)
+    assert figures(again, county.rep_b, "contacts") == (6, 1)
+    assert DutyTally.objects.filter(pk=kept.pk).exists()  # rep_a's cell was not recomputed
+
+
+def test_warm_fills_last_month_to_the_end_of_this_month_for_every_representative(
+    county, superuser, clock
+):
+    from linli.duties.models import DutyTally
+
+    clock.set(D(2025, 11, 12))
+    assert compliance.warm(day=D(2025, 11, 12)) == 2
+    weeks = set(
+        DutyTally.objects.filter(duty="contacts", representative=county.rep_a).values_list(
+            "ref", flat=True
+        )
+    )
+    months = set(
+        DutyTally.objects.filter(duty="visits", representative=county.rep_b).values_list(
+            "ref", flat=True
+        )
+    )
+    # October's and November's Thursdays, and their middle days.
+    assert min(weeks) == D(2025, 10, 2) and max(weeks) == D(2025, 11, 27)
+    assert len(weeks) == 9
+    assert months == {D(2025, 10, 16), D(2025, 11, 15)}
+    # Warm again: nothing left to fill, nothing changes.
+    ids = set(DutyTally.objects.values_list("pk", flat=True))
+    compliance.warm(day=D(2025, 11, 12))
+    assert set(DutyTally.objects.values_list("pk", flat=True)) == ids
+
+
+def test_warm_command_fills_from_the_date_given(county, clock):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from linli.duties.models import DutyTally
+
+    clock.set(D(2025, 11, 12))
+    out = StringIO()
+    call_command("duties_warm", since="2025-06-01", stdout=out)
+    assert "2 representatives" in out.getvalue()
+    assert DutyTally.objects.filter(duty="contacts", ref=D(2025, 6, 5)).count() == 2
+    with pytest.raises(CommandError):
+        call_command("duties_warm", since="1 June")
+
+
+def test_figures_split_across_rule_segments_match_each_segment_read_alone(county, superuser, clock):
+    # Given a rule from Monday 10 November asking for two contacts a week,
+    DutyRule.objects.create(effective_from=D(2025, 11, 10), contacts_per_week=2)
+    h0 = county.households_a[0]
+    contact(clock, superuser, county.rep_a, h0, D(2025, 11, 4))
+    contact(clock, superuser, county.rep_a, h0, D(2025, 11, 11))
+    contact(clock, superuser, county.rep_a, h0, D(2025, 11, 12))
+    contact(clock, superuser, county.rep_a, county.households_a[1], D(2025, 11, 12))
+    # Then one read across both rules is the sum of the two reads apart,
+    both = compliance.compute(None, D(2025, 11, 3), D(2025, 11, 16), unit=county.city)
+    first = compliance.compute(None, D(2025, 11, 3), D(2025, 11, 9), unit=county.city)
+    second = compliance.compute(None, D(2025, 11, 10), D(2025, 11, 16), unit=county.city)
+    assert figures(first, county.rep_a, "contacts") == (6, 1)
+    assert figures(second, county.rep_a, "contacts") == (6, 1)  # h1 had only one
+    assert figures(both, county.rep_a, "contacts") == (12, 2)

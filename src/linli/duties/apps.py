@@ -18,3 +18,5 @@ class DutiesConfig(AppConfig):
 
         # Reminders before the end of each week and month (idempotent per period).
         register("duties.remind", "linli.duties.services.duty_reminders", every=3600)
+        # Refill the rollup cells the day's writes dropped, before a page reads them.
+        register("duties.warm", "linli.duties.compliance.warm", every=600)

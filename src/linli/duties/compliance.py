@@ -128,21 +128,27 @@ def _segments(periods: list, first_day, rules) -> list[tuple[DutyRule, list]]:
 # --- results ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class UnitInfo:
-    id: int
-    path: str
-    name: str
+    __slots__ = ("id", "path", "name")
+
+    def __init__(self, id, path, name):
+        self.id = id
+        self.path = path
+        self.name = name
 
     @property
     def pk(self) -> int:
         return self.id
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class RepInfo:
-    """The fields of a representative the engine and its pages use."""
+    """The fields of a representative the engine and its pages use (plain rows,
+    not model instances: a county has 36,000 representatives)."""
 
-    __slots__ = ("id", "name", "term_start", "term_end", "user_id", "unit_id", "unit")
+    __slots__ = ("id", "name", "term_start", "term_end", "user_id", "unit_id", "_unit")
 
     def __init__(self, id, name, term_start, term_end, user_id, unit_id, unit_path, unit_name):
         self.id = id
@@ -151,11 +157,15 @@ class RepInfo:
         self.term_end = term_end
         self.user_id = user_id
         self.unit_id = unit_id
-        self.unit = UnitInfo(unit_id, unit_path, unit_name)
+        self._unit = (unit_path, unit_name)
 
     @property
     def pk(self) -> int:
         return self.id
+
+    @property
+    def unit(self) -> UnitInfo:
+        return UnitInfo(self.unit_id, *self._unit)
 
     def __str__(self) -> str:
         return self.name
@@ -179,15 +189,33 @@ class Duty:
         self.fulfilled += other.fulfilled
 
 
-@dataclass
+NO_COUNTS = (0,) * (2 * len(DUTIES))
+
+
 class RepCompliance:
-    representative: Representative
-    duties: dict[str, Duty] = field(default_factory=lambda: {d: Duty() for d in DUTIES})
-    period_over: bool = True
+    """One representative's figures: `counts` holds (required, fulfilled) for each
+    duty in DUTIES order; `duties` gives them as `Duty` objects, built on demand
+    (a county table has 36,000 rows and a page shows 50)."""
+
+    __slots__ = ("representative", "counts", "period_over", "unit_path", "_duties")
+
+    def __init__(self, representative, counts=NO_COUNTS, period_over=True, unit_path=None):
+        self.representative = representative
+        self.counts = counts
+        self.period_over = period_over
+        self.unit_path = unit_path if unit_path is not None else representative.unit.path
+        self._duties: dict[str, Duty] | None = None
+
+    @property
+    def duties(self) -> dict[str, Duty]:
+        if self._duties is None:
+            c = self.counts
+            self._duties = {d: Duty(c[2 * i], c[2 * i + 1]) for i, d in enumerate(DUTIES)}
+        return self._duties
 
     def status(self, duty: str) -> str:
-        d = self.duties[duty]
-        if d.fulfilled >= d.required:
+        i = DUTIES.index(duty)
+        if self.counts[2 * i + 1] >= self.counts[2 * i]:
             return "on_track"
         return "missed" if self.period_over else "behind"
 
@@ -197,8 +225,10 @@ class RepCompliance:
 
     @property
     def overall(self) -> str:
-        s = set(self.statuses.values())
-        return "missed" if "missed" in s else ("behind" if "behind" in s else "on_track")
+        c = self.counts
+        if all(c[i + 1] >= c[i] for i in range(0, len(c), 2)):
+            return "on_track"
+        return "missed" if self.period_over else "behind"
 
 
 @dataclass
@@ -207,6 +237,41 @@ class UnitCompliance:
     representatives: int = 0
     duties: dict[str, Duty] = field(default_factory=lambda: {d: Duty() for d in DUTIES})
     behind: int = 0
+
+
+# --- the plan: which periods, judged by which rule ----------------------------------------
+
+
+@dataclass
+class _Segment:
+    """Consecutive weeks (contacts) or months (visits) judged by one rule."""
+
+    duty: str
+    rule: DutyRule
+    refs: list[dt.date]
+
+
+@dataclass
+class _Plan:
+    segments: list[_Segment]
+    quarters: list[tuple[dt.date, dt.date, dt.date, DutyRule]]  # first, last, middle, rule
+    years: list[tuple[dt.date, dt.date, dt.date, DutyRule]]
+
+    @classmethod
+    def of(cls, start: dt.date, end: dt.date, rules: list[DutyRule]) -> _Plan:
+        segments = [
+            _Segment(duty, rule, refs)
+            for duty, periods, first_day in (
+                ("contacts", weeks_in(start, end), _period_start_of_week),
+                ("visits", months_in(start, end), lambda m: m.replace(day=1)),
+            )
+            for rule, refs in _segments(periods, first_day, rules)
+        ]
+        return cls(
+            segments,
+            [(f, la, m, _rule_for(rules, f)) for f, la, m in quarters_in(start, end)],
+            [(f, la, m, _rule_for(rules, f)) for f, la, m in years_in(start, end)],
+        )
 
 
 # --- the queries --------------------------------------------------------------------------
@@ -236,6 +301,13 @@ def _refs_table(refs: list[dt.date]) -> tuple[str, list]:
     return "(" + " UNION ALL ".join(["SELECT %s AS ref"] * len(refs)) + ")", [
         r.isoformat() for r in refs
     ]
+
+
+def _refs_in(column: str, refs: list[dt.date]) -> tuple[str, list]:
+    """`column` is one of the reference days (an index-friendly array on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::date[])", [list(refs)]
+    return f"{column} IN ({_in(refs)})", [r.isoformat() for r in refs]
 
 
 def _cells_sql(
@@ -308,59 +380,171 @@ def _cells_sql(
     return sql, params
 
 
-def _tally(
-    duty: str,
-    refs: list[dt.date],
-    rule: DutyRule,
-    rep_ids: list[int] | None,
-    unit_path: str | None,
-    wanted: set[int],
-) -> dict[int, tuple[int, int]]:
-    """Per representative: (owed, done) summed over `refs`, from the rollup;
-    cells that are missing (never computed, or invalidated) are computed first."""
-    if not refs:
-        return {}
+def _fill(
+    segment: _Segment, rep_ids: list[int] | None, unit_path: str | None, stale: list[int]
+) -> None:
+    """Compute the rollup cells of one segment: for the representatives in
+    `stale`, or for the whole subtree when `stale` is None."""
+    duty, refs = segment.duty, segment.refs
     refs_sql, refs_params = _refs_table(refs)
-    rep_sql, rep_params = _rep_filter(rep_ids, unit_path, "t")
-    read = (
-        "SELECT t.representative_id, COUNT(*), SUM(t.owed), SUM(t.done) FROM duties_dutytally t"
-        f" WHERE t.duty = %s AND t.ref IN (SELECT ref FROM {refs_sql} rr){rep_sql}"
-        " GROUP BY t.representative_id"
+    targets: list[list[int] | None] = (
+        [None] if stale is None else [stale[i : i + 500] for i in range(0, len(stale), 500)]
     )
-    params = [duty, *refs_params, *rep_params]
     with connection.cursor() as cur:
-        cur.execute(read, params)
-        rows = {rep: (n, owed, done) for rep, n, owed, done in cur.fetchall()}
-        stale = sorted(pk for pk in wanted if rows.get(pk, (0,))[0] < len(refs))
-        if stale:
-            # Whole subtree at once when most of it is missing, else just those.
-            if rep_ids is None and len(stale) > len(wanted) // 2:
-                targets: list[list[int] | None] = [None]
+        for chunk in targets:
+            ids = chunk if chunk is not None else rep_ids
+            chunk_sql, chunk_params = _rep_filter(ids, unit_path, "t")
+            cells_sql, cells_params = _cells_sql(duty, refs, segment.rule, ids, unit_path)
+            try:
+                with transaction.atomic():
+                    cur.execute(
+                        "DELETE FROM duties_dutytally WHERE id IN (SELECT t.id"
+                        " FROM duties_dutytally t WHERE t.duty = %s"
+                        f" AND t.ref IN (SELECT ref FROM {refs_sql} rr){chunk_sql})",
+                        [duty, *refs_params, *chunk_params],
+                    )
+                    cur.execute(
+                        "INSERT INTO duties_dutytally"
+                        " (representative_id, duty, ref, owed, done, computed_at)"
+                        f" SELECT c.rid, %s, c.ref, c.owed, c.done, %s FROM ({cells_sql}) c",
+                        [duty, timezone.now(), *cells_params],
+                    )
+            except IntegrityError:
+                # Another request filled the same cells first: theirs are as good.
+                pass
+
+
+def _table_sql(plan: _Plan, rep_ids: list[int] | None, unit_path: str | None) -> tuple[str, list]:
+    """One statement: every representative asked for, with (required, fulfilled)
+    for each duty and a bit per rollup segment whose cells are incomplete.
+
+    Contacts and visits are summed from the rollup (one index-only scan per
+    duty); deliberations and reports are counted per quarter and year and
+    judged against the representatives' terms in the same statement."""
+    if rep_ids is not None:
+        where, where_params = f"r.id IN ({_in(rep_ids)})", list(rep_ids)
+        sub = f"SELECT r.id FROM org_representative r WHERE {where}"
+    else:
+        where, where_params = "u.path LIKE %s", [unit_path + "%"]
+        sub = f"SELECT r.id FROM org_representative r JOIN org_unit u ON u.id = r.unit_id WHERE {where}"
+    cols: list[str] = []
+    col_params: list = []
+    joins: list[str] = []
+    join_params: list = []
+
+    # Contacts and visits: one aggregate over the rollup per duty, a column
+    # triple (owed, done, cells present) per rule segment.
+    sums: dict[str, list[str]] = {"contacts": [], "visits": []}
+    stale_bits: list[str] = []
+    for duty in ("contacts", "visits"):
+        segs = [(i, s) for i, s in enumerate(plan.segments) if s.duty == duty]
+        if not segs:
+            sums[duty] = ["0", "0"]
+            continue
+        alias = "tc" if duty == "contacts" else "tv"
+        agg, agg_params = [], []
+        for i, s in segs:
+            if len(segs) == 1:
+                cond, cond_params = "1 = 1", []
             else:
-                targets = [stale[i : i + 500] for i in range(0, len(stale), 500)]
-            for chunk in targets:
-                chunk_sql, chunk_params = _rep_filter(chunk, unit_path, "t")
-                cells_sql, cells_params = _cells_sql(duty, refs, rule, chunk, unit_path)
-                try:
-                    with transaction.atomic():
-                        cur.execute(
-                            "DELETE FROM duties_dutytally WHERE id IN (SELECT t.id"
-                            " FROM duties_dutytally t WHERE t.duty = %s"
-                            f" AND t.ref IN (SELECT ref FROM {refs_sql} rr){chunk_sql})",
-                            [duty, *refs_params, *chunk_params],
-                        )
-                        cur.execute(
-                            "INSERT INTO duties_dutytally"
-                            " (representative_id, duty, ref, owed, done, computed_at)"
-                            f" SELECT c.rid, %s, c.ref, c.owed, c.done, %s FROM ({cells_sql}) c",
-                            [duty, timezone.now(), *cells_params],
-                        )
-                except IntegrityError:
-                    # Another request filled the same cells first: read theirs.
-                    pass
-            cur.execute(read, params)
-            rows = {rep: (n, owed, done) for rep, n, owed, done in cur.fetchall()}
-    return {rep: (int(owed), int(done)) for rep, (_n, owed, done) in rows.items()}
+                cond, cond_params = "t.ref >= %s AND t.ref <= %s", [s.refs[0], s.refs[-1]]
+            agg += [
+                f"SUM(CASE WHEN {cond} THEN t.owed ELSE 0 END) AS o{i}",
+                f"SUM(CASE WHEN {cond} THEN t.done ELSE 0 END) AS d{i}",
+                f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS n{i}",
+            ]
+            agg_params += cond_params * 3
+            stale_bits.append(
+                f"CASE WHEN COALESCE({alias}.n{i}, 0) < {len(s.refs)} THEN {1 << i} ELSE 0 END"
+            )
+        all_refs = [r for _i, s in segs for r in s.refs]
+        refs_cond, refs_params = _refs_in("t.ref", all_refs)
+        joins.append(
+            f"LEFT JOIN (SELECT t.representative_id AS rid, {', '.join(agg)}"
+            f" FROM duties_dutytally t WHERE t.duty = %s AND {refs_cond}"
+            f" AND t.representative_id IN ({sub}) GROUP BY t.representative_id)"
+            f" {alias} ON {alias}.rid = r.id"
+        )
+        join_params += [*agg_params, duty, *refs_params, *where_params]
+        sums[duty] = [
+            " + ".join(f"COALESCE({alias}.o{i}, 0)" for i, _s in segs),
+            " + ".join(f"COALESCE({alias}.d{i}, 0)" for i, _s in segs),
+        ]
+    cols += [*sums["contacts"], *sums["visits"]]
+
+    def covers(mid: dt.date) -> tuple[str, list]:
+        return "r.term_start <= %s AND (r.term_end IS NULL OR r.term_end > %s)", [mid, mid]
+
+    # Deliberations: events organised in each quarter, against the rule's minimum.
+    if plan.quarters:
+        agg, agg_params, req, req_p, done, done_p = [], [], [], [], [], []
+        for j, (first, last, mid, rule) in enumerate(plan.quarters):
+            agg.append(f"SUM(CASE WHEN d.day >= %s AND d.day <= %s THEN 1 ELSE 0 END) AS q{j}")
+            agg_params += [first, last]
+            cov, cov_p = covers(mid)
+            req.append(f"CASE WHEN {cov} THEN 1 ELSE 0 END")
+            req_p += cov_p
+            done.append(f"CASE WHEN {cov} AND COALESCE(dq.q{j}, 0) >= %s THEN 1 ELSE 0 END")
+            done_p += [*cov_p, rule.deliberations_per_quarter]
+        joins.append(
+            f"LEFT JOIN (SELECT o.representative_id AS rid, {', '.join(agg)}"
+            " FROM duties_deliberation d"
+            " JOIN duties_deliberation_organisers o ON o.deliberation_id = d.id"
+            " WHERE d.superseded_by_id IS NULL AND d.void = %s AND d.day >= %s AND d.day <= %s"
+            f" AND o.representative_id IN ({sub}) GROUP BY o.representative_id) dq"
+            " ON dq.rid = r.id"
+        )
+        join_params += [
+            *agg_params,
+            False,
+            plan.quarters[0][0],
+            plan.quarters[-1][1],
+            *where_params,
+        ]
+        cols += [" + ".join(req), " + ".join(done)]
+        col_params += [*req_p, *done_p]
+    else:
+        cols += ["0", "0"]
+
+    # Reports: each kind counted per year; a year is met when every kind is.
+    if plan.years:
+        kinds = list(ReportKind.values)
+        agg, agg_params, req, req_p, done, done_p = [], [], [], [], [], []
+        for k, (first, last, mid, rule) in enumerate(plan.years):
+            for x, kind in enumerate(kinds):
+                agg.append(
+                    f"SUM(CASE WHEN a.day >= %s AND a.day <= %s AND a.kind = %s"
+                    f" THEN 1 ELSE 0 END) AS y{k}_{x}"
+                )
+                agg_params += [first, last, kind]
+            cov, cov_p = covers(mid)
+            req.append(f"CASE WHEN {cov} THEN 1 ELSE 0 END")
+            req_p += cov_p
+            met = " AND ".join(f"COALESCE(ay.y{k}_{x}, 0) >= %s" for x in range(len(kinds)))
+            done.append(f"CASE WHEN {cov} AND {met} THEN 1 ELSE 0 END")
+            done_p += [*cov_p, *([rule.reports_per_year] * len(kinds))]
+        joins.append(
+            f"LEFT JOIN (SELECT a.representative_id AS rid, {', '.join(agg)}"
+            " FROM duties_annualreport a"
+            " WHERE a.superseded_by_id IS NULL AND a.void = %s AND a.day >= %s AND a.day <= %s"
+            f" AND a.representative_id IN ({sub}) GROUP BY a.representative_id) ay"
+            " ON ay.rid = r.id"
+        )
+        join_params += [*agg_params, False, plan.years[0][0], plan.years[-1][1], *where_params]
+        cols += [" + ".join(req), " + ".join(done)]
+        col_params += [*req_p, *done_p]
+    else:
+        cols += ["0", "0"]
+    cols.append(" + ".join(stale_bits) if stale_bits else "0")
+
+    sql = (
+        "SELECT r.id, r.name, r.term_start, r.term_end, r.user_id, r.unit_id, u.path, u.name, "
+        + ", ".join(cols)
+        + " FROM org_representative r JOIN org_unit u ON u.id = r.unit_id "
+        + " ".join(joins)
+        + f" WHERE {where}"
+    )
+    return sql, [*col_params, *join_params, *where_params]
 
 
 def invalidate(*, representative_ids: Iterable[int] | None = None, since: dt.date) -> int:
@@ -371,39 +555,6 @@ def invalidate(*, representative_ids: Iterable[int] | None = None, since: dt.dat
     return qs.delete()[0]
 
 
-def _serving_on(reps: dict[int, Representative], day: dt.date) -> set[int]:
-    return {
-        pk
-        for pk, r in reps.items()
-        if r.term_start <= day and (r.term_end is None or r.term_end > day)
-    }
-
-
-def _organised(first: dt.date, last: dt.date, rep_sql: str, rep_params: list) -> dict[int, int]:
-    sql = (
-        "SELECT o.representative_id, COUNT(DISTINCT d.id) FROM duties_deliberation d"
-        " JOIN duties_deliberation_organisers o ON o.deliberation_id = d.id"
-        " WHERE d.superseded_by_id IS NULL AND d.void = %s AND d.day >= %s AND d.day <= %s"
-        f"{rep_sql} GROUP BY o.representative_id"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [False, first, last, *rep_params])
-        return dict(cur.fetchall())
-
-
-def _reported(
-    first: dt.date, last: dt.date, rep_sql: str, rep_params: list
-) -> dict[tuple[int, str], int]:
-    sql = (
-        "SELECT a.representative_id, a.kind, COUNT(*) FROM duties_annualreport a"
-        " WHERE a.superseded_by_id IS NULL AND a.void = %s AND a.day >= %s AND a.day <= %s"
-        f"{rep_sql} GROUP BY a.representative_id, a.kind"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [False, first, last, *rep_params])
-        return {(rep, kind): n for rep, kind, n in cur.fetchall()}
-
-
 def compute(
     representatives: Iterable[Representative] | None,
     start: dt.date,
@@ -412,90 +563,80 @@ def compute(
     unit: Unit | None = None,
 ) -> dict[int, RepCompliance]:
     """Compliance of the given representatives (or of every representative of
-    `unit`'s subtree) for [start, end]. The caller scopes what it passes."""
+    `unit`'s subtree) for [start, end]. The caller scopes what it passes.
+
+    One statement answers the whole table; when rollup cells are missing
+    (never computed, or dropped by a write) they are computed first and the
+    statement is run again."""
     if end < start:
         start, end = end, start
+    given: dict[int, Representative] | None = None
     if representatives is not None:
-        reps = {r.pk: r for r in representatives}
-        rep_ids: list[int] | None = list(reps)
+        given = {r.pk: r for r in representatives}
+        if not given:
+            return {}
+        rep_ids: list[int] | None = list(given)
         unit_path = None
     else:
         assert unit is not None
-        # Plain rows, not model instances: a county has 36,000 representatives.
-        reps = {
-            row[0]: RepInfo(*row)
-            for row in Representative.objects.filter(unit__path__startswith=unit.path)
-            .order_by()
-            .values_list(
-                "id",
-                "name",
-                "term_start",
-                "term_end",
-                "user_id",
-                "unit_id",
-                "unit__path",
-                "unit__name",
-            )  # fmt: skip
-        }
-        rep_ids = None
-        unit_path = unit.path
+        rep_ids, unit_path = None, unit.path
+    plan = _Plan.of(start, end, _rules())
+    sql, params = _table_sql(plan, rep_ids, unit_path)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    stale_mask = 0
+    for row in rows:
+        stale_mask |= row[-1]
+    if stale_mask:
+        for i, segment in enumerate(plan.segments):
+            if not stale_mask & (1 << i):
+                continue
+            stale = [row[0] for row in rows if row[-1] & (1 << i)]
+            # Whole subtree at once when most of it is missing, else just those.
+            whole = rep_ids is None and len(stale) > len(rows) // 2
+            _fill(segment, rep_ids, unit_path, None if whole else stale)
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
     over = end < today()
-    result = {pk: RepCompliance(representative=r, period_over=over) for pk, r in reps.items()}
-    rules = _rules()
-
-    # Contacts and visits: household-periods owed and done, per rule segment,
-    # summed from the per-(representative, period) rollup.
-    for duty, periods, first_day in (
-        ("contacts", weeks_in(start, end), _period_start_of_week),
-        ("visits", months_in(start, end), lambda m: m.replace(day=1)),
-    ):
-        for rule, days in _segments(periods, first_day, rules):
-            for pk, (owed, done) in _tally(duty, days, rule, rep_ids, unit_path, set(reps)).items():
-                if pk in result:
-                    result[pk].duties[duty].required += owed
-                    result[pk].duties[duty].fulfilled += done
-
-    # Deliberations: one query per quarter (a handful per period).
-    for first, last, mid in quarters_in(start, end):
-        rule = _rule_for(rules, first)
-        owing = _serving_on(reps, mid)
-        held = _organised(first, last, *_rep_filter(rep_ids, unit_path, "o"))
-        for pk in owing:
-            d = result[pk].duties["deliberations"]
-            d.required += 1
-            d.fulfilled += int(held.get(pk, 0) >= rule.deliberations_per_quarter)
-    # Reports: one query per year.
-    for first, last, mid in years_in(start, end):
-        rule = _rule_for(rules, first)
-        owing = _serving_on(reps, mid)
-        counts = _reported(first, last, *_rep_filter(rep_ids, unit_path, "a"))
-        kinds = list(ReportKind.values)  # once: Django builds the list on each access
-        for pk in owing:
-            d = result[pk].duties["reports"]
-            d.required += 1
-            d.fulfilled += int(all(counts.get((pk, k), 0) >= rule.reports_per_year for k in kinds))
-    return result
+    if given is not None:
+        return {row[0]: RepCompliance(given[row[0]], row[8:16], over, row[6]) for row in rows}
+    return {row[0]: RepCompliance(RepInfo(*row[:8]), row[8:16], over, row[6]) for row in rows}
 
 
 def rollup(
     unit: Unit, per_rep: dict[int, RepCompliance]
 ) -> tuple[UnitCompliance, list[UnitCompliance]]:
     """Sum representatives' figures for the unit and for each of its children."""
-    total = UnitCompliance(unit=unit)
-    children = {c.path: UnitCompliance(unit=c) for c in Unit.objects.filter(parent=unit)}
+    width = len(NO_COUNTS)
+    children = {c.path: c for c in Unit.objects.filter(parent=unit)}
+    # Per target: representatives, behind, then the counts.
+    sums: dict[str | None, list[int]] = {None: [0] * (width + 2)}
+    for path in children:
+        sums[path] = [0] * (width + 2)
     n = len(unit.path) + STEPLEN
     for rc in per_rep.values():
-        path = rc.representative.unit.path
-        targets = [total]
-        child = children.get(path[:n])
+        behind = int(rc.overall != "on_track")
+        targets = [sums[None]]
+        child = sums.get(rc.unit_path[:n])
         if child is not None:
             targets.append(child)
         for t in targets:
-            t.representatives += 1
-            t.behind += int(rc.overall != "on_track")
-            for d in DUTIES:
-                t.duties[d].add(rc.duties[d])
-    return total, sorted(children.values(), key=lambda c: c.unit.path)
+            t[0] += 1
+            t[1] += behind
+            for i, v in enumerate(rc.counts, 2):
+                t[i] += v
+
+    def made(u, s: list[int]) -> UnitCompliance:
+        return UnitCompliance(
+            unit=u,
+            representatives=s[0],
+            behind=s[1],
+            duties={d: Duty(s[2 + 2 * i], s[3 + 2 * i]) for i, d in enumerate(DUTIES)},
+        )
+
+    return made(unit, sums[None]), [made(children[p], sums[p]) for p in sorted(children)]
 
 
 def by_status(per_rep: dict[int, RepCompliance]) -> dict[str, int]:
@@ -503,3 +644,28 @@ def by_status(per_rep: dict[int, RepCompliance]) -> dict[str, int]:
     for rc in per_rep.values():
         out[rc.overall] += 1
     return dict(out)
+
+
+def warm(*, day: dt.date | None = None, since: dt.date | None = None) -> int:
+    """Fill the rollup cells that are missing from `since` (default: the first
+    day of last month) to the end of the current week and month, for every
+    root unit's subtree, so that the pages' first read is a warm one.
+
+    Run as a tick (every few minutes: cells dropped by the day's writes are
+    refilled for just the representatives concerned) and, after a bulk import,
+    by `python -m linli duties_warm --since ...`. Returns the number of
+    representatives covered."""
+    day = day or today()
+    since = since or (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    week_end = day + dt.timedelta(days=6 - day.weekday())
+    month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    until = max(week_end, month_end)
+    covered = 0
+    for root in Unit.objects.filter(parent__isnull=True).order_by("path"):
+        # A quarter at a time: each fill stays one bounded statement.
+        first = since
+        while first <= until:
+            last = min(first + dt.timedelta(days=90), until)
+            covered = max(covered, len(compute(None, first, last, unit=root)))
+            first = last + dt.timedelta(days=1)
+    return covered

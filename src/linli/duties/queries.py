@@ -234,7 +234,7 @@ def team_compliance(
     }
     rows = sorted(
         per_rep.values(),
-        key=lambda rc: (rc.representative.unit.path, rc.representative.name, rc.representative.pk),
+        key=lambda rc: (rc.unit_path, rc.representative.name, rc.representative.pk),
     )
     total, children = (None, [])
     if representative is None and unit is not None:
