@@ -14,8 +14,8 @@ from PIL import Image
 
 from linli.appeals import services
 from linli.appeals.models import PhoneCode
-from linli.appeals.photos import photo_prepare, photos_prepare
 from linli.core.errors import Conflict, InvalidInput
+from linli.core.photos import photo_prepare, photos_prepare
 
 from .conftest import png_bytes
 

@@ -28,6 +28,7 @@ from linli.accounts.scope import scope_for
 from linli.accounts.services import audit_record
 from linli.core.calendar import deadline_after
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.photos import PreparedPhoto, photos_prepare
 from linli.core.validators import clean_coordinate, clean_text, normalize_mobile
 from linli.org.models import Department, Household, Member, Representative, Unit, UnitKind
 from linli.org.selectors import representative_on
@@ -52,7 +53,6 @@ from .models import (
     Status,
     Urgency,
 )
-from .photos import PreparedPhoto, photos_prepare
 from .workflow import (
     ACTION_LABELS,
     BY_RATING,

@@ -8,10 +8,12 @@ Handlers are thin: every id is fetched through a scoped selector (404 for
 """
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import File, Query, Router
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from linli.core.apiparams import JsonOrMultipart
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
@@ -59,6 +61,18 @@ def _representative(request, pk: int | None):
             code="representative",
         )
     return rep
+
+
+def _json_too(schema: str) -> dict:
+    """OpenAPI: the body may also be plain JSON (ninja lists the multipart form only)."""
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"requestBody": {"content": {"application/json": {"schema": ref}}}}
+
+
+MULTIPART = (
+    " Send JSON, or multipart/form-data with the same JSON in the `payload` field and the "
+    "files beside it."
+)
 
 
 def _supersedes(request, kind: str, pk: int | None):
@@ -122,7 +136,7 @@ def contact_create(request, payload: ContactIn):
 @router.get("/duties/visits", response=list[VisitOut], summary="List home visits")
 @paginate(Paged)
 def visit_list(request, filters: Query[HouseholdRecordFilters]):
-    qs = _filtered(request, "visit", filters).select_related("appeal")
+    qs = _filtered(request, "visit", filters).select_related("appeal").prefetch_related("photos")
     if filters.household is not None:
         qs = qs.filter(household_id=filters.household)
     return qs
@@ -132,9 +146,14 @@ def visit_list(request, filters: Query[HouseholdRecordFilters]):
     "/duties/visits",
     response={201: VisitOut, **WRITE_ERRORS},
     summary="Record a home visit",
-    description="A home visit also counts as that week's contact.",
+    description="A home visit also counts as that week's contact. Photos (`photos`, up to 6 "
+    "images, each checked by content) are optional; a correction without photos keeps those "
+    "of the visit it corrects, one with photos has those only." + MULTIPART,
+    openapi_extra=_json_too("VisitIn"),
 )
-def visit_create(request, payload: VisitIn):
+def visit_create(
+    request, payload: JsonOrMultipart[VisitIn], photos: File[list[UploadedFile]] = None
+):
     rep = _representative(request, payload.representative_id)
     household = queries.household_for_record(request.user, rep, payload.household_id)
     record = services.visit_log(
@@ -151,6 +170,7 @@ def visit_create(request, payload: VisitIn):
         longitude=payload.longitude,
         note=payload.note,
         raise_appeal=payload.raise_appeal.dict() if payload.raise_appeal else None,
+        photos=photos,
         supersedes=_supersedes(request, "visit", payload.supersedes),
     )
     return Status(201, record)
@@ -229,9 +249,12 @@ def report_list(request, filters: Query[ReportFilters]):
     "/duties/reports",
     response={201: ReportOut, **WRITE_ERRORS},
     summary="Record a yearly report",
-    description="To the residents (述职) or to the village committees; one of each a year.",
+    description="To the residents (述职) or to the village committees; one of each a year. "
+    "The text, or a `document` (PDF, Word, plain text, JPEG or PNG, at most 20 MB, judged by "
+    "its content: 400 `document_type`, `document_too_large`), or both." + MULTIPART,
+    openapi_extra=_json_too("ReportIn"),
 )
-def report_create(request, payload: ReportIn):
+def report_create(request, payload: JsonOrMultipart[ReportIn], document: File[UploadedFile] = None):
     rep = _representative(request, payload.representative_id)
     report = services.report_log(
         actor=request.user,
@@ -240,6 +263,7 @@ def report_create(request, payload: ReportIn):
         day=payload.day,
         audience=payload.audience,
         text=payload.text,
+        document=document,
         feedback=payload.feedback,
         supersedes=_supersedes(request, "report", payload.supersedes),
     )

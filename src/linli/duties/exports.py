@@ -1,4 +1,10 @@
-"""Excel export of the team's compliance, from the scoped computation; audited."""
+"""Excel export of the team's compliance, from the scoped computation; audited.
+
+Three sheets: 履职 (one row per representative), 单位汇总 (the roll-up per child
+unit, then the unit's total: `compliance.rollup` through `queries.team_compliance`)
+and 未完成明细 (one row per representative and duty behind or missed). Headers are
+Chinese whatever the page's language, like the other exports.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from linli.accounts.services import audit_record
-from linli.core.xlsx import write_xlsx
+from linli.core.xlsx import Sheet, write_xlsx_sheets
 
 from . import queries
 from .compliance import DUTIES, STATUS_LABELS
@@ -22,6 +28,26 @@ for _duty in DUTIES:
     _name = DUTY_HEADERS[_duty]
     HEADERS += [f"{_name}应完成", f"{_name}已完成", f"{_name}完成率(%)", f"{_name}状态"]
 HEADERS += ["总体状态", "统计起始", "统计截止"]
+
+UNIT_HEADERS = ["单位", "代表人数", "未达标人数"]
+for _duty in DUTIES:
+    _name = DUTY_HEADERS[_duty]
+    UNIT_HEADERS += [f"{_name}应完成", f"{_name}已完成", f"{_name}完成率(%)"]
+UNIT_HEADERS += ["统计起始", "统计截止"]
+TOTAL_SUFFIX = "（合计）"
+
+BEHIND_HEADERS = [
+    "代表",
+    "所属单位",
+    "履职事项",
+    "应完成",
+    "已完成",
+    "未完成",
+    "完成率(%)",
+    "状态",
+    "统计起始",
+    "统计截止",
+]
 
 
 @dataclass
@@ -50,11 +76,57 @@ def compliance_xlsx(*, user, unit, start, end) -> Export:
             row += [str(STATUS_LABELS[rc.overall]), start.isoformat(), end.isoformat()]
             yield row
 
-    out, count = write_xlsx(HEADERS, rows(), sheet="履职", wide=("所属单位",))
+    period = [start.isoformat(), end.isoformat()]
+
+    def unit_row(name: str, uc) -> list:
+        row = [name, uc.representatives, uc.behind]
+        for duty in DUTIES:
+            d = uc.duties[duty]
+            row += [d.required, d.fulfilled, d.rate if d.rate is not None else ""]
+        return row + period
+
+    def unit_rows():
+        for child in result.children:
+            yield unit_row(child.unit.name, child)
+        if result.total is not None:
+            yield unit_row(f"{unit.name}{TOTAL_SUFFIX}", result.total)
+
+    def behind_rows():
+        for rc in result.rows:
+            rep = rc.representative
+            for duty in DUTIES:
+                d = rc.duties[duty]
+                status = rc.status(duty)
+                if not d.required or status == "on_track":
+                    continue
+                yield [
+                    rep.name,
+                    rep.unit.name,
+                    DUTY_HEADERS[duty],
+                    d.required,
+                    d.fulfilled,
+                    d.owed,
+                    d.rate if d.rate is not None else "",
+                    str(STATUS_LABELS[status]),
+                    *period,
+                ]
+
+    out, (count, _units, behind) = write_xlsx_sheets(
+        [
+            Sheet("履职", HEADERS, rows(), ("所属单位",)),
+            Sheet("单位汇总", UNIT_HEADERS, unit_rows(), ("单位",)),
+            Sheet("未完成明细", BEHIND_HEADERS, behind_rows(), ("所属单位",)),
+        ]
+    )
     audit_record(
         actor=user,
         action="export.duties",
         target=unit,
-        detail={"rows": count, "start": start.isoformat(), "end": end.isoformat()},
+        detail={
+            "rows": count,
+            "behind": behind,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        },
     )
     return Export(f"履职-{unit.name}-{start.isoformat()}-{end.isoformat()}.xlsx", out, count)

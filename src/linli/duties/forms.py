@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import FileExtensionValidator
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from linli.appeals.forms import category_choices
+from linli.core.documents import ACCEPT, document_check
+from linli.core.errors import InvalidInput
 from linli.core.timeutil import today
 
 from .models import ContactMethod, FiveRole, ReportKind
-
-DOCUMENT_TYPES = ["pdf", "doc", "docx", "odt", "wps", "txt", "jpg", "jpeg", "png"]
-DOCUMENT_MAX_MB = 20
 
 
 class DayInput(forms.DateInput):
@@ -72,6 +71,25 @@ class ContactForm(forms.Form):
         self.fields["role"].initial = FiveRole.LIAISON
 
 
+class MultiplePhotoInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos from one input (or from several inputs of the same name). The
+    service checks each by content; here only the list is collected."""
+
+    def __init__(self, *args, **kwargs):
+        attrs = {"accept": "image/*", "multiple": True}
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs=attrs))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(PhotosField, self).clean(f, initial) for f in files if f]
+
+
 class VisitForm(forms.Form):
     day = _day_field()
     role = forms.ChoiceField(label=_("Role served"), choices=FiveRole.choices)
@@ -85,6 +103,7 @@ class VisitForm(forms.Form):
     needs = forms.CharField(label=_("Needs"), max_length=500, required=False)
     risks = forms.CharField(label=_("Risks"), max_length=500, required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    photos = PhotosField(label=_("Photos"))
     latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
     longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
     raise_appeal = forms.BooleanField(label=_("Raise an appeal from this visit"), required=False)
@@ -100,6 +119,9 @@ class VisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
         self.fields["role"].initial = FiveRole.LIAISON
+        self.fields["photos"].help_text = _("Up to %(n)d photos, optional.") % {
+            "n": settings.LINLI["PHOTO_MAX_COUNT"]
+        }
 
     def clean(self):
         data = super().clean()
@@ -169,7 +191,7 @@ class ReportForm(forms.Form):
     document = forms.FileField(
         label=_("Or attach the document"),
         required=False,
-        validators=[FileExtensionValidator(DOCUMENT_TYPES)],
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         help_text=_("PDF, Word, text or a photo; at most 20 MB."),
     )
     feedback = forms.CharField(
@@ -191,9 +213,11 @@ class ReportForm(forms.Form):
             field.initial = choices[0].pk
 
     def clean_document(self):
+        """The service's own check (by content), shown beside the field."""
         doc = self.cleaned_data.get("document")
-        if doc and doc.size > DOCUMENT_MAX_MB * 1024 * 1024:
-            raise forms.ValidationError(
-                _("The document is larger than %(mb)d MB.") % {"mb": DOCUMENT_MAX_MB}
-            )
-        return doc
+        if not doc:
+            return doc
+        try:
+            return document_check(doc)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from None

@@ -14,6 +14,7 @@ engine can aggregate without date arithmetic in SQL.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -199,6 +200,38 @@ class HomeVisit(_Record):
 
     def __str__(self) -> str:
         return f"{self.day} {self.representative_id}→{self.household_id}"
+
+
+def visit_photo_path(instance: HomeVisitPhoto, filename: str) -> str:
+    """A random name (not the content hash: a hash would let anyone holding a copy
+    of the photo confirm it is stored here), under the month of upload."""
+    now = timezone.now()
+    return f"duties/visits/{now:%Y/%m}/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+
+
+class HomeVisitPhoto(models.Model):
+    """A photo taken on a home visit, checked by content and re-encoded without
+    metadata (`linli.core.photos`). A correction of the visit that brings no new
+    photos gets rows of its own pointing at the same files (never copied)."""
+
+    visit = models.ForeignKey(
+        HomeVisit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("home visit")
+    )
+    image = models.FileField(_("photo"), upload_to=visit_photo_path)
+    content_type = models.CharField(max_length=30)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("home visit photo")
+        verbose_name_plural = _("home visit photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} photo {self.pk}"
 
 
 class Deliberation(models.Model):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.urls import reverse
 from ninja import Field, Schema
 
 from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, Duty, RepCompliance, UnitCompliance
@@ -134,10 +135,15 @@ class VisitOut(_RecordOut):
     latitude: float | None
     longitude: float | None
     appeal_code: str | None
+    photo_urls: list[str] = Field(description="The visit's photos, for those who may see it.")
 
     @staticmethod
     def resolve_role_label(obj: HomeVisit) -> str:
         return str(obj.get_role_display())
+
+    @staticmethod
+    def resolve_photo_urls(obj: HomeVisit) -> list[str]:
+        return [reverse("duties:visit_photo", args=[p.pk]) for p in obj.photos.all()]
 
     @staticmethod
     def resolve_appeal_code(obj) -> str | None:
@@ -193,7 +199,9 @@ class ReportIn(Schema):
     kind: str = Field(description=_choices(ReportKind))
     day: dt.date
     audience: str = ""
-    text: str = Field(description="The report (attach a document on the page instead).")
+    text: str = Field(
+        "", description="The report; may be empty when a `document` is attached (multipart)."
+    )
     feedback: str = ""
     supersedes: int | None = SUPERSEDES
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from linli.accounts.scope import LINK_WRITE_ROLES, scope_for
 from linli.core.errors import NotFound
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
@@ -24,6 +25,7 @@ from .models import (
     ContactLog,
     Deliberation,
     HomeVisit,
+    HomeVisitPhoto,
     month_middle,
     month_of,
     week_of,
@@ -44,6 +46,18 @@ def my_representative(user) -> Representative | None:
 
 def representative_get(user, pk) -> Representative:
     return org_selectors.representative_get(user, pk)
+
+
+def representative_for_entry(user, pk) -> Representative:
+    """A representative whose records the user may keep from the pages: themself,
+    or one in the scope of a leader or cadre with a write role over their unit
+    (as the services allow). Anyone else: NotFound, as for one that does not exist."""
+    rep = org_selectors.representative_get(user, pk)
+    if rep.user_id and rep.user_id == getattr(user, "pk", None):
+        return rep
+    if scope_for(user).can(LINK_WRITE_ROLES, rep.unit.path):
+        return rep
+    raise NotFound(_("Representative not found."))
 
 
 def contacts_visible_to(user) -> QuerySet[ContactLog]:
@@ -86,6 +100,15 @@ def record_get(user, kind: str, pk) -> object:
     if record is None:
         raise NotFound(_("No such record."))
     return record
+
+
+def visit_photo_get(user, pk) -> HomeVisitPhoto:
+    """A home visit's photo, for whoever may see the visit (NotFound otherwise)."""
+    photo = HomeVisitPhoto.objects.filter(pk=pk).first()
+    if photo is None:
+        raise NotFound(_("No such record."))
+    record_get(user, "visit", photo.visit_id)
+    return photo
 
 
 def households_owed(representative: Representative, day: dt.date | None = None) -> dict:

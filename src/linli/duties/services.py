@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import LINK_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record
+from linli.core.documents import document_check
 from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.photos import PreparedPhoto, photos_prepare
 from linli.core.timeutil import today
 from linli.core.validators import clean_coordinate, clean_text
 from linli.org.models import Household, HouseholdLink, Representative, Unit
@@ -29,6 +34,7 @@ from .models import (
     DutyRule,
     FiveRole,
     HomeVisit,
+    HomeVisitPhoto,
     ReportKind,
     month_middle,
     month_of,
@@ -174,9 +180,15 @@ def visit_log(
     longitude=None,
     note: str = "",
     raise_appeal: dict | None = None,
+    photos=None,
     supersedes: HomeVisit | None = None,
 ) -> HomeVisit:
-    """Record a home visit (it also counts as that week's contact)."""
+    """Record a home visit (it also counts as that week's contact).
+
+    `photos` (uploads, at most PHOTO_MAX_COUNT) are all checked before anything is
+    written, and saved in the same transaction. A correction without photos keeps
+    the corrected visit's photos; one with photos has those photos only.
+    """
     _may_write_for(actor, representative)
     day = _check_day(day or today())
     _check_household(representative, household, day)
@@ -196,11 +208,56 @@ def visit_log(
         note=_text(note, _("Note"), 500),
         created_by=actor,
     )
+    prepared = photos_prepare(photos)  # every photo checked before the first write
     record.appeal = _raise_appeal(actor, household, raise_appeal)
     record.save()
     _supersede(actor, supersedes, record)
     _invalidate(record, supersedes)
+    # Files last, so that a refusal above leaves none behind.
+    if prepared:
+        _save_visit_photos(record, prepared)
+    elif supersedes is not None:
+        _carry_photos(supersedes, record)
     return record
+
+
+def _save_visit_photos(visit: HomeVisit, prepared: list[PreparedPhoto]) -> None:
+    """Store the prepared photos; on a failure, remove the files already stored."""
+    stored: list[str] = []
+    try:
+        for p in prepared:
+            photo = HomeVisitPhoto(
+                visit=visit,
+                content_type=p.content_type,
+                size=len(p.data),
+                width=p.width,
+                height=p.height,
+                sha256=p.sha256,
+            )
+            photo.image.save(f"photo{p.extension}", ContentFile(p.data), save=False)
+            stored.append(photo.image.name)
+            photo.save()
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def _carry_photos(old: HomeVisit, new: HomeVisit) -> None:
+    """The correction shows the photos of the visit it corrects (the same files)."""
+    HomeVisitPhoto.objects.bulk_create(
+        HomeVisitPhoto(
+            visit=new,
+            image=p.image.name,
+            content_type=p.content_type,
+            size=p.size,
+            width=p.width,
+            height=p.height,
+            sha256=p.sha256,
+            created_at=p.created_at,
+        )
+        for p in old.photos.all()
+    )
 
 
 @transaction.atomic
@@ -269,9 +326,18 @@ def report_log(
     feedback: str = "",
     supersedes: AnnualReport | None = None,
 ) -> AnnualReport:
-    """Record a yearly report (to the residents, or to the village committees)."""
+    """Record a yearly report (to the residents, or to the village committees).
+
+    A new `document` is checked by content (`core.documents`: PDF, Word, text,
+    JPEG or PNG, at most 20 MB). A correction without a document keeps the
+    document of the report it corrects.
+    """
     _may_write_for(actor, representative)
     day = _check_day(day)
+    if document and not isinstance(document, FieldFile):
+        document = document_check(document)
+    elif not document and getattr(supersedes, "document", None):
+        document = supersedes.document
     text = _text(text, _("Report"), 20000)
     if not text and not document:
         raise InvalidInput(_("Write the report or attach the document."), code="report_empty")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("visits/new/", views.visit_new, name="visit_new"),
     path("deliberations/new/", views.deliberation_new, name="deliberation_new"),
     path("reports/new/", views.report_new, name="report_new"),
+    path("visits/photos/<int:pk>/", views.visit_photo, name="visit_photo"),
     path("reports/<int:pk>/document/", views.report_document, name="report_document"),
     path("records/<str:kind>/<int:pk>/correct/", views.record_correct, name="correct"),
     path("records/<str:kind>/<int:pk>/withdraw/", views.record_withdraw, name="withdraw"),

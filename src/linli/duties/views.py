@@ -183,6 +183,8 @@ def _owed_context(rep, day: dt.date) -> dict:
 
 def _history(request, rep, kind: str, start=None, end=None) -> dict:
     qs = queries.records_of(request.user, kind, rep)
+    if kind == "visit":
+        qs = qs.prefetch_related("photos")
     if start is not None:
         qs = qs.filter(day__gte=start, day__lte=end)
     page = paginate(qs, request.GET.get("page"), per_page=HISTORY_PAGE)
@@ -287,6 +289,23 @@ def _my_rep(request):
     return rep
 
 
+def _rep_for(request):
+    """Whose record a form writes: `?rep=` (or the form's hidden `rep`) names a
+    representative the user may keep records for (a leader or cadre over them, 404
+    for anyone else); without it, the user's own representative record."""
+    pk = request.POST.get("rep") or request.GET.get("rep")
+    if not pk:
+        return _my_rep(request)
+    if not str(pk).isdigit():
+        raise Http404
+    return _get(selectors.representative_for_entry, request.user, int(pk))
+
+
+def _for_other(request, rep) -> bool:
+    """Is the user entering this record for another representative?"""
+    return rep.user_id != request.user.pk
+
+
 def _form_page(request, template: str, form, title: str, old, **extra):
     return render(
         request,
@@ -299,7 +318,7 @@ def _form_page(request, template: str, form, title: str, old, **extra):
 def contact_new(request):
     """A contact with a date (a late entry), or the correction of one."""
     old = _old(request, "contact")
-    rep = old.representative if old else _my_rep(request)
+    rep = old.representative if old else _rep_for(request)
     households = Household.objects.filter(
         pk__in=queries.households_of(rep, include=old.household_id if old else None)
     ).order_by("head_name", "pk")
@@ -334,14 +353,16 @@ def contact_new(request):
             )
             return redirect(_back(request, rep))
     title = _("Correct a contact") if old else _("Record a contact")
-    return _form_page(request, "duties/form.html", form, title, old, rep=rep)
+    return _form_page(
+        request, "duties/form.html", form, title, old, rep=rep, for_rep=_for_other(request, rep)
+    )
 
 
 @login_required
 def visit_new(request):
     """A home visit to one household (or the correction of one)."""
     old = _old(request, "visit")
-    rep = old.representative if old else _my_rep(request)
+    rep = old.representative if old else _rep_for(request)
     pk = (
         old.household_id if old else (request.POST.get("household") or request.GET.get("household"))
     )
@@ -353,7 +374,7 @@ def visit_new(request):
         initial = {
             f: getattr(old, f) for f in ("day", "role", "met", "findings", "needs", "risks", "note")
         }
-    form = VisitForm(request.POST or None, initial=initial)
+    form = VisitForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -371,6 +392,7 @@ def visit_new(request):
                 longitude=d["longitude"],
                 note=d["note"],
                 raise_appeal=form.appeal(),
+                photos=d["photos"],
                 supersedes=old,
             )
         except DomainError as exc:
@@ -390,8 +412,10 @@ def visit_new(request):
         title,
         old,
         rep=rep,
+        for_rep=_for_other(request, rep),
         household=household,
         visit_fields=visit_fields,
+        old_photos=list(old.photos.all()) if old else [],
     )
 
 
@@ -488,7 +512,6 @@ def report_new(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         rep = old.representative if old else d["representative"]
-        document = d["document"] or (old.document if old and old.document else None)
         try:
             services.report_log(
                 actor=request.user,
@@ -497,7 +520,7 @@ def report_new(request):
                 day=d["day"],
                 audience=d["audience"],
                 text=d["text"],
-                document=document,
+                document=d["document"],
                 feedback=d["feedback"],
                 supersedes=old,
             )
@@ -520,6 +543,19 @@ def report_document(request, pk: int):
         as_attachment=True,
         filename=os.path.basename(report.document.name),
     )
+
+
+def visit_photo(request, pk: int):
+    """A home visit's photo, for whoever may see the visit (404 otherwise, and
+    to anyone without an account)."""
+    if not request.user.is_authenticated:
+        raise Http404
+    photo = _get(selectors.visit_photo_get, request.user, pk)
+    response = FileResponse(
+        default_storage.open(photo.image.name, "rb"), content_type=photo.content_type
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required
@@ -655,11 +691,19 @@ def rep_detail(request, pk: int):
     if request.htmx and request.htmx.target == "history":
         return render(request, "duties/_history.html", history)
     owed = None
+    can_enter = history["can_write"] and rep.term_end is None
     if rep.term_end is None:
         o = selectors.households_owed(rep, today())
-        owed = {"contacts": o["contacts"].count(), "visits": o["visits"].count()}
+        owed = {"contacts": list(o["contacts"]), "visits": list(o["visits"])}
     context = {
         "rep": rep,
+        "can_enter": can_enter,
+        # A leader recording for the representative: any household they serve now.
+        "rep_households": (
+            Household.objects.filter(pk__in=queries.households_of(rep)).order_by("head_name", "pk")
+            if can_enter
+            else []
+        ),
         "rc": rc,
         "cells": _cells(rc.duties, rc) if rc else [],
         "owed": owed,

@@ -1,5 +1,6 @@
-"""Photo intake: images only (checked by content), size-limited, re-encoded
-without metadata (EXIF carries the phone's GPS position and model)."""
+"""Photo intake for appeals and home visits: images only (checked by content),
+size-limited, re-encoded without metadata (EXIF carries the phone's GPS
+position and model)."""
 
 from __future__ import annotations
 
@@ -80,9 +81,14 @@ def photo_prepare(upload) -> PreparedPhoto:
 
 
 def photos_prepare(uploads, *, already: int = 0) -> list[PreparedPhoto]:
-    """Check a batch of uploads against the per-appeal limit and prepare each."""
+    """Check a batch of uploads against the per-record limit and prepare each.
+
+    `already` is how many photos the record holds (an appeal adding more). Every
+    upload is checked here, so a caller that prepares first writes nothing when
+    one is refused.
+    """
     uploads = [u for u in (uploads or []) if u]
     limit = settings.LINLI["PHOTO_MAX_COUNT"]
     if already + len(uploads) > limit:
-        raise InvalidInput(_("At most %(n)d photos per appeal.") % {"n": limit}, code="photo_count")
+        raise InvalidInput(_("At most %(n)d photos.") % {"n": limit}, code="photo_count")
     return [photo_prepare(u) for u in uploads]
