@@ -102,6 +102,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         "max_size": int(os.environ.get("LINLI_DB_POOL_SIZE", "8")),
         "timeout": 10,
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+    "LINLI_DB_JIT", False
+):
+    # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: about a
+    # second of compiling for a county-wide aggregate that runs in half that
+    # (docs/performance.md). Our statements are short; compiling never pays.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -149,7 +156,7 @@ LINLI = {
     "LINK_MAX": 15,
     "PAGE_SIZE": 50,
     "IMPORT_MAX_ROWS": 50_000,
-    # Appeals: photos per appeal and per upload, and their size limit.
+    # Photos (appeals, home visits): at most this many per record, each at most this size.
     "PHOTO_MAX_COUNT": 6,
     "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
     # One-time codes sent to residents who report without an account.
@@ -169,7 +176,7 @@ LINLI = {
     "MAP_TILE_URL": os.environ.get("LINLI_MAP_TILE_URL", ""),
 }
 
-# Uploaded files (appeal photos). They are served by a view that checks scope,
+# Uploaded files (photos, report documents). They are served by views that check scope,
 # never as public static files.
 MEDIA_ROOT = Path(os.environ.get("LINLI_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"

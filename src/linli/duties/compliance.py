@@ -195,16 +195,41 @@ NO_COUNTS = (0,) * (2 * len(DUTIES))
 class RepCompliance:
     """One representative's figures: `counts` holds (required, fulfilled) for each
     duty in DUTIES order; `duties` gives them as `Duty` objects, built on demand
-    (a county table has 36,000 rows and a page shows 50)."""
+    (a county table has 36,000 rows and a page shows 50).
 
-    __slots__ = ("representative", "counts", "period_over", "unit_path", "_duties")
+    Built from one row of the engine's statement (representative fields, then
+    the counts) without copying it: `representative` is made on first access,
+    unless the caller passed its own model instance."""
 
-    def __init__(self, representative, counts=NO_COUNTS, period_over=True, unit_path=None):
-        self.representative = representative
-        self.counts = counts
+    __slots__ = ("_row", "_rep", "period_over", "_duties")
+
+    def __init__(self, row: tuple, period_over: bool = True, representative=None):
+        self._row = row
+        self._rep = representative
         self.period_over = period_over
-        self.unit_path = unit_path if unit_path is not None else representative.unit.path
         self._duties: dict[str, Duty] | None = None
+
+    @classmethod
+    def of(cls, representative, counts=NO_COUNTS, period_over=True) -> RepCompliance:
+        """For a model instance and counts (tests, callers outside the engine)."""
+        r = representative
+        unit = r.unit
+        row = (r.pk, r.name, r.term_start, r.term_end, r.user_id, r.unit_id, unit.path, unit.name)
+        return cls((*row, *counts), period_over, representative)
+
+    @property
+    def representative(self):
+        if self._rep is None:
+            self._rep = RepInfo(*self._row[:8])
+        return self._rep
+
+    @property
+    def counts(self) -> tuple:
+        return self._row[8:16]
+
+    @property
+    def unit_path(self) -> str:
+        return self._row[6]
 
     @property
     def duties(self) -> dict[str, Duty]:
@@ -214,8 +239,8 @@ class RepCompliance:
         return self._duties
 
     def status(self, duty: str) -> str:
-        i = DUTIES.index(duty)
-        if self.counts[2 * i + 1] >= self.counts[2 * i]:
+        i = 8 + 2 * DUTIES.index(duty)
+        if self._row[i + 1] >= self._row[i]:
             return "on_track"
         return "missed" if self.period_over else "behind"
 
@@ -225,8 +250,8 @@ class RepCompliance:
 
     @property
     def overall(self) -> str:
-        c = self.counts
-        if all(c[i + 1] >= c[i] for i in range(0, len(c), 2)):
+        c = self._row
+        if c[9] >= c[8] and c[11] >= c[10] and c[13] >= c[12] and c[15] >= c[14]:
             return "on_track"
         return "missed" if self.period_over else "behind"
 
@@ -601,8 +626,8 @@ def compute(
             rows = cur.fetchall()
     over = end < today()
     if given is not None:
-        return {row[0]: RepCompliance(given[row[0]], row[8:16], over, row[6]) for row in rows}
-    return {row[0]: RepCompliance(RepInfo(*row[:8]), row[8:16], over, row[6]) for row in rows}
+        return {row[0]: RepCompliance(row, over, given[row[0]]) for row in rows}
+    return {row[0]: RepCompliance(row, over) for row in rows}
 
 
 def rollup(
