@@ -684,10 +684,21 @@ def test_warm_fills_last_month_to_the_end_of_this_month_for_every_representative
     assert min(weeks) == D(2025, 10, 2) and max(weeks) == D(2025, 11, 27)
     assert len(weeks) == 9
     assert months == {D(2025, 10, 16), D(2025, 11, 15)}
-    # Warm again: nothing left to fill, nothing changes.
+    # Warm again: nothing left to fill, nothing changes, and counting said so
+    # (no compliance table was read).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     ids = set(DutyTally.objects.values_list("pk", flat=True))
-    compliance.warm(day=D(2025, 11, 12))
+    with CaptureQueriesContext(connection) as ctx:
+        compliance.warm(day=D(2025, 11, 12))
     assert set(DutyTally.objects.values_list("pk", flat=True)) == ids
+    assert not [q for q in ctx.captured_queries if "SELECT r.id, r.name" in q["sql"]]
+    # A write drops one representative's cells: the next warm fills them again.
+    contact(clock, superuser, county.rep_a, county.households_a[0], D(2025, 11, 12))
+    assert DutyTally.objects.count() < len(ids)
+    compliance.warm(day=D(2025, 11, 12))
+    assert DutyTally.objects.count() == len(ids)
 
 
 def test_warm_command_fills_from_the_date_given(county, clock):

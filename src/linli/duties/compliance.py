@@ -671,26 +671,47 @@ def by_status(per_rep: dict[int, RepCompliance]) -> dict[str, int]:
     return dict(out)
 
 
+def _complete(plan: _Plan, unit: Unit, only_root: bool) -> bool:
+    """Does the rollup hold every cell of the plan for the unit's subtree? (A
+    fill writes one cell per representative and reference day, so counting is
+    enough; for the only root unit no representative filter is needed.)"""
+    reps = Representative.objects.all()
+    cells = DutyTally.objects.all()
+    if not only_root:
+        reps = reps.filter(unit__path__startswith=unit.path)
+        cells = cells.filter(representative__unit__path__startswith=unit.path)
+    n = reps.count()
+    return all(
+        cells.filter(duty=seg.duty, ref__in=seg.refs).count() == n * len(seg.refs)
+        for seg in plan.segments
+    )
+
+
 def warm(*, day: dt.date | None = None, since: dt.date | None = None) -> int:
     """Fill the rollup cells that are missing from `since` (default: the first
     day of last month) to the end of the current week and month, for every
     root unit's subtree, so that the pages' first read is a warm one.
 
-    Run as a tick (every few minutes: cells dropped by the day's writes are
-    refilled for just the representatives concerned) and, after a bulk import,
-    by `python -m linli duties_warm --since ...`. Returns the number of
+    Run as a tick (every 10 minutes: cells dropped by the day's writes are
+    refilled for just the representatives concerned; when nothing is missing,
+    a count per period says so) and, after a bulk import, by
+    `python -m linli duties_warm --since ...`. Returns the number of
     representatives covered."""
     day = day or today()
     since = since or (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     week_end = day + dt.timedelta(days=6 - day.weekday())
     month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     until = max(week_end, month_end)
+    roots = list(Unit.objects.filter(parent__isnull=True).order_by("path"))
+    rules = _rules()
     covered = 0
-    for root in Unit.objects.filter(parent__isnull=True).order_by("path"):
+    for root in roots:
         # A quarter at a time: each fill stays one bounded statement.
         first = since
         while first <= until:
             last = min(first + dt.timedelta(days=90), until)
-            covered = max(covered, len(compute(None, first, last, unit=root)))
+            if not _complete(_Plan.of(first, last, rules), root, len(roots) == 1):
+                compute(None, first, last, unit=root)
             first = last + dt.timedelta(days=1)
+        covered += Representative.objects.filter(unit__path__startswith=root.path).count()
     return covered
