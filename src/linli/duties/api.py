@@ -7,6 +7,9 @@ Handlers are thin: every id is fetched through a scoped selector (404 for
 `not_linked`, `date_too_late`, `already_corrected` ...).
 """
 
+import math
+
+from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router
 from ninja.files import UploadedFile
@@ -17,7 +20,7 @@ from linli.core.apiparams import JsonOrMultipart
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
-from linli.org.schemas import WRITE_ERRORS, ErrorOut, Paged
+from linli.org.schemas import MAX_PAGE_SIZE, WRITE_ERRORS, ErrorOut, Paged
 
 from . import queries, selectors, services
 from .models import CURRENT
@@ -126,6 +129,7 @@ def contact_create(request, payload: ContactIn):
         note=payload.note,
         raise_appeal=payload.raise_appeal.dict() if payload.raise_appeal else None,
         supersedes=_supersedes(request, "contact", payload.supersedes),
+        client_key=payload.client_key,
     )
     return Status(201, record)
 
@@ -359,11 +363,22 @@ def compliance(request, query: Query[ComplianceQuery]):
     result = queries.team_compliance(
         request.user, unit=unit, representative=rep, start=query.start, end=query.end
     )
+    rows = result.rows
+    if query.status == "not_on_track":
+        rows = [rc for rc in rows if rc.overall != "on_track"]
+    elif query.status is not None:
+        rows = [rc for rc in rows if rc.overall == query.status]
+    size = min(query.page_size or settings.LINLI["PAGE_SIZE"], MAX_PAGE_SIZE)
+    offset = (query.page - 1) * size
     return {
         "start": result.start,
         "end": result.end,
         "period_over": result.end < today(),
-        "representatives": [rep_out(rc) for rc in result.rows],
+        "representatives": [rep_out(rc) for rc in rows[offset : offset + size]],
+        "count": len(rows),
+        "page": query.page,
+        "pages": math.ceil(len(rows) / size),
+        "page_size": size,
         "total": unit_out(result.total) if result.total is not None else None,
         "children": [unit_out(c) for c in result.children],
     }

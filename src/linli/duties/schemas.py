@@ -1,9 +1,13 @@
 """Request and response shapes of the duties API."""
 
 import datetime as dt
+import uuid
+from typing import Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
+
+from linli.org.schemas import MAX_PAGE_SIZE
 
 from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, Duty, RepCompliance, UnitCompliance
 from .models import AnnualReport, ContactLog, ContactMethod, FiveRole, HomeVisit, ReportKind
@@ -80,6 +84,11 @@ class ContactIn(Schema):
     note: str = ""
     raise_appeal: AppealIn | None = Field(None, description="Raise an appeal from it.")
     supersedes: int | None = SUPERSEDES
+    client_key: uuid.UUID | None = Field(
+        None,
+        description="A key the client gives the entry: sent again, the contact already "
+        "recorded under it is answered and nothing new is written.",
+    )
 
 
 class ContactOut(_RecordOut):
@@ -252,6 +261,15 @@ class ComplianceQuery(Schema):
     representative: int | None = Field(None, description="Or one representative.")
     start: dt.date = Field(description="First day, inclusive.")
     end: dt.date = Field(description="Last day, inclusive.")
+    status: Literal["on_track", "behind", "missed", "not_on_track"] | None = Field(
+        None,
+        description="Only representatives whose overall status is this (`not_on_track`: "
+        "behind or missed). The unit's rollup always counts everyone.",
+    )
+    page: int = Field(1, ge=1, description="Page of `representatives`, from 1.")
+    page_size: int | None = Field(
+        None, ge=1, description=f"Representatives per page (default 50, at most {MAX_PAGE_SIZE})."
+    )
 
 
 class DutyOut(Schema):
@@ -321,6 +339,12 @@ class ComplianceOut(Schema):
     start: dt.date
     end: dt.date
     period_over: bool = Field(description="The period has ended: shortfalls are `missed`.")
-    representatives: list[RepComplianceOut]
+    representatives: list[RepComplianceOut] = Field(
+        description="One page, ordered by unit then name."
+    )
+    count: int = Field(description="Representatives matching `status`, on all pages.")
+    page: int
+    pages: int = Field(description="Number of pages (0 when nothing matches).")
+    page_size: int
     total: UnitComplianceOut | None = Field(description="The unit's rollup (unit queries only).")
     children: list[UnitComplianceOut] = Field(description="One rollup per child unit.")
