@@ -42,6 +42,10 @@ class QuickContactForm(forms.Form):
         label=_("Role served"), choices=FiveRole.choices, initial=FiveRole.LIAISON, required=False
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    # Set by the page's script (duties-offline.js): the tap's key, so that a tap
+    # queued offline and sent again is recorded once, and the phone's date of the tap.
+    client_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    day = forms.DateField(label=_("Date"), required=False, widget=forms.HiddenInput)
 
     def clean_method(self):
         return self.cleaned_data.get("method") or ContactMethod.PHONE

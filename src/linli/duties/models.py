@@ -143,11 +143,21 @@ class ContactLog(_Record):
     appeal = models.ForeignKey(
         "appeals.Appeal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The key the phone gave the tap (a UUID), so that a tap queued offline and sent
+    # again is recorded once. Unique when set; corrections and withdrawals carry none.
+    client_key = models.UUIDField(_("client key"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_key"],
+                name="contact_client_key",
+                condition=Q(client_key__isnull=False),
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["week", "representative", "household"],

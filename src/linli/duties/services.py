@@ -10,10 +10,11 @@ leader over the household's unit entering it for them (e.g. from paper).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
@@ -142,9 +143,21 @@ def contact_log(
     note: str = "",
     raise_appeal: dict | None = None,
     supersedes: ContactLog | None = None,
+    client_key=None,
 ) -> ContactLog:
-    """Record a contact; optionally raise an appeal from it in the same step."""
+    """Record a contact; optionally raise an appeal from it in the same step.
+
+    `client_key` (a UUID the phone gave the tap) makes the write idempotent: when a
+    record with that key exists for the same representative, it is returned
+    unchanged and nothing is written (a tap queued offline and sent twice counts
+    once). A key already used by another representative is refused.
+    """
     _may_write_for(actor, representative)
+    key = _client_key(client_key)
+    if key is not None:
+        existing = _contact_by_key(key, representative, household)
+        if existing is not None:
+            return existing
     day = _check_day(day or today())
     _check_household(representative, household, day)
     record = ContactLog(
@@ -156,12 +169,52 @@ def contact_log(
         role=_choice(role, FiveRole, _("the role served")),
         note=_text(note, _("Note"), 500),
         created_by=actor,
+        client_key=key,
     )
-    record.appeal = _raise_appeal(actor, household, raise_appeal)
-    record.save()
+    if key is None:
+        record.appeal = _raise_appeal(actor, household, raise_appeal)
+        record.save()
+    else:
+        try:
+            # A savepoint: a concurrent request with the same key may win the insert;
+            # then only this attempt (and any appeal it raised) is rolled back.
+            with transaction.atomic():
+                record.appeal = _raise_appeal(actor, household, raise_appeal)
+                record.save()
+        except IntegrityError:
+            existing = _contact_by_key(key, representative, household)
+            if existing is None:
+                raise
+            return existing
     _supersede(actor, supersedes, record)
     _invalidate(record, supersedes)
     return record
+
+
+def _client_key(value) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput(_("The key of this entry is not valid."), code="client_key") from None
+
+
+def _contact_by_key(
+    key: uuid.UUID, representative: Representative, household: Household
+) -> ContactLog | None:
+    """The contact recorded under `key` (whatever became of it since: a tap that was
+    recorded and later corrected or withdrawn is not recorded again)."""
+    existing = ContactLog.objects.filter(client_key=key).first()
+    if existing is None:
+        return None
+    if existing.representative_id != representative.pk or existing.household_id != household.pk:
+        raise InvalidInput(
+            _("This entry's key was already used for another record."), code="client_key"
+        )
+    return existing
 
 
 @transaction.atomic
@@ -417,7 +470,8 @@ def record_withdraw(*, actor, record, reason: str) -> object:
         fields = {
             f.name: getattr(record, f.name)
             for f in model._meta.concrete_fields
-            if f.name not in ("id", "superseded_by", "void", "note", "created_by", "created_at")
+            if f.name
+            not in ("id", "superseded_by", "void", "note", "created_by", "created_at", "client_key")
         }
         copy = model.objects.create(**fields, void=True, note=reason, created_by=actor)
     _supersede(actor, record, copy)

@@ -6,6 +6,7 @@ app_name = "duties"
 
 urlpatterns = [
     path("", views.mine, name="mine"),
+    path("sw.js", views.service_worker, name="sw"),
     path("contacts/quick/", views.contact_quick, name="contact_quick"),
     path("contacts/new/", views.contact_new, name="contact_new"),
     path("visits/new/", views.visit_new, name="visit_new"),

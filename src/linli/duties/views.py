@@ -9,21 +9,25 @@ Thin: reads through selectors (and `queries`), writes through services.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import os
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 
 from linli.accounts.scope import scope_for
 from linli.core.errors import DomainError, NotFound
@@ -217,6 +221,9 @@ def mine(request):
     history["query"] = f"history={kind}"
     if request.htmx and request.htmx.target == "history":
         return render(request, "duties/_history.html", history)
+    if request.htmx and request.htmx.target == "owed":
+        # Refreshed by the offline queue after it synced.
+        return HttpResponse(_owed_html(request, rep, with_history=True))
     day = today()
     context = {
         **_owed_context(rep, day),
@@ -226,47 +233,104 @@ def mine(request):
     return render(request, "duties/mine.html", context)
 
 
+def _wants_json(request) -> bool:
+    """The offline queue's replay (duties-offline.js) asks for JSON: it needs a status
+    code to tell an accepted tap (2xx) from a refused one (400) from a failure."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
 @login_required
 @require_POST
 def contact_quick(request):
-    """The one-tap "contacted": record today's contact and answer the updated list."""
+    """The one-tap "contacted": record the contact and answer the updated list.
+
+    The page's script adds the tap's `client_key` and the phone's `day`, so a tap
+    queued offline is recorded on the day it happened, once however often it is sent.
+    """
     rep = selectors.my_representative(request.user)
     if rep is None:
+        if _wants_json(request):
+            message = _("You are not a serving representative.")
+            return JsonResponse({"code": "not_found", "message": message}, status=404)
         raise Http404
     form = QuickContactForm(request.POST)
-    error, done = "", None
+    error, code, done, record = "", "invalid", None, None
     if not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     else:
         d = form.cleaned_data
         try:
             household = queries.household_for_record(request.user, rep, d["household"])
-            services.contact_log(
+            record = services.contact_log(
                 actor=request.user,
                 representative=rep,
                 household=household,
+                day=d["day"],
                 method=d["method"],
                 role=d["role"],
                 note=d["note"],
+                client_key=d["client_key"],
             )
         except DomainError as exc:
-            error = exc.message
+            error, code = exc.message, exc.code
         else:
             done = household
+    if _wants_json(request):
+        if record is None:
+            return JsonResponse({"code": code, "message": error}, status=400)
+        return JsonResponse(
+            {"id": record.pk, "household": record.household_id, "day": record.day.isoformat()}
+        )
     if request.htmx:
-        context = {**_owed_context(rep, today()), "error": error, "done": done}
-        html = render_to_string("duties/_owed.html", context, request)
-        if done is not None:
-            # The history below shows the new contact too (an out-of-band swap).
-            history = _history(request, rep, "contact")
-            history.update(query="history=contact", oob=True, here=reverse("duties:mine"))
-            html += render_to_string("duties/_history.html", history, request)
-        return HttpResponse(html)
+        return HttpResponse(_owed_html(request, rep, error=error, done=done))
     if error:
         messages.error(request, error)
     else:
         messages.success(request, _("Contact with %(name)s recorded.") % {"name": done.head_name})
     return redirect("duties:mine")
+
+
+def _owed_html(request, rep, *, error: str = "", done=None, with_history: bool = False) -> str:
+    """The owed list (the htmx swap), with the contact history out of band after a write."""
+    context = {**_owed_context(rep, today()), "error": error, "done": done}
+    html = render_to_string("duties/_owed.html", context, request)
+    if done is not None or with_history:
+        # The history below shows the new contact too (an out-of-band swap).
+        history = _history(request, rep, "contact")
+        history.update(query="history=contact", oob=True, here=reverse("duties:mine"))
+        html += render_to_string("duties/_history.html", history, request)
+    return html
+
+
+@require_GET
+@cache_control(no_cache=True)
+def service_worker(request):
+    """The service worker of the duties pages (`duties/sw.js`), served under /duties/ so
+    its scope is /duties/ and nothing else. Its cache is named after the content of the
+    script and of the assets it keeps, so a new release replaces them."""
+    body = render_to_string("duties/sw.js", {"version": _sw_version()})
+    return HttpResponse(body, content_type="application/javascript; charset=utf-8")
+
+
+@functools.cache
+def _sw_version() -> str:
+    digest = hashlib.sha256()
+    for name in ("duties/sw.js",):
+        digest.update(get_template(name).template.source.encode())
+    for asset in SW_ASSETS:
+        path = finders.find(asset)
+        if path:
+            with open(path, "rb") as f:
+                digest.update(f.read())
+    return digest.hexdigest()[:12]
+
+
+SW_ASSETS = (
+    "linli/app.css",
+    "linli/notify.js",
+    "linli/duties-offline.js",
+    "vendor/htmx.min.js",
+)
 
 
 def _old(request, kind: str):
