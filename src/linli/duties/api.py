@@ -7,9 +7,6 @@ Handlers are thin: every id is fetched through a scoped selector (404 for
 `not_linked`, `date_too_late`, `already_corrected` ...).
 """
 
-import math
-
-from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router
 from ninja.files import UploadedFile
@@ -20,7 +17,7 @@ from linli.core.apiparams import JsonOrMultipart
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
-from linli.org.schemas import MAX_PAGE_SIZE, WRITE_ERRORS, ErrorOut, Paged
+from linli.org.schemas import WRITE_ERRORS, ErrorOut, Paged
 
 from . import queries, selectors, services
 from .models import CURRENT
@@ -368,17 +365,19 @@ def compliance(request, query: Query[ComplianceQuery]):
         rows = [rc for rc in rows if rc.overall != "on_track"]
     elif query.status is not None:
         rows = [rc for rc in rows if rc.overall == query.status]
-    size = min(query.page_size or settings.LINLI["PAGE_SIZE"], MAX_PAGE_SIZE)
-    offset = (query.page - 1) * size
+    # The same paging as every list, over the engine's rows.
+    page = Paged().paginate_queryset(
+        rows, Paged.Input(page=query.page, page_size=query.page_size), request
+    )
     return {
         "start": result.start,
         "end": result.end,
         "period_over": result.end < today(),
-        "representatives": [rep_out(rc) for rc in rows[offset : offset + size]],
-        "count": len(rows),
-        "page": query.page,
-        "pages": math.ceil(len(rows) / size),
-        "page_size": size,
+        "representatives": [rep_out(rc) for rc in page["items"]],
+        "count": page["count"],
+        "page": page["page"],
+        "pages": page["pages"],
+        "page_size": page["page_size"],
         "total": unit_out(result.total) if result.total is not None else None,
         "children": [unit_out(c) for c in result.children],
     }

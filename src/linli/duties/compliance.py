@@ -209,14 +209,6 @@ class RepCompliance:
         self.period_over = period_over
         self._duties: dict[str, Duty] | None = None
 
-    @classmethod
-    def of(cls, representative, counts=NO_COUNTS, period_over=True) -> RepCompliance:
-        """For a model instance and counts (tests, callers outside the engine)."""
-        r = representative
-        unit = r.unit
-        row = (r.pk, r.name, r.term_start, r.term_end, r.user_id, r.unit_id, unit.path, unit.name)
-        return cls((*row, *counts), period_over, representative)
-
     @property
     def representative(self):
         if self._rep is None:
