@@ -20,7 +20,7 @@ from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 from linli.org.schemas import WRITE_ERRORS, ErrorOut, Paged
 
-from . import selectors, services
+from . import policy, selectors, services
 from .models import Appeal, Category
 from .schemas import (
     ActionIn,
@@ -158,7 +158,7 @@ def appeal_stats(request, query: Query[StatsQuery]):
 
 
 def _detail(request, appeal: Appeal) -> Appeal:
-    caps = services.capacities_for(request.user, appeal)
+    caps = policy.capacities(request.user, appeal)
     appeal.actions = [str(a) for a in actions_for(appeal.status, caps, appeal.kind, appeal.level)]
     appeal.photo_urls = [f"/appeals/photos/{p.pk}/" for p in appeal.photos.all()]
     return appeal

@@ -52,15 +52,15 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the resident")
 
 
-OPEN_STATUSES = [
-    Status.PENDING,
-    Status.CLAIMED,
-    Status.IN_PROGRESS,
-    Status.REFERRED,
-    Status.SUSPENDED,
-]
+# The status sets, declared once; `workflow.py` and every query use these.
+# Being handled by someone who claimed it.
+WORKING_STATUSES: tuple[Status, ...] = (Status.CLAIMED, Status.IN_PROGRESS)
+# At a level and not yet sent anywhere else: may be claimed, escalated, merged.
+ACTIVE_STATUSES: tuple[Status, ...] = (Status.PENDING, *WORKING_STATUSES)
+# Not finished: counts as open work somewhere.
+OPEN_STATUSES: tuple[Status, ...] = (*ACTIVE_STATUSES, Status.REFERRED, Status.SUSPENDED)
 # Statuses whose resolve deadline is running.
-CLOCK_STATUSES = [Status.PENDING, Status.CLAIMED, Status.IN_PROGRESS, Status.REFERRED]
+CLOCK_STATUSES: tuple[Status, ...] = (*ACTIVE_STATUSES, Status.REFERRED)
 
 
 class Channel(models.TextChoices):

@@ -26,10 +26,10 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.scope import HOUSEHOLD_ROLES, scope_for
 from linli.core.errors import NotFound
 from linli.org.models import STEPLEN, Unit
 
+from . import policy
 from .models import (
     CLOCK_STATUSES,
     LEVEL_ORDER,
@@ -37,29 +37,9 @@ from .models import (
     Appeal,
     AppealEvent,
     Category,
-    Level,
     Status,
 )
-from .services import LEVEL_ROLES, _representative_units, departments_of
 from .workflow import SATISFIED_FROM
-
-
-def _visible_q(user) -> Q | None:
-    """The filter for what `user` may see; None means everything."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return None
-    q = scope.path_q("origin_path", scope.paths_for(HOUSEHOLD_ROLES))
-    q |= Q(created_by_id=user.pk)
-    if scope.representative_ids:
-        q |= Q(representative_id__in=scope.representative_ids)
-        rep_units = _representative_units(user)
-        if rep_units:
-            q |= Q(level=Level.GROUP, representative__isnull=True, unit_id__in=rep_units)
-    depts = departments_of(user)
-    if depts:
-        q |= Q(department__name__in=depts)
-    return q
 
 
 def appeals_visible_to(user) -> QuerySet[Appeal]:
@@ -68,7 +48,7 @@ def appeals_visible_to(user) -> QuerySet[Appeal]:
     qs = Appeal.objects.select_related(
         "category", "unit", "representative", "assignee", "department"
     )
-    q = _visible_q(user)
+    q = policy.visible_q(user)
     return qs if q is None else qs.filter(q)
 
 
@@ -91,37 +71,12 @@ def appeal_for_resident(code: str, phone: str) -> Appeal:
     return appeal
 
 
-def queue_q(user, level: str | None = None) -> Q:
-    """Open appeals the user handles (or may claim) at their level(s)."""
-    scope = scope_for(user)
-    levels = [Level(level)] if level else LEVEL_ORDER
-    q = Q(pk__in=[])
-    for lv in levels:
-        roles = LEVEL_ROLES[lv]
-        paths = scope.paths_for(roles)
-        if scope.is_superuser:
-            q |= Q(level=lv)
-            continue
-        if paths:
-            q |= Q(level=lv) & scope.path_q("unit__path", paths)
-        if lv == Level.GROUP and scope.representative_ids:
-            q |= Q(level=lv, representative_id__in=scope.representative_ids)
-            rep_units = _representative_units(user)
-            if rep_units:
-                q |= Q(level=lv, representative__isnull=True, unit_id__in=rep_units)
-    if level is None:
-        depts = departments_of(user)
-        if depts:
-            q |= Q(status=Status.REFERRED, department__name__in=depts)
-    return q & Q(status__in=OPEN_STATUSES)
-
-
 def queue_for(user, level: str | None = None) -> QuerySet[Appeal]:
     """The to-do queue: overdue first, then by deadline."""
     now = timezone.now()
     return (
         appeals_visible_to(user)
-        .filter(queue_q(user, level))
+        .filter(policy.handling_q(user, level))
         .annotate(
             overdue_first=Case(
                 When(status__in=CLOCK_STATUSES, due_at__lte=now, then=0),
@@ -134,10 +89,9 @@ def queue_for(user, level: str | None = None) -> QuerySet[Appeal]:
 
 
 def department_queue(user) -> QuerySet[Appeal]:
-    depts = departments_of(user)
     return (
         appeals_visible_to(user)
-        .filter(status=Status.REFERRED, department__name__in=depts)
+        .filter(policy.department_q(user))
         .order_by("due_at", "id")
     )
 
@@ -175,7 +129,7 @@ def appeals_filtered(
     if unit is not None:
         qs = qs.filter(origin_path__startswith=unit.path)
     if mine:
-        qs = qs.filter(queue_q(user))
+        qs = qs.filter(policy.handling_q(user))
     return qs.order_by("-created_at", "-id")
 
 
@@ -327,7 +281,7 @@ def queue_summary(user) -> dict[str, int]:
     now = timezone.now()
     return (
         appeals_visible_to(user)
-        .filter(queue_q(user))
+        .filter(policy.handling_q(user))
         .aggregate(
             todo=Count("id"),
             overdue=Count("id", filter=Q(status__in=CLOCK_STATUSES, due_at__lte=now)),

@@ -14,7 +14,9 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -23,20 +25,21 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Role, RoleAssignment, User
+from linli.accounts.models import RoleAssignment, User
 from linli.accounts.scope import scope_for
 from linli.accounts.services import audit_record
 from linli.core.calendar import deadline_after
-from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from linli.core.photos import PreparedPhoto, photos_prepare
 from linli.core.validators import clean_coordinate, clean_text, normalize_mobile
-from linli.org.models import Department, Household, Member, Representative, Unit, UnitKind
+from linli.org.models import Department, Household, Member, Representative, Unit
 from linli.org.selectors import representative_on
 from linli.org.services import same_village
 
+from . import events, policy
 from .models import (
+    ACTIVE_STATUSES,
     CLOCK_STATUSES,
-    LEVEL_ORDER,
     OPEN_STATUSES,
     Appeal,
     AppealEvent,
@@ -63,6 +66,8 @@ from .workflow import (
     Action,
     Cap,
     Event,
+    Notify,
+    Transition,
     allowed,
     next_level,
     previous_level,
@@ -70,22 +75,6 @@ from .workflow import (
 
 log = logging.getLogger("linli.appeals")
 
-# Which roles handle an appeal at each level (see workflow.py).
-LEVEL_ROLES: dict[str, set[Role]] = {
-    Level.GROUP: {Role.GROUP_LEADER, Role.AREA_LEADER},
-    Level.VILLAGE: {Role.VILLAGE},
-    Level.TOWN: {Role.TOWN},
-    Level.CITY: {Role.CITY, Role.ADMIN},
-}
-KIND_LEVEL = {
-    UnitKind.GROUP: Level.GROUP,
-    UnitKind.AREA: Level.GROUP,
-    UnitKind.VILLAGE: Level.VILLAGE,
-    UnitKind.COMMUNITY: Level.VILLAGE,
-    UnitKind.TOWN: Level.TOWN,
-    UnitKind.SUBDISTRICT: Level.TOWN,
-    UnitKind.CITY: Level.CITY,
-}
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 MAX_TEXT = 2000
 
@@ -100,130 +89,9 @@ FALLBACK_POLICY = DeadlinePolicy(
 )
 
 
-def level_of(unit: Unit) -> Level:
-    return KIND_LEVEL[UnitKind(unit.kind)]
-
-
 def policy_for(level: str, urgency: str) -> DeadlinePolicy:
     policy = DeadlinePolicy.objects.filter(level=level, urgency=urgency).first()
     return policy or FALLBACK_POLICY
-
-
-# --- who may do what -------------------------------------------------------------
-
-
-def departments_of(user) -> list[str]:
-    """Names of the departments the user handles appeals for (cached per request)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    cached = getattr(user, "_linli_departments", None)
-    if cached is None:
-        cached = list(
-            RoleAssignment.objects.filter(user=user, role=Role.DEPARTMENT).values_list(
-                "department", flat=True
-            )
-        )
-        user._linli_departments = cached
-    return cached
-
-
-def _representative_units(user) -> set[int]:
-    scope = scope_for(user)
-    if not scope.representative_ids:
-        return set()
-    cached = getattr(user, "_linli_rep_units", None)
-    if cached is None:
-        cached = set(
-            Representative.objects.filter(pk__in=scope.representative_ids).values_list(
-                "unit_id", flat=True
-            )
-        )
-        user._linli_rep_units = cached
-    return cached
-
-
-def capacities_for(user, appeal: Appeal, *, resident_phone: str | None = None) -> set[Cap]:
-    """In which capacities may this user (or resident) act on the appeal now?"""
-    caps: set[Cap] = set()
-    if resident_phone and appeal.reporter_phone and resident_phone == appeal.reporter_phone:
-        caps.add(Cap.RESIDENT)
-    if user is None or not getattr(user, "is_authenticated", False):
-        return caps
-    scope = scope_for(user)
-    path = appeal.unit.path
-    level = appeal.level
-    if scope.can(LEVEL_ROLES[level], path):
-        caps.add(Cap.HANDLER)
-    if level == Level.GROUP:
-        if appeal.representative_id and appeal.representative_id in scope.representative_ids:
-            caps.add(Cap.HANDLER)
-        elif appeal.representative_id is None and appeal.unit_id in _representative_units(user):
-            caps.add(Cap.HANDLER)
-    higher = LEVEL_ORDER[LEVEL_ORDER.index(Level(level)) + 1 :]
-    higher_roles = set().union(*(LEVEL_ROLES[lv] for lv in higher)) if higher else set()
-    if higher_roles and scope.can(higher_roles, path):
-        caps.add(Cap.SUPERIOR)
-    if (
-        appeal.status == Status.REFERRED
-        and appeal.department_id
-        and appeal.department.name in departments_of(user)
-    ):
-        caps.add(Cap.DEPARTMENT)
-    return caps
-
-
-def handlers_of(appeal: Appeal) -> list[User]:
-    """The users who handle the appeal at its current level (for notifications)."""
-    if appeal.status == Status.REFERRED and appeal.department_id:
-        ids = RoleAssignment.objects.filter(
-            role=Role.DEPARTMENT, department=appeal.department.name
-        ).values_list("user_id", flat=True)
-    elif appeal.assignee_id and appeal.status != Status.PENDING:
-        return [appeal.assignee]
-    else:
-        # Small indexed look-ups by unit, then one fetch of the users: an OR of
-        # joins across role assignments and representatives plans badly.
-        ids = set(
-            RoleAssignment.objects.filter(
-                role__in=LEVEL_ROLES[appeal.level], unit_id=appeal.unit_id
-            ).values_list("user_id", flat=True)
-        )
-        if appeal.level == Level.GROUP:
-            reps = Representative.objects.filter(user__isnull=False)
-            if appeal.representative_id:
-                reps = reps.filter(pk=appeal.representative_id)
-            else:
-                reps = reps.filter(unit_id=appeal.unit_id, term_end__isnull=True)
-            ids.update(reps.values_list("user_id", flat=True))
-    return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
-
-
-def superiors_of(appeal: Appeal) -> list[User]:
-    """The users one level above the appeal's current level (for overdue notices)."""
-    target = next_level(appeal.level)
-    if target is None:
-        return []
-    unit = _ancestor_at(appeal.unit, target)
-    if unit is None:
-        return []
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_assignments__role__in=LEVEL_ROLES[level_of(unit)],
-            role_assignments__unit=unit,
-        ).distinct()
-    )
-
-
-def _ancestor_at(unit: Unit, level: Level) -> Unit | None:
-    """The nearest ancestor handling `level`, or the next level up if the tree skips it."""
-    ancestors = list(Unit.objects.filter(path__in=unit.ancestor_paths()).order_by("-depth"))
-    wanted = LEVEL_ORDER[LEVEL_ORDER.index(level) :]
-    for lv in wanted:
-        for a in ancestors:
-            if a.pk != unit.pk and level_of(a) == lv:
-                return a
-    return None
 
 
 # --- notifications ---------------------------------------------------------------
@@ -360,7 +228,7 @@ class Placement:
 def _has_group_handlers(unit: Unit) -> bool:
     return (
         Representative.objects.filter(unit=unit, term_end__isnull=True, user__isnull=False).exists()
-        or RoleAssignment.objects.filter(unit=unit, role__in=LEVEL_ROLES[Level.GROUP]).exists()
+        or RoleAssignment.objects.filter(unit=unit, role__in=policy.LEVEL_ROLES[Level.GROUP]).exists()
     )
 
 
@@ -377,11 +245,11 @@ def route(*, household: Household | None, unit: Unit | None) -> Placement:
             _("Say where the problem is: choose a village or group, or a household."),
             code="location_required",
         )
-    level = level_of(unit)
+    level = policy.level_of(unit)
     if level == Level.GROUP and not _has_group_handlers(unit):
-        village = _ancestor_at(unit, Level.VILLAGE)
+        village = policy.ancestor_at(unit, Level.VILLAGE)
         if village is not None:
-            return Placement(level_of(village), village, None)
+            return Placement(policy.level_of(village), village, None)
     return Placement(level, unit, None)
 
 
@@ -406,39 +274,6 @@ def _set_deadlines(appeal: Appeal, now: dt.datetime, *, claim: bool) -> frozense
     appeal.reminded_at = None
     appeal.overdue_at = None
     return DEADLINE_FIELDS
-
-
-def _event(
-    appeal: Appeal,
-    action: str,
-    *,
-    actor=None,
-    by: str = "",
-    from_status: str = "",
-    note: str = "",
-    internal: bool = False,
-    data: dict | None = None,
-    at: dt.datetime | None = None,
-    level: str | None = None,
-    unit: Unit | None = None,
-) -> AppealEvent:
-    data = dict(data or {})
-    if actor is None:
-        data.setdefault("by", by or "system")
-    return AppealEvent.objects.create(
-        appeal=appeal,
-        action=str(action),
-        actor=actor,
-        actor_label=getattr(actor, "name", "") if actor else "",
-        from_status=from_status,
-        to_status=appeal.status,
-        level=level or appeal.level,
-        unit=unit or appeal.unit,
-        note=note,
-        internal=internal,
-        data=data,
-        at=at or timezone.now(),
-    )
 
 
 def _save_photos(appeal: Appeal, event: AppealEvent | None, prepared: list[PreparedPhoto]):
@@ -550,16 +385,16 @@ def appeal_file(
                 continue
         else:  # pragma: no cover - 32**5 codes a day
             raise Conflict(_("Could not allocate a case code; please try again."))
-        event = _event(
+        event = events.record(
             appeal,
             Event.FILE,
             actor=actor,
             by="resident" if actor is None else "",
-            data={"channel": channel, "representative": appeal.representative_id},
+            data=events.filed_data(channel=channel, representative_id=appeal.representative_id),
         )
         _save_photos(appeal, event, prepared)
         _notify_users(
-            handlers_of(appeal),
+            policy.handlers_of(appeal),
             appeal=appeal,
             kind="appeal.new",
             title=_("New appeal %(code)s: %(title)s") % {"code": appeal.code, "title": title},
@@ -590,7 +425,7 @@ def _stale(appeal: Appeal) -> Conflict:
     )
 
 
-def _refuse(appeal: Appeal, action: str, caps: set[Cap]) -> Exception:
+def _refuse(appeal: Appeal, action: str, caps: set[Cap]) -> DomainError:
     t = TABLE.get(Action(action)) if action in Action._value2member_map_ else None
     if t is None:
         return InvalidInput(_("Unknown action."), code="unknown_action")
@@ -609,9 +444,22 @@ def _refuse(appeal: Appeal, action: str, caps: set[Cap]) -> Exception:
     )
 
 
+@dataclass(frozen=True)
+class ActParams:
+    """What some actions need besides a note (the caller fetched each object through
+    a scoped selector)."""
+
+    department: Department | None = None  # refer
+    merge_into: Appeal | None = None  # merge
+    unit: Unit | None = None  # return: the unit below to send it to
+    rating: int | str | None = None  # rate
+    party: dict[str, Any] | None = None  # party_add: name, phone, role
+    held_at: dt.datetime | None = None  # mediate
+
+
 def appeal_act(
     *,
-    actor,
+    actor: Any,
     appeal: Appeal,
     action: str,
     note: str = "",
@@ -621,11 +469,11 @@ def appeal_act(
     department: Department | None = None,
     merge_into: Appeal | None = None,
     unit: Unit | None = None,
-    rating: int | None = None,
-    party: dict | None = None,
+    rating: int | str | None = None,
+    party: dict[str, Any] | None = None,
     held_at: dt.datetime | None = None,
     internal: bool = False,
-    photos=(),
+    photos: Any = (),
 ) -> Appeal:
     """Apply one action of the state machine; raise (and change nothing) if refused.
 
@@ -635,6 +483,14 @@ def appeal_act(
     refuses a change made on a stale view.
     """
     prepared = photos_prepare(photos, already=appeal.photos.count()) if photos else []
+    params = ActParams(
+        department=department,
+        merge_into=merge_into,
+        unit=unit,
+        rating=rating,
+        party=party,
+        held_at=held_at,
+    )
     with transaction.atomic():
         try:
             locked = (
@@ -652,282 +508,363 @@ def appeal_act(
         if version is not None and int(version) != locked.version:
             raise _stale(locked)
         caps = (
-            {Cap.SYSTEM} if system else capacities_for(actor, locked, resident_phone=resident_phone)
+            {Cap.SYSTEM}
+            if system
+            else policy.capacities(actor, locked, resident_phone=resident_phone)
         )
-        if not allowed(action, locked.status, caps, locked.kind):
-            raise _refuse(locked, action, caps)
-        t = TABLE[Action(action)]
-        note = _text(note, _("Note"), required=t.note_required)
-        result = _apply(
-            locked,
-            t.action,
-            actor,
-            caps,
-            note=note,
-            department=department,
-            merge_into=merge_into,
-            unit=unit,
-            rating=rating,
-            party=party,
-            held_at=held_at,
-            internal=internal,
+        return _transition(
+            locked, action, actor, caps, note=note, params=params, internal=internal,
             prepared=prepared,
         )
-    return result
 
 
-def _apply(
+@dataclass
+class _Step:
+    """One transition under way: its handler changes the appeal's own fields and
+    says what the event records; `_transition` does the rest for every action."""
+
+    appeal: Appeal
+    action: Action
+    actor: Any
+    caps: set[Cap]
+    note: str
+    params: ActParams
+    now: dt.datetime
+    before: str  # the status before
+    fields: set[str]  # to save
+    data: events.EventData | None = None
+    reopened: bool = False  # went back to pending (a dissatisfied rating)
+
+
+def _transition(
     appeal: Appeal,
-    action: Action,
-    actor,
-    caps,
+    action: str,
+    actor: Any,
+    caps: set[Cap],
     *,
-    note,
-    department,
-    merge_into,
-    unit,
-    rating,
-    party,
-    held_at,
-    internal,
-    prepared,
-    now=None,
+    note: str = "",
+    params: ActParams = ActParams(),
+    internal: bool = False,
+    prepared: list[PreparedPhoto] | None = None,
+    now: dt.datetime | None = None,
 ) -> Appeal:
-    now = now or timezone.now()
-    before = appeal.status
+    """The one function that applies a transition, for people and the tick alike:
+    check it is declared, run its handler, save, record the event, then the effects
+    the table declares (audit, notices, the resident's SMS, webhooks).
+    The caller holds the row lock."""
+    if not allowed(action, appeal.status, caps, appeal.kind):
+        raise _refuse(appeal, action, caps)
+    t = TABLE[Action(action)]
+    step = _Step(
+        appeal=appeal,
+        action=t.action,
+        actor=actor,
+        caps=caps,
+        note=_text(note, _("Note"), required=t.note_required),
+        params=params,
+        now=now or timezone.now(),
+        before=appeal.status,
+        fields={"status", "version", "updated_at"},
+    )
     # The event belongs to the level where the actor acted, before any move.
     where = (appeal.level, appeal.unit)
-    t = TABLE[action]
-    by = "system" if Cap.SYSTEM in caps else ("resident" if actor is None else "")
-    data: dict = {}
-    fields = {"status", "version", "updated_at"}
-    notify_handlers = False
-    resident_msg = ""
-
     if t.target not in (SAME, PREVIOUS, BY_RATING):
         appeal.status = t.target
-
-    if action == Action.CLAIM:
-        appeal.assignee = actor
-        if appeal.level == Level.GROUP:
-            rep = Representative.objects.filter(user=actor, term_end__isnull=True).first()
-            if rep is not None:
-                appeal.representative = rep
-        if appeal.first_claimed_at is None:
-            appeal.first_claimed_at = now
-        appeal.claim_due_at = None
-        fields |= {"assignee", "representative", "first_claimed_at", "claim_due_at"}
-        resident_msg = _("Your appeal %(code)s has been claimed by %(name)s.") % {
-            "code": appeal.code,
-            "name": actor.name,
-        }
-    elif action == Action.RESOLVE:
-        policy = policy_for(appeal.level, appeal.urgency)
-        appeal.result = note
-        appeal.resolved_at = now
-        appeal.resolved_level = appeal.level
-        appeal.resolved_on_time = bool(appeal.due_at is None or now <= appeal.due_at)
-        appeal.visit_due_at = now + dt.timedelta(days=policy.visit_days)
-        fields |= {"result", "resolved_at", "resolved_level", "resolved_on_time", "visit_due_at"}
-        resident_msg = _(
-            "Your appeal %(code)s has been resolved: %(result)s Please rate the result on the case page."
-        ) % {"code": appeal.code, "result": note[:60]}
-    elif action in (Action.ESCALATE, Action.RETURN):
-        target_level = (
-            next_level(appeal.level) if action == Action.ESCALATE else previous_level(appeal.level)
-        )
-        if target_level is None:
-            raise InvalidInput(_("There is no level to send it to."), code="no_level")
-        if action == Action.ESCALATE:
-            target = _ancestor_at(appeal.unit, target_level)
-        else:
-            target = _return_target(appeal, unit, target_level)
-        if target is None:
-            raise InvalidInput(_("There is no level to send it to."), code="no_level")
-        data = {
-            "from_level": appeal.level,
-            "to_level": level_of(target),
-            "from_unit": appeal.unit_id,
-            "to_unit": target.pk,
-            "to_unit_name": target.name,
-        }
-        appeal.level = level_of(target)
-        appeal.unit = target
-        appeal.assignee = None
-        appeal.status = Status.PENDING
-        fields |= {"level", "unit", "assignee"} | _set_deadlines(appeal, now, claim=True)
-        notify_handlers = True
-    elif action == Action.REFER:
-        if department is None or not department.active:
-            raise InvalidInput(_("Choose a department."), code="department_required")
-        appeal.department = department
-        fields.add("department")
-        data = {"department": department.name}
-        notify_handlers = True
-    elif action == Action.ANSWER:
-        data = {"department": appeal.department.name if appeal.department_id else ""}
-        _notify_users(
-            [appeal.assignee] if appeal.assignee_id else [],
-            appeal=appeal,
-            kind="appeal.answered",
-            title=_("The department answered appeal %(code)s") % {"code": appeal.code},
-            body=note[:200],
-        )
-    elif action in (Action.SUPERVISE, Action.URGE):
-        if action == Action.SUPERVISE:
-            appeal.supervised = True
-            fields.add("supervised")
-        notify_handlers = True
-    elif action == Action.SUSPEND:
-        appeal.suspended_at = now
-        appeal.suspended_status = before
-        fields |= {"suspended_at", "suspended_status"}
-    elif action == Action.RESUME:
-        paused = now - (appeal.suspended_at or now)
-        appeal.status = appeal.suspended_status or Status.IN_PROGRESS
-        for name in ("due_at", "remind_at", "claim_due_at"):
-            value = getattr(appeal, name)
-            if value is not None:
-                setattr(appeal, name, value + paused)
-        appeal.suspended_at = None
-        appeal.suspended_status = ""
-        data = {"paused_seconds": int(paused.total_seconds())}
-        fields |= {"suspended_at", "suspended_status", "due_at", "remind_at", "claim_due_at"}
-    elif action == Action.MERGE:
-        if merge_into is None or merge_into.pk == appeal.pk:
-            raise InvalidInput(_("Choose the appeal to merge into."), code="merge_target")
-        if merge_into.status not in OPEN_STATUSES:
-            raise InvalidInput(
-                _("The appeal to merge into is no longer open."), code="merge_target_closed"
-            )
-        appeal.merged_into = merge_into
-        appeal.closed_at = now
-        fields |= {"merged_into", "closed_at"}
-        data = {"merged_into": merge_into.code}
-        resident_msg = _("Your appeal %(code)s is being handled together with %(other)s.") % {
-            "code": appeal.code,
-            "other": merge_into.code,
-        }
-    elif action == Action.WITHDRAW:
-        appeal.closed_at = now
-        fields.add("closed_at")
-    elif action == Action.RATE:
-        try:
-            rating = int(rating)
-        except (TypeError, ValueError):
-            rating = 0
-        if not 1 <= rating <= 5:
-            raise InvalidInput(_("Give a rating from 1 to 5."), code="rating")
-        appeal.rating = rating
-        appeal.rating_comment = note[:500]
-        data = {"rating": rating, "by_phone": Cap.RESIDENT not in caps}
-        fields |= {"rating", "rating_comment"}
-        if rating >= SATISFIED_FROM:
-            appeal.status = Status.CLOSED
-            appeal.closed_at = now
-            fields.add("closed_at")
-        else:
-            # Dissatisfied: back to the same level with a new deadline.
-            appeal.status = Status.PENDING
-            appeal.assignee = None
-            appeal.visit_due_at = None
-            fields |= {"assignee", "visit_due_at"} | _set_deadlines(appeal, now, claim=True)
-            data["reopened"] = True
-            notify_handlers = True
-    elif action == Action.EXPIRE_VISIT:
-        appeal.closed_at = now
-        fields.add("closed_at")
-        data = {"no_rating": True}
-    elif action == Action.REOPEN:
-        appeal.assignee = None
-        appeal.closed_at = None
-        appeal.visit_due_at = None
-        fields |= {"assignee", "closed_at", "visit_due_at"} | _set_deadlines(
-            appeal, now, claim=True
-        )
-        notify_handlers = True
-    elif action == Action.PARTY_ADD:
-        party = party or {}
-        name = _text(party.get("name"), _("Name"), required=True, max_length=50)
-        phone = party.get("phone") or ""
-        if phone:
-            phone = normalize_mobile(phone)
-        side = _text(party.get("role"), _("Side"), required=False, max_length=50)
-        DisputeParty.objects.create(appeal=appeal, name=name, phone=phone, role=side)
-        data = {"party": name, "side": side}
-    elif action == Action.MEDIATE:
-        MediationSession.objects.create(
-            appeal=appeal,
-            held_at=held_at or now,
-            summary=note,
-            mediators=actor.name if actor else "",
-            created_by=actor,
-        )
-    elif action == Action.AGREE:
-        appeal.agreement = note
-        fields.add("agreement")
-
+    HANDLERS[t.action](step)
     appeal.version += 1
-    appeal.updated_at = now
-    appeal.save(update_fields=sorted(fields))
-    event = _event(
+    appeal.updated_at = step.now
+    appeal.save(update_fields=sorted(step.fields))
+    by = "system" if Cap.SYSTEM in caps else ("resident" if actor is None else "")
+    event = events.record(
         appeal,
-        action,
+        t.action,
         actor=actor,
         by=by,
-        from_status=before,
-        note=note,
-        internal=internal and action == Action.NOTE,
-        data=data,
-        at=now,
+        from_status=step.before,
+        note=step.note,
+        internal=internal and t.action == Action.NOTE,
+        data=step.data,
+        at=step.now,
         level=where[0],
         unit=where[1],
     )
     if prepared:
         _save_photos(appeal, event, prepared)
-    if action in (Action.SUSPEND, Action.RESUME, Action.REOPEN, Action.MERGE):
-        audit_record(actor=actor, action=f"appeal.{action}", target=appeal, detail={"note": note})
-    if notify_handlers:
+    _effects(t, step)
+    return appeal
+
+
+def _effects(t: Transition, step: _Step) -> None:
+    """What the table declares beyond the appeal row and its event."""
+    appeal, note = step.appeal, step.note
+    if t.audited:
+        audit_record(
+            actor=step.actor, action=f"appeal.{t.action}", target=appeal, detail={"note": note}
+        )
+    users: list[User] = []
+    if t.notify == Notify.HANDLERS or (t.notify == Notify.HANDLERS_IF_REOPENED and step.reopened):
+        users = policy.handlers_of(appeal)
+    elif t.notify == Notify.ASSIGNEE and appeal.assignee_id:
+        users = [appeal.assignee]
+    if users:
         _notify_users(
-            handlers_of(appeal),
+            users,
             appeal=appeal,
-            kind=f"appeal.{action}",
-            title=_("%(action)s: appeal %(code)s")
-            % {
-                "action": ACTION_LABELS[action],
-                "code": appeal.code,
-            },
+            kind=f"appeal.{t.action}",
+            title=str(t.notice) % {"action": ACTION_LABELS[t.action], "code": appeal.code},
             body=note[:200],
         )
-    if resident_msg:
-        _notify_resident(appeal, f"appeal.{action}", resident_msg)
-    _notify_webhooks(appeal, str(action))
-    return appeal
+    if t.tell_resident:
+        merged = step.params.merge_into
+        _notify_resident(
+            appeal,
+            f"appeal.{t.action}",
+            str(t.tell_resident)
+            % {
+                "code": appeal.code,
+                "name": getattr(step.actor, "name", ""),
+                "result": note[:60],
+                "other": merged.code if merged is not None else "",
+            },
+        )
+    _notify_webhooks(appeal, str(t.action))
+
+
+# --- one handler per action: the appeal's own fields ----------------------------------
+
+
+def _on_nothing(step: _Step) -> None:
+    """The action changes no field beyond the status (start, note, urge)."""
+
+
+def _on_claim(step: _Step) -> None:
+    appeal = step.appeal
+    appeal.assignee = step.actor
+    if appeal.level == Level.GROUP:
+        rep = Representative.objects.filter(user=step.actor, term_end__isnull=True).first()
+        if rep is not None:
+            appeal.representative = rep
+    if appeal.first_claimed_at is None:
+        appeal.first_claimed_at = step.now
+    appeal.claim_due_at = None
+    step.fields |= {"assignee", "representative", "first_claimed_at", "claim_due_at"}
+
+
+def _on_resolve(step: _Step) -> None:
+    appeal, now = step.appeal, step.now
+    policy_row = policy_for(appeal.level, appeal.urgency)
+    appeal.result = step.note
+    appeal.resolved_at = now
+    appeal.resolved_level = appeal.level
+    appeal.resolved_on_time = bool(appeal.due_at is None or now <= appeal.due_at)
+    appeal.visit_due_at = now + dt.timedelta(days=policy_row.visit_days)
+    step.fields |= {"result", "resolved_at", "resolved_level", "resolved_on_time", "visit_due_at"}
+
+
+def _move(step: _Step, target: Unit) -> None:
+    appeal = step.appeal
+    step.data = events.moved_data(
+        from_level=appeal.level,
+        from_unit=appeal.unit,
+        to_level=policy.level_of(target),
+        to_unit=target,
+    )
+    appeal.level = policy.level_of(target)
+    appeal.unit = target
+    appeal.assignee = None
+    appeal.status = Status.PENDING
+    step.fields |= {"level", "unit", "assignee"} | _set_deadlines(appeal, step.now, claim=True)
+
+
+def _no_level() -> InvalidInput:
+    return InvalidInput(_("There is no level to send it to."), code="no_level")
+
+
+def _on_escalate(step: _Step) -> None:
+    level = next_level(step.appeal.level)
+    target = policy.ancestor_at(step.appeal.unit, level) if level is not None else None
+    if target is None:
+        raise _no_level()
+    _move(step, target)
+
+
+def _on_return(step: _Step) -> None:
+    level = previous_level(step.appeal.level)
+    if level is None:
+        raise _no_level()
+    target = _return_target(step.appeal, step.params.unit, level)
+    if target is None:
+        raise _no_level()
+    _move(step, target)
+
+
+def _on_refer(step: _Step) -> None:
+    department = step.params.department
+    if department is None or not department.active:
+        raise InvalidInput(_("Choose a department."), code="department_required")
+    step.appeal.department = department
+    step.fields.add("department")
+    step.data = events.department_data(name=department.name)
+
+
+def _on_answer(step: _Step) -> None:
+    appeal = step.appeal
+    step.data = events.department_data(
+        name=appeal.department.name if appeal.department_id else ""
+    )
+
+
+def _on_supervise(step: _Step) -> None:
+    step.appeal.supervised = True
+    step.fields.add("supervised")
+
+
+def _on_suspend(step: _Step) -> None:
+    step.appeal.suspended_at = step.now
+    step.appeal.suspended_status = step.before
+    step.fields |= {"suspended_at", "suspended_status"}
+
+
+def _on_resume(step: _Step) -> None:
+    appeal = step.appeal
+    paused = step.now - (appeal.suspended_at or step.now)
+    appeal.status = appeal.suspended_status or Status.IN_PROGRESS
+    for name in ("due_at", "remind_at", "claim_due_at"):
+        value = getattr(appeal, name)
+        if value is not None:
+            setattr(appeal, name, value + paused)
+    appeal.suspended_at = None
+    appeal.suspended_status = ""
+    step.data = events.resumed_data(paused=paused)
+    step.fields |= {"suspended_at", "suspended_status", "due_at", "remind_at", "claim_due_at"}
+
+
+def _on_merge(step: _Step) -> None:
+    appeal, into = step.appeal, step.params.merge_into
+    if into is None or into.pk == appeal.pk:
+        raise InvalidInput(_("Choose the appeal to merge into."), code="merge_target")
+    if into.status not in OPEN_STATUSES:
+        raise InvalidInput(
+            _("The appeal to merge into is no longer open."), code="merge_target_closed"
+        )
+    appeal.merged_into = into
+    appeal.closed_at = step.now
+    step.fields |= {"merged_into", "closed_at"}
+    step.data = events.merged_data(into_code=into.code)
+
+
+def _on_close(step: _Step) -> None:
+    """Withdrawn by the resident, or closed without a rating."""
+    step.appeal.closed_at = step.now
+    step.fields.add("closed_at")
+    if step.action == Action.EXPIRE_VISIT:
+        step.data = events.visit_expired_data()
+
+
+def _on_rate(step: _Step) -> None:
+    appeal = step.appeal
+    try:
+        rating = int(step.params.rating)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise InvalidInput(_("Give a rating from 1 to 5."), code="rating")
+    appeal.rating = rating
+    appeal.rating_comment = step.note[:500]
+    step.fields |= {"rating", "rating_comment"}
+    if rating >= SATISFIED_FROM:
+        appeal.status = Status.CLOSED
+        appeal.closed_at = step.now
+        step.fields.add("closed_at")
+    else:
+        # Dissatisfied: back to the same level with a new deadline.
+        appeal.status = Status.PENDING
+        appeal.assignee = None
+        appeal.visit_due_at = None
+        step.fields |= {"assignee", "visit_due_at"} | _set_deadlines(appeal, step.now, claim=True)
+        step.reopened = True
+    step.data = events.rated_data(
+        rating=rating, by_phone=Cap.RESIDENT not in step.caps, reopened=step.reopened
+    )
+
+
+def _on_reopen(step: _Step) -> None:
+    appeal = step.appeal
+    appeal.assignee = None
+    appeal.closed_at = None
+    appeal.visit_due_at = None
+    step.fields |= {"assignee", "closed_at", "visit_due_at"} | _set_deadlines(
+        appeal, step.now, claim=True
+    )
+
+
+def _on_party_add(step: _Step) -> None:
+    party = step.params.party or {}
+    name = _text(party.get("name"), _("Name"), required=True, max_length=50)
+    phone = party.get("phone") or ""
+    if phone:
+        phone = normalize_mobile(phone)
+    side = _text(party.get("role"), _("Side"), required=False, max_length=50)
+    DisputeParty.objects.create(appeal=step.appeal, name=name, phone=phone, role=side)
+    step.data = events.party_data(name=name, side=side)
+
+
+def _on_mediate(step: _Step) -> None:
+    MediationSession.objects.create(
+        appeal=step.appeal,
+        held_at=step.params.held_at or step.now,
+        summary=step.note,
+        mediators=step.actor.name if step.actor else "",
+        created_by=step.actor,
+    )
+
+
+def _on_agree(step: _Step) -> None:
+    step.appeal.agreement = step.note
+    step.fields.add("agreement")
+
+
+HANDLERS: dict[Action, Callable[[_Step], None]] = {
+    Action.CLAIM: _on_claim,
+    Action.START: _on_nothing,
+    Action.NOTE: _on_nothing,
+    Action.RESOLVE: _on_resolve,
+    Action.ESCALATE: _on_escalate,
+    Action.RETURN: _on_return,
+    Action.REFER: _on_refer,
+    Action.ANSWER: _on_answer,
+    Action.SUPERVISE: _on_supervise,
+    Action.URGE: _on_nothing,
+    Action.SUSPEND: _on_suspend,
+    Action.RESUME: _on_resume,
+    Action.MERGE: _on_merge,
+    Action.WITHDRAW: _on_close,
+    Action.RATE: _on_rate,
+    Action.EXPIRE_VISIT: _on_close,
+    Action.REOPEN: _on_reopen,
+    Action.PARTY_ADD: _on_party_add,
+    Action.MEDIATE: _on_mediate,
+    Action.AGREE: _on_agree,
+}
 
 
 def _return_target(appeal: Appeal, unit: Unit | None, level: Level) -> Unit | None:
     if unit is not None:
         if not unit.path.startswith(appeal.unit.path) or unit.pk == appeal.unit_id:
             raise InvalidInput(_("Choose a unit below this one."), code="return_unit")
-        if level_of(unit) != level:
+        if policy.level_of(unit) != level:
             raise InvalidInput(_("Choose a unit of the level below."), code="return_unit")
         return unit
-    last = (
-        AppealEvent.objects.filter(
-            appeal=appeal, action=Action.ESCALATE, data__to_unit=appeal.unit_id
-        )
-        .order_by("-at", "-id")
-        .first()
-    )
-    if last is not None:
-        return Unit.objects.filter(pk=last.data.get("from_unit")).first()
+    came_from = events.escalated_from(appeal)
+    if came_from is not None:
+        return came_from
     if appeal.origin_unit_id != appeal.unit_id and appeal.origin_unit.path.startswith(
         appeal.unit.path
     ):
         origin = appeal.origin_unit
-        if level_of(origin) == level:
+        if policy.level_of(origin) == level:
             return origin
-        return _ancestor_at(origin, level) if level != Level.GROUP else None
+        return policy.ancestor_at(origin, level) if level != Level.GROUP else None
     raise InvalidInput(_("Choose the unit to return it to."), code="return_unit")
 
 
@@ -965,15 +902,15 @@ def appeals_tick(*, now: dt.datetime | None = None, limit: int = 1000) -> dict[s
                 continue
             appeal.reminded_at = now
             appeal.save(update_fields=["reminded_at"])
-            _event(
+            events.record(
                 appeal,
                 Event.REMIND,
                 internal=True,
                 at=now,
-                data={"due_at": appeal.due_at.isoformat()},
+                data=events.reminder_data(due_at=appeal.due_at),
             )
             _notify_users(
-                handlers_of(appeal),
+                policy.handlers_of(appeal),
                 appeal=appeal,
                 kind="appeal.remind",
                 title=_("Appeal %(code)s is due soon") % {"code": appeal.code},
@@ -989,7 +926,7 @@ def appeals_tick(*, now: dt.datetime | None = None, limit: int = 1000) -> dict[s
                 continue
             appeal.claim_overdue_at = now
             appeal.save(update_fields=["claim_overdue_at"])
-            _event(appeal, Event.CLAIM_OVERDUE, at=now)
+            events.record(appeal, Event.CLAIM_OVERDUE, at=now)
             _overdue_notice(appeal, Event.CLAIM_OVERDUE)
             done["claim_overdue"] += 1
             if _auto_escalate(appeal, now):
@@ -1003,7 +940,7 @@ def appeals_tick(*, now: dt.datetime | None = None, limit: int = 1000) -> dict[s
                 continue
             appeal.overdue_at = now
             appeal.save(update_fields=["overdue_at"])
-            _event(appeal, Event.OVERDUE, at=now)
+            events.record(appeal, Event.OVERDUE, at=now)
             _overdue_notice(appeal, Event.OVERDUE)
             done["overdue"] += 1
             if appeal.status != Status.REFERRED and _auto_escalate(appeal, now):
@@ -1015,22 +952,7 @@ def appeals_tick(*, now: dt.datetime | None = None, limit: int = 1000) -> dict[s
             appeal = _lock_if(pk, visit_q)
             if appeal is None:
                 continue
-            _apply(
-                appeal,
-                Action.EXPIRE_VISIT,
-                None,
-                {Cap.SYSTEM},
-                note="",
-                department=None,
-                merge_into=None,
-                unit=None,
-                rating=None,
-                party=None,
-                held_at=None,
-                internal=False,
-                prepared=[],
-                now=now,
-            )
+            _transition(appeal, Action.EXPIRE_VISIT, None, {Cap.SYSTEM}, now=now)
             done["visits_closed"] += 1
     return done
 
@@ -1042,7 +964,7 @@ def _overdue_notice(appeal: Appeal, event: str) -> None:
         else _("Appeal %(code)s is overdue")
     ) % {"code": appeal.code}
     _notify_users(
-        handlers_of(appeal) + superiors_of(appeal),
+        policy.handlers_of(appeal) + policy.superiors_of(appeal),
         appeal=appeal,
         kind=f"appeal.{event}",
         title=title,
@@ -1052,28 +974,20 @@ def _overdue_notice(appeal: Appeal, event: str) -> None:
 
 
 def _auto_escalate(appeal: Appeal, now: dt.datetime) -> bool:
-    if appeal.status not in (Status.PENDING, Status.CLAIMED, Status.IN_PROGRESS):
+    if appeal.status not in ACTIVE_STATUSES:
         return False
     if next_level(appeal.level) is None:
         return False
     if not policy_for(appeal.level, appeal.urgency).auto_escalate:
         return False
-    if _ancestor_at(appeal.unit, next_level(appeal.level)) is None:
+    if policy.ancestor_at(appeal.unit, next_level(appeal.level)) is None:
         return False
-    _apply(
+    _transition(
         appeal,
         Action.ESCALATE,
         None,
         {Cap.SYSTEM},
         note=_("Escalated automatically: the deadline passed."),
-        department=None,
-        merge_into=None,
-        unit=None,
-        rating=None,
-        party=None,
-        held_at=None,
-        internal=False,
-        prepared=[],
         now=now,
     )
     return True

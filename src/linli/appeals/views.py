@@ -23,7 +23,7 @@ from linli.core.validators import normalize_mobile
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 
-from . import exports, selectors, services
+from . import exports, policy, selectors, services
 from .forms import AppealFileForm, AppealFilterForm, PublicReportForm, TrackForm
 from .models import Appeal, AppealPhoto, Category, Level, Status
 from .workflow import ACTION_LABELS, Action, actions_for
@@ -100,7 +100,7 @@ def queue(request):
             "rows": page.object_list,
             "level": level,
             "levels": Level.choices,
-            "is_department": bool(services.departments_of(request.user)),
+            "is_department": bool(policy.departments_of(request.user)),
             "is_representative": bool(scope.representative_ids),
             "now": timezone.now(),
         },
@@ -108,7 +108,7 @@ def queue(request):
 
 
 def _action_context(request, appeal: Appeal) -> dict:
-    caps = services.capacities_for(request.user, appeal)
+    caps = policy.capacities(request.user, appeal)
     actions = actions_for(appeal.status, caps, appeal.kind, appeal.level)
     return {
         "actions": [(a.value, ACTION_LABELS[a]) for a in actions],
@@ -216,7 +216,7 @@ def appeal_create(request):
     )
     if scope.representative_ids and not units.exists():
         units = Unit.objects.filter(
-            pk__in=services._representative_units(request.user)
+            pk__in=policy.representative_units(request.user)
         ).select_related("parent")
     form = AppealFileForm(
         request.POST or None,
