@@ -265,6 +265,18 @@ def handlers_of(appeal: Appeal) -> list[User]:
     return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
 
 
+def group_has_handlers(unit: Unit) -> bool:
+    """May anyone claim an unassigned neighbourhood-level appeal placed at `unit`?
+    (The same people `handlers_of` names for it; routing sends it to the village
+    when nobody would.)"""
+    return (
+        Representative.objects.filter(unit=unit, term_end__isnull=True, user__isnull=False).exists()
+        or RoleAssignment.objects.filter(
+            role__in=LEVEL_ROLES[Level.GROUP], unit__path__in=unit.ancestor_paths()
+        ).exists()
+    )
+
+
 def superiors_of(appeal: Appeal) -> list[User]:
     """The users one level above the appeal's current level (for overdue notices)."""
     level = next_level(appeal.level)

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import RoleAssignment, User
+from linli.accounts.models import User
 from linli.accounts.scope import scope_for
 from linli.accounts.services import audit_record
 from linli.core.calendar import deadline_after
@@ -225,13 +225,6 @@ class Placement:
     representative: Representative | None
 
 
-def _has_group_handlers(unit: Unit) -> bool:
-    return (
-        Representative.objects.filter(unit=unit, term_end__isnull=True, user__isnull=False).exists()
-        or RoleAssignment.objects.filter(unit=unit, role__in=policy.LEVEL_ROLES[Level.GROUP]).exists()
-    )
-
-
 def route(*, household: Household | None, unit: Unit | None) -> Placement:
     """Where a new appeal goes: the household's representative, else the group or
     village owning the place, and what cannot be placed lands with the village."""
@@ -246,7 +239,7 @@ def route(*, household: Household | None, unit: Unit | None) -> Placement:
             code="location_required",
         )
     level = policy.level_of(unit)
-    if level == Level.GROUP and not _has_group_handlers(unit):
+    if level == Level.GROUP and not policy.group_has_handlers(unit):
         village = policy.ancestor_at(unit, Level.VILLAGE)
         if village is not None:
             return Placement(policy.level_of(village), village, None)
