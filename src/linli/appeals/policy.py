@@ -244,7 +244,7 @@ def handlers_of(appeal: Appeal) -> list[User]:
                 role=Role.DEPARTMENT, department=appeal.department.name
             ).values_list("user_id", flat=True)
         )
-    elif appeal.assignee_id and appeal.status != Status.PENDING:
+    elif appeal.assignee is not None and appeal.status != Status.PENDING:
         return [appeal.assignee]
     else:
         # Small indexed look-ups, then one fetch of the users: an OR of joins

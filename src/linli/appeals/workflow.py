@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -122,7 +123,7 @@ class Notify(StrEnum):
 
 
 # The title of the in-app notice; %(action)s and %(code)s are filled in.
-DEFAULT_NOTICE = _("%(action)s: appeal %(code)s")
+DEFAULT_NOTICE: str | Promise = _("%(action)s: appeal %(code)s")
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,10 @@ class Transition:
     disputes_only: bool = False
     audited: bool = False  # also written to the audit log (the timeline always is)
     notify: Notify = Notify.NOBODY
-    notice: str = DEFAULT_NOTICE
+    notice: str | Promise = DEFAULT_NOTICE
     # The SMS to the reporter; %(code)s, %(name)s (the actor), %(result)s (the note)
     # and %(other)s (the appeal merged into) are filled in.
-    tell_resident: str | None = None
+    tell_resident: str | Promise | None = None
 
 
 def _t(
@@ -249,7 +250,7 @@ def allowed(action: str, status: str, caps: set[Cap], kind: str) -> bool:
 
 def actions_for(status: str, caps: set[Cap], kind: str, level: str) -> list[Action]:
     """The actions a page should offer as buttons."""
-    out = []
+    out: list[Action] = []
     for action in TABLE:
         if action == Action.EXPIRE_VISIT or not allowed(action, status, caps, kind):
             continue
