@@ -310,3 +310,16 @@ def test_http404_and_ninja_errors_answer_in_the_error_shape():
     response = http_error(request, AuthenticationError())
     assert response.status_code == 401
     assert ErrorOut.model_validate_json(response.content).code == "unauthorized"
+
+
+def test_the_contract_fixture_tells_declared_from_undeclared_answers():
+    from .contract import undeclared
+
+    assert undeclared("GET", url("/units/3"), 404) is None
+    assert "answered 409" in undeclared("GET", url("/units/3"), 409)
+    # A literal segment wins over a parameter, as when ninja routes the request.
+    assert "answered 404" in undeclared("GET", url("/appeals/queue"), 404)
+    assert undeclared("GET", url("/appeals/A-1"), 404) is None
+    # Not an operation (the URL router's 404) and pages outside the API: not judged.
+    assert undeclared("GET", url("/nowhere/at/all"), 404) is None
+    assert undeclared("GET", "/households/", 500) is None
