@@ -289,7 +289,7 @@ def test_a_missing_login_answers_in_the_error_shape(db):
     response = Client().get(url("/units"))
     assert response.status_code == 401
     assert response.json()["code"] == "unauthorized"
-    assert response.json()["message"]
+    assert response.json()["message"] == "请登录或提供有效的API令牌。"
 
 
 def test_a_refused_csrf_check_answers_in_the_error_shape(county, superuser):
