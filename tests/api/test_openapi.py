@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import types
 import typing
 from collections import defaultdict
@@ -95,6 +96,8 @@ def test_the_document_is_valid_openapi(client, document):
     assert document["openapi"].startswith("3.1")
     validate(document)  # raises on any violation of the OpenAPI 3.1 schema
     assert client.get(url("/openapi.json")).json() == document
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert refs <= set(document["components"]["schemas"])
 
 
 def test_the_walk_finds_the_classes_of_the_document(document):

@@ -62,9 +62,9 @@ def _representative(request, pk: int | None):
     return rep
 
 
-def _json_too(schema: str) -> dict:
+def _json_too(schema: type) -> dict:
     """OpenAPI: the body may also be plain JSON (ninja lists the multipart form only)."""
-    ref = {"$ref": f"#/components/schemas/{schema}"}
+    ref = {"$ref": f"#/components/schemas/{schema.__name__}"}
     return {"requestBody": {"content": {"application/json": {"schema": ref}}}}
 
 
@@ -157,7 +157,7 @@ def visit_list(request, filters: Query[HouseholdRecordFilters]):
     description="A home visit also counts as that week's contact. Photos (`photos`, up to 6 "
     "images, each checked by content) are optional; a correction without photos keeps those "
     "of the visit it corrects, one with photos has those only." + MULTIPART,
-    openapi_extra=_json_too("VisitIn"),
+    openapi_extra=_json_too(VisitIn),
 )
 def visit_create(
     request, payload: JsonOrMultipart[VisitIn], photos: File[list[UploadedFile]] = None
@@ -266,7 +266,7 @@ def report_list(request, filters: Query[ReportFilters]):
     description="To the residents (述职) or to the village committees; one of each a year. "
     "The text, or a `document` (PDF, Word, plain text, JPEG or PNG, at most 20 MB, judged by "
     "its content: 400 `document_type`, `document_too_large`), or both." + MULTIPART,
-    openapi_extra=_json_too("ReportIn"),
+    openapi_extra=_json_too(ReportIn),
 )
 def report_create(request, payload: JsonOrMultipart[ReportIn], document: File[UploadedFile] = None):
     rep = _representative(request, payload.representative_id)
