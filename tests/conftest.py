@@ -10,6 +10,7 @@ import pytest
 from linli.accounts.models import Role, RoleAssignment, User
 from linli.org import services
 from linli.org.models import UnitKind
+from tests.api.contract import api_answers_are_documented  # noqa: F401 (autouse fixture)
 
 REQUIRE_SERVICES = os.environ.get("LINLI_REQUIRE_SERVICES") == "1"
 

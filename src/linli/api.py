@@ -1,15 +1,18 @@
 """The HTTP API at /api/v1/ (OpenAPI page at /api/v1/docs).
 
 Authentication: the browser session (with CSRF) or `Authorization: Bearer <token>`.
-Domain errors become JSON {"code", "message"} with their HTTP status.
+Every error is answered as JSON {"code", "message", "details"?} (`core.api_schemas.ErrorOut`)
+with its HTTP status: domain errors, malformed requests (400 `invalid`), a missing login
+(401 `unauthorized`), a refused CSRF check (403 `csrf`), an unknown object (404
+`not_found`). Each operation documents the statuses it can answer (`core.api_schemas.errors`).
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from linli.accounts.services import token_authenticate
@@ -50,6 +53,32 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+def _http_error_body(status: int, text: str = "") -> dict:
+    if status == 401:
+        return {"code": "unauthorized", "message": _("Log in or send a valid API token.")}
+    if status == 403 and "CSRF" in text:
+        return {"code": "csrf", "message": _("The CSRF check failed; reload the page.")}
+    if status == 403:
+        return {"code": "forbidden", "message": _("You may not do this.")}
+    if status == 404:
+        return {"code": "not_found", "message": _("Not found.")}
+    if status == 429:
+        return {"code": "throttled", "message": _("Too many requests; try again later.")}
+    return {"code": "invalid", "message": _("Some fields are missing or malformed.")}
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """ninja's own errors (no login, CSRF refused, throttled) in the {code, message} shape."""
+    body = _http_error_body(exc.status_code, str(exc))
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc: Http404):
+    return api.create_response(request, _http_error_body(404), status=404)
 
 
 def _register() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
+from linli.accounts.models import Role
 from linli.accounts.scope import scope_for
+from linli.core.api_schemas import errors
 from linli.core.errors import DomainError
 
 from .services import token_create
@@ -30,7 +32,7 @@ class MeOut(Schema):
     id: int
     name: str
     phone: str
-    roles: dict[str, list[str]]
+    roles: dict[Role, list[str]] = Field(description="Unit paths where each role is held.")
 
 
 class BadCredentials(DomainError):
@@ -38,7 +40,9 @@ class BadCredentials(DomainError):
     code = "bad_credentials"
 
 
-@router.post("/token", auth=None, response=TokenOut, summary="Issue an API token")
+@router.post(
+    "/token", auth=None, response={200: TokenOut, **errors(400, 401)}, summary="Issue an API token"
+)
 def issue_token(request, payload: TokenIn):
     user = authenticate(request, phone=payload.phone.strip(), password=payload.password)
     if user is None:
@@ -47,7 +51,7 @@ def issue_token(request, payload: TokenIn):
     return {"token": key, "user_id": user.pk, "name": user.name}
 
 
-@router.get("/me", response=MeOut, summary="The current user and their roles")
+@router.get("/me", response={200: MeOut, **errors(401)}, summary="The current user and their roles")
 def me(request):
     scope = scope_for(request.user)
     return {

@@ -15,13 +15,13 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
+from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import InvalidInput, NotFound
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
-from linli.org.schemas import WRITE_ERRORS, ErrorOut, Paged
 
 from . import policy, selectors, services
-from .models import Appeal, Category
+from .models import Appeal, Category, Level
 from .schemas import (
     ActionIn,
     AppealDetailOut,
@@ -29,6 +29,7 @@ from .schemas import (
     AppealIn,
     AppealOut,
     CategoryOut,
+    CodeSentOut,
     DepartmentOut,
     EventOut,
     FiledOut,
@@ -44,7 +45,6 @@ from .workflow import Action, actions_for
 
 router = Router(tags=["appeals"])
 public = Router(tags=["public"], auth=None)
-NOT_FOUND = {404: ErrorOut}
 
 
 def _category(code: str) -> Category:
@@ -80,12 +80,20 @@ def _categories() -> list[dict]:
     return out
 
 
-@router.get("/appeal-categories", response=list[CategoryOut], summary="The category tree")
+@router.get(
+    "/appeal-categories",
+    response={200: list[CategoryOut], **errors(401)},
+    summary="The category tree",
+)
 def category_list(request):
     return _categories()
 
 
-@router.get("/departments", response=list[DepartmentOut], summary="Departments to refer to")
+@router.get(
+    "/departments",
+    response={200: list[DepartmentOut], **errors(401)},
+    summary="Departments to refer to",
+)
 def department_list(request):
     return Department.objects.filter(active=True).order_by("name")
 
@@ -116,7 +124,9 @@ def appeal_create(request, payload: AppealIn):
     return HttpStatus(201, appeal)
 
 
-@router.get("/appeals", response=list[AppealOut], summary="List appeals")
+@router.get(
+    "/appeals", response={200: list[AppealOut], **errors(400, 401, 404)}, summary="List appeals"
+)
 @paginate(Paged)
 def appeal_list(request, filters: Query[AppealFilters]):
     unit = org_selectors.unit_get(request.user, filters.unit) if filters.unit else None
@@ -133,15 +143,17 @@ def appeal_list(request, filters: Query[AppealFilters]):
     ).select_related("merged_into")
 
 
-@router.get("/appeals/queue", response=list[AppealOut], summary="My to-do queue")
+@router.get(
+    "/appeals/queue", response={200: list[AppealOut], **errors(400, 401)}, summary="My to-do queue"
+)
 @paginate(Paged)
-def appeal_queue(request, level: str | None = None):
+def appeal_queue(request, level: Level | None = None):
     return selectors.queue_for(request.user, level).select_related("merged_into")
 
 
 @router.get(
     "/appeals/stats",
-    response={200: StatsOut, **NOT_FOUND},
+    response={200: StatsOut, **errors(400, 401, 404)},
     summary="Response, on-time, resolution and satisfaction rates",
     description="Appeals filed between `start` and `end` (inclusive, local dates) from the "
     "unit's subtree, in total and per child unit; and where they were resolved.",
@@ -165,7 +177,9 @@ def _detail(request, appeal: Appeal) -> Appeal:
 
 
 @router.get(
-    "/appeals/{code}", response={200: AppealDetailOut, **NOT_FOUND}, summary="Get an appeal"
+    "/appeals/{code}",
+    response={200: AppealDetailOut, **errors(400, 401, 404)},
+    summary="Get an appeal",
 )
 def appeal_detail(request, code: str):
     return _detail(request, selectors.appeal_get(request.user, code))
@@ -173,7 +187,7 @@ def appeal_detail(request, code: str):
 
 @router.get(
     "/appeals/{code}/events",
-    response={200: list[EventOut], **NOT_FOUND},
+    response={200: list[EventOut], **errors(400, 401, 404)},
     summary="The appeal's timeline",
 )
 def appeal_events(request, code: str):
@@ -184,12 +198,12 @@ def appeal_events(request, code: str):
     "/appeals/{code}/actions/{action}",
     response={200: AppealOut, **WRITE_ERRORS},
     summary="Take an action",
-    description="Actions: "
-    + ", ".join(a.value for a in Action if a != Action.EXPIRE_VISIT)
-    + ". A refused action changes nothing: 409 `invalid_transition` for the wrong status, "
-    "`already_claimed`, `stale`; 403 `not_allowed` for the wrong role or level.",
+    description="`action` is one of the workflow's actions (`expire_visit` is the system's "
+    "only). A refused action changes nothing: 409 `invalid_transition` for the wrong status, "
+    "`already_claimed`, `stale`; 403 `not_allowed` for the wrong role or level; 400 `invalid` "
+    "for an action that does not exist.",
 )
-def appeal_action(request, code: str, action: str, payload: ActionIn):
+def appeal_action(request, code: str, action: Action, payload: ActionIn):
     appeal = selectors.appeal_get(request.user, code)
     department = (
         get_object_or_404(Department, pk=payload.department_id, active=True)
@@ -248,7 +262,9 @@ def public_categories(request):
     return _categories()
 
 
-@public.get("/units", response=list[PublicUnitOut], summary="Units to report from")
+@public.get(
+    "/units", response={200: list[PublicUnitOut], **errors(400)}, summary="Units to report from"
+)
 def public_units(request, parent: int | None = None):
     """Towns at the top (`parent` omitted), then villages and groups below a unit."""
     qs = Unit.objects.all()
@@ -260,13 +276,17 @@ def public_units(request, parent: int | None = None):
     return qs.order_by("path")[:500]
 
 
-@public.post("/codes", response={202: dict, **WRITE_ERRORS}, summary="Send a one-time code")
+@public.post(
+    "/codes", response={202: CodeSentOut, **errors(400, 409)}, summary="Send a one-time code"
+)
 def public_code(request, payload: PublicCodeIn):
     services.phone_code_request(phone=payload.phone)
     return HttpStatus(202, {"sent": True})
 
 
-@public.post("/appeals", response={201: FiledOut, **WRITE_ERRORS}, summary="Report an appeal")
+@public.post(
+    "/appeals", response={201: FiledOut, **errors(400, 404, 409)}, summary="Report an appeal"
+)
 def public_file(request, payload: PublicAppealIn):
     phone = services.phone_code_verify(phone=payload.phone, code=payload.code)
     unit = get_object_or_404(Unit, pk=payload.unit_id) if payload.unit_id else None
@@ -286,7 +306,9 @@ def public_file(request, payload: PublicAppealIn):
     return HttpStatus(201, appeal)
 
 
-@public.post("/track", response={200: PublicAppealOut, **NOT_FOUND}, summary="Follow an appeal")
+@public.post(
+    "/track", response={200: PublicAppealOut, **errors(400, 404)}, summary="Follow an appeal"
+)
 def public_track(request, payload: TrackIn):
     from linli.core.validators import normalize_mobile
 

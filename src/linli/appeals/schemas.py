@@ -7,21 +7,27 @@ Responses never carry the reporter's raw mobile number, only
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
+from typing import Literal
 
 from ninja import Field, Schema
 
+from linli.core.api_schemas import choices_text as _choices
+from linli.org.models import UnitKind
+
 from .models import Appeal, AppealEvent, Channel, Kind, Level, Status, Urgency
-from .workflow import ACTION_LABELS, Action
+from .workflow import ACTION_LABELS, Action, Event
 
-
-def _choices(choices) -> str:
-    return "One of: " + ", ".join(choices.values)
+# The `status` filter of the appeal list: a status, or `open` for every open one.
+AppealStatusFilter = StrEnum(
+    "AppealStatusFilter", {**{s.name: s.value for s in Status}, "OPEN": "open"}
+)
 
 
 class CategoryOut(Schema):
     code: str
     name: str
-    kind: str
+    kind: Kind
     default_department: str | None = None
     children: list[CategoryOut] = []
 
@@ -67,6 +73,10 @@ class PublicAppealIn(Schema):
     code: str = Field(description="The one-time code sent to `phone`.")
 
 
+class CodeSentOut(Schema):
+    sent: bool
+
+
 class TrackIn(Schema):
     code: str = Field(description="Case code.")
     phone: str = Field(description="The mobile number the appeal was reported with.")
@@ -75,7 +85,7 @@ class TrackIn(Schema):
 class PublicUnitOut(Schema):
     id: int
     name: str
-    kind: str
+    kind: UnitKind
     parent_id: int | None
 
 
@@ -96,9 +106,11 @@ class ActionIn(Schema):
 
 
 class AppealFilters(Schema):
-    status: str | None = Field(None, description=_choices(Status) + ", or `open`.")
-    level: str | None = Field(None, description=_choices(Level))
-    kind: str | None = Field(None, description=_choices(Kind))
+    status: AppealStatusFilter | None = Field(
+        None, description="Only appeals of this status; `open`: every open status."
+    )
+    level: Level | None = Field(None, description="Only appeals handled at this level.")
+    kind: Kind | None = None
     category: str | None = None
     q: str | None = Field(None, description="Case code, or text in the title or address.")
     overdue: bool = False
@@ -136,16 +148,16 @@ class StatsOut(Schema):
 
 class AppealOut(Schema):
     code: str
-    kind: str
+    kind: Kind
     category: str = Field(alias="category.code")
     category_name: str = Field(alias="category.name")
     title: str
     description: str
-    urgency: str
-    channel: str
-    status: str
+    urgency: Urgency
+    channel: Channel
+    status: Status
     status_label: str
-    level: str
+    level: Level
     unit_id: int
     unit_name: str = Field(alias="unit.name")
     origin_unit_id: int
@@ -163,7 +175,7 @@ class AppealOut(Schema):
     overdue: bool
     supervised: bool
     resolved_at: dt.datetime | None
-    resolved_level: str
+    resolved_level: Level | Literal[""] = Field(description="Empty until resolved.")
     result: str
     rating: int | None
     rating_comment: str
@@ -201,13 +213,17 @@ class AppealDetailOut(AppealOut):
 
 
 class EventOut(Schema):
-    action: str
+    action: str = Field(
+        description="An action (see the actions endpoint), or an event: "
+        + ", ".join(e.value for e in Event)
+        + "."
+    )
     action_label: str
     at: dt.datetime
     by: str = Field(description="Who: a user's name, `resident` or `system`.")
-    from_status: str
-    to_status: str
-    level: str
+    from_status: Status | Literal[""] = Field(description="Empty when the appeal was filed.")
+    to_status: Status | Literal[""]
+    level: Level
     unit_name: str = Field(alias="unit.name")
     note: str
     internal: bool
@@ -227,9 +243,9 @@ class PublicAppealOut(Schema):
     code: str
     title: str
     category_name: str = Field(alias="category.name")
-    status: str
+    status: Status
     status_label: str
-    level: str
+    level: Level
     created_at: dt.datetime
     due_at: dt.datetime | None
     resolved_at: dt.datetime | None
@@ -244,6 +260,6 @@ class PublicAppealOut(Schema):
 
 class FiledOut(Schema):
     code: str
-    status: str
-    level: str
+    status: Status
+    level: Level
     unit_name: str = Field(alias="unit.name")

@@ -13,11 +13,11 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.apiparams import JsonOrMultipart
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
-from linli.org.schemas import WRITE_ERRORS, ErrorOut, Paged
 
 from . import queries, selectors, services
 from .models import CURRENT
@@ -42,7 +42,6 @@ from .schemas import (
 )
 
 router = Router(tags=["duties"])
-NOT_FOUND = {404: ErrorOut}
 VISIBLE = {
     "contact": selectors.contacts_visible_to,
     "visit": selectors.visits_visible_to,
@@ -63,9 +62,9 @@ def _representative(request, pk: int | None):
     return rep
 
 
-def _json_too(schema: str) -> dict:
+def _json_too(schema: type) -> dict:
     """OpenAPI: the body may also be plain JSON (ninja lists the multipart form only)."""
-    ref = {"$ref": f"#/components/schemas/{schema}"}
+    ref = {"$ref": f"#/components/schemas/{schema.__name__}"}
     return {"requestBody": {"content": {"application/json": {"schema": ref}}}}
 
 
@@ -97,7 +96,11 @@ def _filtered(request, kind: str, filters):
 # --- contacts ------------------------------------------------------------------------------
 
 
-@router.get("/duties/contacts", response=list[ContactOut], summary="List contacts")
+@router.get(
+    "/duties/contacts",
+    response={200: list[ContactOut], **errors(400, 401, 404)},
+    summary="List contacts",
+)
 @paginate(Paged)
 def contact_list(request, filters: Query[HouseholdRecordFilters]):
     qs = _filtered(request, "contact", filters).select_related("appeal")
@@ -134,7 +137,11 @@ def contact_create(request, payload: ContactIn):
 # --- home visits ---------------------------------------------------------------------------
 
 
-@router.get("/duties/visits", response=list[VisitOut], summary="List home visits")
+@router.get(
+    "/duties/visits",
+    response={200: list[VisitOut], **errors(400, 401, 404)},
+    summary="List home visits",
+)
 @paginate(Paged)
 def visit_list(request, filters: Query[HouseholdRecordFilters]):
     qs = _filtered(request, "visit", filters).select_related("appeal").prefetch_related("photos")
@@ -150,7 +157,7 @@ def visit_list(request, filters: Query[HouseholdRecordFilters]):
     description="A home visit also counts as that week's contact. Photos (`photos`, up to 6 "
     "images, each checked by content) are optional; a correction without photos keeps those "
     "of the visit it corrects, one with photos has those only." + MULTIPART,
-    openapi_extra=_json_too("VisitIn"),
+    openapi_extra=_json_too(VisitIn),
 )
 def visit_create(
     request, payload: JsonOrMultipart[VisitIn], photos: File[list[UploadedFile]] = None
@@ -181,7 +188,9 @@ def visit_create(
 
 
 @router.get(
-    "/duties/deliberations", response=list[DeliberationOut], summary="List deliberation events"
+    "/duties/deliberations",
+    response={200: list[DeliberationOut], **errors(400, 401, 404)},
+    summary="List deliberation events",
 )
 @paginate(Paged)
 def deliberation_list(request, filters: Query[DeliberationFilters]):
@@ -207,7 +216,7 @@ def deliberation_list(request, filters: Query[DeliberationFilters]):
 
 @router.post(
     "/duties/deliberations",
-    response={201: DeliberationOut, **WRITE_ERRORS},
+    response={201: DeliberationOut, **errors(400, 401, 403, 404)},
     summary="Record a deliberation event",
     description="Organised by one or more representatives in your scope; one a quarter is "
     "owed by each.",
@@ -237,7 +246,11 @@ def deliberation_create(request, payload: DeliberationIn):
 # --- yearly reports ------------------------------------------------------------------------
 
 
-@router.get("/duties/reports", response=list[ReportOut], summary="List yearly reports")
+@router.get(
+    "/duties/reports",
+    response={200: list[ReportOut], **errors(400, 401, 404)},
+    summary="List yearly reports",
+)
 @paginate(Paged)
 def report_list(request, filters: Query[ReportFilters]):
     qs = _filtered(request, "report", filters)
@@ -248,12 +261,12 @@ def report_list(request, filters: Query[ReportFilters]):
 
 @router.post(
     "/duties/reports",
-    response={201: ReportOut, **WRITE_ERRORS},
+    response={201: ReportOut, **errors(400, 401, 403, 404)},
     summary="Record a yearly report",
     description="To the residents (述职) or to the village committees; one of each a year. "
     "The text, or a `document` (PDF, Word, plain text, JPEG or PNG, at most 20 MB, judged by "
     "its content: 400 `document_type`, `document_too_large`), or both." + MULTIPART,
-    openapi_extra=_json_too("ReportIn"),
+    openapi_extra=_json_too(ReportIn),
 )
 def report_create(request, payload: JsonOrMultipart[ReportIn], document: File[UploadedFile] = None):
     rep = _representative(request, payload.representative_id)
@@ -281,7 +294,7 @@ def _withdraw(request, kind: str, record_id: int, payload: WithdrawIn):
 
 @router.post(
     "/duties/contacts/{record_id}/withdraw",
-    response={200: ContactOut, **WRITE_ERRORS},
+    response={200: ContactOut, **errors(400, 401, 403, 404)},
     summary="Withdraw a contact entered by mistake",
     description="Answers the withdrawal: a void record superseding the one withdrawn.",
 )
@@ -291,7 +304,7 @@ def contact_withdraw(request, record_id: int, payload: WithdrawIn):
 
 @router.post(
     "/duties/visits/{record_id}/withdraw",
-    response={200: VisitOut, **WRITE_ERRORS},
+    response={200: VisitOut, **errors(400, 401, 403, 404)},
     summary="Withdraw a home visit entered by mistake",
 )
 def visit_withdraw(request, record_id: int, payload: WithdrawIn):
@@ -300,7 +313,7 @@ def visit_withdraw(request, record_id: int, payload: WithdrawIn):
 
 @router.post(
     "/duties/deliberations/{record_id}/withdraw",
-    response={200: DeliberationOut, **WRITE_ERRORS},
+    response={200: DeliberationOut, **errors(400, 401, 403, 404)},
     summary="Withdraw a deliberation event entered by mistake",
 )
 def deliberation_withdraw(request, record_id: int, payload: WithdrawIn):
@@ -309,7 +322,7 @@ def deliberation_withdraw(request, record_id: int, payload: WithdrawIn):
 
 @router.post(
     "/duties/reports/{record_id}/withdraw",
-    response={200: ReportOut, **WRITE_ERRORS},
+    response={200: ReportOut, **errors(400, 401, 403, 404)},
     summary="Withdraw a yearly report entered by mistake",
 )
 def report_withdraw(request, record_id: int, payload: WithdrawIn):
@@ -321,7 +334,7 @@ def report_withdraw(request, record_id: int, payload: WithdrawIn):
 
 @router.get(
     "/duties/owed",
-    response={200: OwedOut, **WRITE_ERRORS},
+    response={200: OwedOut, **errors(400, 401, 404)},
     summary="Households still to contact this week and to visit this month",
 )
 def owed(request, representative: int | None = None):
@@ -342,7 +355,7 @@ def owed(request, representative: int | None = None):
 
 @router.get(
     "/duties/compliance",
-    response={200: ComplianceOut, **WRITE_ERRORS},
+    response={200: ComplianceOut, **errors(400, 401, 404)},
     summary="Duties required and fulfilled, per representative and per unit",
     description="Give `unit` (every representative of its subtree, with the unit's rollup "
     "and one row per child unit) or `representative`. A period counts when its reference "

@@ -7,15 +7,13 @@ from typing import Literal
 from django.urls import reverse
 from ninja import Field, Schema
 
-from linli.org.schemas import MAX_PAGE_SIZE
+from linli.core.api_schemas import MAX_PAGE_SIZE
+from linli.core.api_schemas import choices_text as _choices
 
 from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, Duty, RepCompliance, UnitCompliance
 from .models import AnnualReport, ContactLog, ContactMethod, FiveRole, HomeVisit, ReportKind
 
-
-def _choices(choices) -> str:
-    return "One of: " + ", ".join(choices.values)
-
+ComplianceStatus = Literal["on_track", "behind", "missed"]
 
 SUPERSEDES = Field(
     None,
@@ -24,7 +22,9 @@ SUPERSEDES = Field(
 )
 
 
-class AppealIn(Schema):
+class DutyAppealIn(Schema):
+    """An appeal raised from a contact or a visit (the full form is `AppealIn`)."""
+
     category: str = Field(description="A second-level appeal category code, e.g. `roads`.")
     description: str
 
@@ -46,7 +46,7 @@ class HouseholdRecordFilters(RecordFilters):
 
 
 class ReportFilters(RecordFilters):
-    kind: str | None = Field(None, description=_choices(ReportKind))
+    kind: ReportKind | None = None
 
 
 class DeliberationFilters(Schema):
@@ -82,7 +82,7 @@ class ContactIn(Schema):
     method: str = Field(ContactMethod.PHONE, description=_choices(ContactMethod))
     role: str = Field(FiveRole.LIAISON, description=_choices(FiveRole))
     note: str = ""
-    raise_appeal: AppealIn | None = Field(None, description="Raise an appeal from it.")
+    raise_appeal: DutyAppealIn | None = Field(None, description="Raise an appeal from it.")
     supersedes: int | None = SUPERSEDES
     client_key: uuid.UUID | None = Field(
         None,
@@ -95,9 +95,9 @@ class ContactOut(_RecordOut):
     household_id: int
     household_name: str = Field(alias="household.head_name")
     week: dt.date = Field(description="The Thursday of the record's ISO week.")
-    method: str
+    method: ContactMethod
     method_label: str
-    role: str
+    role: FiveRole
     role_label: str
     appeal_code: str | None
 
@@ -126,7 +126,7 @@ class VisitIn(Schema):
     latitude: float | None = None
     longitude: float | None = None
     note: str = ""
-    raise_appeal: AppealIn | None = None
+    raise_appeal: DutyAppealIn | None = None
     supersedes: int | None = SUPERSEDES
 
 
@@ -135,7 +135,7 @@ class VisitOut(_RecordOut):
     household_name: str = Field(alias="household.head_name")
     week: dt.date
     month: dt.date = Field(description="The middle day of the record's month.")
-    role: str
+    role: FiveRole
     role_label: str
     met: str
     findings: str
@@ -216,7 +216,7 @@ class ReportIn(Schema):
 
 
 class ReportOut(_RecordOut):
-    kind: str
+    kind: ReportKind
     kind_label: str
     audience: str
     text: str
@@ -278,7 +278,7 @@ class DutyOut(Schema):
     fulfilled: int
     owed: int
     rate: float | None = Field(description="% fulfilled; null when nothing was required.")
-    status: str | None = Field(None, description="on_track, behind or missed (per person).")
+    status: ComplianceStatus | None = Field(None, description="Per person only.")
     status_label: str | None = None
 
 
@@ -299,7 +299,7 @@ class RepComplianceOut(Schema):
     name: str
     unit_id: int
     unit_name: str
-    status: str = Field(description="Overall: the worst of the four duties.")
+    status: ComplianceStatus = Field(description="Overall: the worst of the four duties.")
     status_label: str
     duties: dict[str, DutyOut] = Field(description="contacts, visits, deliberations, reports.")
 

@@ -7,7 +7,7 @@ notification answers 404 like one that does not exist.
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from linli.org.schemas import ErrorOut, Paged
+from linli.core.api_schemas import Paged, errors
 
 from . import selectors, services
 from .schemas import NotificationFilters, NotificationOut, ReadAllOut, UnreadOut
@@ -15,19 +15,29 @@ from .schemas import NotificationFilters, NotificationOut, ReadAllOut, UnreadOut
 router = Router(tags=["notifications"])
 
 
-@router.get("/notifications", response=list[NotificationOut], summary="List my notifications")
+@router.get(
+    "/notifications",
+    response={200: list[NotificationOut], **errors(400, 401)},
+    summary="List my notifications",
+)
 @paginate(Paged)
 def notification_list(request, filters: Query[NotificationFilters]):
     return selectors.notifications_for(request.user, unread=filters.unread)
 
 
-@router.get("/notifications/unread-count", response=UnreadOut, summary="Count my unread")
+@router.get(
+    "/notifications/unread-count",
+    response={200: UnreadOut, **errors(401)},
+    summary="Count my unread",
+)
 def notification_unread_count(request):
     return {"unread": selectors.unread_count(request.user)}
 
 
 @router.post(
-    "/notifications/read-all", response=ReadAllOut, summary="Mark all my notifications read"
+    "/notifications/read-all",
+    response={200: ReadAllOut, **errors(401, 403)},
+    summary="Mark all my notifications read",
 )
 def notification_read_all(request):
     marked = services.notification_read_all(actor=request.user)
@@ -36,7 +46,7 @@ def notification_read_all(request):
 
 @router.post(
     "/notifications/{notification_id}/read",
-    response={200: NotificationOut, 404: ErrorOut},
+    response={200: NotificationOut, **errors(400, 401, 403, 404)},
     summary="Mark one notification read",
 )
 def notification_read(request, notification_id: int):

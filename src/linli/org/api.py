@@ -15,16 +15,15 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from linli.accounts.models import User
+from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import NotFound
 
 from . import selectors, services
 from .models import HouseholdLink
 from .schemas import (
-    WRITE_ERRORS,
     CoverageOut,
     CoverageQuery,
     EndTermIn,
-    ErrorOut,
     HouseholdDetailOut,
     HouseholdFilters,
     HouseholdIn,
@@ -38,7 +37,6 @@ from .schemas import (
     MemberIn,
     MemberOut,
     MemberRevealOut,
-    Paged,
     PlaceAssignIn,
     PlaceFilters,
     PlaceIn,
@@ -58,8 +56,6 @@ from .schemas import (
 )
 
 router = Router(tags=["org"])
-
-NOT_FOUND = {404: ErrorOut}
 
 
 def _one(queryset, pk: int, message: str):
@@ -92,7 +88,12 @@ def _subtree(queryset, user, unit_id: int | None, field: str = "unit__path"):
 # --- units ---------------------------------------------------------------------------------
 
 
-@router.get("/units", response=list[UnitOut], tags=["units"], summary="List units")
+@router.get(
+    "/units",
+    response={200: list[UnitOut], **errors(400, 401)},
+    tags=["units"],
+    summary="List units",
+)
 @paginate(Paged)
 def unit_list(request, filters: Query[UnitFilters]):
     qs = selectors.units_visible_to(request.user)
@@ -107,7 +108,7 @@ def unit_list(request, filters: Query[UnitFilters]):
 
 @router.get(
     "/units/{unit_id}",
-    response={200: UnitOut, **NOT_FOUND},
+    response={200: UnitOut, **errors(400, 401, 404)},
     tags=["units"],
     summary="Get a unit",
 )
@@ -117,7 +118,7 @@ def unit_detail(request, unit_id: int):
 
 @router.get(
     "/units/{unit_id}/children",
-    response={200: list[UnitOut], **NOT_FOUND},
+    response={200: list[UnitOut], **errors(400, 401, 404)},
     tags=["units"],
     summary="List a unit's direct children",
 )
@@ -149,7 +150,7 @@ def unit_create(request, payload: UnitIn):
 
 @router.get(
     "/households",
-    response={200: list[HouseholdOut], **NOT_FOUND},
+    response={200: list[HouseholdOut], **errors(400, 401, 404)},
     tags=["households"],
     summary="List households",
     description="Each row carries its current representative (null when uncovered).",
@@ -187,7 +188,7 @@ def _household_detail(user, household_id: int):
 
 @router.get(
     "/households/{household_id}",
-    response={200: HouseholdDetailOut, **NOT_FOUND},
+    response={200: HouseholdDetailOut, **errors(400, 401, 404)},
     tags=["households"],
     summary="Get a household with its members and link history",
 )
@@ -197,7 +198,7 @@ def household_detail(request, household_id: int):
 
 @router.post(
     "/households",
-    response={201: HouseholdDetailOut, **WRITE_ERRORS},
+    response={201: HouseholdDetailOut, **errors(400, 401, 403, 404)},
     tags=["households"],
     summary="Create a household",
 )
@@ -210,7 +211,7 @@ def household_create(request, payload: HouseholdIn):
 
 @router.patch(
     "/households/{household_id}",
-    response={200: HouseholdDetailOut, **WRITE_ERRORS},
+    response={200: HouseholdDetailOut, **errors(400, 401, 403, 404)},
     tags=["households"],
     summary="Change a household's head, address, tags or coordinates",
     description="Only the fields sent are changed; send null to clear a coordinate.",
@@ -228,7 +229,7 @@ def household_update(request, household_id: int, payload: HouseholdPatch):
 
 @router.get(
     "/members",
-    response=list[MemberOut],
+    response={200: list[MemberOut], **errors(400, 401)},
     tags=["members"],
     summary="List household members (ID number and phone masked)",
 )
@@ -242,7 +243,7 @@ def member_list(request, filters: Query[MemberFilters]):
 
 @router.get(
     "/members/{member_id}",
-    response={200: MemberOut, **NOT_FOUND},
+    response={200: MemberOut, **errors(400, 401, 404)},
     tags=["members"],
     summary="Get a household member (ID number and phone masked)",
 )
@@ -267,7 +268,7 @@ def member_create(request, payload: MemberIn):
 
 @router.post(
     "/members/{member_id}/reveal",
-    response={200: MemberRevealOut, **WRITE_ERRORS},
+    response={200: MemberRevealOut, **errors(400, 401, 403, 404)},
     tags=["members"],
     summary="Show a member's unmasked ID number and phone (audited)",
 )
@@ -286,7 +287,7 @@ def _representatives(user):
 
 @router.get(
     "/representatives",
-    response={200: list[RepresentativeOut], **NOT_FOUND},
+    response={200: list[RepresentativeOut], **errors(400, 401, 404)},
     tags=["representatives"],
     summary="List representatives with their active household counts",
 )
@@ -311,7 +312,7 @@ def _representative_detail(user, representative_id: int):
 
 @router.get(
     "/representatives/{representative_id}",
-    response={200: RepresentativeDetailOut, **NOT_FOUND},
+    response={200: RepresentativeDetailOut, **errors(400, 401, 404)},
     tags=["representatives"],
     summary="Get a representative with the households they serve now",
 )
@@ -356,7 +357,7 @@ def representative_end_term(request, representative_id: int, payload: EndTermIn)
 
 @router.get(
     "/links",
-    response=list[LinkOut],
+    response={200: list[LinkOut], **errors(400, 401)},
     tags=["links"],
     summary="List household links (联户), current and past",
 )
@@ -417,7 +418,7 @@ def link_end(request, household_id: int, payload: LinkEndIn):
 
 @router.get(
     "/places",
-    response={200: list[PlaceOut], **NOT_FOUND},
+    response={200: list[PlaceOut], **errors(400, 401, 404)},
     tags=["places"],
     summary="List places (buildings, schools, hospitals, enterprises)",
 )
@@ -431,7 +432,7 @@ def place_list(request, filters: Query[PlaceFilters]):
 
 @router.post(
     "/places",
-    response={201: PlaceOut, **WRITE_ERRORS},
+    response={201: PlaceOut, **errors(400, 401, 403, 404)},
     tags=["places"],
     summary="Create a place",
 )
@@ -455,7 +456,7 @@ def place_create(request, payload: PlaceIn):
 
 @router.post(
     "/places/{place_id}/assign",
-    response={200: PlaceOut, **WRITE_ERRORS},
+    response={200: PlaceOut, **errors(400, 401, 403, 404)},
     tags=["places"],
     summary="Give a place a responsible representative (or none)",
 )
@@ -474,7 +475,7 @@ def place_assign(request, place_id: int, payload: PlaceAssignIn):
 
 @router.get(
     "/teams",
-    response={200: list[TeamOut], **NOT_FOUND},
+    response={200: list[TeamOut], **errors(400, 401, 404)},
     tags=["teams"],
     summary="List guard teams (邻里守心团) with representatives and members",
 )
@@ -486,7 +487,7 @@ def team_list(request, filters: Query[TeamFilters]):
 
 @router.post(
     "/teams",
-    response={201: TeamOut, **WRITE_ERRORS},
+    response={201: TeamOut, **errors(400, 401, 403, 404)},
     tags=["teams"],
     summary="Create a guard team",
 )
@@ -502,7 +503,7 @@ def team_create(request, payload: TeamIn):
 
 @router.post(
     "/teams/{team_id}/members",
-    response={201: TeamMemberOut, **WRITE_ERRORS},
+    response={201: TeamMemberOut, **errors(400, 401, 403, 404)},
     tags=["teams"],
     summary="Add a member to a guard team",
 )
@@ -528,7 +529,7 @@ def _coverage_unit(user, unit_id: int | None):
 
 @router.get(
     "/coverage",
-    response={200: CoverageOut, **NOT_FOUND},
+    response={200: CoverageOut, **errors(400, 401, 404)},
     tags=["coverage"],
     summary="Coverage of a unit: totals and one row per child unit",
 )
@@ -539,7 +540,7 @@ def coverage(request, query: Query[CoverageQuery]):
 
 @router.get(
     "/coverage/uncovered",
-    response={200: list[HouseholdOut], **NOT_FOUND},
+    response={200: list[HouseholdOut], **errors(400, 401, 404)},
     tags=["coverage"],
     summary="Households of a unit's subtree that no representative serves now",
 )

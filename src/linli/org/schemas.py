@@ -6,12 +6,11 @@ members show `id_number_masked` / `phone_masked`. Only the audited
 """
 
 import datetime as dt
-import math
-from typing import Any
+from typing import Literal
 
-from django.conf import settings
 from ninja import Field, Schema
-from ninja.pagination import PaginationBase
+
+from linli.core.api_schemas import choices_text as _choices
 
 from .models import (
     GuardTeam,
@@ -21,62 +20,9 @@ from .models import (
     PlaceKind,
     Relation,
     Representative,
+    Sex,
     UnitKind,
 )
-
-MAX_PAGE_SIZE = 200
-
-
-def _choices(choices) -> str:
-    """List the codes of a TextChoices for a field description; services check the value."""
-    return "One of: " + ", ".join(choices.values)
-
-
-# --- paging and errors ------------------------------------------------------------
-
-
-class Paged(PaginationBase):
-    """`?page=&page_size=` paging with a `{items, count, page, pages, page_size}` answer.
-
-    `page_size` defaults to LINLI["PAGE_SIZE"] and is capped at MAX_PAGE_SIZE;
-    a page past the end answers an empty `items`.
-    """
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, description="Page number, from 1.")
-        page_size: int | None = Field(
-            None, ge=1, description=f"Rows per page (default 50, at most {MAX_PAGE_SIZE})."
-        )
-
-    class Output(Schema):
-        items: list[Any]
-        count: int = Field(description="Rows matching the filters, on all pages.")
-        page: int
-        pages: int = Field(description="Number of pages (0 when nothing matches).")
-        page_size: int
-
-    def paginate_queryset(self, queryset, pagination: "Paged.Input", request, **params) -> dict:
-        size = min(pagination.page_size or settings.LINLI["PAGE_SIZE"], MAX_PAGE_SIZE)
-        count = self._items_count(queryset)
-        offset = (pagination.page - 1) * size
-        return {
-            "items": queryset[offset : offset + size],
-            "count": count,
-            "page": pagination.page,
-            "pages": math.ceil(count / size),
-            "page_size": size,
-        }
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="Stable machine-readable code, e.g. `link_out_of_range`.")
-    message: str = Field(description="Human-readable message in the user's language.")
-    details: Any = None
-
-
-# Error answers every write may give, for the OpenAPI page.
-WRITE_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-
 
 # --- small references ------------------------------------------------------------------
 
@@ -84,7 +30,7 @@ WRITE_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 403: ErrorOut, 404: Erro
 class UnitRef(Schema):
     id: int
     name: str
-    kind: str
+    kind: UnitKind
 
 
 class RepresentativeRef(Schema):
@@ -112,7 +58,7 @@ def _current_representative(household: Household) -> Representative | None:
 class UnitOut(Schema):
     id: int
     parent_id: int | None
-    kind: str = Field(description="city, town, subdistrict, village, community, area or group.")
+    kind: UnitKind
     name: str
     code: str = Field(description="Administrative division code (6, 9 or 12 digits) or empty.")
     depth: int = Field(description="1 for a city, 2 for a town, and so on.")
@@ -149,8 +95,8 @@ class MemberOut(Schema):
     id: int
     household_id: int
     name: str
-    sex: str
-    relation: str
+    sex: Sex | Literal[""] = Field(description="M, F, or empty when unknown.")
+    relation: Relation
     id_number_masked: str = Field(description="e.g. 430181********1234")
     phone_masked: str = Field(description="e.g. 138****5678")
 
@@ -337,7 +283,7 @@ class LinkEndIn(Schema):
 class PlaceOut(Schema):
     id: int
     unit: UnitRef
-    kind: str
+    kind: PlaceKind
     name: str
     address: str
     representative: RepresentativeRef | None
@@ -365,7 +311,7 @@ class PlaceAssignIn(Schema):
 
 class TeamMemberOut(Schema):
     id: int
-    kind: str
+    kind: MemberKind
     name: str
     phone_masked: str
 
