@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Role, RoleAssignment, User
+from linli.accounts.models import AuditAction, Role, RoleAssignment, User
 from linli.accounts.scope import scope_for
 from linli.accounts.services import audit_record
 from linli.core.calendar import deadline_after
@@ -119,9 +119,9 @@ def departments_of(user) -> list[str]:
     cached = getattr(user, "_linli_departments", None)
     if cached is None:
         cached = list(
-            RoleAssignment.objects.filter(user=user, role=Role.DEPARTMENT).values_list(
-                "department", flat=True
-            )
+            RoleAssignment.objects.filter(
+                user=user, role=Role.DEPARTMENT, department__isnull=False
+            ).values_list("department__name", flat=True)
         )
         user._linli_departments = cached
     return cached
@@ -176,7 +176,7 @@ def handlers_of(appeal: Appeal) -> list[User]:
     """The users who handle the appeal at its current level (for notifications)."""
     if appeal.status == Status.REFERRED and appeal.department_id:
         ids = RoleAssignment.objects.filter(
-            role=Role.DEPARTMENT, department=appeal.department.name
+            role=Role.DEPARTMENT, department_id=appeal.department_id
         ).values_list("user_id", flat=True)
     elif appeal.assignee_id and appeal.status != Status.PENDING:
         return [appeal.assignee]
@@ -576,7 +576,7 @@ def appeal_file(
         )
         _notify_webhooks(appeal, "filed")
         if actor is not None:
-            audit_record(actor=actor, action="appeal.file", target=appeal)
+            audit_record(actor=actor, action=AuditAction.APPEAL_FILE, target=appeal)
     return appeal
 
 
@@ -886,7 +886,12 @@ def _apply(
     if prepared:
         _save_photos(appeal, event, prepared)
     if action in (Action.SUSPEND, Action.RESUME, Action.REOPEN, Action.MERGE):
-        audit_record(actor=actor, action=f"appeal.{action}", target=appeal, detail={"note": note})
+        audit_record(
+            actor=actor,
+            action=AuditAction(f"appeal.{action}"),
+            target=appeal,
+            detail={"note": note},
+        )
     if notify_handlers:
         _notify_users(
             handlers_of(appeal),
