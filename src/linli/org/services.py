@@ -166,7 +166,7 @@ def _moved(path: str, old: str, new: str) -> Unit:
     return Unit(path=path, depth=len(path) // STEPLEN)
 
 
-def _move_breaks(unit: Unit, new_path: str) -> list[str]:
+def _move_breaks(unit: Unit, new_path: str) -> dict[str, str]:
     """What moving `unit`'s subtree to `new_path` would leave inconsistent.
 
     Only ties that cross the edge of the subtree can break: a current household
@@ -175,7 +175,7 @@ def _move_breaks(unit: Unit, new_path: str) -> list[str]:
     """
     old = unit.path
     inside = Q(**{"unit__path__startswith": old})
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     links = (
         HouseholdLink.objects.filter(valid_to__isnull=True)
         .filter(
@@ -184,21 +184,21 @@ def _move_breaks(unit: Unit, new_path: str) -> list[str]:
         .values_list("household__unit__path", "representative__unit__path")
     )
     if any(not same_village(_moved(h, old, new_path), _moved(r, old, new_path)) for h, r in links):
-        problems.append(_("households linked to representatives of another village"))
+        problems["links"] = _("households linked to representatives of another village")
     places = (
         Place.objects.filter(representative__isnull=False)
         .filter(inside ^ Q(representative__unit__path__startswith=old))
         .values_list("unit__path", "representative__unit__path")
     )
     if any(not same_village(_moved(p, old, new_path), _moved(r, old, new_path)) for p, r in places):
-        problems.append(_("places covered by representatives of another village"))
+        problems["places"] = _("places covered by representatives of another village")
     teams = (
-        GuardTeam.representatives.through.objects.exclude(team__unit__path__startswith=old)
+        GuardTeam.representatives.through.objects.exclude(guardteam__unit__path__startswith=old)
         .filter(representative__unit__path__startswith=old)
-        .values_list("team__unit__path", "representative__unit__path")
+        .values_list("guardteam__unit__path", "representative__unit__path")
     )
     if any(not _moved(r, old, new_path).path.startswith(t) for t, r in teams):
-        problems.append(_("guard teams of the old parent with representatives of this unit"))
+        problems["teams"] = _("guard teams of the old parent with representatives of this unit")
     return problems
 
 
@@ -246,8 +246,9 @@ def unit_move(*, actor, unit: Unit, parent: Unit) -> Unit:
     if problems:
         raise Conflict(
             _("%(unit)s cannot move while it has %(what)s; change those first.")
-            % {"unit": unit.name, "what": "; ".join(problems)},
+            % {"unit": unit.name, "what": "; ".join(problems.values())},
             code="unit_move_ties",
+            details={"ties": sorted(problems)},
         )
     # The new prefix is a fresh sibling path, so no rewritten path can collide.
     moved = Unit.objects.filter(path__startswith=old_path).update(
