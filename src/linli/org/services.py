@@ -257,6 +257,8 @@ def unit_move(*, actor, unit: Unit, parent: Unit) -> Unit:
     )
     Unit.objects.filter(pk=unit.pk).update(parent=parent)
     hooks.send("units_moved", old_path=old_path, new_path=new_path)
+    # The actor's scope, cached for this request, may hold paths that just changed.
+    vars(actor).pop("_linli_scope", None)
     unit.refresh_from_db()
     audit_record(
         actor=actor,
