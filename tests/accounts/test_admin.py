@@ -108,3 +108,53 @@ def test_deleting_an_account_revokes_its_roles_first(county, admin_client):
     assert r.status_code == 302
     assert not User.objects.filter(pk=user.pk).exists()
     assert AuditLog.objects.filter(action="role.revoke", target_id=str(user.pk)).exists()
+
+
+def test_accounts_added_and_changed_in_the_admin_are_audited(county, admin_client):
+    r = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "phone": "13733330008",
+            "name": "新账号",
+            "password1": "pw-new-account-1",
+            "password2": "pw-new-account-1",
+            "role_assignments-TOTAL_FORMS": "0",
+            "role_assignments-INITIAL_FORMS": "0",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:3000]
+    user = User.objects.get(phone="13733330008")
+    assert user.check_password("pw-new-account-1")
+    assert AuditLog.objects.filter(action="user.create", target_id=str(user.pk)).exists()
+    data = {
+        "phone": user.phone,
+        "name": "新账号",
+        "is_active": "on",
+        "is_staff": "on",
+        "date_joined_0": "2025-01-01",
+        "date_joined_1": "08:00:00",
+        "role_assignments-TOTAL_FORMS": "0",
+        "role_assignments-INITIAL_FORMS": "0",
+    }
+    r = admin_client.post(reverse("admin:accounts_user_change", args=[user.pk]), data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    assert User.objects.get(pk=user.pk).is_staff
+    entry = AuditLog.objects.get(action="user.update", target_id=str(user.pk))
+    assert entry.detail["fields"] == ["is_staff"]
+    assert entry.detail["before"] == {"is_staff": False}
+
+
+def test_only_a_superuser_changes_admin_site_privileges(county):
+    from linli.accounts import services
+    from linli.core.errors import Forbidden
+
+    town_admin = make_user("13733330009", "镇管理员", Role.ADMIN, county.town_a)
+    cadre = make_user("13733330010", "村干部", Role.VILLAGE, county.village_a)
+    services.account_update(actor=town_admin, user=cadre, name="村干部甲")
+    with pytest.raises(Forbidden):
+        services.account_update(actor=town_admin, user=cadre, is_superuser=True)
+    other = make_user("13733330011", "永和村干部", Role.VILLAGE, county.village_b)
+    with pytest.raises(Forbidden):
+        services.account_update(actor=town_admin, user=other, name="改名")
+    assert not User.objects.get(pk=cadre.pk).is_superuser
+    assert User.objects.get(pk=other.pk).name == "永和村干部"

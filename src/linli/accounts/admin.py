@@ -37,6 +37,28 @@ class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})
     ]
 
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            user = services.account_update(
+                actor=request.user,
+                user=User.objects.get(pk=obj.pk),
+                **{f: data[f] for f in services.ACCOUNT_FIELDS if f in data},
+            )
+        else:
+            user = services.account_create(
+                actor=request.user,
+                phone=data["phone"],
+                name=data["name"],
+                password=data.get("password1") or None,
+            )
+        adopt(obj, user)
+
+    def save_related(self, request, form, formsets, change):
+        # Groups were set by account_update; only the role inline remains.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
     def delete_model(self, request, obj):
         # Deleting the account would drop its roles silently (cascade); revoke them first.
         for assignment in obj.role_assignments.select_related("unit"):

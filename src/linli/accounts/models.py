@@ -140,6 +140,7 @@ class AuditAction(StrEnum):
 
     # accounts
     USER_CREATE = "user.create"
+    USER_UPDATE = "user.update"
     ROLE_ASSIGN = "role.assign"
     ROLE_REVOKE = "role.revoke"
     TOKEN_CREATE = "token.create"

@@ -115,6 +115,83 @@ def user_create(
     return user
 
 
+ACCOUNT_FIELDS = ("phone", "name", "is_active", "is_staff", "is_superuser", "groups")
+PRIVILEGE_FIELDS = {"is_staff", "is_superuser", "groups"}
+
+
+def _require_account_admin(actor, user: User | None) -> None:
+    """A superuser, or an administrator over every unit where `user` holds a role."""
+    if getattr(actor, "is_superuser", False):
+        return
+    scope = scope_for(actor)
+    if not scope.has_role(Role.ADMIN):
+        raise Forbidden(_("Only an administrator may manage accounts."))
+    if user is not None:
+        for path in RoleAssignment.objects.filter(user=user).values_list("unit__path", flat=True):
+            if not scope.can({Role.ADMIN}, path):
+                raise Forbidden(_("This account holds roles outside your units."))
+
+
+@transaction.atomic
+def account_create(*, actor, phone: str, name: str, password: str | None) -> User:
+    """Create an account without a role (roles are granted with `role_assign`)."""
+    _require_account_admin(actor, None)
+    phone = normalize_mobile(phone)
+    if User.objects.filter(phone=phone).exists():
+        raise Conflict(_("An account with this mobile number already exists."), code="user_exists")
+    user = User.objects.create_user(phone=phone, password=password, name=name)
+    audit_record(actor=actor, action=AuditAction.USER_CREATE, target=user)
+    return user
+
+
+@transaction.atomic
+def account_update(*, actor, user: User, **changes) -> User:
+    """Change an account's phone, name, activity or admin-site privileges, audited.
+
+    Only a superuser changes privileges (staff, superuser, groups).
+    """
+    unknown = set(changes) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _require_account_admin(actor, user)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    groups = changes.pop("groups", None)
+    changed = [f for f, v in changes.items() if getattr(user, f) != v]
+    new_groups = sorted(g.pk for g in groups) if groups is not None else None
+    if new_groups is not None and new_groups != sorted(user.groups.values_list("pk", flat=True)):
+        changed.append("groups")
+    if PRIVILEGE_FIELDS & set(changed) and not getattr(actor, "is_superuser", False):
+        raise Forbidden(_("Only a superuser may change admin-site privileges."))
+    if "phone" in changed:
+        changes["phone"] = normalize_mobile(changes["phone"])
+        if User.objects.filter(phone=changes["phone"]).exclude(pk=user.pk).exists():
+            raise Conflict(
+                _("An account with this mobile number already exists."), code="user_exists"
+            )
+    if not changed:
+        return user
+    before = {f: getattr(user, f) for f in changed if f != "groups"}
+    for f in changed:
+        if f != "groups":
+            setattr(user, f, changes[f])
+    fields = [f for f in changed if f != "groups"]
+    if fields:
+        user.save(update_fields=fields)
+    if "groups" in changed:
+        user.groups.set(new_groups)
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_UPDATE,
+        target=user,
+        detail={
+            "fields": sorted(changed),
+            "before": before,
+            "after": {f: getattr(user, f) for f in before},
+        },
+    )
+    return user
+
+
 @transaction.atomic
 def role_assign(*, actor, user: User, role: Role, unit, department=None) -> RoleAssignment:
     """An administrator of `unit` gives `user` a role there (a department for handlers)."""
