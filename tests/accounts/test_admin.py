@@ -35,7 +35,9 @@ def test_a_role_added_in_the_admin_is_audited(county, admin_client):
     assert entry.detail["unit"] == county.village_a.pk
 
 
-def test_a_department_handler_needs_a_department_in_the_admin_too(county, admin_client):
+def test_a_department_handler_needs_a_department_in_the_admin_too(
+    county, admin_client, reference_data
+):
     user = make_user("13733330002", "住建局办事员")
     url = reverse("admin:accounts_roleassignment_add")
     data = {"user": user.pk, "role": Role.DEPARTMENT, "unit": county.city.pk, "department": ""}

@@ -65,7 +65,7 @@ def test_a_revocation_is_audited(county, town_a_admin):
     assert entry.detail["role"] == "village" and entry.detail["unit"] == county.village_a.pk
 
 
-def test_only_a_department_handler_names_a_department(county, superuser):
+def test_only_a_department_handler_names_a_department(county, superuser, reference_data):
     user = make_user("13722220005", "住建局办事员")
     housing = Department.objects.get(name="住建局")
     with pytest.raises(InvalidInput) as exc:
@@ -91,7 +91,7 @@ def test_only_a_department_handler_names_a_department(county, superuser):
         )
 
 
-def test_a_renamed_department_keeps_its_handlers(county, superuser):
+def test_a_renamed_department_keeps_its_handlers(county, superuser, reference_data):
     user = make_user("13722220006", "水务局办事员")
     water = Department.objects.get(name="水务局")
     services.role_assign(

@@ -964,7 +964,9 @@ def create_demo_accounts(unit_ids: dict[tuple[str, ...], int], rep_id: int | Non
             user=user,
             role=acc.key,
             unit_id=unit_id,
-            department=Department.objects.get(name=acc.department) if acc.department else None,
+            department=(
+                Department.objects.get_or_create(name=acc.department)[0] if acc.department else None
+            ),
         )
         if acc.key == Role.REPRESENTATIVE and rep_id is not None:
             Representative.objects.filter(pk=rep_id).update(user=user)
