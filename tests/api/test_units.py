@@ -83,3 +83,31 @@ def test_group_leader_may_not_create_units(login_as, county):
     )
     # A group cannot go under a group anyway; the permission check comes first.
     assert response.status_code == 403
+
+
+def test_a_unit_moves_with_its_subtree(client, county):
+    from tests.conftest import make_user
+
+    city_admin = make_user("13744440001", "市管理员", Role.ADMIN, county.city)
+    client.force_login(city_admin)
+    response = post(client, f"/units/{county.village_a.pk}/move", {"parent_id": county.town_b.pk})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["parent_id"] == county.town_b.pk
+    assert body["path"].startswith(county.town_b.path)
+    assert AuditLog.objects.filter(action="unit.move", target_id=str(body["id"])).exists()
+    upside_down = post(client, f"/units/{county.town_a.pk}/move", {"parent_id": county.group_b.pk})
+    assert (upside_down.status_code, upside_down.json()["code"]) == (400, "unit_kind_order")
+
+
+def test_a_move_is_refused_outside_the_users_units(login_as, county):
+    client = login_as(Role.TOWN)  # town A
+    # The new parent lies in town B: it does not exist for this user.
+    response = post(client, f"/units/{county.village_a.pk}/move", {"parent_id": county.town_b.pk})
+    assert response.status_code == 404
+    # Within town A a move works: the group stays in village A, so its team and links hold.
+    area = post(
+        client, "/units", {"parent_id": county.village_a.pk, "kind": "area", "name": "一片"}
+    ).json()
+    moved = post(client, f"/units/{county.group_a.pk}/move", {"parent_id": area["id"]})
+    assert moved.status_code == 200, moved.content

@@ -10,6 +10,7 @@ from PIL import Image
 from linli.accounts.models import Role, RoleAssignment
 from linli.appeals import services
 from linli.appeals.models import Category
+from linli.org.models import Department
 from tests.conftest import make_user
 
 RESIDENT_PHONE = "13912345678"
@@ -31,11 +32,17 @@ class Actors:
         self.city = make_user("13700000007", "指挥中心", Role.CITY, county.city)
         self.dept = make_user("13700000008", "住建局办事员", None)
         RoleAssignment.objects.create(
-            user=self.dept, role=Role.DEPARTMENT, unit=county.city, department="住建局"
+            user=self.dept,
+            role=Role.DEPARTMENT,
+            unit=county.city,
+            department=Department.objects.get(name="住建局"),
         )
         self.other_dept = make_user("13700000009", "水务局办事员", None)
         RoleAssignment.objects.create(
-            user=self.other_dept, role=Role.DEPARTMENT, unit=county.city, department="水务局"
+            user=self.other_dept,
+            role=Role.DEPARTMENT,
+            unit=county.city,
+            department=Department.objects.get(name="水务局"),
         )
 
     def fresh(self, user):

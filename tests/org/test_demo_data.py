@@ -168,7 +168,7 @@ class TestSmall:
             assert ra.role == acc.key
             assert ra.unit.name == acc.unit[-1]
         dept = RoleAssignment.objects.get(role=Role.DEPARTMENT)
-        assert dept.department == "住建局" and dept.unit.depth == 1
+        assert dept.department.name == "住建局" and dept.unit.depth == 1
         assert User.objects.count() == len(demo.DEMO_ACCOUNTS)
 
     def test_representative_account_sees_only_its_households(self, small):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,7 +83,15 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
         verbose_name=_("unit"),
     )
-    department = models.CharField(_("department"), max_length=100, blank=True)
+    # Set for the department role only: the department whose appeals the user handles.
+    department = models.ForeignKey(
+        "org.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+        verbose_name=_("department"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -89,6 +99,10 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("role assignments")
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "unit"], name="uniq_role_assignment"),
+            models.CheckConstraint(
+                condition=Q(role="department") | Q(department__isnull=True),
+                name="role_department_only_for_handlers",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -118,6 +132,63 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class AuditAction(StrEnum):
+    """Every action the audit log records. `audit_record` refuses anything else, so a
+    new write must add its action here (and a reader can rely on the full list)."""
+
+    # accounts
+    USER_CREATE = "user.create"
+    USER_UPDATE = "user.update"
+    ROLE_ASSIGN = "role.assign"
+    ROLE_REVOKE = "role.revoke"
+    TOKEN_CREATE = "token.create"
+    # org: units, people, places, representatives, links, teams
+    UNIT_CREATE = "unit.create"
+    UNIT_UPDATE = "unit.update"
+    UNIT_MOVE = "unit.move"
+    HOUSEHOLD_CREATE = "household.create"
+    HOUSEHOLD_UPDATE = "household.update"
+    MEMBER_CREATE = "member.create"
+    MEMBER_REVEAL = "member.reveal"
+    PLACE_CREATE = "place.create"
+    PLACE_ASSIGN = "place.assign"
+    REPRESENTATIVE_APPOINT = "representative.appoint"
+    REPRESENTATIVE_END_TERM = "representative.end_term"
+    LINK_CREATE = "link.create"
+    LINK_MOVE = "link.move"
+    LINK_END = "link.end"
+    TEAM_CREATE = "team.create"
+    TEAM_MEMBER_ADD = "team.member_add"
+    # org: bulk import and export, demo data
+    IMPORT_UNITS = "import.units"
+    IMPORT_HOUSEHOLDS = "import.households"
+    IMPORT_MEMBERS = "import.members"
+    IMPORT_REPRESENTATIVES = "import.representatives"
+    IMPORT_LINKS = "import.links"
+    EXPORT_UNITS = "export.units"
+    EXPORT_HOUSEHOLDS = "export.households"
+    EXPORT_MEMBERS = "export.members"
+    EXPORT_REPRESENTATIVES = "export.representatives"
+    EXPORT_LINKS = "export.links"
+    DEMO_DATA_SMALL = "demo_data.small"
+    DEMO_DATA_COUNTY = "demo_data.county"
+    # notify
+    OUTBOX_RETRY = "outbox.retry"
+    # appeals
+    APPEAL_FILE = "appeal.file"
+    APPEAL_SUSPEND = "appeal.suspend"
+    APPEAL_RESUME = "appeal.resume"
+    APPEAL_REOPEN = "appeal.reopen"
+    APPEAL_MERGE = "appeal.merge"
+    EXPORT_APPEALS = "export.appeals"
+    # duties
+    DUTIES_CONTACTLOG_CORRECT = "duties.contactlog.correct"
+    DUTIES_HOMEVISIT_CORRECT = "duties.homevisit.correct"
+    DUTIES_DELIBERATION_CORRECT = "duties.deliberation.correct"
+    DUTIES_ANNUALREPORT_CORRECT = "duties.annualreport.correct"
+    EXPORT_DUTIES = "export.duties"
 
 
 class AuditLog(models.Model):

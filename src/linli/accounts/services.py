@@ -10,29 +10,35 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.context import client_ip
-from linli.core.errors import Conflict, Forbidden
+from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.validators import normalize_mobile
 
-from .models import ApiToken, AuditLog, Role, RoleAssignment, User, hash_token
+from .models import ApiToken, AuditAction, AuditLog, Role, RoleAssignment, User, hash_token
 from .scope import scope_for
 
 
 def audit_record(
     *,
     actor,
-    action: str,
+    action: AuditAction,
     target: Any = None,
     target_type: str = "",
     target_id: Any = "",
     detail: dict | None = None,
 ) -> AuditLog:
-    """Append one audit row. Call inside the transaction of the change it records."""
+    """Append one audit row. Call inside the transaction of the change it records.
+
+    `action` must be an `AuditAction`; a free string is refused, so the list of
+    actions stays complete.
+    """
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"audit action must be an AuditAction, not {action!r}")
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
+        action=action.value,
         target_type=target_type,
         target_id=str(target_id or ""),
         ip=client_ip.get(),
@@ -46,35 +52,167 @@ def _require_admin(actor, unit) -> None:
         raise Forbidden(_("Only an administrator of this unit may manage accounts."))
 
 
-@transaction.atomic
-def user_create(*, actor, phone: str, name: str, password: str, role: Role, unit) -> User:
-    """Create an account holding one role at a unit."""
-    _require_admin(actor, unit)
-    phone = normalize_mobile(phone)
-    if User.objects.filter(phone=phone).exists():
-        raise Conflict(_("An account with this mobile number already exists."), code="user_exists")
-    user = User.objects.create_user(phone=phone, password=password, name=name)
-    RoleAssignment.objects.create(user=user, role=role, unit=unit)
-    audit_record(
-        actor=actor, action="user.create", target=user, detail={"role": str(role), "unit": unit.pk}
-    )
-    return user
+def _role_detail(assignment: RoleAssignment) -> dict:
+    return {
+        "user": assignment.user_id,
+        "role": str(assignment.role),
+        "unit": assignment.unit_id,
+        "department": assignment.department_id,
+    }
 
 
-@transaction.atomic
-def role_assign(*, actor, user: User, role: Role, unit, department: str = "") -> RoleAssignment:
-    _require_admin(actor, unit)
+def role_grant(*, actor, user: User, role: Role | str, unit, department=None) -> RoleAssignment:
+    """Give `user` a role at `unit` and audit it; no permission check.
+
+    The one place a role assignment is created. Callers check the actor's
+    permission first (`role_assign`, `user_create`, and
+    `org.services.representative_appoint`, which grants the representative role
+    with the appointment). Granting a role the user already holds changes
+    nothing and writes no audit row.
+    """
+    role = Role(role)
+    if role == Role.DEPARTMENT:
+        if department is None:
+            raise InvalidInput(
+                _("A department handler must be given a department."), code="role_department"
+            )
+        if not department.active:
+            raise InvalidInput(_("This department is no longer active."), code="role_department")
+    elif department is not None:
+        raise InvalidInput(
+            _("Only a department handler is given a department."), code="role_department"
+        )
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, unit=unit, defaults={"department": department}
     )
     if created:
         audit_record(
             actor=actor,
-            action="role.assign",
+            action=AuditAction.ROLE_ASSIGN,
             target=user,
-            detail={"role": str(role), "unit": unit.pk},
+            detail=_role_detail(assignment),
         )
     return assignment
+
+
+@transaction.atomic
+def user_create(
+    *, actor, phone: str, name: str, password: str, role: Role, unit, department=None
+) -> User:
+    """Create an account holding one role at a unit."""
+    _require_admin(actor, unit)
+    phone = normalize_mobile(phone)
+    if User.objects.filter(phone=phone).exists():
+        raise Conflict(_("An account with this mobile number already exists."), code="user_exists")
+    user = User.objects.create_user(phone=phone, password=password, name=name)
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_CREATE,
+        target=user,
+        detail={"role": str(role), "unit": unit.pk},
+    )
+    role_grant(actor=actor, user=user, role=role, unit=unit, department=department)
+    return user
+
+
+ACCOUNT_FIELDS = ("phone", "name", "is_active", "is_staff", "is_superuser", "groups")
+PRIVILEGE_FIELDS = {"is_staff", "is_superuser", "groups"}
+
+
+def _require_account_admin(actor, user: User | None) -> None:
+    """A superuser, or an administrator over every unit where `user` holds a role."""
+    if getattr(actor, "is_superuser", False):
+        return
+    scope = scope_for(actor)
+    if not scope.has_role(Role.ADMIN):
+        raise Forbidden(_("Only an administrator may manage accounts."))
+    if user is not None:
+        for path in RoleAssignment.objects.filter(user=user).values_list("unit__path", flat=True):
+            if not scope.can({Role.ADMIN}, path):
+                raise Forbidden(_("This account holds roles outside your units."))
+
+
+@transaction.atomic
+def account_create(*, actor, phone: str, name: str, password: str | None) -> User:
+    """Create an account without a role (roles are granted with `role_assign`)."""
+    _require_account_admin(actor, None)
+    phone = normalize_mobile(phone)
+    if User.objects.filter(phone=phone).exists():
+        raise Conflict(_("An account with this mobile number already exists."), code="user_exists")
+    user = User.objects.create_user(phone=phone, password=password, name=name)
+    audit_record(actor=actor, action=AuditAction.USER_CREATE, target=user)
+    return user
+
+
+@transaction.atomic
+def account_update(*, actor, user: User, **changes) -> User:
+    """Change an account's phone, name, activity or admin-site privileges, audited.
+
+    Only a superuser changes privileges (staff, superuser, groups).
+    """
+    unknown = set(changes) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _require_account_admin(actor, user)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    groups = changes.pop("groups", None)
+    changed = [f for f, v in changes.items() if getattr(user, f) != v]
+    new_groups = sorted(g.pk for g in groups) if groups is not None else None
+    if new_groups is not None and new_groups != sorted(user.groups.values_list("pk", flat=True)):
+        changed.append("groups")
+    if PRIVILEGE_FIELDS & set(changed) and not getattr(actor, "is_superuser", False):
+        raise Forbidden(_("Only a superuser may change admin-site privileges."))
+    if "phone" in changed:
+        changes["phone"] = normalize_mobile(changes["phone"])
+        if User.objects.filter(phone=changes["phone"]).exclude(pk=user.pk).exists():
+            raise Conflict(
+                _("An account with this mobile number already exists."), code="user_exists"
+            )
+    if not changed:
+        return user
+    before = {f: getattr(user, f) for f in changed if f != "groups"}
+    for f in changed:
+        if f != "groups":
+            setattr(user, f, changes[f])
+    fields = [f for f in changed if f != "groups"]
+    if fields:
+        user.save(update_fields=fields)
+    if "groups" in changed:
+        user.groups.set(new_groups)
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_UPDATE,
+        target=user,
+        detail={
+            "fields": sorted(changed),
+            "before": before,
+            "after": {f: getattr(user, f) for f in before},
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def role_assign(*, actor, user: User, role: Role, unit, department=None) -> RoleAssignment:
+    """An administrator of `unit` gives `user` a role there (a department for handlers)."""
+    _require_admin(actor, unit)
+    return role_grant(actor=actor, user=user, role=role, unit=unit, department=department)
+
+
+@transaction.atomic
+def role_revoke(*, actor, assignment: RoleAssignment) -> None:
+    """An administrator of the assignment's unit takes the role away, audited."""
+    _require_admin(actor, assignment.unit)
+    detail = _role_detail(assignment)
+    deleted, _n = RoleAssignment.objects.filter(pk=assignment.pk).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            action=AuditAction.ROLE_REVOKE,
+            target_type=User._meta.label_lower,
+            target_id=assignment.user_id,
+            detail=detail,
+        )
 
 
 @transaction.atomic
@@ -82,7 +220,7 @@ def token_create(*, actor: User, name: str = "") -> tuple[ApiToken, str]:
     """Issue an API token for the acting user; the plain key is returned once."""
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=actor, name=name, key_hash=hash_token(key), prefix=key[:8])
-    audit_record(actor=actor, action="token.create", target=token)
+    audit_record(actor=actor, action=AuditAction.TOKEN_CREATE, target=token)
     return token, key
 
 

@@ -7,7 +7,13 @@ class AppealsConfig(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self) -> None:
+        from linli.core import hooks
         from linli.core.ticks import register
+
+        from .receivers import units_moved
+
+        # Appeals keep a copy of their origin's path; a unit move rewrites it.
+        hooks.connect("units_moved", units_moved)
 
         # Deadlines live in rows; the tick finds what is due (see services.appeals_tick).
         register("appeals.tick", "linli.appeals.tasks.appeals_tick", every=60)

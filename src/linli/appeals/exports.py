@@ -7,6 +7,7 @@ from typing import IO
 
 from django.utils import timezone
 
+from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
 from linli.core.masking import mask_phone
 from linli.core.timeutil import today
@@ -99,7 +100,7 @@ def appeals_xlsx(*, user, params: dict, unit=None) -> Export:
     out, count = write_xlsx(HEADERS, rows(), sheet="诉求", wide=("来源单位", "标题", "地址"))
     audit_record(
         actor=user,
-        action="export.appeals",
+        action=AuditAction.EXPORT_APPEALS,
         target_type="appeals.appeal",
         detail={"rows": count, "filters": {k: str(v) for k, v in params.items() if v}},
     )

@@ -78,16 +78,16 @@ def _signed_in(user: Any) -> bool:
     return user is not None and bool(getattr(user, "is_authenticated", False))
 
 
-def departments_of(user: Any) -> list[str]:
-    """Names of the departments the user handles appeals for."""
+def departments_of(user: Any) -> list[int]:
+    """Ids of the departments the user handles appeals for."""
     if not _signed_in(user):
         return []
     cached = getattr(user, "_linli_departments", None)
     if cached is None:
         cached = list(
-            RoleAssignment.objects.filter(user=user, role=Role.DEPARTMENT).values_list(
-                "department", flat=True
-            )
+            RoleAssignment.objects.filter(
+                user=user, role=Role.DEPARTMENT, department__isnull=False
+            ).values_list("department_id", flat=True)
         )
         user._linli_departments = cached
     return cached
@@ -129,7 +129,7 @@ def visible_q(user: Any) -> Q | None:
             q |= Q(level=Level.GROUP, representative__isnull=True, unit_id__in=rep_units)
     depts = departments_of(user)
     if depts:
-        q |= Q(department__name__in=depts)
+        q |= Q(department_id__in=depts)
     return q
 
 
@@ -149,7 +149,7 @@ def can_view(user: Any, appeal: Appeal) -> bool:
             return True
     elif appeal.level == Level.GROUP and appeal.unit_id in representative_units(user):
         return True
-    return bool(appeal.department_id and appeal.department.name in departments_of(user))
+    return appeal.department_id is not None and appeal.department_id in departments_of(user)
 
 
 # --- handling ---------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def department_q(user: Any) -> Q:
     depts = departments_of(user)
     if not depts:
         return Q(pk__in=[])
-    return Q(status=Status.REFERRED, department__name__in=depts)
+    return Q(status=Status.REFERRED, department_id__in=depts)
 
 
 def handling_q(user: Any, level: str | None = None) -> Q:
@@ -220,8 +220,8 @@ def capacities(user: Any, appeal: Appeal, *, resident_phone: str | None = None) 
         caps.add(Cap.SUPERIOR)
     if (
         appeal.status == Status.REFERRED
-        and appeal.department_id
-        and appeal.department.name in departments_of(user)
+        and appeal.department_id is not None
+        and appeal.department_id in departments_of(user)
     ):
         caps.add(Cap.DEPARTMENT)
     return caps
@@ -241,7 +241,7 @@ def handlers_of(appeal: Appeal) -> list[User]:
     if appeal.status == Status.REFERRED and appeal.department_id:
         ids: set[int] = set(
             RoleAssignment.objects.filter(
-                role=Role.DEPARTMENT, department=appeal.department.name
+                role=Role.DEPARTMENT, department_id=appeal.department_id
             ).values_list("user_id", flat=True)
         )
     elif appeal.assignee is not None and appeal.status != Status.PENDING:

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import User
+from linli.accounts.models import AuditAction, User
 from linli.accounts.scope import scope_for
 from linli.accounts.services import audit_record
 from linli.core.calendar import deadline_after
@@ -404,7 +404,7 @@ def appeal_file(
         )
         _notify_webhooks(appeal, "filed")
         if actor is not None:
-            audit_record(actor=actor, action="appeal.file", target=appeal)
+            audit_record(actor=actor, action=AuditAction.APPEAL_FILE, target=appeal)
     return appeal
 
 
@@ -592,7 +592,10 @@ def _effects(t: Transition, step: _Step) -> None:
     appeal, note = step.appeal, step.note
     if t.audited:
         audit_record(
-            actor=step.actor, action=f"appeal.{t.action}", target=appeal, detail={"note": note}
+            actor=step.actor,
+            action=AuditAction(f"appeal.{t.action}"),
+            target=appeal,
+            detail={"note": note},
         )
     users: list[User] = []
     if t.notify == Notify.HANDLERS or (t.notify == Notify.HANDLERS_IF_REOPENED and step.reopened):

@@ -1,10 +1,14 @@
 """Admin pieces every app uses, and the admin of the working-day calendar."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .calendar import calendar_warnings
+from .errors import DomainError
 from .models import CalendarDay, CalendarYear
 
 
@@ -19,6 +23,64 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def adopt(obj, saved) -> None:
+    """Make the admin's unsaved `obj` stand for the row a service saved (pk, fields, state)."""
+    for f in saved._meta.concrete_fields:
+        setattr(obj, f.attname, getattr(saved, f.attname))
+    obj._state = saved._state
+
+
+class ServiceAdminMixin:
+    """Admin whose writes call the app's services instead of saving the form.
+
+    Subclasses implement `save_model` (and `save_formset`, `delete_model`) with
+    service calls, and refuse what no service does through the `has_*_permission`
+    methods. A domain error from a service rolls the whole save back and the form
+    is shown again, the input kept, with the service's message as a form error.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            # The admin saves inside a transaction, so nothing of the failed save remains.
+            # Validate the same POST again; this time the form carries the error.
+            request._linli_service_error = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        error = getattr(request, "_linli_service_error", None)
+        if error is None:
+            return form
+
+        class ServiceErrorForm(form):
+            def clean(self):
+                super().clean()
+                raise ValidationError(error.message, code=error.code)
+
+        return ServiceErrorForm
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic():
+                return super().response_action(request, queryset)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 # --- the working-day calendar -------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
+from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
 from linli.core.xlsx import Sheet, write_xlsx_sheets
 
@@ -120,7 +121,7 @@ def compliance_xlsx(*, user, unit, start, end) -> Export:
     )
     audit_record(
         actor=user,
-        action="export.duties",
+        action=AuditAction.EXPORT_DUTIES,
         target=unit,
         detail={
             "rows": count,

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AuditAction
 from linli.accounts.scope import LINK_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record
 from linli.core.documents import document_check
@@ -432,7 +433,7 @@ def _supersede(actor, old, new) -> None:
     type(old).objects.filter(pk=old.pk).update(superseded_by=new)
     audit_record(
         actor=actor,
-        action=f"duties.{type(old).__name__.lower()}.correct",
+        action=AuditAction(f"duties.{type(old).__name__.lower()}.correct"),
         target=old,
         detail={"by": new.pk, "void": bool(getattr(new, "void", False))},
     )

@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput
 from linli.core.validators import normalize_mobile
@@ -370,7 +371,7 @@ def outbox_retry(*, actor, ids) -> int:
     for row in rows:
         audit_record(
             actor=actor,
-            action="outbox.retry",
+            action=AuditAction.OUTBOX_RETRY,
             target=row,
             detail={
                 "channel": row.channel,

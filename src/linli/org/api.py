@@ -52,6 +52,7 @@ from .schemas import (
     TeamOut,
     UnitFilters,
     UnitIn,
+    UnitMoveIn,
     UnitOut,
 )
 
@@ -143,6 +144,21 @@ def unit_create(request, payload: UnitIn):
         actor=request.user, parent=parent, kind=payload.kind, name=payload.name, code=payload.code
     )
     return Status(201, unit)
+
+
+@router.post(
+    "/units/{unit_id}/move",
+    response={200: UnitOut, **WRITE_ERRORS},
+    tags=["units"],
+    summary="Move a unit (and everything below it) under another parent",
+    description="Codes: `unit_move_cycle`, `unit_kind_order`, `unit_exists`, and "
+    "`unit_move_ties` when a household link, a place or a guard team would be split "
+    "across villages (`details.ties` names which).",
+)
+def unit_move(request, unit_id: int, payload: UnitMoveIn):
+    unit = selectors.unit_get(request.user, unit_id)
+    parent = selectors.unit_get(request.user, payload.parent_id)
+    return services.unit_move(actor=request.user, unit=unit, parent=parent)
 
 
 # --- households --------------------------------------------------------------------------------

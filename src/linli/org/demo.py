@@ -32,11 +32,12 @@ from django.db.models import Max
 from django.utils import timezone
 from stdnum.cn import ric
 
-from linli.accounts.models import AuditLog, Role, RoleAssignment, User
+from linli.accounts.models import AuditAction, AuditLog, Role, RoleAssignment, User
 from linli.core.timeutil import today
 
 from .models import (
     STEPLEN,
+    Department,
     GuardTeam,
     GuardTeamMember,
     Household,
@@ -960,7 +961,12 @@ def create_demo_accounts(unit_ids: dict[tuple[str, ...], int], rep_id: int | Non
             continue
         unit_id = unit_ids[acc.unit]
         RoleAssignment.objects.create(
-            user=user, role=acc.key, unit_id=unit_id, department=acc.department
+            user=user,
+            role=acc.key,
+            unit_id=unit_id,
+            department=(
+                Department.objects.get_or_create(name=acc.department)[0] if acc.department else None
+            ),
         )
         if acc.key == Role.REPRESENTATIVE and rep_id is not None:
             Representative.objects.filter(pk=rep_id).update(user=user)
@@ -1067,7 +1073,7 @@ def build(
         create_demo_accounts(gen.unit_ids, gen.seed_rep_id)
         counts = _count_rows(writer, gen)
         AuditLog.objects.create(
-            action=f"demo_data.{mode}",
+            action=AuditAction(f"demo_data.{mode}").value,
             target_type="org.unit",
             target_id=str(gen.unit_ids[(CITY_NAME,)]),
             detail={"seed": seed, "scale": scale, "counts": counts},

@@ -15,6 +15,7 @@ from typing import IO, Any
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy
 
+from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
 from linli.core.masking import mask_id_number, mask_phone
 from linli.core.timeutil import age, today
@@ -299,7 +300,7 @@ def export_xlsx(*, user, kind: str, params) -> Export:
     )
     audit_record(
         actor=user,
-        action=f"export.{kind}",
+        action=AuditAction(f"export.{kind}"),
         target_type=f"org.{kind}",
         detail={"rows": count, "filters": {k: params.get(k) for k in params if k != "page"}},
     )

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
+from linli.accounts.models import AuditAction
 from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record
 from linli.core import hooks
@@ -1360,7 +1361,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
                 result.unchanged, result.flagged = done.unchanged, done.flagged
                 audit_record(
                     actor=actor,
-                    action=f"import.{kind}",
+                    action=AuditAction(f"import.{kind}"),
                     target_type=f"org.{kind}",
                     detail={"file": filename, **result.counts()},
                 )

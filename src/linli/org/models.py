@@ -374,7 +374,7 @@ class Department(models.Model):
     """A functional department of the city (职能部门: 住建局, 水务局 ...).
 
     Appeals are referred to a department; its handlers are users holding the
-    `department` role whose assignment names this department.
+    `department` role whose assignment points at this department.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)

@@ -82,6 +82,13 @@ class UnitIn(Schema):
     code: str = ""
 
 
+class UnitMoveIn(Schema):
+    parent_id: int = Field(
+        description="The new parent. The unit's whole subtree moves with it; the caller "
+        "needs a write role over both the unit and the new parent."
+    )
+
+
 # --- members ---------------------------------------------------------------------------
 
 

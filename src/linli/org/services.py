@@ -11,12 +11,14 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from linli.accounts.models import Role, RoleAssignment
+from linli.accounts.models import AuditAction, Role, RoleAssignment
 from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
-from linli.accounts.services import audit_record
+from linli.accounts.services import audit_record, role_grant
 from linli.core import hooks
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.timeutil import today
@@ -131,7 +133,7 @@ def unit_create(*, actor, parent: Unit | None, kind: str, name: str, code: str =
     )
     audit_record(
         actor=actor,
-        action="unit.create",
+        action=AuditAction.UNIT_CREATE,
         target=unit,
         detail={"name": name, "kind": kind, "parent": parent.pk if parent else None},
     )
@@ -150,9 +152,125 @@ def unit_rename(*, actor, unit: Unit, name: str, code: str | None = None) -> Uni
     unit.save(update_fields=fields)
     audit_record(
         actor=actor,
-        action="unit.update",
+        action=AuditAction.UNIT_UPDATE,
         target=unit,
         detail={"before": before, "after": {"name": unit.name, "code": unit.code}},
+    )
+    return unit
+
+
+def _moved(path: str, old: str, new: str) -> Unit:
+    """A stand-in unit at the path `path` will have once the subtree `old` is at `new`."""
+    if path.startswith(old):
+        path = new + path[len(old) :]
+    return Unit(path=path, depth=len(path) // STEPLEN)
+
+
+def _move_breaks(unit: Unit, new_path: str) -> dict[str, str]:
+    """What moving `unit`'s subtree to `new_path` would leave inconsistent.
+
+    Only ties that cross the edge of the subtree can break: a current household
+    link or a place whose representative would end up in another village, or a
+    guard team whose representatives would leave the team's unit.
+    """
+    old = unit.path
+    inside = Q(**{"unit__path__startswith": old})
+    problems: dict[str, str] = {}
+    links = (
+        HouseholdLink.objects.filter(valid_to__isnull=True)
+        .filter(
+            Q(household__unit__path__startswith=old) ^ Q(representative__unit__path__startswith=old)
+        )
+        .values_list("household__unit__path", "representative__unit__path")
+    )
+    if any(not same_village(_moved(h, old, new_path), _moved(r, old, new_path)) for h, r in links):
+        problems["links"] = _("households linked to representatives of another village")
+    places = (
+        Place.objects.filter(representative__isnull=False)
+        .filter(inside ^ Q(representative__unit__path__startswith=old))
+        .values_list("unit__path", "representative__unit__path")
+    )
+    if any(not same_village(_moved(p, old, new_path), _moved(r, old, new_path)) for p, r in places):
+        problems["places"] = _("places covered by representatives of another village")
+    teams = (
+        GuardTeam.representatives.through.objects.exclude(guardteam__unit__path__startswith=old)
+        .filter(representative__unit__path__startswith=old)
+        .values_list("guardteam__unit__path", "representative__unit__path")
+    )
+    if any(not _moved(r, old, new_path).path.startswith(t) for t, r in teams):
+        problems["teams"] = _("guard teams of the old parent with representatives of this unit")
+    return problems
+
+
+@transaction.atomic
+def unit_move(*, actor, unit: Unit, parent: Unit) -> Unit:
+    """Put `unit` (and everything below it) under another parent.
+
+    The materialised paths of the whole subtree are rewritten in one statement,
+    so scope follows the new tree at once; copies of paths kept by other apps
+    are told through the `units_moved` hook. The actor needs a write role over
+    both the unit and its new parent.
+    """
+    _require(actor, ORG_WRITE_ROLES, unit)
+    _require(actor, ORG_WRITE_ROLES, parent)
+    # Lock in path order (a parent before its children) so concurrent moves cannot deadlock.
+    locked = {
+        u.pk: u
+        for u in Unit.objects.select_for_update()
+        .filter(pk__in={unit.pk, parent.pk})
+        .order_by("path")
+    }
+    unit, parent = locked[unit.pk], locked[parent.pk]
+    if unit.parent_id == parent.pk:
+        return unit
+    if parent.path.startswith(unit.path):
+        raise InvalidInput(
+            _("A unit cannot be moved under itself or one of its own units."),
+            code="unit_move_cycle",
+        )
+    if unit.rank <= parent.rank:
+        raise InvalidInput(
+            _("A %(kind)s cannot be placed under a %(parent)s.")
+            % {"kind": UnitKind(unit.kind).label, "parent": UnitKind(parent.kind).label},
+            code="unit_kind_order",
+        )
+    if Unit.objects.filter(parent=parent, name=unit.name).exists():
+        raise Conflict(
+            _("%(parent)s already has a unit named %(name)s.")
+            % {"parent": parent.name, "name": unit.name},
+            code="unit_exists",
+        )
+    old_path, old_parent_id = unit.path, unit.parent_id
+    new_path, new_depth = next_child_path(parent)
+    problems = _move_breaks(unit, new_path)
+    if problems:
+        raise Conflict(
+            _("%(unit)s cannot move while it has %(what)s; change those first.")
+            % {"unit": unit.name, "what": "; ".join(problems.values())},
+            code="unit_move_ties",
+            details={"ties": sorted(problems)},
+        )
+    # The new prefix is a fresh sibling path, so no rewritten path can collide.
+    moved = Unit.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + (new_depth - unit.depth),
+    )
+    Unit.objects.filter(pk=unit.pk).update(parent=parent)
+    hooks.send("units_moved", old_path=old_path, new_path=new_path)
+    # The actor's scope, cached for this request, may hold paths that just changed.
+    vars(actor).pop("_linli_scope", None)
+    unit.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UNIT_MOVE,
+        target=unit,
+        detail={
+            "from_parent": old_parent_id,
+            "to_parent": parent.pk,
+            "from_path": old_path,
+            "to_path": new_path,
+            "units": moved,
+        },
     )
     return unit
 
@@ -224,7 +342,7 @@ def household_create(
     household = Household.objects.create(search_key=pinyin_key(data["head_name"]), **data)
     audit_record(
         actor=actor,
-        action="household.create",
+        action=AuditAction.HOUSEHOLD_CREATE,
         target=household,
         detail={"head_name": household.head_name, "unit": unit.pk},
     )
@@ -259,7 +377,7 @@ def household_update(*, actor, household: Household, **changes) -> Household:
         household.save(update_fields=changed)
         audit_record(
             actor=actor,
-            action="household.update",
+            action=AuditAction.HOUSEHOLD_UPDATE,
             target=household,
             detail={"fields": sorted(c for c in changed if c != "search_key")},
         )
@@ -312,7 +430,10 @@ def member_create(*, actor, household: Household, **fields) -> Member:
         )
     member = Member.objects.create(household=household, **data)
     audit_record(
-        actor=actor, action="member.create", target=member, detail={"household": household.pk}
+        actor=actor,
+        action=AuditAction.MEMBER_CREATE,
+        target=member,
+        detail={"household": household.pk},
     )
     return member
 
@@ -328,7 +449,7 @@ def member_reveal(*, actor, member: Member) -> dict:
         raise Forbidden(_("You may not view unmasked personal data."))
     audit_record(
         actor=actor,
-        action="member.reveal",
+        action=AuditAction.MEMBER_REVEAL,
         target=member,
         detail={"fields": ["id_number", "phone"]},
     )
@@ -358,7 +479,9 @@ def place_create(
         address=(address or "").strip()[:200],
         representative=representative,
     )
-    audit_record(actor=actor, action="place.create", target=place, detail={"unit": unit.pk})
+    audit_record(
+        actor=actor, action=AuditAction.PLACE_CREATE, target=place, detail={"unit": unit.pk}
+    )
     return place
 
 
@@ -374,7 +497,7 @@ def place_assign(*, actor, place: Place, representative: Representative | None) 
     place.save(update_fields=["representative"])
     audit_record(
         actor=actor,
-        action="place.assign",
+        action=AuditAction.PLACE_ASSIGN,
         target=place,
         detail={"before": before, "after": representative.pk if representative else None},
     )
@@ -423,10 +546,10 @@ def representative_appoint(
         member=member, unit=unit, name=member.name, term_start=term_start or today(), user=user
     )
     if user is not None:
-        RoleAssignment.objects.get_or_create(user=user, role=Role.REPRESENTATIVE, unit=unit)
+        role_grant(actor=actor, user=user, role=Role.REPRESENTATIVE, unit=unit)
     audit_record(
         actor=actor,
-        action="representative.appoint",
+        action=AuditAction.REPRESENTATIVE_APPOINT,
         target=rep,
         detail={"member": member.pk, "unit": unit.pk, "term_start": str(rep.term_start)},
     )
@@ -458,7 +581,7 @@ def representative_end_term(
     hooks.send("links_changed", representative_ids=[rep.pk], since=end)
     audit_record(
         actor=actor,
-        action="representative.end_term",
+        action=AuditAction.REPRESENTATIVE_END_TERM,
         target=rep,
         detail={"term_end": str(end), "reason": reason},
     )
@@ -578,7 +701,7 @@ def link_assign(
     )
     audit_record(
         actor=actor,
-        action="link.move" if current else "link.create",
+        action=AuditAction.LINK_MOVE if current else AuditAction.LINK_CREATE,
         target=link,
         detail={
             "household": household.pk,
@@ -618,7 +741,7 @@ def link_end(
     hooks.send("links_changed", representative_ids=[current.representative_id], since=day)
     audit_record(
         actor=actor,
-        action="link.end",
+        action=AuditAction.LINK_END,
         target=current,
         detail={
             "household": household.pk,
@@ -648,7 +771,7 @@ def team_create(
     team.representatives.set(reps)
     audit_record(
         actor=actor,
-        action="team.create",
+        action=AuditAction.TEAM_CREATE,
         target=team,
         detail={"unit": unit.pk, "representatives": [r.pk for r in reps]},
     )
@@ -668,5 +791,7 @@ def team_member_add(
         name=required_text(name, _("Name"), 50),
         phone=normalize_mobile(phone) if phone and phone.strip() else "",
     )
-    audit_record(actor=actor, action="team.member_add", target=member, detail={"team": team.pk})
+    audit_record(
+        actor=actor, action=AuditAction.TEAM_MEMBER_ADD, target=member, detail={"team": team.pk}
+    )
     return member
