@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from linli.accounts import services
 from linli.accounts.models import AuditAction, AuditLog, Role, RoleAssignment
-from linli.appeals.services import departments_of
+from linli.appeals.policy import departments_of
 from linli.core.errors import Forbidden, InvalidInput
 from linli.org import services as org_services
 from linli.org.models import Department
@@ -99,7 +99,7 @@ def test_a_renamed_department_keeps_its_handlers(county, superuser, reference_da
     )
     water.name = "水利局"
     water.save()
-    assert departments_of(type(user).objects.get(pk=user.pk)) == ["水利局"]
+    assert departments_of(type(user).objects.get(pk=user.pk)) == [water.pk]
 
 
 def test_appointing_a_representative_with_an_account_audits_the_role_grant(county, superuser):
