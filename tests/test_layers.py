@@ -97,6 +97,13 @@ def add_import(src: Path, module: str, statement: str) -> None:
             "def f():\n    from linli.dashboard import views",
             "linli.core.errors -> linli.dashboard.views",
         ),
+        # and so does one made for the type checker only
+        (
+            "linli.org.models",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from linli.duties.models import ContactLog",
+            "linli.org.models -> linli.duties.models",
+        ),
         # a domain reaching the dashboard, a lower domain its dependant
         ("linli.org.views", "from linli.appeals import selectors", "linli.org.views ->"),
         ("linli.notify.services", "import linli.duties.models", "linli.notify.services ->"),
