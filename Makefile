@@ -48,6 +48,7 @@ demo: migrate
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/lint-imports --no-cache
 	$(LINLI) check --fail-level WARNING
 	$(LINLI) makemigrations --check --dry-run
 

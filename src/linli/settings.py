@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "linli.notify",
     "linli.appeals",
     "linli.duties",
+    "linli.dashboard",
     "channels",
 ]
 

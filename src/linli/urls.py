@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from linli.accounts import views as account_views
 from linli.api import api
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", include("linli.dashboard.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("org/", include("linli.org.urls")),
     path("notify/", include("linli.notify.urls")),

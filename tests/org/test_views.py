@@ -153,12 +153,6 @@ def test_unit_tree_and_coverage_pages_render(county, superuser, client):
     assert "李6" in cov and "李畋小学" in cov
 
 
-def test_cadre_home_shows_coverage_of_each_unit_below(county, user_in_town_a, client):
-    client.force_login(user_in_town_a(Role.TOWN))
-    body = client.get(reverse("home")).content.decode()
-    assert "李畋村" in body and "永和镇" not in body
-
-
 def test_village_cadre_registers_a_household_and_adds_a_member(county, user_in_town_a, client):
     from linli.org.models import Household
 

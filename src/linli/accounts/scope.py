@@ -3,12 +3,19 @@
 Every selector starts from `scope_for(user)`. A role at a unit grants that
 unit and its subtree (a prefix match on the materialised path); a
 representative sees the households linked to them now.
+
+Which representative records an account serves as is `org`'s to know, and
+`accounts` sits below `org` (it must not import it): `org` registers that lookup
+with `provide_representative_ids` in `OrgConfig.ready()`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
 from .models import Role, RoleAssignment
@@ -86,6 +93,15 @@ class Scope:
 
 ANONYMOUS = Scope(user_id=None)
 
+# user -> ids of the representative records the user serves as now; set by org.
+_representative_ids: Callable[[Any], Iterable[int]] | None = None
+
+
+def provide_representative_ids(lookup: Callable[[Any], Iterable[int]]) -> None:
+    """Register how a representative account's serving records are found (org does)."""
+    global _representative_ids
+    _representative_ids = lookup
+
 
 def scope_for(user) -> Scope:
     """Build (and cache on the user object for this request) the user's scope."""
@@ -99,13 +115,11 @@ def scope_for(user) -> Scope:
         roles.setdefault(role, set()).add(path)
     rep_ids: tuple[int, ...] = ()
     if Role.REPRESENTATIVE in roles:
-        from linli.org.models import Representative
-
-        rep_ids = tuple(
-            Representative.objects.filter(user=user, term_end__isnull=True).values_list(
-                "id", flat=True
+        if _representative_ids is None:
+            raise ImproperlyConfigured(
+                "No representative lookup registered: is linli.org in INSTALLED_APPS?"
             )
-        )
+        rep_ids = tuple(_representative_ids(user))
     scope = Scope(
         user_id=user.pk,
         is_superuser=user.is_superuser,

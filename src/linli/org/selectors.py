@@ -64,6 +64,15 @@ def root_units_for(user) -> QuerySet[Unit]:
     return Unit.objects.filter(path__in=scope.unit_paths)
 
 
+def serving_representative_ids(user) -> list[int]:
+    """Ids of the representative records the user serves as now (their scope's own).
+
+    `accounts.scope` calls it through the lookup `OrgConfig.ready()` registers.
+    """
+    serving = Representative.objects.filter(user=user, term_end__isnull=True)
+    return list(serving.values_list("id", flat=True))
+
+
 def households_visible_to(user) -> QuerySet[Household]:
     scope = scope_for(user)
     q = _household_q(scope)

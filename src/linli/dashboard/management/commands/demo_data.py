@@ -1,7 +1,13 @@
-"""`python -m linli demo_data small|county [--if-empty] [--seed N] [--scale F]`."""
+"""`python -m linli demo_data small|county [--if-empty] [--seed N] [--scale F]`.
+
+The command lives in the top layer because it assembles every domain: `org.demo`
+builds the organisation, then `dashboard.demo` lets the domains above `org` seed
+their rows (see "Layers" in docs/architecture.md).
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from linli.dashboard.demo import seed_domains
 from linli.org import demo
 from linli.org.models import Unit
 
@@ -49,12 +55,7 @@ class Command(BaseCommand):
             demo.format_table(("rows", "count"), [(k, f"{v:,}") for k, v in result.counts.items()])
         )
         if mode == "small":
-            from linli.appeals import demo as appeals_demo
-
-            appeals_demo.seed(progress=self.stdout.write)
-            from linli.duties import demo as duties_demo
-
-            duties_demo.seed(progress=self.stdout.write)
+            seed_domains(progress=self.stdout.write)
         self.print_accounts()
 
     def print_accounts(self):
