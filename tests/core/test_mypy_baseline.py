@@ -99,13 +99,13 @@ def test_main_fails_on_growth_and_passes_on_shrink(check, tmp_path, monkeypatch,
     assert check.load_baseline(baseline) == {"a.py": 2}
 
     errors = check.parse_errors([line("a.py", 1), line("a.py", 2), line("a.py", 3)])
-    monkeypatch.setattr(check, "run_mypy", lambda: errors)
+    monkeypatch.setattr(check, "run_mypy", lambda **kw: errors)
     assert check.main(["--baseline", str(baseline)]) == 1
     assert "baseline allows 2" in capsys.readouterr().out
     assert check.main(["--baseline", str(baseline), "--update"]) == 1
     assert check.load_baseline(baseline) == {"a.py": 2}
 
-    monkeypatch.setattr(check, "run_mypy", lambda: errors[:1])
+    monkeypatch.setattr(check, "run_mypy", lambda **kw: errors[:1])
     assert check.main(["--baseline", str(baseline)]) == 0
     assert check.SHRINK_HINT in capsys.readouterr().out
     assert check.main(["--baseline", str(baseline), "--update"]) == 0
