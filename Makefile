@@ -50,6 +50,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench scripts
 	$(LINLI) check --fail-level WARNING
 	$(LINLI) makemigrations --check --dry-run
+	$(PY) scripts/mypy_check.py
 
 test: setup lint
 	bash scripts/test.sh
