@@ -110,3 +110,9 @@ def test_main_fails_on_growth_and_passes_on_shrink(check, tmp_path, monkeypatch,
     assert check.SHRINK_HINT in capsys.readouterr().out
     assert check.main(["--baseline", str(baseline), "--update"]) == 0
     assert check.load_baseline(baseline) == {"a.py": 1}
+
+
+def test_the_committed_baseline_is_well_formed(check):
+    baseline = check.load_baseline()
+    assert all(isinstance(n, int) and n > 0 for n in baseline.values())
+    assert all(file.startswith("src/linli/") and file.endswith(".py") for file in baseline)
