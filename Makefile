@@ -51,6 +51,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 	$(LINLI) check --fail-level WARNING
 	$(LINLI) makemigrations --check --dry-run
+	$(PY) scripts/mypy_check.py
 
 test: setup lint
 	bash scripts/test.sh

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.conf import LinliSettings
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("LINLI_HOME", BASE_DIR.parent.parent)).resolve()
 VAR_DIR = Path(os.environ.get("LINLI_VAR_DIR", PROJECT_DIR / "var"))
@@ -151,7 +153,7 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-LINLI = {
+LINLI: LinliSettings = {
     # A representative is linked to this many households (联户 5-15).
     "LINK_MIN": 5,
     "LINK_MAX": 15,

@@ -1,9 +1,13 @@
 """Admin pieces every app uses, and the admin of the working-day calendar."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -11,17 +15,26 @@ from .calendar import calendar_warnings
 from .errors import DomainError
 from .models import CalendarDay, CalendarYear
 
+if TYPE_CHECKING:
+    # django-stubs makes ModelAdmin generic; at run time it is not subscriptable.
+    _AnyAdmin = admin.ModelAdmin[Any]
+    _CalendarDayAdmin = admin.ModelAdmin[CalendarDay]
+    _CalendarYearAdmin = admin.ModelAdmin[CalendarYear]
+else:
+    _AnyAdmin = object
+    _CalendarDayAdmin = _CalendarYearAdmin = admin.ModelAdmin
+
 
 class ReadOnlyAdminMixin:
     """For rows written only by services (audit log, link history): view, never edit."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -86,10 +99,12 @@ class ServiceAdminMixin:
 # --- the working-day calendar -------------------------------------------------
 
 
-class CalendarWarningsMixin:
+class CalendarWarningsMixin(_AnyAdmin):
     """Show `calendar_warnings()` (a missing holiday schedule) above the list."""
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if request.method == "GET":
             for text in calendar_warnings():
                 messages.warning(request, text)
@@ -97,7 +112,7 @@ class CalendarWarningsMixin:
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(CalendarWarningsMixin, admin.ModelAdmin):
+class CalendarDayAdmin(CalendarWarningsMixin, _CalendarDayAdmin):
     list_display = ["date", "weekday", "is_workday", "name", "updated_at"]
     list_editable = ["is_workday", "name"]
     list_filter = ["is_workday"]
@@ -106,12 +121,12 @@ class CalendarDayAdmin(CalendarWarningsMixin, admin.ModelAdmin):
     ordering = ["-date"]
 
     @admin.display(description=_("weekday"))
-    def weekday(self, obj):
+    def weekday(self, obj: CalendarDay) -> str:
         return date_format(obj.date, "l")
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(CalendarWarningsMixin, admin.ModelAdmin):
+class CalendarYearAdmin(CalendarWarningsMixin, _CalendarYearAdmin):
     list_display = ["year", "source", "loaded_at"]
     list_filter = ["source"]
     ordering = ["-year"]

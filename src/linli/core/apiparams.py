@@ -15,9 +15,13 @@ argument (`payload`) and the files in their own fields.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
+from django.http import HttpRequest
 from ninja.params.models import BodyModel, Param
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
 
 
 class _JsonText:
@@ -31,17 +35,22 @@ class _JsonText:
 
 class _JsonOrMultipartModel(BodyModel):
     @classmethod
-    def get_request_data(cls, request, api, path_params):
+    def get_request_data(
+        cls, request: HttpRequest, api: NinjaAPI, path_params: dict[str, Any]
+    ) -> dict[str, Any] | None:
         if request.content_type == "multipart/form-data":
             name = getattr(cls, "__read_from_single_attr__", None)
             text = request.POST.get(name) if name else None
             if text is None:
                 return None  # the schema's own "field required" answer
-            return super().get_request_data(_JsonText(text), api, path_params)
+            # The JSON parser reads only body, content_type and encoding.
+            as_json = cast(HttpRequest, _JsonText(text))
+            return super().get_request_data(as_json, api, path_params)
         return super().get_request_data(request, api, path_params)
 
 
-class _JsonOrMultipartParam(Param):
+# pydantic marks FieldInfo final; ninja's Param subclasses it all the same (and says so).
+class _JsonOrMultipartParam(Param):  # type: ignore[misc]
     _model = _JsonOrMultipartModel
 
     @classmethod

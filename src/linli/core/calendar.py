@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from typing import TypedDict
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -68,7 +69,16 @@ class DeadlineUnit(models.TextChoices):
 
 _lock = threading.Lock()
 _version = 0
-_cache: dict = {"version": -1, "loaded": 0.0, "known": None, "years": {}}
+
+
+class _Cache(TypedDict):
+    version: int
+    loaded: float
+    known: frozenset[int] | None  # years with an official schedule
+    years: dict[int, dict[dt.date, bool]]  # year -> the days decided for it
+
+
+_cache: _Cache = {"version": -1, "loaded": 0.0, "known": None, "years": {}}
 _warned_years: set[int] = set()
 
 
@@ -79,7 +89,7 @@ def invalidate() -> None:
         _version += 1
 
 
-def _snapshot() -> dict:
+def _snapshot() -> _Cache:
     """Return the current cache, emptied first if it is stale."""
     global _cache
     now = time.monotonic()
@@ -89,7 +99,7 @@ def _snapshot() -> dict:
         return _cache
 
 
-def _known_years(cache: dict) -> frozenset[int]:
+def _known_years(cache: _Cache) -> frozenset[int]:
     known = cache["known"]
     if known is None:
         from .models import CalendarYear
@@ -99,7 +109,7 @@ def _known_years(cache: dict) -> frozenset[int]:
     return known
 
 
-def _year_table(cache: dict, year: int) -> dict[dt.date, bool]:
+def _year_table(cache: _Cache, year: int) -> dict[dt.date, bool]:
     table = cache["years"].get(year)
     if table is None:
         from .models import CalendarDay
@@ -126,7 +136,7 @@ def _warn_missing(year: int) -> None:
     )
 
 
-def _is_workday(cache: dict, day: dt.date) -> bool:
+def _is_workday(cache: _Cache, day: dt.date) -> bool:
     if day.year not in _known_years(cache):
         _warn_missing(day.year)
     decided = _year_table(cache, day.year).get(day)
@@ -138,7 +148,7 @@ def _is_workday(cache: dict, day: dt.date) -> bool:
 # --- public -------------------------------------------------------------------
 
 
-def _local_tz():
+def _local_tz() -> dt.tzinfo:
     # The platform's zone, not the request's activated one: a deadline must not
     # depend on who looks at it.
     return timezone.get_default_timezone()
@@ -283,7 +293,12 @@ def package_schedule() -> dict[int, dict[dt.date, tuple[bool, str]]]:
     return schedule
 
 
-def seed_from_package(years: Iterable[int] | None = None) -> dict[str, object]:
+class SeedReport(TypedDict):
+    changed: dict[int, int]  # year -> rows changed
+    unknown: list[int]  # years the package does not know
+
+
+def seed_from_package(years: Iterable[int] | None = None) -> SeedReport:
     """Load the package's official schedule into the table; report what changed.
 
     For each requested year the package knows (all of them by default), make

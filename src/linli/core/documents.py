@@ -9,11 +9,18 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
+
+if TYPE_CHECKING:
+    # django-stubs makes ContentFile generic; at run time it is not subscriptable.
+    _BytesContentFile = ContentFile[bytes]
+else:
+    _BytesContentFile = ContentFile
 
 DOCUMENT_MAX_MB = 20
 DOCUMENT_MAX_BYTES = DOCUMENT_MAX_MB * 2**20
@@ -27,7 +34,7 @@ ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 TEXT_CONTROLS = {9, 10, 12, 13}
 
 
-class CheckedDocument(ContentFile):
+class CheckedDocument(_BytesContentFile):
     """An upload that passed `document_check` (the service does not check it twice)."""
 
     def __init__(self, content: bytes, name: str, content_type: str) -> None:
@@ -35,7 +42,7 @@ class CheckedDocument(ContentFile):
         self.content_type = content_type
 
 
-def _label(upload) -> str:
+def _label(upload: Any) -> str:
     return os.path.basename(getattr(upload, "name", "") or "") or _("The document")
 
 
@@ -91,7 +98,7 @@ def sniff(raw: bytes, name: str = "") -> tuple[str, str] | None:
     return None
 
 
-def document_check(upload) -> CheckedDocument:
+def document_check(upload: Any) -> CheckedDocument:
     """Accept a PDF, Word (.doc, .docx, WPS, .odt), plain-text, JPEG or PNG file of
     at most 20 MB, judged by content; raise InvalidInput otherwise. Images are
     re-encoded without metadata (and within the photo size limit)."""

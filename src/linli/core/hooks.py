@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 _receivers: dict[str, list[Callable[..., None]]] = defaultdict(list)
 
@@ -20,6 +21,6 @@ def connect(name: str, receiver: Callable[..., None]) -> None:
         _receivers[name].append(receiver)
 
 
-def send(name: str, **kwargs) -> None:
+def send(name: str, **kwargs: Any) -> None:
     for receiver in list(_receivers[name]):
         receiver(**kwargs)

@@ -61,7 +61,7 @@ class CalendarYear(models.Model):
 @receiver(post_delete, sender=CalendarDay)
 @receiver(post_save, sender=CalendarYear)
 @receiver(post_delete, sender=CalendarYear)
-def _calendar_changed(**kwargs) -> None:
+def _calendar_changed(**kwargs: object) -> None:
     # Drop the cached table now (so this request sees the change) and again
     # after commit (so a reload made inside the transaction is not kept).
     from . import calendar

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -20,6 +22,9 @@ MAX_SIDE = 2560
 # Refuse decompression bombs early (a tiny file claiming a huge canvas).
 MAX_PIXELS = 40_000_000
 
+# An uploaded file, or any object with `read()` (and `name`, `size`), or bytes.
+Upload = Any
+
 
 @dataclass(frozen=True)
 class PreparedPhoto:
@@ -31,11 +36,11 @@ class PreparedPhoto:
     sha256: str
 
 
-def _name(upload) -> str:
-    return getattr(upload, "name", "") or _("photo")
+def _name(upload: Upload) -> str:
+    return str(getattr(upload, "name", "") or _("photo"))
 
 
-def photo_prepare(upload) -> PreparedPhoto:
+def photo_prepare(upload: Upload) -> PreparedPhoto:
     """Check one uploaded file is an image and return it re-encoded without metadata."""
     limit = settings.LINLI["PHOTO_MAX_BYTES"]
     size = getattr(upload, "size", None)
@@ -57,8 +62,8 @@ def photo_prepare(upload) -> PreparedPhoto:
             probe.verify()
         if fmt not in ACCEPTED:
             raise UnidentifiedImageError(fmt)
-        with Image.open(io.BytesIO(raw)) as img:
-            img = ImageOps.exif_transpose(img)
+        with Image.open(io.BytesIO(raw)) as opened:
+            img: Image.Image = ImageOps.exif_transpose(opened)
             img.thumbnail((MAX_SIDE, MAX_SIDE))
             out_format = ACCEPTED[fmt]
             if out_format == "JPEG" and img.mode not in ("RGB", "L"):
@@ -80,15 +85,15 @@ def photo_prepare(upload) -> PreparedPhoto:
     return PreparedPhoto(data, ext, ctype, width, height, hashlib.sha256(data).hexdigest())
 
 
-def photos_prepare(uploads, *, already: int = 0) -> list[PreparedPhoto]:
+def photos_prepare(uploads: Iterable[Upload] | None, *, already: int = 0) -> list[PreparedPhoto]:
     """Check a batch of uploads against the per-record limit and prepare each.
 
     `already` is how many photos the record holds (an appeal adding more). Every
     upload is checked here, so a caller that prepares first writes nothing when
     one is refused.
     """
-    uploads = [u for u in (uploads or []) if u]
+    checked = [u for u in (uploads or []) if u]
     limit = settings.LINLI["PHOTO_MAX_COUNT"]
-    if already + len(uploads) > limit:
+    if already + len(checked) > limit:
         raise InvalidInput(_("At most %(n)d photos.") % {"n": limit}, code="photo_count")
-    return [photo_prepare(u) for u in uploads]
+    return [photo_prepare(u) for u in checked]

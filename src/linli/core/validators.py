@@ -7,6 +7,7 @@ message in the user's language.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.utils.translation import gettext as _
@@ -14,6 +15,9 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
 from .errors import InvalidInput
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 
 def normalize_id_number(value: str) -> str:
@@ -81,7 +85,7 @@ def clean_text(value: str | None, label: str, max_length: int, *, required: bool
     return text
 
 
-def clean_coordinate(value, lo: int, hi: int, label: str):
+def clean_coordinate(value: object, lo: int, hi: int, label: str) -> Decimal | None:
     """A latitude or longitude to 6 decimals (about 0.1 m), or None when empty."""
     from decimal import Decimal, InvalidOperation
 

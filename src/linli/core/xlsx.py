@@ -18,7 +18,7 @@ class Sheet(NamedTuple):
 
 
 def write_xlsx_sheets(
-    sheets: Sequence[Sheet | tuple],
+    sheets: Sequence[Sheet | tuple[Any, ...]],
 ) -> tuple[IO[bytes], list[int]]:
     """Stream each sheet's rows into one temporary .xlsx file, in order; return
     the file (at position 0) and the row count of each sheet.

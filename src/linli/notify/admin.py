@@ -5,7 +5,13 @@ shows them and never edits them; a retry goes through `outbox_retry`, which
 checks the administrator and audits.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,9 +21,23 @@ from linli.core.errors import DomainError
 from .models import Notification, Outbox, Webhook
 from .services import outbox_retry
 
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
+    # django-stubs makes ModelAdmin generic; at run time it is not subscriptable.
+    _OutboxAdmin = admin.ModelAdmin[Outbox]
+    _NotificationAdmin = admin.ModelAdmin[Notification]
+    _WebhookAdmin = admin.ModelAdmin[Webhook]
+
+    class _AdminRequest(HttpRequest):
+        user: User  # the admin site requires a signed-in staff user
+else:
+    _OutboxAdmin = _NotificationAdmin = _WebhookAdmin = admin.ModelAdmin
+    _AdminRequest = HttpRequest
+
 
 @admin.register(Outbox)
-class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboxAdmin(ReadOnlyAdminMixin, _OutboxAdmin):
     list_display = [
         "id",
         "channel",
@@ -41,7 +61,7 @@ class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return obj.address_masked
 
     @admin.action(description=_("Retry now"))
-    def retry_now(self, request, queryset):
+    def retry_now(self, request: _AdminRequest, queryset: QuerySet[Outbox]) -> None:
         try:
             count = outbox_retry(
                 actor=request.user, ids=list(queryset.values_list("id", flat=True))
@@ -57,7 +77,7 @@ class OutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, _NotificationAdmin):
     list_display = ["id", "user", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
     search_fields = ["user__phone", "user__name", "title"]
@@ -66,7 +86,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(_WebhookAdmin):
     list_display = ["name", "url", "events", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["name", "url"]

@@ -9,9 +9,6 @@ class NotifyConfig(AppConfig):
     def ready(self) -> None:
         # The periodic tick delivers what the after-commit kick missed
         # (retries, a lost kick, a worker that died holding a lease).
-        try:
-            from linli.core.ticks import register
-        except ImportError:  # pragma: no cover
-            register = None
-        if register:
-            register("notify.outbox", "linli.notify.services.outbox_deliver_due", every=10)
+        from linli.core.ticks import register
+
+        register("notify.outbox", "linli.notify.services.outbox_deliver_due", every=10)

@@ -14,7 +14,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -72,7 +72,8 @@ def get_sms_backend() -> SmsBackend:
         return ConsoleSmsBackend()
     if name == "http":
         return HttpSmsBackend()
-    return import_string(name)()
+    backend: SmsBackend = import_string(name)()
+    return backend
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -80,7 +81,7 @@ def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
-            status = response.status
+            status: int = response.status
     except urllib.error.HTTPError as exc:
         detail = exc.read(200).decode("utf-8", "replace")
         raise DeliveryError(f"HTTP {exc.code} from {url}: {detail}") from None
@@ -134,7 +135,7 @@ def verify_signature(
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
-def post_webhook(*, url: str, secret: str, event: str, id: int, payload: dict) -> None:
+def post_webhook(*, url: str, secret: str, event: str, id: int, payload: dict[str, Any]) -> None:
     """POST one event, signed, with the delivery id receivers deduplicate on."""
     body = json.dumps(
         {"id": id, "event": event, "data": payload}, ensure_ascii=False, default=str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -27,12 +29,12 @@ class NotifyConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"unread": await database_sync_to_async(unread_count)(user)})
 
-    async def disconnect(self, code) -> None:
+    async def disconnect(self, code: int) -> None:
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs) -> None:
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Ignore what the page sends: the socket only carries pushes."""
 
-    async def notify_push(self, event: dict) -> None:
+    async def notify_push(self, event: dict[str, Any]) -> None:
         await self.send_json({k: event[k] for k in PUSH_FIELDS if k in event})

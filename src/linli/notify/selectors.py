@@ -3,6 +3,8 @@ administrators see the outbox."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeGuard
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -13,12 +15,25 @@ from linli.core.errors import Forbidden, NotFound
 
 from .models import FAILED_STATUSES, Channel, Notification, Outbox
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+    from linli.accounts.models import User
+
+    # Who is asking: a signed-in user, a visitor (request.user), or nobody.
+    Viewer = User | AnonymousUser | None
+
 DEV_INBOX_LIMIT = 100
 
 
-def notifications_for(user, *, unread: bool = False) -> QuerySet[Notification]:
+def _signed_in(user: Viewer) -> TypeGuard[User]:
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def notifications_for(user: Viewer, *, unread: bool = False) -> QuerySet[Notification]:
     """The user's inbox, newest first."""
-    if not getattr(user, "is_authenticated", False):
+    if not _signed_in(user):
         return Notification.objects.none()
     qs = Notification.objects.filter(user=user)
     if unread:
@@ -26,27 +41,28 @@ def notifications_for(user, *, unread: bool = False) -> QuerySet[Notification]:
     return qs.order_by("-created_at", "-id")
 
 
-def notification_get(user, pk) -> Notification:
+def notification_get(user: Viewer, pk: int | str) -> Notification:
     notification = notifications_for(user).filter(pk=pk).first()
     if notification is None:
         raise NotFound(_("Notification not found."))
     return notification
 
 
-def unread_count(user) -> int:
-    if user is None or not getattr(user, "is_authenticated", False):
+def unread_count(user: AbstractBaseUser | AnonymousUser | None) -> int:
+    """Also for the WebSocket consumer, whose user is Channels' lazy stand-in."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
         return 0
     return Notification.objects.filter(user_id=user.pk, read_at=None).count()
 
 
-def can_manage_outbox(user) -> bool:
+def can_manage_outbox(user: Viewer) -> bool:
     """Administrators (superusers or holders of the admin role) see and retry deliveries."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not _signed_in(user):
         return False
     return scope_for(user).has_role(Role.ADMIN)
 
 
-def outbox_failed(user, *, channel: str = "") -> QuerySet[Outbox]:
+def outbox_failed(user: Viewer, *, channel: str = "") -> QuerySet[Outbox]:
     """Deliveries that failed (dead) or wait to retry, newest first; administrators only."""
     if not can_manage_outbox(user):
         raise Forbidden(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -40,6 +41,9 @@ from .models import (
     Webhook,
 )
 from .selectors import can_manage_outbox, unread_count
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
 
 logger = logging.getLogger("linli.notify")
 
@@ -96,7 +100,7 @@ def _webhooks_for(kind: str) -> list[Webhook]:
     return [w for w in Webhook.objects.filter(active=True).order_by("id") if w.wants(kind)]
 
 
-def _event_rows(kind: str, payload: dict, hooks: list[Webhook]) -> list[Outbox]:
+def _event_rows(kind: str, payload: dict[str, Any], hooks: list[Webhook]) -> list[Outbox]:
     return [
         Outbox(channel=Channel.WEBHOOK, kind=kind, webhook=w, address=w.url, payload=payload)
         for w in hooks
@@ -104,10 +108,25 @@ def _event_rows(kind: str, payload: dict, hooks: list[Webhook]) -> list[Outbox]:
 
 
 def _user_rows(
-    user, *, kind, title, body, url, data, channels, hooks: list[Webhook] | None
+    user: User,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    url: str,
+    data: dict[str, Any],
+    channels: tuple[str, ...],
+    hooks: list[Webhook] | None,
 ) -> list[Outbox]:
     rows: list[Outbox] = []
-    common = {"kind": kind, "user": user, "title": title, "body": body, "url": url, "payload": data}
+    common: dict[str, Any] = {
+        "kind": kind,
+        "user": user,
+        "title": title,
+        "body": body,
+        "url": url,
+        "payload": data,
+    }
     for channel in channels:
         if channel == Channel.INAPP:
             rows.append(Outbox(channel=channel, **common))
@@ -126,12 +145,12 @@ def _user_rows(
 
 def notify_user(
     *,
-    user,
+    user: User,
     kind: str,
     title: str,
     body: str = "",
     url: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     channels: tuple[str, ...] = ("inapp",),
 ) -> list[Outbox]:
     """Queue a notification to one user on each channel; call inside the caller's transaction.
@@ -147,12 +166,12 @@ def notify_user(
 
 def notify_users(
     *,
-    users,
+    users: Iterable[User | None],
     kind: str,
     title: str,
     body: str = "",
     url: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     channels: tuple[str, ...] = ("inapp",),
 ) -> list[Outbox]:
     """Queue one notification to many users (each once) in one bulk insert."""
@@ -180,7 +199,7 @@ def notify_users(
     return _insert(rows)
 
 
-def notify_phone(*, phone: str, kind: str, body: str, data: dict | None = None) -> Outbox:
+def notify_phone(*, phone: str, kind: str, body: str, data: dict[str, Any] | None = None) -> Outbox:
     """Queue an SMS to a bare mobile number (a resident without an account, a one-time code)."""
     _check(kind, ())
     row = Outbox(
@@ -193,7 +212,7 @@ def notify_phone(*, phone: str, kind: str, body: str, data: dict | None = None) 
     return _insert([row])[0]
 
 
-def notify_event(*, kind: str, payload: dict) -> list[Outbox]:
+def notify_event(*, kind: str, payload: dict[str, Any]) -> list[Outbox]:
     """Queue one webhook delivery per active webhook subscribed to `kind` (or to "*")."""
     _check(kind, ())
     return _insert(_event_rows(kind, dict(payload), _webhooks_for(kind)))
@@ -348,7 +367,7 @@ def _mark_failed(row: Outbox, exc: Exception, *, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def outbox_retry(*, actor, ids) -> int:
+def outbox_retry(*, actor: User, ids: Iterable[int | str]) -> int:
     """Re-queue failed or waiting rows for delivery now, with a fresh set of attempts."""
     if not can_manage_outbox(actor):
         raise Forbidden(
@@ -397,7 +416,7 @@ def _push_count_on_commit(user_id: int) -> None:
 
 
 @transaction.atomic
-def notification_read(*, actor, notification: Notification) -> Notification:
+def notification_read(*, actor: User, notification: Notification) -> Notification:
     """Mark one of the actor's notifications read.
 
     Not audited: it changes only the actor's own inbox, and an audit row per
@@ -413,7 +432,7 @@ def notification_read(*, actor, notification: Notification) -> Notification:
 
 
 @transaction.atomic
-def notification_read_all(*, actor) -> int:
+def notification_read_all(*, actor: User) -> int:
     """Mark all the actor's unread notifications read; return how many."""
     count = Notification.objects.filter(user=actor, read_at=None).update(read_at=timezone.now())
     if count:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,17 +18,28 @@ from linli.core.paging import paginate
 from linli.core.validators import normalize_mobile
 
 from . import selectors, services
-from .models import Channel
+from .models import Channel, Outbox
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from linli.accounts.models import User
+
+    class _HtmxRequest(HttpRequest):
+        htmx: HtmxDetails
+
+    class _SignedInRequest(HttpRequest):
+        user: User  # behind login_required
 
 
-def _query_without_page(request) -> str:
+def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
-    return query.urlencode()
+    return str(query.urlencode())
 
 
 @login_required
-def inbox(request):
+def inbox(request: _SignedInRequest) -> HttpResponse:
     unread = request.GET.get("filter") == "unread"
     page = paginate(
         selectors.notifications_for(request.user, unread=unread), request.GET.get("page")
@@ -45,7 +58,7 @@ def inbox(request):
 
 @login_required
 @require_POST
-def read(request, pk: int):
+def read(request: _SignedInRequest, pk: int) -> HttpResponse:
     """Mark a notification read and follow its link (an on-site path only)."""
     try:
         notification = selectors.notification_get(request.user, pk)
@@ -62,7 +75,7 @@ def read(request, pk: int):
 
 @login_required
 @require_POST
-def read_all(request):
+def read_all(request: _SignedInRequest) -> HttpResponse:
     count = services.notification_read_all(actor=request.user)
     if count:
         messages.success(request, _("All notifications are marked read."))
@@ -70,7 +83,7 @@ def read_all(request):
 
 
 @login_required
-def failed(request):
+def failed(request: _SignedInRequest) -> HttpResponse:
     channel = request.GET.get("channel", "")
     if channel not in Channel.values:
         channel = ""
@@ -93,7 +106,7 @@ def failed(request):
 
 @login_required
 @require_POST
-def failed_retry(request):
+def failed_retry(request: _SignedInRequest) -> HttpResponse:
     # A row's own button sends `id`; the bulk button sends the ticked `ids`.
     ids = [request.POST["id"]] if request.POST.get("id") else request.POST.getlist("ids")
     try:
@@ -112,7 +125,7 @@ def failed_retry(request):
     return redirect("notify:failed")
 
 
-def dev_inbox(request):
+def dev_inbox(request: _HtmxRequest) -> HttpResponse:
     """Messages the console backend "sent", for a demo without a real SMS gateway.
 
     No log-in: a resident reporting without an account reads their one-time
@@ -122,7 +135,7 @@ def dev_inbox(request):
         raise Http404(_("The development inbox is turned off."))
     phone = request.GET.get("phone", "").strip()
     error = ""
-    rows = []
+    rows: list[Outbox] = []
     if phone:
         try:
             phone = normalize_mobile(phone)

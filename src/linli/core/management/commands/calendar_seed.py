@@ -1,6 +1,8 @@
 """Load the official holiday schedules the chinese-calendar package knows."""
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from linli.core.calendar import package_schedule, seed_from_package
 
@@ -11,12 +13,12 @@ class Command(BaseCommand):
         "it knows (all by default); report the years it does not know."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--year", type=int, action="append", dest="years", help="only this year (repeatable)"
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         known = sorted(package_schedule())
         report = seed_from_package(options["years"])
         for year, count in sorted(report["changed"].items()):

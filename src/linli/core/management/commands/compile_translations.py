@@ -1,6 +1,7 @@
 """Compile the project's .po files to .mo with polib (no GNU gettext needed)."""
 
 from pathlib import Path
+from typing import Any
 
 import polib
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = "Compile locale/*/LC_MESSAGES/*.po to .mo without GNU gettext."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         count = 0
         for locale_dir in settings.LOCALE_PATHS:
             for po_path in Path(locale_dir).glob("*/LC_MESSAGES/*.po"):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from linli.core.media import purge
 
@@ -10,7 +12,7 @@ from linli.core.media import purge
 class Command(BaseCommand):
     help = "Delete files under MEDIA_ROOT that no row points at, older than --hours."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--hours",
             type=float,
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="list, delete nothing")
 
-    def handle(self, *args, hours: float, dry_run: bool, **options):
+    def handle(self, *args: Any, hours: float, dry_run: bool, **options: Any) -> None:
         if hours < 1:
             raise CommandError("--hours must be at least 1: younger files may be in flight")
         found = purge(older_than_hours=hours, dry_run=dry_run)

@@ -1,8 +1,10 @@
 """Serve the platform with uvicorn (the embedded default's single process)."""
 
+from typing import Any
+
 import uvicorn
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from linli.core.ticks import Ticker
 
@@ -10,7 +12,7 @@ from linli.core.ticks import Ticker
 class Command(BaseCommand):
     help = "Serve the platform over ASGI with uvicorn (and run the periodic ticks in-process)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
@@ -19,7 +21,7 @@ class Command(BaseCommand):
             help="do not run the periodic ticks in this process",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         ticker = None
         if options["no_ticker"]:
             self.stdout.write(

@@ -2,8 +2,9 @@
 
 import signal
 import threading
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from linli.core import ticks
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "--loop keeps running them on their intervals until interrupted."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", help="run only this tick")
         parser.add_argument(
             "--loop",
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             help="run the ticker in the foreground until Ctrl+C or SIGTERM",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         registry = ticks.registered()
         if options["loop"]:
             return self.loop(registry)
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} of {len(names)} ticks failed (see the log)")
 
-    def loop(self, registry):
+    def loop(self, registry: dict[str, ticks.Tick]) -> None:
         ticker = ticks.Ticker()
         self.stdout.write(
             f"linli: ticking {', '.join(sorted(registry)) or 'nothing'} (Ctrl+C stops)"

@@ -1,0 +1,34 @@
+"""The type of `settings.LINLI`, the project's own settings.
+
+`settings.py` annotates `LINLI: LinliSettings`, so mypy (through the django-stubs
+plugin) knows `settings.LINLI["OTP_TTL_SECONDS"]` is an `int` wherever it is read, and
+a misspelt key is an error. This module imports nothing from Django or the apps:
+`settings.py` imports it before Django is configured.
+"""
+
+from typing import TypedDict
+
+
+class LinliSettings(TypedDict):
+    # A representative is linked to this many households (联户 5-15).
+    LINK_MIN: int
+    LINK_MAX: int
+    PAGE_SIZE: int
+    IMPORT_MAX_ROWS: int
+    # Photos (appeals, home visits): at most this many per record, each at most this size.
+    PHOTO_MAX_COUNT: int
+    PHOTO_MAX_BYTES: int
+    # One-time codes sent to residents who report without an account.
+    OTP_TTL_SECONDS: int
+    OTP_MAX_ATTEMPTS: int
+    # The SMS gateway: "console", "http", or a dotted class path (notify/backends.py).
+    SMS_BACKEND: str
+    SMS_HTTP_URL: str
+    SMS_HTTP_TOKEN: str
+    # The development inbox page shows messages sent through the console backend.
+    DEV_INBOX: bool
+    OUTBOX_MAX_ATTEMPTS: int
+    # Seconds between ticks of the in-process ticker (embedded default).
+    TICK_SECONDS: int
+    # Leaflet tile URL template; empty = no tiles.
+    MAP_TILE_URL: str
