@@ -1,5 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.forms import BaseFormSet, ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
@@ -7,8 +13,25 @@ from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
 from . import services
 from .models import ApiToken, AuditLog, RoleAssignment, User
 
+if TYPE_CHECKING:
+    # django-stubs makes the admin classes generic; at run time they are not subscriptable.
+    _RoleInline = admin.TabularInline[RoleAssignment, User]
+    _BaseUserAdmin = BaseUserAdmin[Any]  # typed for AbstractUser; ours is AbstractBaseUser
+    _RoleAdmin = admin.ModelAdmin[RoleAssignment]
+    _TokenAdmin = admin.ModelAdmin[ApiToken]
+    _AuditAdmin = admin.ModelAdmin[AuditLog]
+else:
+    _RoleInline = admin.TabularInline
+    _BaseUserAdmin = BaseUserAdmin
+    _RoleAdmin = _TokenAdmin = _AuditAdmin = admin.ModelAdmin
 
-class RoleAssignmentInline(admin.TabularInline):
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in staff member (the admin site is behind a staff login)."""
+    return cast(User, request.user)
+
+
+class RoleAssignmentInline(_RoleInline):
     """Grant a role (a new row) or revoke one (delete); a held role is never edited."""
 
     model = RoleAssignment
@@ -17,12 +40,12 @@ class RoleAssignmentInline(admin.TabularInline):
     readonly_fields = ["created_at"]
     autocomplete_fields = ["unit", "department"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(User)
-class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
+class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
     ordering = ["phone"]
     list_display = ["phone", "name", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "role_assignments__role"]
@@ -37,44 +60,49 @@ class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})
     ]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
         data = form.cleaned_data
         if change:
             user = services.account_update(
-                actor=request.user,
+                actor=_actor(request),
                 user=User.objects.get(pk=obj.pk),
                 **{f: data[f] for f in services.ACCOUNT_FIELDS if f in data},
             )
         else:
             user = services.account_create(
-                actor=request.user,
+                actor=_actor(request),
                 phone=data["phone"],
                 name=data["name"],
                 password=data.get("password1") or None,
             )
         adopt(obj, user)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self, request: HttpRequest, form: Any, formsets: Any, change: bool
+    ) -> None:
         # Groups were set by account_update; only the role inline remains.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         # Deleting the account would drop its roles silently (cascade); revoke them first.
         for assignment in obj.role_assignments.select_related("unit"):
-            services.role_revoke(actor=request.user, assignment=assignment)
+            services.role_revoke(actor=_actor(request), assignment=assignment)
         super().delete_model(request, obj)
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not RoleAssignment:
-            return super().save_formset(request, form, formset, change)
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: BaseFormSet[Any], change: bool
+    ) -> None:
+        if getattr(formset, "model", None) is not RoleAssignment:
+            super().save_formset(request, form, formset, change)
+            return
         # Filled in without writing; the services write and audit each grant and revocation.
-        formset.save(commit=False)
-        for assignment in formset.deleted_objects:
-            services.role_revoke(actor=request.user, assignment=assignment)
-        for assignment in formset.new_objects:
+        formset.save(commit=False)  # type: ignore[attr-defined]
+        for assignment in formset.deleted_objects:  # type: ignore[attr-defined]
+            services.role_revoke(actor=_actor(request), assignment=assignment)
+        for assignment in formset.new_objects:  # type: ignore[attr-defined]
             services.role_assign(
-                actor=request.user,
+                actor=_actor(request),
                 user=form.instance,
                 role=assignment.role,
                 unit=assignment.unit,
@@ -83,7 +111,7 @@ class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class RoleAssignmentAdmin(ServiceAdminMixin, _RoleAdmin):
     """Grant (add) and revoke (delete) roles through the audited services."""
 
     list_display = ["user", "role", "unit", "department", "created_at"]
@@ -93,13 +121,13 @@ class RoleAssignmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["user", "unit", "department"]
     list_select_related = ["user", "unit", "department"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
         data = form.cleaned_data
         assignment = services.role_assign(
-            actor=request.user,
+            actor=_actor(request),
             user=data["user"],
             role=data["role"],
             unit=data["unit"],
@@ -107,19 +135,19 @@ class RoleAssignmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
         )
         adopt(obj, assignment)
 
-    def delete_model(self, request, obj):
-        services.role_revoke(actor=request.user, assignment=obj)
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.role_revoke(actor=_actor(request), assignment=obj)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(_TokenAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at"]
     readonly_fields = ["key_hash", "prefix", "created_at", "last_used_at"]
     search_fields = ["user__phone", "name"]
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, _AuditAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = ["at", "actor", "action", "target_type", "target_id", "ip"]

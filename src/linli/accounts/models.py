@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, phone: str, password: str | None = None, **extra):
+    def create_user(self, phone: str, password: str | None = None, **extra: Any) -> User:
         if not phone:
             raise ValueError("phone is required")
         user = self.model(phone=phone, **extra)
@@ -24,7 +25,7 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, phone: str, password: str | None = None, **extra):
+    def create_superuser(self, phone: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(phone, password, **extra)

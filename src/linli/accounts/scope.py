@@ -13,12 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 
 from .models import Role, RoleAssignment
+
+
+class UnitRef(Protocol):
+    """What accounts needs of an `org.Unit` (accounts sits below org and cannot
+    import it, even for typing)."""
+
+    pk: Any
+
+    @property
+    def path(self) -> str: ...
 
 # Roles that see households, members and representatives of their subtree.
 HOUSEHOLD_ROLES = {
@@ -103,11 +113,11 @@ def provide_representative_ids(lookup: Callable[[Any], Iterable[int]]) -> None:
     _representative_ids = lookup
 
 
-def scope_for(user) -> Scope:
+def scope_for(user: Any) -> Scope:
     """Build (and cache on the user object for this request) the user's scope."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
-    cached = getattr(user, "_linli_scope", None)
+    cached: Scope | None = getattr(user, "_linli_scope", None)
     if cached is not None:
         return cached
     roles: dict[str, set[str]] = {}

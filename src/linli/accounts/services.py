@@ -14,17 +14,17 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.validators import normalize_mobile
 
 from .models import ApiToken, AuditAction, AuditLog, Role, RoleAssignment, User, hash_token
-from .scope import scope_for
+from .scope import UnitRef, scope_for
 
 
 def audit_record(
     *,
-    actor,
+    actor: User | None,
     action: AuditAction,
     target: Any = None,
     target_type: str = "",
     target_id: Any = "",
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> AuditLog:
     """Append one audit row. Call inside the transaction of the change it records.
 
@@ -46,13 +46,13 @@ def audit_record(
     )
 
 
-def _require_admin(actor, unit) -> None:
+def _require_admin(actor: User, unit: UnitRef) -> None:
     scope = scope_for(actor)
     if not scope.can({Role.ADMIN}, unit.path):
         raise Forbidden(_("Only an administrator of this unit may manage accounts."))
 
 
-def _role_detail(assignment: RoleAssignment) -> dict:
+def _role_detail(assignment: RoleAssignment) -> dict[str, Any]:
     return {
         "user": assignment.user_id,
         "role": str(assignment.role),
@@ -61,7 +61,9 @@ def _role_detail(assignment: RoleAssignment) -> dict:
     }
 
 
-def role_grant(*, actor, user: User, role: Role | str, unit, department=None) -> RoleAssignment:
+def role_grant(
+    *, actor: User, user: User, role: Role | str, unit: UnitRef, department: Any = None
+) -> RoleAssignment:
     """Give `user` a role at `unit` and audit it; no permission check.
 
     The one place a role assignment is created. Callers check the actor's
@@ -97,7 +99,14 @@ def role_grant(*, actor, user: User, role: Role | str, unit, department=None) ->
 
 @transaction.atomic
 def user_create(
-    *, actor, phone: str, name: str, password: str, role: Role, unit, department=None
+    *,
+    actor: User,
+    phone: str,
+    name: str,
+    password: str,
+    role: Role,
+    unit: UnitRef,
+    department: Any = None,
 ) -> User:
     """Create an account holding one role at a unit."""
     _require_admin(actor, unit)
@@ -119,7 +128,7 @@ ACCOUNT_FIELDS = ("phone", "name", "is_active", "is_staff", "is_superuser", "gro
 PRIVILEGE_FIELDS = {"is_staff", "is_superuser", "groups"}
 
 
-def _require_account_admin(actor, user: User | None) -> None:
+def _require_account_admin(actor: User, user: User | None) -> None:
     """A superuser, or an administrator over every unit where `user` holds a role."""
     if getattr(actor, "is_superuser", False):
         return
@@ -133,7 +142,7 @@ def _require_account_admin(actor, user: User | None) -> None:
 
 
 @transaction.atomic
-def account_create(*, actor, phone: str, name: str, password: str | None) -> User:
+def account_create(*, actor: User, phone: str, name: str, password: str | None) -> User:
     """Create an account without a role (roles are granted with `role_assign`)."""
     _require_account_admin(actor, None)
     phone = normalize_mobile(phone)
@@ -145,7 +154,7 @@ def account_create(*, actor, phone: str, name: str, password: str | None) -> Use
 
 
 @transaction.atomic
-def account_update(*, actor, user: User, **changes) -> User:
+def account_update(*, actor: User, user: User, **changes: Any) -> User:
     """Change an account's phone, name, activity or admin-site privileges, audited.
 
     Only a superuser changes privileges (staff, superuser, groups).
@@ -177,7 +186,7 @@ def account_update(*, actor, user: User, **changes) -> User:
     fields = [f for f in changed if f != "groups"]
     if fields:
         user.save(update_fields=fields)
-    if "groups" in changed:
+    if "groups" in changed and new_groups is not None:
         user.groups.set(new_groups)
     audit_record(
         actor=actor,
@@ -193,14 +202,16 @@ def account_update(*, actor, user: User, **changes) -> User:
 
 
 @transaction.atomic
-def role_assign(*, actor, user: User, role: Role, unit, department=None) -> RoleAssignment:
+def role_assign(
+    *, actor: User, user: User, role: Role, unit: UnitRef, department: Any = None
+) -> RoleAssignment:
     """An administrator of `unit` gives `user` a role there (a department for handlers)."""
     _require_admin(actor, unit)
     return role_grant(actor=actor, user=user, role=role, unit=unit, department=department)
 
 
 @transaction.atomic
-def role_revoke(*, actor, assignment: RoleAssignment) -> None:
+def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
     """An administrator of the assignment's unit takes the role away, audited."""
     _require_admin(actor, assignment.unit)
     detail = _role_detail(assignment)

@@ -38,14 +38,14 @@ class ReadOnlyAdminMixin:
         return False
 
 
-def adopt(obj, saved) -> None:
+def adopt(obj: Any, saved: Any) -> None:
     """Make the admin's unsaved `obj` stand for the row a service saved (pk, fields, state)."""
     for f in saved._meta.concrete_fields:
         setattr(obj, f.attname, getattr(saved, f.attname))
     obj._state = saved._state
 
 
-class ServiceAdminMixin:
+class ServiceAdminMixin(_AnyAdmin):
     """Admin whose writes call the app's services instead of saving the form.
 
     Subclasses implement `save_model` (and `save_formset`, `delete_model`) with
@@ -54,36 +54,47 @@ class ServiceAdminMixin:
     is shown again, the input kept, with the service's message as a form error.
     """
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:
             # The admin saves inside a transaction, so nothing of the failed save remains.
             # Validate the same POST again; this time the form carries the error.
-            request._linli_service_error = exc
+            request._linli_service_error = exc  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        error = getattr(request, "_linli_service_error", None)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        error: DomainError | None = getattr(request, "_linli_service_error", None)
         if error is None:
             return form
 
-        class ServiceErrorForm(form):
-            def clean(self):
+        class ServiceErrorForm(form):  # type: ignore[valid-type, misc]
+            def clean(self) -> dict[str, Any] | None:
                 super().clean()
+                assert error is not None
                 raise ValidationError(error.message, code=error.code)
 
         return ServiceErrorForm
 
-    def delete_view(self, request, object_id, extra_context=None):
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         try:
             return super().delete_view(request, object_id, extra_context)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
-    def response_action(self, request, queryset):
+    def response_action(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         try:
             with transaction.atomic():
                 return super().response_action(request, queryset)
@@ -91,7 +102,7 @@ class ServiceAdminMixin:
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
 

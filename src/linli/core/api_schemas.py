@@ -50,7 +50,7 @@ class Paged(PaginationBase):
     `Paged<ItemSchema>` by django-ninja.
     """
 
-    Input = PageParams
+    Input = PageParams  # type: ignore[assignment]  # ninja types it as its own Input
 
     class Output(Schema):
         items: list[Any]
@@ -59,7 +59,9 @@ class Paged(PaginationBase):
         pages: int = Field(description="Number of pages (0 when nothing matches).")
         page_size: int
 
-    def paginate_queryset(self, queryset, pagination: PageParams, request, **params) -> dict:
+    def paginate_queryset(
+        self, queryset: Any, pagination: PageParams, request: Any, **params: Any
+    ) -> dict[str, Any]:
         size = min(pagination.page_size or settings.LINLI["PAGE_SIZE"], MAX_PAGE_SIZE)
         count = self._items_count(queryset)
         offset = (pagination.page - 1) * size
