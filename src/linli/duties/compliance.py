@@ -32,7 +32,7 @@ from linli.core.timeutil import today
 from linli.org.models import STEPLEN, Representative, Unit
 
 from .models import DutyRule, DutyTally, ReportKind, month_middle
-from .services import DEFAULT_RULE
+from .rules import DEFAULT_RULE
 
 DUTIES = ("contacts", "visits", "deliberations", "reports")
 DUTY_LABELS = {
