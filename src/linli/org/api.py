@@ -74,9 +74,7 @@ def _active_links() -> Prefetch:
     """Prefetch each household's current link (with its representative) as `active_links`."""
     return Prefetch(
         "links",
-        queryset=HouseholdLink.objects.filter(valid_to__isnull=True).select_related(
-            "representative"
-        ),
+        queryset=selectors.current_links().select_related("representative"),
         to_attr="active_links",
     )
 
@@ -303,7 +301,7 @@ def _representative_detail(user, representative_id: int):
     rep = _representatives(user).get(pk=rep.pk)
     rep.households = list(
         selectors.households_visible_to(user)
-        .filter(links__representative=rep, links__valid_to__isnull=True)
+        .filter(Q(links__representative=rep) & selectors.current_link_q("links__"))
         .order_by("id")
     )
     return rep
@@ -370,9 +368,7 @@ def link_list(request, filters: Query[LinkFilters]):
     if filters.active is not None:
         qs = qs.filter(valid_to__isnull=filters.active)
     if filters.on is not None:
-        qs = qs.filter(valid_from__lte=filters.on).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=filters.on)
-        )
+        qs = qs.filter(selectors.link_on_q(filters.on))
     return qs.order_by("household_id", "valid_from", "id")
 
 
