@@ -69,6 +69,17 @@ RECORDS = (*REP_RECORDS, Deliberation)
 NOTHING = Q(pk__in=[])
 
 
+def _or(*filters: Q) -> Q:
+    """The union of filters, where an empty `Q()` means everything (a superuser's): Django
+    drops an empty operand (`Q() | x` is `x`), which would narrow "everything" to `x`."""
+    if any(not f for f in filters):
+        return Q()
+    out = filters[0]
+    for f in filters[1:]:
+        out |= f
+    return out
+
+
 def _user_pk(user) -> int | None:
     return getattr(user, "pk", None)
 
@@ -133,7 +144,7 @@ def can_view(user, record) -> bool:
 
 def record_for_q(user, prefix: str = "") -> Q:
     """Representatives whose records the user may keep."""
-    return own_q(user, prefix) | _holds_q(scope_for(user), RECORD_ROLES, f"{prefix}unit__path")
+    return _or(own_q(user, prefix), _holds_q(scope_for(user), RECORD_ROLES, f"{prefix}unit__path"))
 
 
 def can_record_for(user, representative: Representative) -> bool:
@@ -158,8 +169,9 @@ def correct_q(user, model: type[Model]) -> Q:
         by_organiser = Deliberation.organisers.through.objects.filter(
             own_q(user, "representative__")
         )
-        return Q(pk__in=by_organiser.values("deliberation_id")) | _holds_q(
-            scope_for(user), RECORD_ROLES, "unit__path"
+        return _or(
+            Q(pk__in=by_organiser.values("deliberation_id")),
+            _holds_q(scope_for(user), RECORD_ROLES, "unit__path"),
         )
     _check_model(model)
     return record_for_q(user, "representative__")
@@ -203,7 +215,7 @@ def deliberation_units_q(user) -> Q:
     data = _EventUnits.of(user)
     q = data.scope.path_q("path", data.scope.unit_paths) & Q(kind__in=data.kinds)
     if data.own_paths:
-        q |= Q(path__in=data.own_paths, kind__in=DELIBERATION_KINDS)
+        q = _or(q, Q(path__in=data.own_paths, kind__in=DELIBERATION_KINDS))
     return q
 
 

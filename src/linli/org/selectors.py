@@ -104,10 +104,13 @@ def member_get(user, pk) -> Member:
 def representatives_q(user, prefix: str = "") -> Q:
     """Representatives the user sees: those of the subtrees of their household roles,
     and their own serving representative records. `prefix` reaches them from another
-    model (`"representative__"`). The object form is `can_see_representative`."""
+    model (`"representative__"`). The object form is `can_see_representative`.
+
+    A superuser's filter is the empty `Q()` (everything); never OR it with another
+    (`Q() | x` is `x` in Django)."""
     scope = scope_for(user)
     q = scope.path_q(f"{prefix}unit__path", scope.household_paths)
-    if scope.representative_ids:
+    if scope.representative_ids and not scope.is_superuser:
         q |= Q(**{f"{prefix}pk__in": scope.representative_ids})
     return q
 
@@ -146,7 +149,7 @@ def links_visible_to(user) -> QuerySet[HouseholdLink]:
 def places_visible_to(user) -> QuerySet[Place]:
     scope = scope_for(user)
     q = scope.path_q("unit__path", scope.household_paths)
-    if scope.representative_ids:
+    if scope.representative_ids and not scope.is_superuser:
         q |= Q(representative_id__in=scope.representative_ids)
     return Place.objects.filter(q).select_related("unit", "representative")
 
@@ -154,7 +157,7 @@ def places_visible_to(user) -> QuerySet[Place]:
 def teams_visible_to(user) -> QuerySet[GuardTeam]:
     scope = scope_for(user)
     q = scope.path_q("unit__path", scope.household_paths)
-    if scope.representative_ids:
+    if scope.representative_ids and not scope.is_superuser:
         q |= Q(representatives__in=scope.representative_ids)
     qs = GuardTeam.objects.filter(q)
     if scope.representative_ids and not scope.is_superuser:
