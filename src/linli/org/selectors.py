@@ -17,7 +17,6 @@ from linli.accounts.scope import Scope, scope_for
 from linli.core.errors import NotFound
 
 from .models import (
-    STEPLEN,
     GuardTeam,
     GuardTeamMember,
     Household,
@@ -26,6 +25,7 @@ from .models import (
     Place,
     Representative,
     Unit,
+    path_at,
 )
 
 
@@ -285,14 +285,14 @@ def coverage_for(user, unit: Unit) -> Coverage:
     children = list(Unit.objects.filter(parent=unit).order_by("path"))
     rows = {c.path: CoverageRow(unit=c) for c in children}
     total = CoverageRow(unit=unit)
-    plen = (unit.depth + 1) * STEPLEN
+    child_depth = unit.depth + 1
 
     def tally(qs, **aggregates) -> None:
         for item in qs.values("unit_id").annotate(**aggregates).order_by():
             path = subtree.get(item["unit_id"])
             if path is None:
                 continue
-            row = rows.get(path[:plen])
+            row = rows.get(path_at(path, child_depth))
             for attr in aggregates:
                 setattr(total, attr, getattr(total, attr) + item[attr])
                 if row is not None:
@@ -327,7 +327,7 @@ def coverage_for(user, unit: Unit) -> Coverage:
             continue
         n = link_counts.get(rep_id, 0)
         out = not (lo <= n <= hi)
-        for row in (total, rows.get(path[:plen])):
+        for row in (total, rows.get(path_at(path, child_depth))):
             if row is not None:
                 row.representatives += 1
                 row.representatives_out_of_range += out
