@@ -366,7 +366,8 @@ def link_list(request, filters: Query[LinkFilters]):
     if filters.representative is not None:
         qs = qs.filter(representative_id=filters.representative)
     if filters.active is not None:
-        qs = qs.filter(valid_to__isnull=filters.active)
+        current = selectors.current_link_q()
+        qs = qs.filter(current if filters.active else ~current)
     if filters.on is not None:
         qs = qs.filter(selectors.link_on_q(filters.on))
     return qs.order_by("household_id", "valid_from", "id")
