@@ -64,7 +64,6 @@ SUMMARY_ROLES = frozenset({Role.GROUP_LEADER, Role.AREA_LEADER, Role.VILLAGE})
 DELIBERATION_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNITY, UnitKind.AREA, UnitKind.GROUP)
 # Kinds of record that belong to one representative (a deliberation has organisers).
 REP_RECORDS = (ContactLog, HomeVisit, AnnualReport)
-RECORDS = (*REP_RECORDS, Deliberation)
 
 NOTHING = Q(pk__in=[])
 
