@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from linli.accounts.models import User
-from linli.org.models import Department, HouseholdLink, Representative, Unit
+from linli.org.models import Department, Representative, Unit
+from linli.org.selectors import current_links
 
 from . import services
 from .models import Appeal, Category
@@ -40,12 +41,12 @@ def seed(progress=print) -> int:
     rep = Representative.objects.get(user=rep_user)
     households = [
         link.household
-        for link in HouseholdLink.objects.filter(representative=rep, valid_to__isnull=True)
+        for link in current_links().filter(representative=rep)
         .select_related("household__unit")
         .order_by("household_id")[:6]
     ]
     other_group = (
-        Unit.objects.filter(kind="group", path__startswith=rep.unit.path[:12])
+        Unit.objects.filter(kind="group", path__startswith=rep.unit.village_path())
         .exclude(pk=rep.unit_id)
         .order_by("path")
         .first()

@@ -201,12 +201,10 @@ def appeal_create(request):
     households = org_selectors.households_visible_to(request.user).select_related("unit")
     scope = scope_for(request.user)
     if scope.representative_ids and not scope.household_paths:
-        from linli.org.models import HouseholdLink
-
         households = households.filter(
-            pk__in=HouseholdLink.objects.filter(
-                representative_id__in=scope.representative_ids, valid_to__isnull=True
-            ).values("household_id")
+            pk__in=org_selectors.current_links()
+            .filter(representative_id__in=scope.representative_ids)
+            .values("household_id")
         )
     units = (
         org_selectors.units_visible_to(request.user)

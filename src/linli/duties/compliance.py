@@ -29,10 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.timeutil import today
-from linli.org.models import STEPLEN, Representative, Unit
+from linli.org.models import Representative, Unit, path_at
 
 from .models import DutyRule, DutyTally, ReportKind, month_middle
-from .services import DEFAULT_RULE
+from .rules import DEFAULT_RULE
 
 DUTIES = ("contacts", "visits", "deliberations", "reports")
 DUTY_LABELS = {
@@ -632,11 +632,11 @@ def rollup(
     sums: dict[str | None, list[int]] = {None: [0] * (width + 2)}
     for path in children:
         sums[path] = [0] * (width + 2)
-    n = len(unit.path) + STEPLEN
+    child_depth = unit.depth + 1
     for rc in per_rep.values():
         behind = int(rc.overall != "on_track")
         targets = [sums[None]]
-        child = sums.get(rc.unit_path[:n])
+        child = sums.get(path_at(rc.unit_path, child_depth))
         if child is not None:
             targets.append(child)
         for t in targets:

@@ -10,7 +10,8 @@ from django.db import transaction
 
 from linli.accounts.models import User
 from linli.core.timeutil import today
-from linli.org.models import HouseholdLink, Representative
+from linli.org.models import Representative
+from linli.org.selectors import current_links
 
 from . import services
 from .models import ContactLog, FiveRole
@@ -26,7 +27,8 @@ def seed(progress=print) -> int:
         return 0
     households = [
         link.household
-        for link in HouseholdLink.objects.filter(representative=rep, valid_to__isnull=True)
+        for link in current_links()
+        .filter(representative=rep)
         .select_related("household")
         .order_by("household_id")
     ]

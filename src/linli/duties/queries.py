@@ -11,21 +11,17 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from linli.accounts.scope import scope_for
 from linli.core.errors import InvalidInput, NotFound
 from linli.org import selectors as org_selectors
-from linli.org.models import STEPLEN, Household, HouseholdLink, Representative, Unit, UnitKind
+from linli.org.models import Household, HouseholdLink, Representative, Unit
 
-from . import selectors
+from . import policy, selectors
 from .models import CURRENT, AnnualReport, Deliberation, ReportKind
-from .services import rule_on
+from .rules import rule_on
 
 PERIODS = ("week", "month", "quarter", "year")
 # The longest period a compliance request may span (the engine is per week).
 MAX_PERIOD_DAYS = 3 * 366
-# Unit kinds a deliberation event is held in.
-DELIBERATION_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNITY, UnitKind.AREA, UnitKind.GROUP)
-TOWN_DEPTH = 2  # city 1, town 2, village 3, group 4 (path steps)
 
 
 def period_range(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -90,32 +86,21 @@ def serving_representatives(user) -> QuerySet[Representative]:
 def deliberation_units(user) -> QuerySet[Unit]:
     """Units the user may record a deliberation event in: villages, areas and
     groups of their scope, and the units above their own group as a
-    representative (a group's representatives meet at village level)."""
-    scope = scope_for(user)
-    # Cadres of a town or above choose among villages: their groups would be thousands.
-    broad = scope.is_superuser or any(len(p) // STEPLEN <= TOWN_DEPTH for p in scope.unit_paths)
-    kinds = [k for k in DELIBERATION_KINDS if not (broad and k == UnitKind.GROUP)]
-    q = scope.path_q("path", scope.unit_paths) & Q(kind__in=kinds)
-    own_paths: set[str] = set()
-    for rep in Representative.objects.filter(pk__in=scope.representative_ids).select_related(
-        "unit"
-    ):
-        own_paths.update(rep.unit.ancestor_paths())
-        own_paths.add(rep.unit.path)
-    if own_paths:
-        q |= Q(path__in=own_paths, kind__in=DELIBERATION_KINDS)
-    return Unit.objects.filter(q).select_related("parent").order_by("path")
+    representative (a group's representatives meet at village level): `policy`."""
+    return (
+        Unit.objects.filter(policy.deliberation_units_q(user))
+        .select_related("parent")
+        .order_by("path")
+    )
 
 
 def organisers_for(user, unit: Unit | None) -> QuerySet[Representative]:
     """Serving representatives in scope who may organise an event in `unit`: those
-    serving in its subtree or in a unit above it (the services' rule)."""
+    serving in its subtree or in a unit above it (`policy.organisers_q`)."""
     reps = serving_representatives(user)
     if unit is None:
         return reps
-    return reps.filter(
-        Q(unit__path__startswith=unit.path) | Q(unit__path__in=unit.ancestor_paths())
-    )
+    return reps.filter(policy.organisers_q(unit))
 
 
 def deliberation_unit_get(user, pk) -> Unit:
@@ -245,17 +230,8 @@ def team_compliance(
 def households_of(representative: Representative, include: int | None = None) -> QuerySet:
     """Ids of the households the representative serves now (plus `include`, the
     household of a record being corrected), for a form's choices."""
-    links = HouseholdLink.objects.filter(representative=representative, valid_to__isnull=True)
+    links = org_selectors.current_links().filter(representative=representative)
     ids = Q(pk__in=links.values("household_id"))
     if include is not None:
         ids |= Q(pk=include)
     return Household.objects.filter(ids).values("pk")
-
-
-def can_write_for(user, representative: Representative) -> bool:
-    """May the user keep this representative's records (as the services allow)?"""
-    from linli.accounts.scope import LINK_WRITE_ROLES
-
-    if representative.user_id and representative.user_id == getattr(user, "pk", None):
-        return True
-    return scope_for(user).can(LINK_WRITE_ROLES, representative.unit.path)

@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Role, User
+from linli.accounts.models import User
 from linli.org.models import Representative, Unit
 
-from . import compliance
+from . import compliance, policy
 from .models import DutyReminder, month_middle, month_of, week_of
 
 
@@ -48,9 +48,9 @@ def send_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
                 n = rc.duties[duty].owed
                 if n and rc.representative.user_id and rc.representative.term_end is None:
                     owed[pk] = (rc.representative, n)
-        behind: dict[int, list[str]] = {}
+        behind: dict[tuple[int, str], list[str]] = {}  # by unit (id, path)
         for rep, n in owed.values():
-            behind.setdefault(rep.unit_id, []).append(f"{rep.name}({n})")
+            behind.setdefault((rep.unit_id, rep.unit.path), []).append(f"{rep.name}({n})")
             title = (
                 _("%(n)d households still to contact this week") % {"n": n}
                 if kind == "week"
@@ -59,11 +59,8 @@ def send_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
             user = User.objects.get(pk=rep.user_id)
             if _send_once(kind, ref, user, kind=f"duties.{kind}", title=title, url="/duties/"):
                 sent["representatives"] += 1
-        for unit_id, names in behind.items():
-            leaders = User.objects.filter(
-                role_assignments__role__in=[Role.GROUP_LEADER, Role.AREA_LEADER, Role.VILLAGE],
-                role_assignments__unit__in=_unit_and_ancestors(unit_id),
-            ).distinct()
+        for (unit_id, unit_path), names in behind.items():
+            leaders = User.objects.filter(policy.summary_recipients_q(unit_path)).distinct()
             for leader in leaders:
                 if _send_once(
                     f"{kind}-summary-{unit_id}",
@@ -76,11 +73,6 @@ def send_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
                 ):
                     sent["leaders"] += 1
     return sent
-
-
-def _unit_and_ancestors(unit_id: int):
-    unit = Unit.objects.get(pk=unit_id)
-    return Unit.objects.filter(path__in=unit.ancestor_paths())
 
 
 def _send_once(marker: str, ref: dt.date, user, **message) -> bool:

@@ -1,24 +1,23 @@
 """Reads of duty records and compliance, scoped to what the user may see.
 
-Representatives see their own; leaders and cadres see the representatives of
-their subtree (`org.selectors.representatives_visible_to`).
+Who sees what is `policy` (representatives see their own; leaders and cadres see
+the representatives of their subtree): every list here starts from its filters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from linli.accounts.scope import LINK_WRITE_ROLES, scope_for
 from linli.core.errors import NotFound
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
 from linli.org.models import Household, HouseholdLink, Representative, Unit
 
-from . import compliance
+from . import compliance, policy
 from .models import (
     CURRENT,
     AnnualReport,
@@ -30,7 +29,7 @@ from .models import (
     month_of,
     week_of,
 )
-from .services import rule_on
+from .rules import rule_on
 
 
 def my_representative(user) -> Representative | None:
@@ -53,37 +52,30 @@ def representative_for_entry(user, pk) -> Representative:
     or one in the scope of a leader or cadre with a write role over their unit
     (as the services allow). Anyone else: NotFound, as for one that does not exist."""
     rep = org_selectors.representative_get(user, pk)
-    if rep.user_id and rep.user_id == getattr(user, "pk", None):
-        return rep
-    if scope_for(user).can(LINK_WRITE_ROLES, rep.unit.path):
+    if policy.can_record_for(user, rep):
         return rep
     raise NotFound(_("Representative not found."))
 
 
 def contacts_visible_to(user) -> QuerySet[ContactLog]:
-    reps = org_selectors.representatives_visible_to(user).values("pk")
-    return ContactLog.objects.filter(representative__in=reps).select_related(
+    return policy.restrict(ContactLog.objects.all(), user).select_related(
         "household", "representative"
     )
 
 
 def visits_visible_to(user) -> QuerySet[HomeVisit]:
-    reps = org_selectors.representatives_visible_to(user).values("pk")
-    return HomeVisit.objects.filter(representative__in=reps).select_related(
+    return policy.restrict(HomeVisit.objects.all(), user).select_related(
         "household", "representative"
     )
 
 
 def reports_visible_to(user) -> QuerySet[AnnualReport]:
-    reps = org_selectors.representatives_visible_to(user).values("pk")
-    return AnnualReport.objects.filter(representative__in=reps).select_related("representative")
+    return policy.restrict(AnnualReport.objects.all(), user).select_related("representative")
 
 
 def deliberations_visible_to(user) -> QuerySet[Deliberation]:
-    reps = org_selectors.representatives_visible_to(user).values("pk")
     return (
-        Deliberation.objects.filter(organisers__in=reps)
-        .distinct()
+        policy.restrict(Deliberation.objects.all(), user)
         .select_related("unit")
         .prefetch_related("organisers")
     )
@@ -120,8 +112,8 @@ def households_owed(representative: Representative, day: dt.date | None = None) 
 
     def served_on(ref: dt.date) -> QuerySet[Household]:
         links = HouseholdLink.objects.filter(
-            household=OuterRef("pk"), representative=representative, valid_from__lte=ref
-        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=ref))
+            org_selectors.link_on_q(ref), household=OuterRef("pk"), representative=representative
+        )
         return Household.objects.filter(Exists(links))
 
     def logged(model, **period):
@@ -172,9 +164,9 @@ def compliance_for(
         rep = org_selectors.representative_get(user, representative.pk)
         return compliance.compute([rep], start, end)
     unit = org_selectors.unit_get(user, unit.pk)
-    scope_reps = org_selectors.representatives_visible_to(user).filter(
-        unit__path__startswith=unit.path
-    )
+    scope_reps = policy.restrict(
+        Representative.objects.filter(unit__path__startswith=unit.path), user
+    ).select_related("unit", "member")
     if (
         scope_reps.count()
         == Representative.objects.filter(unit__path__startswith=unit.path).count()

@@ -2,9 +2,9 @@
 
 A record is dated (`day`), may be entered late within the rule's window, and
 is never edited: `record_correct` writes a new record and marks the old one
-superseded, `record_withdraw` writes a void correction. Who may write: the
-representative for the households they served on that day, or a cadre or
-leader over the household's unit entering it for them (e.g. from paper).
+superseded, `record_withdraw` writes a void correction. Who may write is
+`policy` (the representative, or a leader or cadre over them entering it for
+them, e.g. from paper); the household must have been served on that day.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import AuditAction
-from linli.accounts.scope import LINK_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record
 from linli.core.documents import document_check
 from linli.core.errors import Forbidden, InvalidInput, NotFound
@@ -27,13 +26,14 @@ from linli.core.photos import PreparedPhoto, photos_prepare
 from linli.core.timeutil import today
 from linli.core.validators import clean_coordinate, clean_text
 from linli.org.models import Household, HouseholdLink, Representative, Unit
+from linli.org.selectors import link_on_q
 
+from . import policy
 from .models import (
     AnnualReport,
     ContactLog,
     ContactMethod,
     Deliberation,
-    DutyRule,
     FiveRole,
     HomeVisit,
     HomeVisitPhoto,
@@ -42,16 +42,7 @@ from .models import (
     month_of,
     week_of,
 )
-
-DEFAULT_RULE = DutyRule(effective_from=dt.date(2000, 1, 1))
-
-
-def rule_on(day: dt.date) -> DutyRule:
-    """The rule in force on `day` (the defaults if none was entered)."""
-    return (
-        DutyRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
-        or DEFAULT_RULE
-    )
+from .rules import rule_on
 
 
 def _text(value, label: str, max_length: int, *, required: bool = False) -> str:
@@ -79,24 +70,22 @@ def _check_day(day) -> dt.date:
 
 
 def _served_on(representative: Representative, household: Household, day: dt.date) -> bool:
-    return (
-        HouseholdLink.objects.filter(
-            representative=representative, household=household, valid_from__lte=day
+    return HouseholdLink.objects.filter(
+        link_on_q(day), representative=representative, household=household
+    ).exists()
+
+
+def _refuse_unless(allowed: bool) -> None:
+    """Refuse what `policy` refuses."""
+    if not allowed:
+        raise Forbidden(
+            _("You may only keep the records of your own households."), code="not_your_record"
         )
-        .exclude(valid_to__lte=day)
-        .exists()
-    )
 
 
 def _may_write_for(actor, representative: Representative) -> None:
-    """The representative themself, or a leader or cadre over their unit."""
-    if representative.user_id and representative.user_id == getattr(actor, "pk", None):
-        return
-    if scope_for(actor).can(LINK_WRITE_ROLES, representative.unit.path):
-        return
-    raise Forbidden(
-        _("You may only keep the records of your own households."), code="not_your_record"
-    )
+    """The representative themself, or a leader or cadre over their unit (`policy`)."""
+    _refuse_unless(policy.can_record_for(actor, representative))
 
 
 def _check_household(representative: Representative, household: Household, day: dt.date) -> None:
@@ -333,13 +322,9 @@ def deliberation_log(
     organisers = list(organisers or [])
     if not organisers:
         raise InvalidInput(_("Name at least one organising representative."), code="organisers")
-    is_organiser = any(r.user_id and r.user_id == getattr(actor, "pk", None) for r in organisers)
-    if not is_organiser and not scope_for(actor).can(LINK_WRITE_ROLES, unit.path):
-        raise Forbidden(
-            _("You may only keep the records of your own households."), code="not_your_record"
-        )
+    _refuse_unless(policy.can_record_event(actor, unit, organisers))
     for rep in organisers:
-        if not rep.unit.path.startswith(unit.path) and not unit.path.startswith(rep.unit.path):
+        if not policy.can_organise(rep, unit):
             raise InvalidInput(
                 _("%(rep)s does not serve in %(unit)s.") % {"rep": rep.name, "unit": unit.name},
                 code="organiser_unit",
@@ -419,10 +404,8 @@ def _supersede(actor, old, new) -> None:
         raise InvalidInput(
             _("A record can only be corrected by one of its kind."), code="supersede"
         )
-    if isinstance(old, Deliberation):
-        _may_write_deliberation(actor, old)
-    else:
-        _may_write_for(actor, old.representative)
+    _refuse_unless(policy.can_correct(actor, old))
+    if not isinstance(old, Deliberation):
         if old.representative_id != new.representative_id:
             raise InvalidInput(
                 _("A correction must be for the same representative."), code="supersede"
@@ -439,18 +422,6 @@ def _supersede(actor, old, new) -> None:
     )
 
 
-def _may_write_deliberation(actor, event: Deliberation) -> None:
-    """Any of its organisers, or a leader or cadre over its unit."""
-    organisers = list(event.organisers.all())
-    if any(r.user_id and r.user_id == getattr(actor, "pk", None) for r in organisers):
-        return
-    if scope_for(actor).can(LINK_WRITE_ROLES, event.unit.path):
-        return
-    raise Forbidden(
-        _("You may only keep the records of your own households."), code="not_your_record"
-    )
-
-
 @transaction.atomic
 def record_withdraw(*, actor, record, reason: str) -> object:
     """Withdraw a record entered by mistake: a void copy supersedes it."""
@@ -458,8 +429,8 @@ def record_withdraw(*, actor, record, reason: str) -> object:
     model = type(record)
     if model not in (ContactLog, HomeVisit, AnnualReport, Deliberation):
         raise NotFound(_("No such record."))
+    _refuse_unless(policy.can_correct(actor, record))
     if model is Deliberation:
-        _may_write_deliberation(actor, record)
         copy = Deliberation.objects.create(
             unit=record.unit, day=record.day, place=record.place, topic=record.topic,
             attendee_count=record.attendee_count, void=True, created_by=actor,
@@ -467,7 +438,6 @@ def record_withdraw(*, actor, record, reason: str) -> object:
         )  # fmt: skip
         copy.organisers.set(record.organisers.all())
     else:
-        _may_write_for(actor, record.representative)
         fields = {
             f.name: getattr(record, f.name)
             for f in model._meta.concrete_fields

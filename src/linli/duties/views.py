@@ -29,14 +29,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from linli.accounts.scope import scope_for
 from linli.core.errors import DomainError, NotFound
 from linli.core.paging import paginate
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
 from linli.org.models import Household
 
-from . import exports, queries, selectors, services
+from . import exports, policy, queries, selectors, services
 from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, RepCompliance
 from .forms import ContactForm, DeliberationForm, QuickContactForm, ReportForm, VisitForm
 from .models import ContactMethod, FiveRole
@@ -77,7 +76,7 @@ def _next_url(request, default: str) -> str:
 
 def _back(request, rep) -> str:
     """Where to go after a write: my page for my own records, else the drill-down."""
-    mine = rep.user_id and rep.user_id == request.user.pk
+    mine = policy.is_own(request.user, rep)
     return _next_url(
         request, reverse("duties:mine") if mine else reverse("duties:rep", args=[rep.pk])
     )
@@ -194,7 +193,7 @@ def _history(request, rep, kind: str, start=None, end=None) -> dict:
     page = paginate(qs, request.GET.get("page"), per_page=HISTORY_PAGE)
     return {
         "rep": rep,
-        "can_write": queries.can_write_for(request.user, rep),
+        "can_write": policy.can_record_for(request.user, rep),
         "history_kind": kind,
         "history_kinds": HISTORY_KINDS,
         "page": page,
@@ -212,8 +211,7 @@ def mine(request):
     """My duties, on a phone: who is still owed a contact or a visit, one tap each."""
     rep = selectors.my_representative(request.user)
     if rep is None:
-        scope = scope_for(request.user)
-        if scope.is_superuser or scope.household_paths:
+        if policy.can_view_team(request.user):
             return redirect("duties:team")
         return render(request, "duties/mine.html", {"rep": None})
     kind = _kind(request)
@@ -367,7 +365,7 @@ def _rep_for(request):
 
 def _for_other(request, rep) -> bool:
     """Is the user entering this record for another representative?"""
-    return rep.user_id != request.user.pk
+    return not policy.is_own(request.user, rep)
 
 
 def _form_page(request, template: str, form, title: str, old, **extra):
@@ -661,15 +659,6 @@ def record_withdraw(request, kind: str, pk: int):
 # --- leaders and cadres -----------------------------------------------------------------------
 
 
-def _parent_in_scope(user, unit) -> bool:
-    """Is the unit's parent in the user's scope (so "up one level" leads somewhere)?"""
-    scope = scope_for(user)
-    return bool(unit.parent_id) and (
-        scope.is_superuser
-        or any(unit.path != p and unit.path.startswith(p) for p in scope.unit_paths)
-    )
-
-
 def _unit(request):
     pk = request.GET.get("unit", "")
     if pk.isdigit():
@@ -720,7 +709,7 @@ def team(request):
             "period_query": pq,
             "query": f"unit={unit.pk}&{pq}&status={status}",
             "period_over": end < today(),
-            "up": _parent_in_scope(request.user, unit),
+            "up": org_selectors.parent_visible(request.user, unit),
         }
     )
     return render(request, "duties/team.html", context)

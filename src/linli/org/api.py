@@ -71,9 +71,7 @@ def _active_links() -> Prefetch:
     """Prefetch each household's current link (with its representative) as `active_links`."""
     return Prefetch(
         "links",
-        queryset=HouseholdLink.objects.filter(valid_to__isnull=True).select_related(
-            "representative"
-        ),
+        queryset=selectors.current_links().select_related("representative"),
         to_attr="active_links",
     )
 
@@ -320,7 +318,7 @@ def _representative_detail(user, representative_id: int):
     rep = _representatives(user).get(pk=rep.pk)
     rep.households = list(
         selectors.households_visible_to(user)
-        .filter(links__representative=rep, links__valid_to__isnull=True)
+        .filter(Q(links__representative=rep) & selectors.current_link_q("links__"))
         .order_by("id")
     )
     return rep
@@ -385,11 +383,10 @@ def link_list(request, filters: Query[LinkFilters]):
     if filters.representative is not None:
         qs = qs.filter(representative_id=filters.representative)
     if filters.active is not None:
-        qs = qs.filter(valid_to__isnull=filters.active)
+        current = selectors.current_link_q()
+        qs = qs.filter(current if filters.active else ~current)
     if filters.on is not None:
-        qs = qs.filter(valid_from__lte=filters.on).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=filters.on)
-        )
+        qs = qs.filter(selectors.link_on_q(filters.on))
     return qs.order_by("household_id", "valid_from", "id")
 
 

@@ -49,7 +49,7 @@ from .imports import (
     TAG_LABELS,
     UNIT_KIND_LABELS,
 )
-from .models import STEPLEN, HouseholdLink, Unit
+from .models import Unit, ancestor_paths_of, path_at
 
 H_AGE = "年龄"
 
@@ -66,7 +66,7 @@ class UnitNames:
     """Full name paths ("浏阳市/大瑶镇/李畋村") for the unit paths of an export, in one query."""
 
     def __init__(self, paths: Iterable[str]) -> None:
-        prefixes = {p[: i * STEPLEN] for p in paths if p for i in range(1, len(p) // STEPLEN + 1)}
+        prefixes = {a for p in paths if p for a in ancestor_paths_of(p)}
         self.names: dict[str, str] = {}
         if prefixes:
             self.names = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "name"))
@@ -75,9 +75,7 @@ class UnitNames:
     def __call__(self, path: str) -> str:
         full = self._cache.get(path)
         if full is None:
-            full = "/".join(
-                self.names.get(path[: i * STEPLEN], "?") for i in range(1, len(path) // STEPLEN + 1)
-            )
+            full = "/".join(self.names.get(a, "?") for a in ancestor_paths_of(path))
             self._cache[path] = full
         return full
 
@@ -103,7 +101,7 @@ def _units(user, params) -> tuple[list[str], Iterator[list[Any]]]:
 
     def gen():
         for path, kind, name, code, depth in rows:
-            parent = names(path[:-STEPLEN]) if depth > 1 else ""
+            parent = names(path_at(path, depth - 1)) if depth > 1 else ""
             yield [parent, UNIT_KIND_LABELS.get(kind, kind), name, code, names(path), depth]
 
     return headers, gen()
@@ -113,9 +111,11 @@ def _households(user, params) -> tuple[list[str], Iterator[list[Any]]]:
     from .views import filter_households
 
     _form, _unit, qs = filter_households(user, params)
-    rep_name = HouseholdLink.objects.filter(household=OuterRef("pk"), valid_to__isnull=True).values(
-        "representative__name"
-    )[:1]
+    rep_name = (
+        selectors.current_links()
+        .filter(household=OuterRef("pk"))
+        .values("representative__name")[:1]
+    )
     names = _names_for(qs, "unit__path")
     headers = [H_HOUSEHOLD, H_UNIT, H_HEAD, H_ADDRESS, H_TAGS, H_LAT, H_LON, "联户代表"]
     values = qs.annotate(rep_name=Subquery(rep_name)).values_list(

@@ -56,6 +56,7 @@ from .models import (
     Sex,
     Unit,
     UnitKind,
+    ancestor_paths_of,
     encode_step,
 )
 
@@ -542,9 +543,7 @@ class UnitIndex:
             .values_list("id", "path", "depth", "kind", "name", "code")
         )
         names = {r[1]: r[4] for r in rows}
-        above = {
-            p[: i * STEPLEN] for p in scope.unit_paths for i in range(1, len(p) // STEPLEN)
-        } - names.keys()
+        above = {a for p in scope.unit_paths for a in ancestor_paths_of(p)[:-1]} - names.keys()
         if above:
             names.update(Unit.objects.filter(path__in=above).values_list("path", "name"))
         self.by_full: dict[str, list[UnitRef]] = defaultdict(list)
@@ -552,9 +551,7 @@ class UnitIndex:
         self.by_tail: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_id: dict[int, UnitRef] = {}
         for pk, path, depth, kind, name, code in rows:
-            full = "/".join(
-                names.get(path[: i * STEPLEN], "?") for i in range(1, len(path) // STEPLEN + 1)
-            )
+            full = "/".join(names.get(a, "?") for a in ancestor_paths_of(path))
             self.add(UnitRef(pk, path, depth, kind, name, code, full))
 
     def add(self, ref: UnitRef) -> None:
@@ -1186,8 +1183,9 @@ def _links(ctx: _Context) -> Callable[[], ImportResult] | None:
     current: dict[int, tuple] = {}
     for chunk in _chunks({h.id for h in households.values()}):
         for link in (
-            HouseholdLink.objects.select_for_update()
-            .filter(household_id__in=chunk, valid_to__isnull=True)
+            selectors.current_links()
+            .select_for_update()
+            .filter(household_id__in=chunk)
             .values_list("id", "household_id", "representative_id", "valid_from")
         ):
             current[link[1]] = (link[0], link[2], link[3])
@@ -1247,7 +1245,8 @@ def _links(ctx: _Context) -> Callable[[], ImportResult] | None:
     for chunk in _chunks(touched):
         list(Representative.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
         before.update(
-            HouseholdLink.objects.filter(representative_id__in=chunk, valid_to__isnull=True)
+            selectors.current_links()
+            .filter(representative_id__in=chunk)
             .values("representative_id")
             .annotate(n=Count("id"))
             .values_list("representative_id", "n")

@@ -17,7 +17,21 @@ from linli.core.timeutil import age
 # Materialised path: each level adds STEPLEN base-36 characters, so "this unit
 # and everything below it" is `path LIKE 'prefix%'`, a range scan on an index.
 STEPLEN = 4
+# Depth of each level of the tree (the number of path steps): a city is a root.
+CITY_DEPTH = 1
+TOWN_DEPTH = 2  # town or subdistrict
+VILLAGE_DEPTH = 3  # village or community
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def path_at(path: str, depth: int) -> str:
+    """The path of the ancestor at `depth` (the path itself when it is not deeper)."""
+    return path[: depth * STEPLEN]
+
+
+def ancestor_paths_of(path: str) -> list[str]:
+    """The paths from the root down to `path`, itself included."""
+    return [path_at(path, d) for d in range(1, len(path) // STEPLEN + 1)]
 
 
 def encode_step(n: int) -> str:
@@ -84,7 +98,15 @@ class Unit(models.Model):
         return Q(**{f"{field}__startswith": self.path})
 
     def ancestor_paths(self) -> list[str]:
-        return [self.path[: i * STEPLEN] for i in range(1, self.depth + 1)]
+        return [path_at(self.path, i) for i in range(1, self.depth + 1)]
+
+    def town_path(self) -> str:
+        """The path of the town (or subdistrict) this unit lies in (its own above a town)."""
+        return path_at(self.path, TOWN_DEPTH)
+
+    def village_path(self) -> str:
+        """The path of the village (or community) this unit lies in (its own above a village)."""
+        return path_at(self.path, VILLAGE_DEPTH)
 
     def is_within(self, other: Unit) -> bool:
         return self.path.startswith(other.path)
@@ -316,6 +338,16 @@ class HouseholdLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.representative} → {self.household}"
+
+    # The object forms of `org.selectors.current_link_q` and `link_on_q`.
+    @property
+    def is_current(self) -> bool:
+        """Is the link in force now (not ended)?"""
+        return self.valid_to is None
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Did the representative serve the household on `day` through this link?"""
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to > day)
 
 
 class MemberKind(models.TextChoices):

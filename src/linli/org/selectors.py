@@ -17,7 +17,6 @@ from linli.accounts.scope import Scope, scope_for
 from linli.core.errors import NotFound
 
 from .models import (
-    STEPLEN,
     GuardTeam,
     GuardTeamMember,
     Household,
@@ -26,6 +25,7 @@ from .models import (
     Place,
     Representative,
     Unit,
+    path_at,
 )
 
 
@@ -35,11 +35,8 @@ def _household_q(scope: Scope, prefix: str = "") -> Q:
         return Q()
     q = scope.path_q(f"{prefix}unit__path", scope.household_paths)
     if scope.representative_ids:
-        q |= Q(
-            **{
-                f"{prefix}links__representative_id__in": scope.representative_ids,
-                f"{prefix}links__valid_to__isnull": True,
-            }
+        q |= Q(**{f"{prefix}links__representative_id__in": scope.representative_ids}) & (
+            current_link_q(f"{prefix}links__")
         )
     return q
 
@@ -54,6 +51,16 @@ def unit_get(user, pk) -> Unit:
     if unit is None:
         raise NotFound(_("Unit not found."))
     return unit
+
+
+def parent_visible(user, unit: Unit) -> bool:
+    """Is the unit's parent visible to the user (so "up one level" leads somewhere)?
+    Answered from the scope, without a query."""
+    scope = scope_for(user)
+    return bool(unit.parent_id) and (
+        scope.is_superuser
+        or any(unit.path != p and unit.path.startswith(p) for p in scope.unit_paths)
+    )
 
 
 def root_units_for(user) -> QuerySet[Unit]:
@@ -103,12 +110,32 @@ def member_get(user, pk) -> Member:
     return member
 
 
-def representatives_visible_to(user) -> QuerySet[Representative]:
+def representatives_q(user, prefix: str = "") -> Q:
+    """Representatives the user sees: those of the subtrees of their household roles,
+    and their own serving representative records. `prefix` reaches them from another
+    model (`"representative__"`). The object form is `can_see_representative`.
+
+    A superuser's filter is the empty `Q()` (everything); never OR it with another
+    (`Q() | x` is `x` in Django)."""
     scope = scope_for(user)
-    q = scope.path_q("unit__path", scope.household_paths)
-    if scope.representative_ids:
-        q |= Q(pk__in=scope.representative_ids)
-    return Representative.objects.filter(q).select_related("unit", "member")
+    q = scope.path_q(f"{prefix}unit__path", scope.household_paths)
+    if scope.representative_ids and not scope.is_superuser:
+        q |= Q(**{f"{prefix}pk__in": scope.representative_ids})
+    return q
+
+
+def can_see_representative(user, representative: Representative) -> bool:
+    """Does the user see this representative (`representatives_q` for one object)?"""
+    scope = scope_for(user)
+    return (
+        representative.pk in scope.representative_ids
+        or any(representative.unit.path.startswith(p) for p in scope.household_paths)
+        or scope.is_superuser
+    )
+
+
+def representatives_visible_to(user) -> QuerySet[Representative]:
+    return Representative.objects.filter(representatives_q(user)).select_related("unit", "member")
 
 
 def representative_get(user, pk) -> Representative:
@@ -119,7 +146,7 @@ def representative_get(user, pk) -> Representative:
 
 
 def with_active_link_count(qs: QuerySet[Representative]) -> QuerySet[Representative]:
-    return qs.annotate(active_households=Count("links", filter=Q(links__valid_to__isnull=True)))
+    return qs.annotate(active_households=Count("links", filter=current_link_q("links__")))
 
 
 def links_visible_to(user) -> QuerySet[HouseholdLink]:
@@ -131,7 +158,7 @@ def links_visible_to(user) -> QuerySet[HouseholdLink]:
 def places_visible_to(user) -> QuerySet[Place]:
     scope = scope_for(user)
     q = scope.path_q("unit__path", scope.household_paths)
-    if scope.representative_ids:
+    if scope.representative_ids and not scope.is_superuser:
         q |= Q(representative_id__in=scope.representative_ids)
     return Place.objects.filter(q).select_related("unit", "representative")
 
@@ -139,7 +166,7 @@ def places_visible_to(user) -> QuerySet[Place]:
 def teams_visible_to(user) -> QuerySet[GuardTeam]:
     scope = scope_for(user)
     q = scope.path_q("unit__path", scope.household_paths)
-    if scope.representative_ids:
+    if scope.representative_ids and not scope.is_superuser:
         q |= Q(representatives__in=scope.representative_ids)
     qs = GuardTeam.objects.filter(q)
     if scope.representative_ids and not scope.is_superuser:
@@ -153,11 +180,43 @@ def team_members_visible_to(user) -> QuerySet[GuardTeamMember]:
     ).select_related("team")
 
 
+# --- household links: who serves a household now, or on a day -----------------------------
+# Unscoped building blocks (the callers scope what they pass). The object forms are
+# `HouseholdLink.is_current` and `HouseholdLink.in_force_on(day)`.
+
+
+def current_link_q(prefix: str = "") -> Q:
+    """Links in force now (`prefix` reaches them from another model, e.g. `"links__"`)."""
+    return Q(**{f"{prefix}valid_to__isnull": True})
+
+
+active_link_q = current_link_q  # the older name
+
+
+def link_on_q(day: dt.date, prefix: str = "") -> Q:
+    """Links in force on `day`: started on or before it and not ended by it."""
+    return Q(**{f"{prefix}valid_from__lte": day}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
+    )
+
+
+def current_links() -> QuerySet[HouseholdLink]:
+    """Every link in force now (at most one per household)."""
+    return HouseholdLink.objects.filter(current_link_q())
+
+
+def current_representatives(households) -> dict[int, Representative]:
+    """Who serves each of these households now, by household id (one query; households
+    nobody serves are left out)."""
+    ids = [h.pk if isinstance(h, Household) else h for h in households]
+    links = current_links().filter(household_id__in=ids).select_related("representative")
+    return {link.household_id: link.representative for link in links}
+
+
 def representative_on(household: Household, day: dt.date) -> Representative | None:
     """Who served this household on `day` (from the link history)."""
     link = (
-        HouseholdLink.objects.filter(household=household, valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        HouseholdLink.objects.filter(link_on_q(day), household=household)
         .select_related("representative")
         .order_by("-valid_from", "-id")
         .first()
@@ -165,13 +224,9 @@ def representative_on(household: Household, day: dt.date) -> Representative | No
     return link.representative if link else None
 
 
-def active_link_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}valid_to__isnull": True})
-
-
 def uncovered_households(user, unit: Unit) -> QuerySet[Household]:
     """Households in the unit's subtree that no representative serves now."""
-    active = HouseholdLink.objects.filter(household=OuterRef("pk"), valid_to__isnull=True)
+    active = current_links().filter(household=OuterRef("pk"))
     return (
         households_visible_to(user)
         .filter(unit__path__startswith=unit.path)
@@ -239,14 +294,14 @@ def coverage_for(user, unit: Unit) -> Coverage:
     children = list(Unit.objects.filter(parent=unit).order_by("path"))
     rows = {c.path: CoverageRow(unit=c) for c in children}
     total = CoverageRow(unit=unit)
-    plen = (unit.depth + 1) * STEPLEN
+    child_depth = unit.depth + 1
 
     def tally(qs, **aggregates) -> None:
         for item in qs.values("unit_id").annotate(**aggregates).order_by():
             path = subtree.get(item["unit_id"])
             if path is None:
                 continue
-            row = rows.get(path[:plen])
+            row = rows.get(path_at(path, child_depth))
             for attr in aggregates:
                 setattr(total, attr, getattr(total, attr) + item[attr])
                 if row is not None:
@@ -266,7 +321,7 @@ def coverage_for(user, unit: Unit) -> Coverage:
         .filter(unit__path__startswith=unit.path, term_end__isnull=True)
         .values_list("pk", "unit_id")
     )
-    active_links = HouseholdLink.objects.filter(valid_to__isnull=True)
+    active_links = current_links()
     if len(reps) <= 5000:
         active_links = active_links.filter(representative_id__in=[pk for pk, _u in reps])
     # else: counting every active link (an index-only scan) beats joining the
@@ -281,7 +336,7 @@ def coverage_for(user, unit: Unit) -> Coverage:
             continue
         n = link_counts.get(rep_id, 0)
         out = not (lo <= n <= hi)
-        for row in (total, rows.get(path[:plen])):
+        for row in (total, rows.get(path_at(path, child_depth))):
             if row is not None:
                 row.representatives += 1
                 row.representatives_out_of_range += out
@@ -308,13 +363,13 @@ def home_summary(user) -> HomeSummary:
     if scope.representative_ids:
         my = list(
             Household.objects.filter(
-                links__representative_id__in=scope.representative_ids, links__valid_to__isnull=True
+                Q(links__representative_id__in=scope.representative_ids) & current_link_q("links__")
             )
             .select_related("unit")
             .order_by("id")[:50]
         )
     visible = households_visible_to(user)
-    active = HouseholdLink.objects.filter(household=OuterRef("pk"), valid_to__isnull=True)
+    active = current_links().filter(household=OuterRef("pk"))
     return HomeSummary(
         households=visible.count(),
         uncovered_households=visible.filter(~Exists(active)).count(),
@@ -341,6 +396,6 @@ def households_filtered(
         # A match on the JSON text works on SQLite and PostgreSQL alike.
         qs = qs.filter(tags__icontains=f'"{tag}"')
     if covered is not None:
-        active = HouseholdLink.objects.filter(household=OuterRef("pk"), valid_to__isnull=True)
+        active = current_links().filter(household=OuterRef("pk"))
         qs = qs.filter(Exists(active) if covered else ~Exists(active))
     return qs.order_by("unit__path", "id")

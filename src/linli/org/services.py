@@ -32,6 +32,7 @@ from linli.core.validators import (
 from .models import (
     KIND_RANK,
     STEPLEN,
+    VILLAGE_DEPTH,
     GuardTeam,
     GuardTeamMember,
     Household,
@@ -47,9 +48,9 @@ from .models import (
     Unit,
     UnitKind,
     encode_step,
+    path_at,
 )
-
-VILLAGE_DEPTH = 3  # city(1) > town(2) > village(3)
+from .selectors import current_link_q, current_links
 
 
 class LinkOutOfRange(InvalidInput):
@@ -177,7 +178,7 @@ def _move_breaks(unit: Unit, new_path: str) -> dict[str, str]:
     inside = Q(**{"unit__path__startswith": old})
     problems: dict[str, str] = {}
     links = (
-        HouseholdLink.objects.filter(valid_to__isnull=True)
+        HouseholdLink.objects.filter(current_link_q())
         .filter(
             Q(household__unit__path__startswith=old) ^ Q(representative__unit__path__startswith=old)
         )
@@ -508,10 +509,11 @@ def place_assign(*, actor, place: Place, representative: Representative | None) 
 
 
 def same_village(a: Unit, b: Unit) -> bool:
-    n = VILLAGE_DEPTH * STEPLEN
+    """Do the two units lie in one village? (`a`, `b`: anything with `path` and `depth`,
+    the import passes its own unit rows.)"""
     if a.depth < VILLAGE_DEPTH or b.depth < VILLAGE_DEPTH:
         return a.path.startswith(b.path) or b.path.startswith(a.path)
-    return a.path[:n] == b.path[:n]
+    return path_at(a.path, VILLAGE_DEPTH) == path_at(b.path, VILLAGE_DEPTH)
 
 
 @transaction.atomic
@@ -569,9 +571,7 @@ def representative_end_term(
     if end < rep.term_start:
         raise InvalidInput(_("The term cannot end before it started."), code="rep_term_dates")
     reason = required_text(reason, _("Reason"), 200)
-    for link in HouseholdLink.objects.select_for_update().filter(
-        representative=rep, valid_to__isnull=True
-    ):
+    for link in current_links().select_for_update().filter(representative=rep):
         if end < link.valid_from:
             raise InvalidInput(_("A household link starts after this date."), code="link_dates")
         link.valid_to = end
@@ -595,7 +595,7 @@ def range_distance(n: int) -> int:
 
 
 def active_count(rep: Representative) -> int:
-    return HouseholdLink.objects.filter(representative=rep, valid_to__isnull=True).count()
+    return current_links().filter(representative=rep).count()
 
 
 def _range_breaks(rep: Representative, delta: int) -> tuple[bool, int]:
@@ -630,11 +630,7 @@ def link_assign(
     reason = (reason or "").strip()[:200]
     # Lock both representatives in id order so concurrent moves cannot deadlock.
     household = Household.objects.select_for_update().select_related("unit").get(pk=household.pk)
-    current = (
-        HouseholdLink.objects.select_for_update()
-        .filter(household=household, valid_to__isnull=True)
-        .first()
-    )
+    current = current_links().select_for_update().filter(household=household).first()
     # Lock both representatives in id order, so two moves touching the same
     # representative see each other's counts and cannot deadlock.
     rep_ids = {representative.pk} | ({current.representative_id} if current else set())
@@ -723,11 +719,7 @@ def link_end(
     _require(actor, LINK_WRITE_ROLES, household.unit)
     day = on_date or today()
     reason = required_text(reason, _("Reason"), 200)
-    current = (
-        HouseholdLink.objects.select_for_update()
-        .filter(household=household, valid_to__isnull=True)
-        .first()
-    )
+    current = current_links().select_for_update().filter(household=household).first()
     if current is None:
         raise Conflict(_("This household has no current representative."), code="link_missing")
     if day < current.valid_from:

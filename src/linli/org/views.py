@@ -15,7 +15,7 @@ from linli.core.paging import paginate
 
 from . import selectors, services
 from .forms import HouseholdFilterForm, HouseholdForm, LinkForm, MemberForm
-from .models import HouseholdLink
+from .models import VILLAGE_DEPTH
 
 
 def _get(fn, user, pk):
@@ -86,12 +86,7 @@ def household_list(request):
     except NotFound as exc:
         raise Http404(exc.message) from None
     page = paginate(qs, request.GET.get("page"))
-    reps = {
-        link.household_id: link.representative
-        for link in HouseholdLink.objects.filter(
-            household__in=[h.pk for h in page.object_list], valid_to__isnull=True
-        ).select_related("representative")
-    }
+    reps = selectors.current_representatives(page.object_list)
     rows = [(h, reps.get(h.pk)) for h in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -116,10 +111,11 @@ def household_detail(request, pk: int):
     links = household.links.select_related("representative", "created_by").order_by(
         "-valid_from", "-id"
     )
-    current = next((link for link in links if link.valid_to is None), None)
+    current = next((link for link in links if link.is_current), None)
     link_form = None
+    # Offered: the serving representatives of the household's village.
     reps = selectors.representatives_visible_to(request.user).filter(
-        term_end__isnull=True, unit__path__startswith=household.unit.path[: 3 * 4]
+        term_end__isnull=True, unit__path__startswith=household.unit.village_path()
     )
     if scope_for(request.user).can(LINK_WRITE_ROLES, household.unit.path):
         link_form = LinkForm(
@@ -219,8 +215,8 @@ def representative_detail(request, pk: int):
     links = rep.links.select_related("household", "household__unit").order_by(
         "valid_to", "household__id"
     )
-    current = [link for link in links if link.valid_to is None]
-    past = [link for link in links if link.valid_to is not None]
+    current = [link for link in links if link.is_current]
+    past = [link for link in links if not link.is_current]
     return render(
         request,
         "org/representative_detail.html",
@@ -263,7 +259,7 @@ def coverage(request):
 def _writable_units(user):
     """Units under which the user may add households (village level and below)."""
     scope = scope_for(user)
-    units = selectors.units_visible_to(user).filter(depth__gte=3).order_by("path")
+    units = selectors.units_visible_to(user).filter(depth__gte=VILLAGE_DEPTH).order_by("path")
     if scope.is_superuser:
         return units
     q = scope.path_q("path", scope.paths_for(ORG_WRITE_ROLES))
