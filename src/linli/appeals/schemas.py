@@ -192,11 +192,11 @@ class AppealOut(Schema):
 
     @staticmethod
     def resolve_assignee_name(obj: Appeal) -> str | None:
-        return obj.assignee.name if obj.assignee_id else None
+        return obj.assignee.name if obj.assignee is not None else None
 
     @staticmethod
     def resolve_department(obj: Appeal) -> str | None:
-        return obj.department.name if obj.department_id else None
+        return obj.department.name if obj.department is not None else None
 
     @staticmethod
     def resolve_overdue(obj: Appeal) -> bool:
@@ -204,7 +204,7 @@ class AppealOut(Schema):
 
     @staticmethod
     def resolve_merged_into(obj: Appeal) -> str | None:
-        return obj.merged_into.code if obj.merged_into_id else None
+        return obj.merged_into.code if obj.merged_into is not None else None
 
 
 class AppealDetailOut(AppealOut):
@@ -231,8 +231,8 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_action_label(obj: AppealEvent) -> str:
-        label = ACTION_LABELS.get(obj.action) or ACTION_LABELS.get(Action(obj.action))
-        return str(label or obj.action)
+        known = obj.action in Action._value2member_map_ or obj.action in Event._value2member_map_
+        return str(ACTION_LABELS[obj.action]) if known else obj.action
 
     @staticmethod
     def resolve_by(obj: AppealEvent) -> str:
