@@ -1,8 +1,7 @@
 """Contract of /coverage and /coverage/uncovered."""
 
 from linli.accounts.models import Role
-
-from .conftest import get, ids
+from tests.support.api import get, ids
 
 
 def test_coverage_of_a_town_has_totals_and_child_rows(su_client, county):

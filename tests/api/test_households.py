@@ -3,8 +3,7 @@
 from linli.accounts.models import AuditLog, Role
 from linli.org import services
 from linli.org.models import Household
-
-from .conftest import get, ids, patch, post
+from tests.support.api import get, ids, patch, post
 
 
 def test_household_list_shows_current_representative_without_n_plus_1(

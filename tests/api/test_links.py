@@ -5,8 +5,7 @@ import datetime as dt
 from linli.accounts.models import Role
 from linli.org import services
 from linli.org.models import HouseholdLink
-
-from .conftest import get, ids, post
+from tests.support.api import get, ids, post
 
 
 def _second_rep(county, superuser):

@@ -3,9 +3,8 @@
 from linli.accounts.models import AuditLog, Role
 from linli.org import services
 from linli.org.models import Member
-from tests.conftest import valid_id_number
-
-from .conftest import get, ids, post
+from tests.support.api import get, ids, post
+from tests.support.factories import valid_id_number
 
 
 def test_member_list_is_masked_and_filtered(

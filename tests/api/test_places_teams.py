@@ -3,8 +3,7 @@
 from linli.accounts.models import Role
 from linli.org import services
 from linli.org.models import GuardTeamMember
-
-from .conftest import get, ids, post
+from tests.support.api import get, ids, post
 
 
 def test_place_list_and_filters(su_client, county, superuser, django_assert_max_num_queries):

@@ -4,9 +4,8 @@ import datetime as dt
 
 from linli.accounts.models import Role, RoleAssignment
 from linli.org import services
-from tests.conftest import make_user
-
-from .conftest import get, ids, post
+from tests.support.api import get, ids, post
+from tests.support.roles import make_user
 
 
 def test_representative_list_counts_active_households(

@@ -10,8 +10,7 @@ import pytest
 from linli.accounts.models import AuditLog, Role
 from linli.accounts.scope import HOUSEHOLD_ROLES
 from linli.org.models import HouseholdLink
-
-from .conftest import get, ids, patch, post
+from tests.support.api import get, ids, patch, post
 
 ROLES = [
     Role.TOWN,

@@ -1,8 +1,7 @@
 """Contract of /units."""
 
 from linli.accounts.models import AuditLog, Role
-
-from .conftest import get, ids, post
+from tests.support.api import get, ids, post
 
 
 def test_unit_list_is_paged_and_filtered(su_client, county, django_assert_max_num_queries):

@@ -14,8 +14,7 @@ from openpyxl import load_workbook
 from linli.appeals import services
 from linli.appeals.models import Appeal, AppealPhoto, PhoneCode, Status
 from linli.notify.models import Outbox
-
-from .conftest import RESIDENT_PHONE, png_bytes
+from tests.support.factories import RESIDENT_PHONE, png_bytes
 
 pytestmark = pytest.mark.django_db
 

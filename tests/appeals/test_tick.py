@@ -13,8 +13,7 @@ from linli.appeals import services
 from linli.appeals.models import Appeal, DeadlinePolicy, Level, Status
 from linli.core.errors import Conflict
 from linli.notify.models import Outbox
-
-from .conftest import RESIDENT_PHONE
+from tests.support.factories import RESIDENT_PHONE
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

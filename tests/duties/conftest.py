@@ -8,8 +8,8 @@ import pytest
 
 from linli.accounts.models import Role
 from linli.duties import compliance, selectors, services
-from linli.org import services as org_services
-from tests.conftest import make_user, valid_id_number
+from tests.support import factories
+from tests.support.roles import make_user
 
 
 class Clock:
@@ -37,16 +37,7 @@ def clock(monkeypatch):
 
 def appoint(county, superuser, seq: int, name: str, term_start: dt.date, household_index: int = 6):
     """A further representative of group A, living in one of its households."""
-    member = org_services.member_create(
-        actor=superuser,
-        household=county.households_a[household_index],
-        name=name,
-        relation="other",
-        id_number=valid_id_number(seq),
-    )
-    return org_services.representative_appoint(
-        actor=superuser, member=member, unit=county.group_a, term_start=term_start
-    )
+    return factories.appoint(county, seq, name, term_start, household_index)
 
 
 @pytest.fixture

@@ -9,29 +9,14 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from linli.accounts.services import token_create
 from linli.core.timeutil import today
 from linli.duties import services
 from linli.duties.models import ContactLog, Deliberation
-from tests.appeals.conftest import Actors
 from tests.duties.test_pages import more_representatives
+from tests.support.api import ApiClient as Api
+from tests.support.roles import Actors
 
 pytestmark = pytest.mark.django_db
-
-
-class Api:
-    def __init__(self, user):
-        self.client = Client()
-        _, key = token_create(actor=user, name="test")
-        self.headers = {"Authorization": f"Bearer {key}"}
-
-    def get(self, path, **params):
-        return self.client.get(f"/api/v1{path}", params, headers=self.headers)
-
-    def post(self, path, data=None):
-        return self.client.post(
-            f"/api/v1{path}", data or {}, content_type="application/json", headers=self.headers
-        )
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from linli.core.timeutil import today
 from linli.duties import services
 from linli.duties.models import AnnualReport, ContactLog, Deliberation, HomeVisit
 from linli.org import services as org_services
-from tests.appeals.conftest import Actors
-from tests.conftest import make_user
+from tests.support.roles import Actors, make_user
 
 pytestmark = pytest.mark.django_db
 

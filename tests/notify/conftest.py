@@ -5,7 +5,7 @@ import pytest
 from linli.accounts.models import Role, RoleAssignment
 from linli.org import services as org_services
 from linli.org.models import UnitKind
-from tests.conftest import make_user
+from tests.support.roles import make_user
 
 from .fakes import FlakySms, Receiver
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from linli.accounts.models import AuditLog, Role
 from linli.notify.models import Notification, Outbox, OutboxStatus
 from linli.notify.services import notify_phone, notify_user, outbox_deliver_due
-from tests.conftest import make_user
+from tests.support.roles import make_user
 
 pytestmark = pytest.mark.django_db
 

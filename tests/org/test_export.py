@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from linli.accounts.models import AuditLog, Role
 from linli.org import imports
-from tests.conftest import make_user, valid_id_number
+from tests.support.factories import valid_id_number
+from tests.support.roles import make_user
 
 KINDS = ["units", "households", "members", "representatives", "links"]
 

@@ -76,7 +76,7 @@ def test_anonymous_is_sent_to_login(client, county):
 
 
 def test_login_with_mobile_number(client, county):
-    from tests.conftest import make_user
+    from tests.support.roles import make_user
 
     make_user("13600000009", "登录者", Role.VILLAGE, county.village_a)
     bad = client.post(reverse("accounts:login"), {"username": "13600000009", "password": "wrong"})
