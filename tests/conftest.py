@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linli.accounts.models import Role, User
-from tests.support.factories import County, valid_id_number
+from tests.support.factories import County, seed_reference_data, valid_id_number
 from tests.support.roles import ROLE_UNITS, make_superuser, make_user, user_in_town
 from tests.support.services import REQUIRE_SERVICES, require_service
 
@@ -58,19 +58,4 @@ def reference_data(db):
     migrations seeded (departments, appeal categories, deadline policies, the
     holiday calendar) with it; tests that run after one call this fixture.
     """
-    import importlib
-    from types import SimpleNamespace
-
-    from django.apps import apps
-    from django.db import connection
-
-    for module in (
-        "linli.org.migrations.0003_seed_departments",
-        "linli.appeals.migrations.0002_seed_categories_policies",
-        "linli.core.migrations.0002_seed_calendar",
-    ):
-        from linli.core.models import CalendarYear
-
-        if module.startswith("linli.core") and CalendarYear.objects.exists():
-            continue
-        importlib.import_module(module).seed(apps, SimpleNamespace(connection=connection))
+    seed_reference_data()

@@ -52,6 +52,28 @@ def upload(name: str = "photo.png", content: bytes | None = None, content_type="
     return SimpleUploadedFile(name, content or png_bytes(), content_type=content_type)
 
 
+def seed_reference_data() -> None:
+    """Re-run the seed migrations (idempotent): departments, appeal categories and
+    deadline policies, the holiday calendar. A transactional test's teardown flushes
+    them with every other table."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from linli.core.models import CalendarYear
+
+    for module in (
+        "linli.org.migrations.0003_seed_departments",
+        "linli.appeals.migrations.0002_seed_categories_policies",
+        "linli.core.migrations.0002_seed_calendar",
+    ):
+        if module.startswith("linli.core") and CalendarYear.objects.exists():
+            continue
+        importlib.import_module(module).seed(apps, SimpleNamespace(connection=connection))
+
+
 class County:
     """Two towns, each with one village, one group, one representative and households."""
 
