@@ -1,7 +1,9 @@
 """Contract of /coverage and /coverage/uncovered."""
 
 from linli.accounts.models import Role
+from tests.support import factories
 from tests.support.api import get, ids
+from tests.support.queries import assert_queries_flat
 
 
 def test_coverage_of_a_town_has_totals_and_child_rows(su_client, county):
@@ -38,3 +40,10 @@ def test_uncovered_households_are_paged(su_client, county):
 def test_coverage_of_an_unknown_unit_is_404(su_client, county):
     assert get(su_client, "/coverage", unit=999999).status_code == 404
     assert get(su_client, "/coverage/uncovered", unit=999999).status_code == 404
+
+
+def test_uncovered_list_query_count_does_not_grow_with_rows(su_client, county):
+    assert_queries_flat(
+        lambda n: factories.add_households(county, n),
+        lambda: get(su_client, "/coverage/uncovered", unit=county.city.pk),
+    )

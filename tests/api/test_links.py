@@ -5,7 +5,9 @@ import datetime as dt
 from linli.accounts.models import Role
 from linli.org import services
 from linli.org.models import HouseholdLink
+from tests.support import factories
 from tests.support.api import get, ids, post
+from tests.support.queries import assert_queries_flat
 
 
 def _second_rep(county, superuser):
@@ -145,3 +147,10 @@ def test_link_with_household_out_of_scope_is_404_and_writes_nothing(login_as, co
     )
     assert response.status_code == 404
     assert HouseholdLink.objects.count() == before
+
+
+def test_link_list_query_count_does_not_grow_with_rows(su_client, county):
+    assert_queries_flat(
+        lambda n: factories.add_representatives(county, n),
+        lambda: get(su_client, "/links", page_size=200),
+    )

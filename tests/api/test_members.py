@@ -5,6 +5,7 @@ from linli.org import services
 from linli.org.models import Member
 from tests.support.api import get, ids, post
 from tests.support.factories import valid_id_number
+from tests.support.queries import assert_queries_flat
 
 
 def test_member_list_is_masked_and_filtered(su_client, county, superuser):
@@ -103,3 +104,13 @@ def test_reveal_out_of_scope_is_404_and_not_audited(login_as, county):
     response = post(client, f"/members/{county.member_b.pk}/reveal")
     assert response.status_code == 404
     assert AuditLog.objects.count() == before
+
+
+def test_member_list_query_count_does_not_grow_with_rows(su_client, county, superuser):
+    def build(n):
+        for _ in range(n):
+            services.member_create(
+                actor=superuser, household=county.households_a[1], name="李某", relation="other"
+            )
+
+    assert_queries_flat(build, lambda: get(su_client, "/members", page_size=200))

@@ -4,6 +4,7 @@ from linli.accounts.models import Role
 from linli.org import services
 from linli.org.models import GuardTeamMember
 from tests.support.api import get, ids, post
+from tests.support.queries import assert_queries_flat
 
 
 def test_place_list_and_filters(su_client, county, superuser):
@@ -124,3 +125,31 @@ def test_team_with_a_representative_out_of_scope_is_404(login_as, county):
         ).status_code
         == 404
     )
+
+
+def test_place_list_query_count_does_not_grow_with_rows(su_client, county, superuser):
+    def build(n):
+        for _ in range(n):
+            services.place_create(
+                actor=superuser,
+                unit=county.village_a,
+                kind="enterprise",
+                name="企业",
+                representative=county.rep_a,
+            )
+
+    assert_queries_flat(build, lambda: get(su_client, "/places", page_size=200))
+
+
+def test_team_list_query_count_does_not_grow_with_rows(su_client, county, superuser):
+    def build(n):
+        for _ in range(n):
+            team = services.team_create(
+                actor=superuser,
+                unit=county.village_a,
+                name="守心团",
+                representatives=[county.rep_a],
+            )
+            services.team_member_add(actor=superuser, team=team, kind="volunteer", name="志愿")
+
+    assert_queries_flat(build, lambda: get(su_client, "/teams", page_size=200))

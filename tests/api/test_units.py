@@ -1,7 +1,11 @@
 """Contract of /units."""
 
+import itertools
+
 from linli.accounts.models import AuditLog, Role
+from linli.org import services
 from tests.support.api import get, ids, post
+from tests.support.queries import assert_queries_flat
 
 
 def test_unit_list_is_paged_and_filtered(su_client, county):
@@ -81,3 +85,15 @@ def test_group_leader_may_not_create_units(login_as, county):
     )
     # A group cannot go under a group anyway; the permission check comes first.
     assert response.status_code == 403
+
+
+def test_unit_list_query_count_does_not_grow_with_rows(su_client, county, superuser):
+    seq = itertools.count()
+
+    def build(n):
+        for _ in range(n):
+            services.unit_create(
+                actor=superuser, parent=county.town_a, kind="village", name=f"新村{next(seq)}"
+            )
+
+    assert_queries_flat(build, lambda: get(su_client, "/units", page_size=200))

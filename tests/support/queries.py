@@ -42,6 +42,6 @@ def assert_queries_flat(
     second, second_sql = measured()
     assert first == second, (
         f"{first} statements with {n} rows, {second} with {2 * n}: one per row?\n"
-        + "\n".join(second_sql)
+        + "\n".join(q[:300] for q in second_sql)
     )
     return first
