@@ -53,6 +53,11 @@ class Entry:
     anon: int | None = None  # the anonymous answer when it is not the usual one
     note: str = ""
     object: bool | None = None  # tried by strangers and the owner (default: scoped, or marks)
+    # A page that shows a form on GET and writes on POST: the POST body naming town A's
+    # object. Strangers get one of `post_denied` and nothing is written; the owner's
+    # POST succeeds (so the body is a valid one).
+    post: Fn | None = None
+    post_denied: tuple[int, ...] = (400, 403, 404)
 
     @property
     def has_object(self) -> bool:
@@ -139,7 +144,11 @@ PAGES: dict[str, Entry] = {
     "org:unit_detail": scoped(kwargs=kw_pk("county.village_a"), marks=unit_marks),
     "org:unit_children": scoped(kwargs=kw_pk("county.village_a"), marks=lambda w: ["一组"]),
     "org:household_list": listing(household_marks),
-    "org:household_create": listing(lambda w: [w.county.group_a.name], strangers=OTHER_TOWN),
+    "org:household_create": listing(
+        lambda w: [w.county.group_a.name],
+        strangers=OTHER_TOWN,
+        post=lambda w: {"unit": w.county.group_a.pk, "head_name": "外人户", "address": "x"},
+    ),
     "org:household_detail": scoped(kwargs=kw_pk("household"), marks=household_marks),
     "org:member_add": scoped(
         kwargs=kw_pk("household"),
@@ -181,7 +190,19 @@ PAGES: dict[str, Entry] = {
     # appeals
     "appeals:list": listing(appeal_marks),
     "appeals:queue": listing(appeal_marks, owner="rep_a"),
-    "appeals:create": any_user(note="the form; the household named is fetched in scope"),
+    "appeals:create": any_user(
+        object=False,
+        marks=household_marks,
+        post_denied=(200,),
+        post=lambda w: {
+            "category": "facilities",
+            "description": "外人代报的诉求",
+            "urgency": "normal",
+            "household": w.household.pk,
+            "reporter_phone": W.RESIDENT_PHONE,
+        },
+        note="the form lists the households in scope; naming another answers the form's error",
+    ),
     "appeals:stats": scoped(query=q_unit("county.town_a"), marks=unit_marks),
     "appeals:export": listing(appeal_marks),
     "appeals:photo": scoped(
@@ -228,7 +249,16 @@ PAGES: dict[str, Entry] = {
         denied=(302, 404),
         note="one's own households only: others get the form's error (302), no record",
     ),
-    "duties:contact_new": scoped(query=lambda w: {"rep": w.county.rep_a.pk}, marks=rep_marks),
+    "duties:contact_new": scoped(
+        query=lambda w: {"rep": w.county.rep_a.pk},
+        marks=rep_marks,
+        post=lambda w: {
+            "household": w.household.pk,
+            "day": w.today.isoformat(),
+            "method": "phone",
+            "role": "liaison",
+        },
+    ),
     "duties:visit_new": scoped(
         query=lambda w: {"rep": w.county.rep_a.pk, "household": w.household.pk},
         marks=household_marks,

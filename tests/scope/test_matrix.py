@@ -186,8 +186,10 @@ def _api_request(w: World, key: str, entry: Entry) -> tuple[str, str, dict | Non
     return method, path, entry.body(w) if entry.body else None
 
 
-def page_call(w: World, who: str, key: str, entry: Entry):
+def page_call(w: World, who: str, key: str, entry: Entry, post: bool = False):
     method, path, body = _page_request(w, key, entry)
+    if post:
+        method, body = "POST", entry.post(w)
     client = w.page_client(who)
     if method == "GET":
         return client.get(path)
@@ -354,6 +356,30 @@ def test_the_owner_gets_it(w, case):
         assert any(str(m) in text for m in entry.marks(w)), (
             f"{where} shows none of the marks: {text[:500]}"
         )
+
+
+WITH_POST = [k for k in PAGE_KEYS if matrix.PAGES[k].post is not None]
+
+
+@pytest.mark.parametrize("key", WITH_POST)
+def test_strangers_cannot_write_through_a_form(w, key):
+    entry = matrix.PAGES[key]
+    for who in ("anonymous", *entry.strangers):
+        before = written()
+        response = page_call(w, who, key, entry, post=True)
+        where = f"POST page {key} as {who}: {response.status_code}"
+        if who == "anonymous":
+            assert _sent_to_login(response), where
+        else:
+            assert response.status_code in entry.post_denied, where
+        assert written() == before, f"{where} wrote something"
+        if entry.marks is not None:
+            text = text_of(response)
+            assert not [m for m in entry.marks(w) if str(m) in text], f"{where} shows its data"
+    before = written()
+    response = page_call(w, entry.owner, key, entry, post=True)
+    assert response.status_code == 302, f"POST page {key} as {entry.owner}: {response.status_code}"
+    assert written() != before, f"POST page {key} as {entry.owner} wrote nothing"
 
 
 @pytest.mark.parametrize("case", WITHOUT_OBJECT, ids=_id)
