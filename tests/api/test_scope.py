@@ -11,17 +11,7 @@ from linli.accounts.models import AuditLog, Role
 from linli.accounts.scope import HOUSEHOLD_ROLES
 from linli.org.models import HouseholdLink
 from tests.support.api import get, ids, patch, post
-
-ROLES = [
-    Role.TOWN,
-    Role.VILLAGE,
-    Role.AREA_LEADER,
-    Role.GROUP_LEADER,
-    Role.REPRESENTATIVE,
-    Role.ADMIN,
-    Role.CITY,
-    Role.DEPARTMENT,
-]
+from tests.support.roles import ROLES
 
 # list path -> town B ids it must never contain
 LISTS = {

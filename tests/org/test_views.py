@@ -6,17 +6,7 @@ from django.urls import reverse
 from linli.accounts.models import AuditLog, Role
 from tests.support import factories
 from tests.support.queries import assert_queries_flat
-
-ROLES = [
-    Role.TOWN,
-    Role.VILLAGE,
-    Role.AREA_LEADER,
-    Role.GROUP_LEADER,
-    Role.REPRESENTATIVE,
-    Role.ADMIN,
-    Role.CITY,
-    Role.DEPARTMENT,
-]
+from tests.support.roles import ROLES
 
 
 def detail_urls_of_town_b(county):

@@ -98,3 +98,17 @@ class Actors:
     def fresh(self, user):
         """The same user without the per-request caches (scope, departments)."""
         return type(user).objects.get(pk=user.pk)
+
+
+class Accounts:
+    """Accounts of the two representatives and of a cadre in each village (duties tests)."""
+
+    def __init__(self, county):
+        self.rep_a = make_user("13700000101", "李大祥", Role.REPRESENTATIVE, county.group_a)
+        county.rep_a.user = self.rep_a
+        county.rep_a.save(update_fields=["user"])
+        self.rep_b = make_user("13700000102", "刘生辉", Role.REPRESENTATIVE, county.group_b)
+        county.rep_b.user = self.rep_b
+        county.rep_b.save(update_fields=["user"])
+        self.village_a = make_user("13700000103", "李畋村干部", Role.VILLAGE, county.village_a)
+        self.village_b = make_user("13700000104", "佳成村干部", Role.VILLAGE, county.village_b)
