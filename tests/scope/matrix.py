@@ -31,6 +31,7 @@ from . import world as W
 
 PUBLIC, ANY_USER, SCOPED, ADMIN = "public", "any_user", "scoped", "admin"
 NOT_LINKED = ("town_b", "rep_b", "rep_c")
+# For units above group A and lists of units: rep_c legitimately sees its own group.
 OTHER_TOWN = ("town_b", "rep_b")
 
 Fn = Callable[[W.World], Any]
