@@ -3,6 +3,7 @@
 from linli.accounts.models import AuditLog, Role
 from linli.org import services
 from linli.org.models import Member
+from tests.support import factories
 from tests.support.api import get, ids, post
 from tests.support.factories import valid_id_number
 from tests.support.queries import assert_queries_flat
@@ -109,8 +110,6 @@ def test_reveal_out_of_scope_is_404_and_not_audited(login_as, county):
 def test_member_list_query_count_does_not_grow_with_rows(su_client, county, superuser):
     def build(n):
         for _ in range(n):
-            services.member_create(
-                actor=superuser, household=county.households_a[1], name="李某", relation="other"
-            )
+            factories.add_member(county, county.households_a[1])
 
     assert_queries_flat(build, lambda: get(su_client, "/members", page_size=200))

@@ -1,9 +1,7 @@
 """Contract of /units."""
 
-import itertools
-
 from linli.accounts.models import AuditLog, Role
-from linli.org import services
+from tests.support import factories
 from tests.support.api import get, ids, post
 from tests.support.queries import assert_queries_flat
 
@@ -88,12 +86,8 @@ def test_group_leader_may_not_create_units(login_as, county):
 
 
 def test_unit_list_query_count_does_not_grow_with_rows(su_client, county, superuser):
-    seq = itertools.count()
-
     def build(n):
         for _ in range(n):
-            services.unit_create(
-                actor=superuser, parent=county.town_a, kind="village", name=f"新村{next(seq)}"
-            )
+            factories.add_unit(county, county.town_a)
 
     assert_queries_flat(build, lambda: get(su_client, "/units", page_size=200))

@@ -177,6 +177,21 @@ def appoint(county, seq: int, name: str, term_start=TERM_START, household_index:
     )
 
 
+def add_unit(county, parent, kind: str = UnitKind.VILLAGE, name: str | None = None):
+    """One more unit below `parent`, through the service (path computed)."""
+    return org.unit_create(
+        actor=county.superuser, parent=parent, kind=kind, name=name or f"新单位{next(_seq)}"
+    )
+
+
+def add_member(county, household, name: str | None = None, **kw):
+    """One more member of `household` (relation `other` unless given)."""
+    kw.setdefault("relation", "other")
+    return org.member_create(
+        actor=county.superuser, household=household, name=name or f"成员{next(_seq)}", **kw
+    )
+
+
 def add_households(county, n: int, unit=None, prefix: str = "新"):
     """`n` more households in town A's group (or `unit`), unlinked."""
     su = county.superuser
