@@ -1,32 +1,12 @@
-"""Helpers for API contract tests: URLs, JSON requests, logged-in clients."""
+"""Fixtures of the API contract tests; the helpers live in `tests.support.api`."""
 
 import pytest
 
 from linli.accounts.models import Role
+from tests.support.api import API, get, ids, patch, post, url
 
-API = "/api/v1"
-
-
-def url(path: str) -> str:
-    return f"{API}{path}"
-
-
-def post(client, path: str, data: dict | None = None, **kwargs):
-    return client.post(url(path), data or {}, content_type="application/json", **kwargs)
-
-
-def patch(client, path: str, data: dict, **kwargs):
-    return client.patch(url(path), data, content_type="application/json", **kwargs)
-
-
-def get(client, path: str, **params):
-    return client.get(url(path), params)
-
-
-def ids(response) -> set[int]:
-    body = response.json()
-    rows = body["items"] if isinstance(body, dict) else body
-    return {row["id"] for row in rows}
+# Re-exported: the tests of this folder import them from here.
+__all__ = ["API", "get", "ids", "patch", "post", "url"]
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ import pytest
 from django.test import Client
 
 from linli.accounts.models import Role
-
-from .conftest import get, post, url
+from tests.support.api import get, post, url
 
 
 @pytest.mark.parametrize(

@@ -10,19 +10,8 @@ import pytest
 from linli.accounts.models import AuditLog, Role
 from linli.accounts.scope import HOUSEHOLD_ROLES
 from linli.org.models import HouseholdLink
-
-from .conftest import get, ids, patch, post
-
-ROLES = [
-    Role.TOWN,
-    Role.VILLAGE,
-    Role.AREA_LEADER,
-    Role.GROUP_LEADER,
-    Role.REPRESENTATIVE,
-    Role.ADMIN,
-    Role.CITY,
-    Role.DEPARTMENT,
-]
+from tests.support.api import get, ids, patch, post
+from tests.support.roles import ROLES
 
 # list path -> town B ids it must never contain
 LISTS = {

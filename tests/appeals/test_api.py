@@ -10,8 +10,7 @@ from django.test import Client
 from linli.accounts.services import token_create
 from linli.appeals.models import Appeal
 from linli.notify.models import Outbox
-
-from .conftest import RESIDENT_PHONE
+from tests.support.factories import RESIDENT_PHONE
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from linli.appeals import services
 from linli.appeals.models import PhoneCode
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.photos import photo_prepare, photos_prepare
-
-from .conftest import png_bytes
+from tests.support.factories import png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.notify.models import Outbox
 from linli.org import services as org_services
 from linli.org.models import Department, UnitKind
-
-from .conftest import RESIDENT_PHONE, png_bytes
+from tests.support.factories import RESIDENT_PHONE, png_bytes
 
 pytestmark = pytest.mark.django_db
 

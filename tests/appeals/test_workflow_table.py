@@ -18,8 +18,7 @@ from linli.appeals.workflow import Action
 from linli.core.errors import DomainError
 from linli.notify.models import Outbox
 from linli.org.models import Department
-
-from .conftest import RESIDENT_PHONE
+from tests.support.factories import RESIDENT_PHONE
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # made by the test itself must still be allowed.

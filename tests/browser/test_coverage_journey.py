@@ -4,7 +4,7 @@ import pytest
 
 from linli.accounts.models import Role
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
-from tests.conftest import make_user
+from tests.support.roles import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

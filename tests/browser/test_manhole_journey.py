@@ -16,8 +16,9 @@ import pytest
 from linli.accounts.models import User
 from linli.appeals.models import Appeal
 from linli.org import services as org_services
-from tests.appeals.conftest import RESIDENT_PHONE, Actors, png_bytes
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.support.factories import RESIDENT_PHONE, png_bytes
+from tests.support.roles import Actors
 
 pytestmark = [
     pytest.mark.browser,

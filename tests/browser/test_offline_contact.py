@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from linli.accounts.models import Role
 from linli.duties.models import ContactLog
 from tests.browser.conftest import PHONE, screenshot
-from tests.conftest import make_user
+from tests.support.roles import make_user
 
 pytestmark = [
     pytest.mark.browser,

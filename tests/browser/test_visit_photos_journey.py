@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 
 from linli.accounts.models import Role
 from linli.duties.models import HomeVisit
-from tests.appeals.conftest import png_bytes
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.test_duties_journey import _login
-from tests.conftest import make_user
+from tests.support.factories import png_bytes
+from tests.support.roles import make_user
 
 pytestmark = [
     pytest.mark.browser,

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from linli.core import ticks
-from tests.conftest import require_service
+from tests.support.services import require_service
 
 HERE = __name__  # tests.core.test_ticks: ticks below are registered by dotted path
 CALLS: list[str] = []

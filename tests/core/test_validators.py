@@ -5,7 +5,7 @@ import pytest
 from linli.core.errors import InvalidInput
 from linli.core.masking import mask_id_number, mask_phone
 from linli.core.validators import normalize_id_number, normalize_mobile
-from tests.conftest import valid_id_number
+from tests.support.factories import valid_id_number
 
 
 def test_valid_id_number_is_accepted_and_normalised():

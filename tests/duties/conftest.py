@@ -6,28 +6,11 @@ import datetime as dt
 
 import pytest
 
-from linli.accounts.models import Role
-from linli.duties import compliance, selectors, services
-from linli.org import services as org_services
-from tests.conftest import make_user, valid_id_number
+from tests.support import factories
+from tests.support.clock import Clock
+from tests.support.roles import Accounts
 
-
-class Clock:
-    """The duties app's notion of today, set by the test.
-
-    Records are refused when dated more than the late-entry window back, so
-    tests that build history move "today" along instead of entering late.
-    """
-
-    def __init__(self, monkeypatch):
-        self._monkeypatch = monkeypatch
-        self.today: dt.date | None = None
-
-    def set(self, day: dt.date) -> dt.date:
-        self.today = day
-        for module in (services, compliance, selectors):
-            self._monkeypatch.setattr(module, "today", lambda: self.today)
-        return day
+__all__ = ["Accounts", "Clock", "appoint"]
 
 
 @pytest.fixture
@@ -37,36 +20,13 @@ def clock(monkeypatch):
 
 def appoint(county, superuser, seq: int, name: str, term_start: dt.date, household_index: int = 6):
     """A further representative of group A, living in one of its households."""
-    member = org_services.member_create(
-        actor=superuser,
-        household=county.households_a[household_index],
-        name=name,
-        relation="other",
-        id_number=valid_id_number(seq),
-    )
-    return org_services.representative_appoint(
-        actor=superuser, member=member, unit=county.group_a, term_start=term_start
-    )
+    return factories.appoint(county, seq, name, term_start, household_index)
 
 
 @pytest.fixture
 def rep_c(county, superuser):
     """A second representative of group A (village 李畋村), serving since 2025-01-01."""
     return appoint(county, superuser, 3, "李新代表", dt.date(2025, 1, 1))
-
-
-class Accounts:
-    """Accounts of the two representatives and of a cadre in each village."""
-
-    def __init__(self, county):
-        self.rep_a = make_user("13700000101", "李大祥", Role.REPRESENTATIVE, county.group_a)
-        county.rep_a.user = self.rep_a
-        county.rep_a.save(update_fields=["user"])
-        self.rep_b = make_user("13700000102", "刘生辉", Role.REPRESENTATIVE, county.group_b)
-        county.rep_b.user = self.rep_b
-        county.rep_b.save(update_fields=["user"])
-        self.village_a = make_user("13700000103", "李畋村干部", Role.VILLAGE, county.village_a)
-        self.village_b = make_user("13700000104", "佳成村干部", Role.VILLAGE, county.village_b)
 
 
 @pytest.fixture

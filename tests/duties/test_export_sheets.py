@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from linli.accounts.models import AuditLog
 from linli.core.xlsx import Sheet, write_xlsx, write_xlsx_sheets
 from linli.duties import services
-from tests.appeals.conftest import Actors
+from tests.support.roles import Actors
 
 pytestmark = pytest.mark.django_db
 

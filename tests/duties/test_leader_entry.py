@@ -10,8 +10,7 @@ from django.urls import reverse
 from linli.accounts.models import Role
 from linli.core.timeutil import today
 from linli.duties.models import ContactLog, HomeVisit
-from tests.appeals.conftest import Actors
-from tests.conftest import make_user
+from tests.support.roles import Actors, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from linli.core.errors import InvalidInput
 from linli.core.timeutil import today
 from linli.duties import services
 from linli.duties.models import ContactLog
-from tests.appeals.conftest import Actors
+from tests.support.roles import Actors
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,9 @@ from linli.core.errors import InvalidInput
 from linli.core.timeutil import today
 from linli.duties import services
 from linli.duties.models import AnnualReport
-from tests.appeals.conftest import Actors, png_bytes
 from tests.duties.test_api import Api
+from tests.support.factories import png_bytes
+from tests.support.roles import Actors
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from linli.duties.models import ContactLog, DutyRule, ReportKind
 from linli.duties.reminders import send_reminders
 from linli.notify.models import Outbox
 from linli.org import services as org_services
-from tests.conftest import make_user
+from tests.support.roles import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,9 @@ from linli.core.errors import InvalidInput
 from linli.core.timeutil import today
 from linli.duties import services
 from linli.duties.models import HomeVisit, HomeVisitPhoto
-from tests.appeals.conftest import Actors, png_bytes
-from tests.conftest import make_user
 from tests.duties.test_api import Api
+from tests.support.factories import png_bytes
+from tests.support.roles import Actors, make_user
 
 pytestmark = pytest.mark.django_db
 

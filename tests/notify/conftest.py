@@ -2,10 +2,10 @@
 
 import pytest
 
-from linli.accounts.models import Role, RoleAssignment
+from linli.accounts.models import Role
 from linli.org import services as org_services
 from linli.org.models import UnitKind
-from tests.conftest import make_user
+from tests.support.roles import make_user
 
 from .fakes import FlakySms, Receiver
 
@@ -30,9 +30,7 @@ def city(superuser):
 @pytest.fixture
 def admin_user(city):
     """A holder of the administrator role (not a superuser)."""
-    admin = make_user("13711110009", "管理员")
-    RoleAssignment.objects.create(user=admin, role=Role.ADMIN, unit=city)
-    return admin
+    return make_user("13711110009", "管理员", Role.ADMIN, city)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.db import connection, connections, transaction
 from linli.notify import services
 from linli.notify.models import Notification, Outbox, OutboxStatus
 from linli.notify.services import notify_users, outbox_deliver_due
-from tests.conftest import make_user
+from tests.support.roles import make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -33,7 +33,8 @@ from linli.org.imports import (
     KINDS,
 )
 from linli.org.models import Household, HouseholdLink, Member, Representative, Unit
-from tests.conftest import make_user, valid_id_number
+from tests.support.factories import valid_id_number
+from tests.support.roles import make_user
 
 GROUP_A = "浏阳市/大瑶镇/李畋村/一组"
 GROUP_B = "浏阳市/永和镇/佳成村/大屋组"

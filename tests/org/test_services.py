@@ -7,7 +7,8 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.org import selectors, services
 from linli.org.models import HouseholdLink, UnitKind
 from linli.org.services import LinkOutOfRange
-from tests.conftest import make_user, valid_id_number
+from tests.support.factories import valid_id_number
+from tests.support.roles import make_user
 
 D = dt.date
 

@@ -1,0 +1,471 @@
+"""Who may reach each page and API operation: the scope matrix's table.
+
+Every Django URL pattern (by name, `namespace:name`) and every API operation
+(`METHOD /api/v1/path/{param}`) is classified here. `test_matrix.py` fails on
+anything unclassified and on entries that no longer exist; renaming a URL is a
+one-line change of its key.
+
+Classes:
+- `public`: no login needed; tried anonymously (never 5xx, never sent to log in).
+- `any_user`: any logged-in user, who sees only their own things (an inbox).
+- `scoped`: the object or list belongs to a unit; strangers get 404 (403 where
+  the object is public) and never its data, lists leave it out.
+- `admin`: superusers/administrators only (the Django admin is one group line).
+
+An entry with an object names how to reach town A's object (`kwargs` of the URL,
+`query`, a write `body`), the text of that object (`marks`) and who may see it
+(`owner`, default the town cadre of town A). Strangers (`strangers`, default the
+town cadre and the representative of town B and `rep_c`, a representative of the
+same group not linked to the object) must get `denied`; for lists (`listing`) they
+get 200 without the marks. The owner must get `ok` and see a mark, so no check is
+vacuous. The people are described in `world.World`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import world as W
+
+PUBLIC, ANY_USER, SCOPED, ADMIN = "public", "any_user", "scoped", "admin"
+NOT_LINKED = ("town_b", "rep_b", "rep_c")
+# For units above group A and lists of units: rep_c legitimately sees its own group.
+OTHER_TOWN = ("town_b", "rep_b")
+
+Fn = Callable[[W.World], Any]
+
+
+@dataclass(frozen=True)
+class Entry:
+    cls: str
+    kwargs: Fn | None = None  # URL kwargs (pages) or path parameters (API)
+    query: Fn | None = None  # query string
+    method: str = "GET"  # pages only; API operations carry it in their key
+    body: Fn | None = None  # a valid body for a write
+    multipart: bool = False
+    marks: Fn | None = None  # the object's data: strangers never see it, the owner does
+    listing: bool = False  # a list: strangers get 200 without the object
+    owner: str = "town_a"
+    strangers: tuple[str, ...] = NOT_LINKED
+    denied: int | tuple[int, ...] = 404  # what strangers get (one of these)
+    ok: int = 200
+    anon: int | None = None  # the anonymous answer when it is not the usual one
+    note: str = ""
+    object: bool | None = None  # tried by strangers and the owner (default: scoped, or marks)
+    # A page that shows a form on GET and writes on POST: the POST body naming town A's
+    # object. Strangers get one of `post_denied` and nothing is written; the owner's
+    # POST succeeds (so the body is a valid one).
+    post: Fn | None = None
+    post_denied: tuple[int, ...] = (400, 403, 404)
+
+    @property
+    def has_object(self) -> bool:
+        if self.object is not None:
+            return self.object
+        return self.cls == SCOPED or self.marks is not None
+
+
+def empty(w) -> dict:
+    return {}
+
+
+def public(**kw) -> Entry:
+    return Entry(PUBLIC, **kw)
+
+
+def any_user(**kw) -> Entry:
+    return Entry(ANY_USER, **kw)
+
+
+def scoped(**kw) -> Entry:
+    return Entry(SCOPED, **kw)
+
+
+def admin(**kw) -> Entry:
+    return Entry(ADMIN, **kw)
+
+
+def listing(marks: Fn, **kw) -> Entry:
+    return Entry(SCOPED, marks=marks, listing=True, **kw)
+
+
+# --- what the strangers must never see --------------------------------------------------
+
+
+def household_marks(w):
+    return [w.household.head_name, w.household.address]
+
+
+def member_marks(w):
+    return [w.member.name]
+
+
+def rep_marks(w):
+    return [w.county.rep_a.member.name]
+
+
+def unit_marks(w):
+    return [w.county.village_a.name]
+
+
+def appeal_marks(w):
+    return [w.appeal.code, W.APPEAL_TEXT]
+
+
+def kw_pk(attr: str) -> Fn:
+    return lambda w: {"pk": _attr(w, attr).pk}
+
+
+def _attr(w, dotted: str):
+    obj = w
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def q_unit(attr: str = "county.village_a") -> Fn:
+    return lambda w: {"unit": _attr(w, attr).pk}
+
+
+def _period(w) -> dict:
+    return {"start": f"{w.today.year}-01-01", "end": f"{w.today.year}-12-31"}
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+PAGES: dict[str, Entry] = {
+    "home": listing(unit_marks, strangers=OTHER_TOWN, note="coverage of each unit below"),
+    "accounts:login": public(),
+    "accounts:logout": public(),
+    "set_language": public(),
+    # org
+    "org:unit_tree": listing(lambda w: [w.county.town_a.name], strangers=OTHER_TOWN),
+    "org:unit_detail": scoped(kwargs=kw_pk("county.village_a"), marks=unit_marks),
+    "org:unit_children": scoped(kwargs=kw_pk("county.village_a"), marks=lambda w: ["一组"]),
+    "org:household_list": listing(household_marks),
+    "org:household_create": listing(
+        lambda w: [w.county.group_a.name],
+        strangers=OTHER_TOWN,
+        post=lambda w: {"unit": w.county.group_a.pk, "head_name": "外人户", "address": "x"},
+    ),
+    "org:household_detail": scoped(kwargs=kw_pk("household"), marks=household_marks),
+    "org:member_add": scoped(
+        kwargs=kw_pk("household"),
+        method="POST",
+        body=lambda w: {"name": "李新", "relation": "other"},
+    ),
+    "org:household_link": scoped(
+        kwargs=kw_pk("household"),
+        method="POST",
+        body=lambda w: {"representative": w.county.rep_a.pk, "reason": "x"},
+    ),
+    "org:member_reveal": scoped(kwargs=kw_pk("member"), method="POST", body=empty),
+    "org:representative_list": listing(rep_marks),
+    "org:representative_detail": scoped(kwargs=kw_pk("county.rep_a"), marks=rep_marks),
+    "org:coverage": scoped(
+        query=q_unit(), marks=lambda w: [w.uncovered.head_name, w.county.place_a.name]
+    ),
+    "org:import": any_user(note="the form; what an import writes is checked row by row"),
+    "org:import_template": any_user(
+        kwargs=lambda w: {"kind": "households", "fmt": "csv"}, object=False
+    ),
+    "org:export": listing(household_marks, kwargs=lambda w: {"kind": "households"}),
+    # notify
+    "notify:inbox": any_user(
+        marks=lambda w: [W.NOTIFICATION_TITLE], listing=True, note="one's own notifications"
+    ),
+    "notify:read": any_user(
+        kwargs=kw_pk("notification"),
+        method="POST",
+        body=empty,
+        object=True,
+        ok=302,
+        note="one's own notification",
+    ),
+    "notify:read_all": any_user(method="POST", body=empty),
+    "notify:dev_inbox": public(note="the console SMS backend's outbox, for demos"),
+    "notify:failed": admin(note="failed deliveries: administrators"),
+    "notify:failed_retry": admin(method="POST", body=empty),
+    # appeals
+    "appeals:list": listing(appeal_marks),
+    "appeals:queue": listing(appeal_marks, owner="rep_a"),
+    "appeals:create": any_user(
+        object=False,
+        marks=household_marks,
+        post_denied=(200,),
+        post=lambda w: {
+            "category": "facilities",
+            "description": "外人代报的诉求",
+            "urgency": "normal",
+            "household": w.household.pk,
+            "reporter_phone": W.RESIDENT_PHONE,
+        },
+        note="the form lists the households in scope; naming another answers the form's error",
+    ),
+    "appeals:stats": scoped(query=q_unit("county.town_a"), marks=unit_marks),
+    "appeals:export": listing(appeal_marks),
+    "appeals:photo": scoped(
+        kwargs=kw_pk("appeal_photo"), anon=404, note="also the reporter with a tracked session"
+    ),
+    "appeals:detail": scoped(kwargs=lambda w: {"code": w.appeal.code}, marks=appeal_marks),
+    "appeals:act": scoped(
+        kwargs=lambda w: {"code": w.appeal.code, "action": "note"},
+        method="POST",
+        body=lambda w: {"note": "外人的备注"},
+    ),
+    "appeals:report": public(),
+    "appeals:public_units": public(),
+    "appeals:track": public(),
+    "appeals:track_detail": public(
+        kwargs=lambda w: {"code": w.appeal.code},
+        marks=appeal_marks,
+        owner="resident",
+        strangers=("anonymous", "town_b", "rep_c"),
+        note="the reporter who tracked it with code and phone",
+    ),
+    "appeals:track_act": public(
+        kwargs=lambda w: {"code": w.appeal.code, "action": "withdraw"},
+        method="POST",
+        body=lambda w: {"note": "x"},
+        owner="resident",
+        strangers=("anonymous", "town_b", "rep_c"),
+    ),
+    # duties
+    "duties:mine": any_user(
+        marks=lambda w: [w.household.head_name],
+        listing=True,
+        owner="rep_a",
+        strangers=("rep_b", "rep_c"),
+        note="one's own duties as a representative",
+    ),
+    "duties:sw": public(note="the service worker script"),
+    "duties:contact_quick": any_user(
+        method="POST",
+        body=lambda w: {"household": w.household.pk},
+        owner="rep_a",
+        object=True,
+        ok=302,
+        denied=(302, 404),
+        note="one's own households only: others get the form's error (302), no record",
+    ),
+    "duties:contact_new": scoped(
+        query=lambda w: {"rep": w.county.rep_a.pk},
+        marks=rep_marks,
+        post=lambda w: {
+            "household": w.household.pk,
+            "day": w.today.isoformat(),
+            "method": "phone",
+            "role": "liaison",
+        },
+    ),
+    "duties:visit_new": scoped(
+        query=lambda w: {"rep": w.county.rep_a.pk, "household": w.household.pk},
+        marks=household_marks,
+    ),
+    "duties:deliberation_new": scoped(
+        query=lambda w: {"supersedes": w.deliberation.pk}, marks=lambda w: [W.DELIBERATION_TOPIC]
+    ),
+    "duties:report_new": scoped(
+        query=lambda w: {"supersedes": w.report.pk}, marks=lambda w: [W.REPORT_TEXT]
+    ),
+    "duties:visit_photo": scoped(kwargs=kw_pk("visit_photo"), anon=404),
+    "duties:report_document": scoped(kwargs=kw_pk("report")),
+    "duties:correct": scoped(kwargs=lambda w: {"kind": "contact", "pk": w.contact.pk}, ok=302),
+    "duties:withdraw": scoped(
+        kwargs=lambda w: {"kind": "contact", "pk": w.contact.pk},
+        method="POST",
+        body=lambda w: {"reason": "外人撤回"},
+    ),
+    "duties:team": scoped(query=q_unit(), marks=rep_marks),
+    "duties:export": scoped(query=q_unit(), marks=rep_marks),
+    "duties:rep": scoped(kwargs=kw_pk("county.rep_a"), marks=rep_marks),
+    # the API's own pages
+    "api:openapi-json": public(),
+    "api:openapi-view": public(),
+    "api:api-root": public(),
+}
+
+# Whole namespaces classified at once.
+NAMESPACES: dict[str, Entry] = {
+    "admin": admin(note="the Django admin: staff and superusers only"),
+}
+
+
+# --- API operations -------------------------------------------------------------------------
+
+API: dict[str, Entry] = {
+    "POST /api/v1/auth/token": public(),
+    "GET /api/v1/auth/me": any_user(),
+    # org
+    "GET /api/v1/units": listing(unit_marks, strangers=OTHER_TOWN),
+    "POST /api/v1/units": scoped(
+        body=lambda w: {"parent_id": w.county.village_a.pk, "kind": "group", "name": "外人组"}
+    ),
+    "GET /api/v1/units/{unit_id}": scoped(
+        kwargs=lambda w: {"unit_id": w.county.village_a.pk}, marks=unit_marks
+    ),
+    "GET /api/v1/units/{unit_id}/children": scoped(
+        kwargs=lambda w: {"unit_id": w.county.village_a.pk}, marks=lambda w: ["一组"]
+    ),
+    "GET /api/v1/households": listing(household_marks),
+    "POST /api/v1/households": scoped(
+        body=lambda w: {"unit_id": w.county.group_a.pk, "head_name": "外人", "address": "x"},
+        denied=(403, 404),
+        note="rep_c sees its own group, without the right to register households: 403",
+    ),
+    "GET /api/v1/households/{household_id}": scoped(
+        kwargs=lambda w: {"household_id": w.household.pk}, marks=household_marks
+    ),
+    "PATCH /api/v1/households/{household_id}": scoped(
+        kwargs=lambda w: {"household_id": w.household.pk}, body=lambda w: {"address": "外人改"}
+    ),
+    "GET /api/v1/members": listing(member_marks),
+    "POST /api/v1/members": scoped(
+        body=lambda w: {"household_id": w.household.pk, "name": "外人", "relation": "other"}
+    ),
+    "GET /api/v1/members/{member_id}": scoped(
+        kwargs=lambda w: {"member_id": w.member.pk}, marks=member_marks
+    ),
+    "POST /api/v1/members/{member_id}/reveal": scoped(
+        kwargs=lambda w: {"member_id": w.member.pk}, body=empty
+    ),
+    "GET /api/v1/representatives": listing(rep_marks),
+    "POST /api/v1/representatives": scoped(
+        body=lambda w: {"member_id": w.candidate.pk, "unit_id": w.county.group_a.pk}
+    ),
+    "GET /api/v1/representatives/{representative_id}": scoped(
+        kwargs=lambda w: {"representative_id": w.county.rep_a.pk}, marks=rep_marks
+    ),
+    "POST /api/v1/representatives/{representative_id}/end-term": scoped(
+        kwargs=lambda w: {"representative_id": w.county.rep_a.pk}, body=lambda w: {"reason": "x"}
+    ),
+    "GET /api/v1/links": listing(household_marks),
+    "POST /api/v1/links": scoped(
+        body=lambda w: {
+            "household_id": w.uncovered.pk,
+            "representative_id": w.county.rep_a.pk,
+            "reason": "x",
+        }
+    ),
+    "POST /api/v1/households/{household_id}/link/end": scoped(
+        kwargs=lambda w: {"household_id": w.household.pk}, body=lambda w: {"reason": "x"}
+    ),
+    "GET /api/v1/places": listing(lambda w: [w.county.place_a.name]),
+    "POST /api/v1/places": scoped(
+        body=lambda w: {"unit_id": w.county.village_a.pk, "kind": "school", "name": "外人校"}
+    ),
+    "POST /api/v1/places/{place_id}/assign": scoped(
+        kwargs=lambda w: {"place_id": w.county.place_a.pk},
+        body=lambda w: {"representative_id": None},
+    ),
+    "GET /api/v1/teams": listing(lambda w: [w.county.team_a.name]),
+    "POST /api/v1/teams": scoped(body=lambda w: {"unit_id": w.county.village_a.pk, "name": "外团"}),
+    "POST /api/v1/teams/{team_id}/members": scoped(
+        kwargs=lambda w: {"team_id": w.county.team_a.pk},
+        body=lambda w: {"kind": "volunteer", "name": "外人"},
+    ),
+    "GET /api/v1/coverage": scoped(query=q_unit("county.town_a"), marks=unit_marks),
+    "GET /api/v1/coverage/uncovered": scoped(
+        query=q_unit("county.town_a"), marks=lambda w: [w.uncovered.head_name]
+    ),
+    # notify
+    "GET /api/v1/notifications": any_user(marks=lambda w: [W.NOTIFICATION_TITLE], listing=True),
+    "GET /api/v1/notifications/unread-count": any_user(),
+    "POST /api/v1/notifications/read-all": any_user(),
+    "POST /api/v1/notifications/{notification_id}/read": any_user(
+        kwargs=lambda w: {"notification_id": w.notification.pk}, body=empty, object=True
+    ),
+    # appeals
+    "GET /api/v1/appeal-categories": any_user(note="reference data"),
+    "GET /api/v1/departments": any_user(note="reference data"),
+    "POST /api/v1/appeals": scoped(
+        body=lambda w: {
+            "category": "facilities",
+            "description": "外人代报",
+            "household_id": w.household.pk,
+            "reporter_phone": W.RESIDENT_PHONE,
+        }
+    ),
+    "GET /api/v1/appeals": listing(appeal_marks),
+    "GET /api/v1/appeals/queue": listing(appeal_marks, owner="rep_a"),
+    "GET /api/v1/appeals/stats": scoped(
+        query=lambda w: {"unit": w.county.town_a.pk, **_period(w)}, marks=unit_marks
+    ),
+    "GET /api/v1/appeals/{code}": scoped(
+        kwargs=lambda w: {"code": w.appeal.code}, marks=appeal_marks
+    ),
+    "GET /api/v1/appeals/{code}/events": scoped(
+        kwargs=lambda w: {"code": w.appeal.code}, marks=lambda w: [w.appeal.unit.name]
+    ),
+    "POST /api/v1/appeals/{code}/actions/{action}": scoped(
+        kwargs=lambda w: {"code": w.appeal.code, "action": "note"}, body=lambda w: {"note": "x"}
+    ),
+    "POST /api/v1/appeals/{code}/photos": scoped(
+        kwargs=lambda w: {"code": w.appeal.code},
+        body=lambda w: {"note": "外人照片", "files": W.upload()},
+        multipart=True,
+    ),
+    # duties
+    "GET /api/v1/duties/contacts": listing(lambda w: [W.CONTACT_NOTE]),
+    "POST /api/v1/duties/contacts": scoped(
+        body=lambda w: {"household_id": w.household.pk, "representative_id": w.county.rep_a.pk}
+    ),
+    "GET /api/v1/duties/visits": listing(lambda w: [W.VISIT_FINDINGS]),
+    "POST /api/v1/duties/visits": scoped(
+        body=lambda w: {"household_id": w.household.pk, "representative_id": w.county.rep_a.pk}
+    ),
+    "GET /api/v1/duties/deliberations": listing(lambda w: [W.DELIBERATION_TOPIC]),
+    "POST /api/v1/duties/deliberations": scoped(
+        body=lambda w: {
+            "unit_id": w.county.village_a.pk,
+            "organiser_ids": [w.county.rep_a.pk],
+            "day": w.today.isoformat(),
+            "place": "村部",
+            "topic": "外人议事",
+            "attendee_count": 3,
+        }
+    ),
+    "GET /api/v1/duties/reports": listing(lambda w: [W.REPORT_TEXT]),
+    "POST /api/v1/duties/reports": scoped(
+        body=lambda w: {
+            "representative_id": w.county.rep_a.pk,
+            "kind": "committees",
+            "day": w.today.isoformat(),
+            "text": "外人述职",
+        }
+    ),
+    "POST /api/v1/duties/contacts/{record_id}/withdraw": scoped(
+        kwargs=lambda w: {"record_id": w.contact.pk}, body=lambda w: {"reason": "x"}
+    ),
+    "POST /api/v1/duties/visits/{record_id}/withdraw": scoped(
+        kwargs=lambda w: {"record_id": w.visit.pk}, body=lambda w: {"reason": "x"}
+    ),
+    "POST /api/v1/duties/deliberations/{record_id}/withdraw": scoped(
+        kwargs=lambda w: {"record_id": w.deliberation.pk}, body=lambda w: {"reason": "x"}
+    ),
+    "POST /api/v1/duties/reports/{record_id}/withdraw": scoped(
+        kwargs=lambda w: {"record_id": w.report.pk}, body=lambda w: {"reason": "x"}
+    ),
+    "GET /api/v1/duties/owed": scoped(
+        query=lambda w: {"representative": w.county.rep_a.pk},
+        marks=lambda w: [w.county.households_a[2].head_name],
+    ),
+    "GET /api/v1/duties/compliance": scoped(
+        query=lambda w: {"representative": w.county.rep_a.pk, **_period(w)},
+        marks=rep_marks,
+    ),
+    # public (no account)
+    "GET /api/v1/public/appeal-categories": public(),
+    "GET /api/v1/public/units": public(),
+    "POST /api/v1/public/codes": public(),
+    "POST /api/v1/public/appeals": public(),
+    "POST /api/v1/public/track": public(
+        body=lambda w: {"code": w.appeal.code, "phone": W.RESIDENT_PHONE},
+        marks=appeal_marks,
+        owner="anonymous",
+        strangers=(),
+        note="the code and phone are the credentials",
+    ),
+}
