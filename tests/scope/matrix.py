@@ -309,6 +309,14 @@ API: dict[str, Entry] = {
     "GET /api/v1/units/{unit_id}/children": scoped(
         kwargs=lambda w: {"unit_id": w.county.village_a.pk}, marks=lambda w: ["一组"]
     ),
+    "POST /api/v1/units/{unit_id}/move": scoped(
+        kwargs=lambda w: {"unit_id": w.county.group_a.pk},
+        # Its own parent: a no-op for the owner, so the shared data set stays as it is.
+        body=lambda w: {"parent_id": w.county.village_a.pk},
+        marks=lambda w: ["一组"],
+        denied=(403, 404),
+        note="rep_c sees its own group, without the right to move it: 403",
+    ),
     "GET /api/v1/households": listing(household_marks),
     "POST /api/v1/households": scoped(
         body=lambda w: {"unit_id": w.county.group_a.pk, "head_name": "外人", "address": "x"},
