@@ -286,7 +286,7 @@ def _save_photos(appeal: Appeal, event: AppealEvent | None, prepared: list[Prepa
 
 def appeal_file(
     *,
-    actor,
+    actor: User | None,
     category: Category,
     description: str,
     title: str = "",
@@ -452,7 +452,7 @@ class ActParams:
 
 def appeal_act(
     *,
-    actor: Any,
+    actor: User | None,
     appeal: Appeal,
     action: str,
     note: str = "",
@@ -518,7 +518,7 @@ class _Step:
 
     appeal: Appeal
     action: Action
-    actor: Any
+    actor: User | None
     caps: set[Cap]
     note: str
     params: ActParams
@@ -532,7 +532,7 @@ class _Step:
 def _transition(
     appeal: Appeal,
     action: str,
-    actor: Any,
+    actor: User | None,
     caps: set[Cap],
     *,
     note: str = "",

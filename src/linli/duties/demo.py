@@ -22,7 +22,7 @@ def seed(progress=print) -> int:
         return 0
     user = User.objects.filter(phone="13800000007").first()
     rep = Representative.objects.filter(user=user, term_end__isnull=True).first() if user else None
-    if rep is None:
+    if user is None or rep is None:
         progress("demo duties: the demo representative is missing; skipped")
         return 0
     households = [

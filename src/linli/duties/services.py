@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import AuditAction
+from linli.accounts.models import AuditAction, User
 from linli.accounts.services import audit_record
 from linli.core.documents import document_check
 from linli.core.errors import Forbidden, InvalidInput, NotFound
@@ -124,7 +124,7 @@ def _raise_appeal(actor, household: Household, raise_appeal: dict | None):
 @transaction.atomic
 def contact_log(
     *,
-    actor,
+    actor: User,
     representative: Representative,
     household: Household,
     day=None,
@@ -210,7 +210,7 @@ def _contact_by_key(
 @transaction.atomic
 def visit_log(
     *,
-    actor,
+    actor: User,
     representative: Representative,
     household: Household,
     day=None,
@@ -306,7 +306,7 @@ def _carry_photos(old: HomeVisit, new: HomeVisit) -> None:
 @transaction.atomic
 def deliberation_log(
     *,
-    actor,
+    actor: User,
     unit: Unit,
     organisers: list[Representative],
     day,
@@ -355,7 +355,7 @@ def deliberation_log(
 @transaction.atomic
 def report_log(
     *,
-    actor,
+    actor: User,
     representative: Representative,
     kind: str,
     day,
@@ -423,7 +423,7 @@ def _supersede(actor, old, new) -> None:
 
 
 @transaction.atomic
-def record_withdraw(*, actor, record, reason: str) -> object:
+def record_withdraw(*, actor: User, record, reason: str) -> object:
     """Withdraw a record entered by mistake: a void copy supersedes it."""
     reason = _text(reason, _("Reason"), 500, required=True)
     model = type(record)

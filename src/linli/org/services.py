@@ -16,7 +16,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from linli.accounts.models import AuditAction, Role, RoleAssignment
+from linli.accounts.models import AuditAction, Role, RoleAssignment, User
 from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record, role_grant
 from linli.core import hooks
@@ -102,7 +102,7 @@ def next_child_path(parent: Unit | None) -> tuple[str, int]:
 
 
 @transaction.atomic
-def unit_create(*, actor, parent: Unit | None, kind: str, name: str, code: str = "") -> Unit:
+def unit_create(*, actor: User, parent: Unit | None, kind: str, name: str, code: str = "") -> Unit:
     """Add a unit under `parent` (a city at the root needs a superuser)."""
     name = required_text(name, _("Name"), 100)
     if kind not in UnitKind.values:
@@ -142,7 +142,7 @@ def unit_create(*, actor, parent: Unit | None, kind: str, name: str, code: str =
 
 
 @transaction.atomic
-def unit_rename(*, actor, unit: Unit, name: str, code: str | None = None) -> Unit:
+def unit_rename(*, actor: User, unit: Unit, name: str, code: str | None = None) -> Unit:
     _require(actor, ORG_WRITE_ROLES, unit)
     before = {"name": unit.name, "code": unit.code}
     unit.name = required_text(name, _("Name"), 100)
@@ -204,7 +204,7 @@ def _move_breaks(unit: Unit, new_path: str) -> dict[str, str]:
 
 
 @transaction.atomic
-def unit_move(*, actor, unit: Unit, parent: Unit) -> Unit:
+def unit_move(*, actor: User, unit: Unit, parent: Unit) -> Unit:
     """Put `unit` (and everything below it) under another parent.
 
     The materialised paths of the whole subtree are rewritten in one statement,
@@ -251,6 +251,10 @@ def unit_move(*, actor, unit: Unit, parent: Unit) -> Unit:
             code="unit_move_ties",
             details={"ties": sorted(problems)},
         )
+    # Lock the subtree first: a unit being added under one of its units meanwhile
+    # (unit_create locks its parent) is then committed before the UPDATE starts and
+    # moves with it; on PostgreSQL an UPDATE does not see rows committed after it began.
+    list(Unit.objects.select_for_update().filter(path__startswith=old_path).values_list("pk"))
     # The new prefix is a fresh sibling path, so no rewritten path can collide.
     moved = Unit.objects.filter(path__startswith=old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
@@ -323,7 +327,7 @@ def household_validate(
 @transaction.atomic
 def household_create(
     *,
-    actor,
+    actor: User,
     unit: Unit,
     head_name: str,
     address: str,
@@ -351,7 +355,7 @@ def household_create(
 
 
 @transaction.atomic
-def household_update(*, actor, household: Household, **changes) -> Household:
+def household_update(*, actor: User, household: Household, **changes) -> Household:
     """Change address, head name, tags or coordinates of a household."""
     _require(actor, ORG_WRITE_ROLES, household.unit)
     household = Household.objects.select_for_update().get(pk=household.pk)
@@ -422,7 +426,7 @@ def member_validate(
 
 
 @transaction.atomic
-def member_create(*, actor, household: Household, **fields) -> Member:
+def member_create(*, actor: User, household: Household, **fields) -> Member:
     _require(actor, ORG_WRITE_ROLES, household.unit)
     data = member_validate(**fields)
     if data["id_number"] and Member.objects.filter(id_number=data["id_number"]).exists():
@@ -440,7 +444,7 @@ def member_create(*, actor, household: Household, **fields) -> Member:
 
 
 @transaction.atomic
-def member_reveal(*, actor, member: Member) -> dict:
+def member_reveal(*, actor: User, member: Member) -> dict:
     """Return a member's unmasked ID number and phone, and audit the view."""
     scope = scope_for(actor)
     if not (
@@ -463,7 +467,7 @@ def member_reveal(*, actor, member: Member) -> dict:
 @transaction.atomic
 def place_create(
     *,
-    actor,
+    actor: User,
     unit: Unit,
     kind: str,
     name: str,
@@ -487,7 +491,7 @@ def place_create(
 
 
 @transaction.atomic
-def place_assign(*, actor, place: Place, representative: Representative | None) -> Place:
+def place_assign(*, actor: User, place: Place, representative: Representative | None) -> Place:
     _require(actor, LINK_WRITE_ROLES, place.unit)
     if representative is not None and not same_village(representative.unit, place.unit):
         raise InvalidInput(
@@ -518,7 +522,7 @@ def same_village(a: Unit, b: Unit) -> bool:
 
 @transaction.atomic
 def representative_appoint(
-    *, actor, member: Member, unit: Unit, term_start: dt.date | None = None, user=None
+    *, actor: User, member: Member, unit: Unit, term_start: dt.date | None = None, user=None
 ) -> Representative:
     """Make a resident the representative of a group (or another unit) from `term_start`."""
     _require(actor, ORG_WRITE_ROLES, unit)
@@ -560,7 +564,7 @@ def representative_appoint(
 
 @transaction.atomic
 def representative_end_term(
-    *, actor, representative: Representative, term_end: dt.date | None = None, reason: str = ""
+    *, actor: User, representative: Representative, term_end: dt.date | None = None, reason: str = ""
 ) -> Representative:
     """End a term; the representative's households become uncovered from that day."""
     _require(actor, ORG_WRITE_ROLES, representative.unit)
@@ -614,7 +618,7 @@ def range_message(rep: Representative, n: int) -> str:
 @transaction.atomic
 def link_assign(
     *,
-    actor,
+    actor: User,
     household: Household,
     representative: Representative,
     on_date: dt.date | None = None,
@@ -713,7 +717,7 @@ def link_assign(
 
 @transaction.atomic
 def link_end(
-    *, actor, household: Household, on_date: dt.date | None = None, reason: str = ""
+    *, actor: User, household: Household, on_date: dt.date | None = None, reason: str = ""
 ) -> HouseholdLink:
     """End a household's current link (e.g. the family moved away)."""
     _require(actor, LINK_WRITE_ROLES, household.unit)
@@ -750,7 +754,7 @@ def link_end(
 
 @transaction.atomic
 def team_create(
-    *, actor, unit: Unit, name: str, representatives: Iterable[Representative] = ()
+    *, actor: User, unit: Unit, name: str, representatives: Iterable[Representative] = ()
 ) -> GuardTeam:
     _require(actor, ORG_WRITE_ROLES, unit)
     team = GuardTeam.objects.create(unit=unit, name=required_text(name, _("Name"), 100))
@@ -772,7 +776,7 @@ def team_create(
 
 @transaction.atomic
 def team_member_add(
-    *, actor, team: GuardTeam, kind: str, name: str, phone: str = ""
+    *, actor: User, team: GuardTeam, kind: str, name: str, phone: str = ""
 ) -> GuardTeamMember:
     _require(actor, ORG_WRITE_ROLES, team.unit)
     if kind not in MemberKind.values:
