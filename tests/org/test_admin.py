@@ -8,9 +8,10 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from linli.accounts.models import AuditLog, RoleAssignment
+from linli.accounts.models import AuditLog, Role, RoleAssignment
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin
 from linli.org.models import (
+    Department,
     GuardTeam,
     GuardTeamMember,
     Household,
@@ -32,6 +33,7 @@ WRITE_PATH_MODELS = [
     GuardTeam,
     GuardTeamMember,
     RoleAssignment,
+    Department,
 ]
 
 
@@ -220,3 +222,43 @@ def test_guard_team_members_are_added_through_the_service(county, admin_client):
     added = GuardTeam.objects.get(pk=team.pk).members.get(name="赵志愿")
     assert added.phone == "13800138099"  # normalised by the service
     assert AuditLog.objects.filter(action="team.member_add", target_id=str(added.pk)).exists()
+
+
+def test_departments_are_added_renamed_and_retired_through_audited_services(
+    admin_client, reference_data
+):
+    add = admin_client.post(
+        reverse("admin:org_department_add"), {"name": "  数据资源局 ", "active": "on"}
+    )
+    assert add.status_code == 302, add.content.decode()[:2000]
+    dept = Department.objects.get(name="数据资源局")
+    change = reverse("admin:org_department_change", args=[dept.pk])
+    assert admin_client.post(change, {"name": "数据局"}).status_code == 302  # active unticked
+    dept.refresh_from_db()
+    assert (dept.name, dept.active) == ("数据局", False)
+    actions = list(
+        AuditLog.objects.filter(target_id=str(dept.pk), action__startswith="department.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["department.create", "department.update"]
+    # A name another department has is refused on the form, nothing changes.
+    clash = admin_client.post(change, {"name": "住建局", "active": "on"})
+    assert clash.status_code == 200 and "住建局" in clash.content.decode()
+    dept.refresh_from_db()
+    assert dept.name == "数据局"
+    assert (
+        not admin_client.post(reverse("admin:org_department_delete", args=[dept.pk])).status_code
+        == 302
+    )
+
+
+def test_only_an_administrator_manages_departments(county, reference_data):
+    from linli.core.errors import Forbidden
+    from linli.org import services
+    from tests.support.roles import make_user
+
+    town = make_user("13744449999", "镇干部", Role.TOWN, county.town_a)
+    with pytest.raises(Forbidden):
+        services.department_create(actor=town, name="某局")
+    assert not Department.objects.filter(name="某局").exists()

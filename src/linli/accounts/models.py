@@ -162,6 +162,8 @@ class AuditAction(StrEnum):
     LINK_END = "link.end"
     TEAM_CREATE = "team.create"
     TEAM_MEMBER_ADD = "team.member_add"
+    DEPARTMENT_CREATE = "department.create"
+    DEPARTMENT_UPDATE = "department.update"
     # org: bulk import and export, demo data
     IMPORT_UNITS = "import.units"
     IMPORT_HOUSEHOLDS = "import.households"

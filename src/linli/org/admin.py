@@ -327,7 +327,31 @@ class GuardTeamAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Added and changed through the audited department services; never deleted (its
+    handlers and the appeals referred to it point at it): take it out of use instead."""
+
     list_display = ["name", "active"]
     list_filter = ["active"]
     search_fields = ["name"]
+    fields = ["name", "active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            department = services.department_update(
+                actor=request.user,
+                department=Department.objects.get(pk=obj.pk),
+                name=data["name"],
+                active=data["active"],
+            )
+        else:
+            department = services.department_create(actor=request.user, name=data["name"])
+            if not data["active"]:
+                department = services.department_update(
+                    actor=request.user, department=department, active=False
+                )
+        adopt(obj, department)

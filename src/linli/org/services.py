@@ -33,6 +33,7 @@ from .models import (
     KIND_RANK,
     STEPLEN,
     VILLAGE_DEPTH,
+    Department,
     GuardTeam,
     GuardTeamMember,
     Household,
@@ -791,3 +792,62 @@ def team_member_add(
         actor=actor, action=AuditAction.TEAM_MEMBER_ADD, target=member, detail={"team": team.pk}
     )
     return member
+
+
+# --- departments -----------------------------------------------------------------
+
+
+def _require_department_admin(actor: User) -> None:
+    """Departments serve the whole city: a superuser or an administrator manages them."""
+    if not scope_for(actor).has_role(Role.ADMIN):
+        raise Forbidden(
+            _("Only an administrator may manage departments."), code="department_admin"
+        )
+
+
+@transaction.atomic
+def department_create(*, actor: User, name: str) -> Department:
+    """Add a functional department (职能部门) that appeals can be referred to."""
+    _require_department_admin(actor)
+    name = required_text(name, _("Name"), 100)
+    if Department.objects.filter(name=name).exists():
+        raise Conflict(
+            _("A department named %(name)s already exists.") % {"name": name},
+            code="department_exists",
+        )
+    department = Department.objects.create(name=name)
+    audit_record(
+        actor=actor, action=AuditAction.DEPARTMENT_CREATE, target=department, detail={"name": name}
+    )
+    return department
+
+
+@transaction.atomic
+def department_update(
+    *, actor: User, department: Department, name: str | None = None, active: bool | None = None
+) -> Department:
+    """Rename a department or take it out of use; its handlers and appeals keep it
+    (they point at the row, not the name)."""
+    _require_department_admin(actor)
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    before = {"name": department.name, "active": department.active}
+    if name is not None:
+        name = required_text(name, _("Name"), 100)
+        if Department.objects.filter(name=name).exclude(pk=department.pk).exists():
+            raise Conflict(
+                _("A department named %(name)s already exists.") % {"name": name},
+                code="department_exists",
+            )
+        department.name = name
+    if active is not None:
+        department.active = bool(active)
+    after = {"name": department.name, "active": department.active}
+    if after != before:
+        department.save(update_fields=["name", "active"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.DEPARTMENT_UPDATE,
+            target=department,
+            detail={"before": before, "after": after},
+        )
+    return department
