@@ -177,6 +177,10 @@ LINLI: LinliSettings = {
     "TICK_SECONDS": int(os.environ.get("LINLI_TICK_SECONDS", "30")),
     # Leaflet tile URL template, e.g. a local tile server; empty = no tiles.
     "MAP_TILE_URL": os.environ.get("LINLI_MAP_TILE_URL", ""),
+    # The site's address as residents reach it: SMS links are built on it.
+    "PUBLIC_URL": os.environ.get("LINLI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+    # Days a tracking link in an SMS (/t/<token>) keeps opening the appeal.
+    "TRACK_LINK_DAYS": int(os.environ.get("LINLI_TRACK_LINK_DAYS", "30")),
 }
 
 # Uploaded files (photos, report documents). They are served by views that check scope,

@@ -114,6 +114,12 @@ def appeal_marks(w):
     return [w.appeal.code, W.APPEAL_TEXT]
 
 
+def track_token(w) -> str:
+    from linli.appeals import links
+
+    return links.token_for(w.appeal)
+
+
 def kw_pk(attr: str) -> Fn:
     return lambda w: {"pk": _attr(w, attr).pk}
 
@@ -228,9 +234,21 @@ PAGES: dict[str, Entry] = {
     "appeals:track_act": public(
         kwargs=lambda w: {"code": w.appeal.code, "action": "withdraw"},
         method="POST",
-        body=lambda w: {"note": "x"},
+        body=lambda w: {"note": "x", "confirm": "1"},
         owner="resident",
         strangers=("anonymous", "town_b", "rep_c"),
+    ),
+    # The SMS link: the signed token is the credential, so whoever holds it is the owner
+    # and is sent on to the tracking page (302). Its own denial rules (another appeal's,
+    # a tampered, an expired or a malformed token: 404/410, nothing shown) are in
+    # tests/appeals/test_track_link.py.
+    "appeals:track_link": public(
+        kwargs=lambda w: {"token": track_token(w)},
+        owner="anonymous",
+        strangers=(),
+        object=True,
+        ok=302,
+        note="the signed token in the resident's SMS is the credential",
     ),
     # duties
     "duties:mine": any_user(

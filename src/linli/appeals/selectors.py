@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from linli.core.errors import NotFound
 from linli.org.models import STEPLEN, Unit
 
-from . import policy
+from . import links, policy
 from .models import (
     CLOCK_STATUSES,
     LEVEL_ORDER,
@@ -68,6 +68,20 @@ def appeal_for_resident(code: str, phone: str) -> Appeal:
     )
     if appeal is None or not phone:
         raise NotFound(_("No appeal matches this case code and mobile number."))
+    return appeal
+
+
+def appeal_for_link(token: str) -> Appeal:
+    """The appeal an SMS link opens (`links.py`): `links.LinkInvalid` when the token is
+    malformed, tampered with or names no appeal, `links.LinkExpired` when it is genuine
+    but too old."""
+    code = links.code_of(token)
+    appeal = (
+        Appeal.objects.select_related("category", "unit", "department").filter(code=code).first()
+    )
+    if appeal is None or not appeal.reporter_phone:
+        raise links.LinkInvalid
+    links.check(token, appeal)
     return appeal
 
 

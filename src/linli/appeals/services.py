@@ -36,7 +36,7 @@ from linli.org.models import Department, Household, Member, Representative, Unit
 from linli.org.selectors import representative_on
 from linli.org.services import same_village
 
-from . import events, policy
+from . import events, links, policy
 from .models import (
     ACTIVE_STATUSES,
     CLOCK_STATUSES,
@@ -115,11 +115,19 @@ def _notify_users(users, *, appeal: Appeal, kind: str, title: str, body: str = "
 
 
 def _notify_resident(appeal: Appeal, kind: str, body: str) -> None:
+    """An SMS to the reporter. Every one ends with the short link that opens their
+    appeal's tracking page without a login (`links.py`), so they can follow, rate or
+    withdraw it without retyping the case code."""
     if not appeal.reporter_phone:
         return
     from linli.notify.services import notify_phone
 
-    notify_phone(phone=appeal.reporter_phone, kind=kind, body=body, data={"appeal": appeal.code})
+    notify_phone(
+        phone=appeal.reporter_phone,
+        kind=kind,
+        body=f"{body} {links.url_for(appeal)}",
+        data={"appeal": appeal.code},
+    )
 
 
 def _notify_webhooks(appeal: Appeal, action: str) -> None:

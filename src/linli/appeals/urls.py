@@ -19,4 +19,6 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("track/<str:code>/", views.track_detail, name="track_detail"),
     path("track/<str:code>/act/<str:action>/", views.track_act, name="track_act"),
+    # The short link in every SMS to a resident (links.py); no trailing slash, to keep it short.
+    path("t/<str:token>", views.track_link, name="track_link"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -23,7 +24,7 @@ from linli.core.validators import normalize_mobile
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 
-from . import exports, policy, selectors, services
+from . import exports, links, policy, selectors, services
 from .forms import AppealFileForm, AppealFilterForm, PublicReportForm, TrackForm
 from .models import Appeal, AppealPhoto, Category, Level, Status
 from .workflow import ACTION_LABELS, Action, actions_for
@@ -401,8 +402,18 @@ def _dev_inbox_url() -> str:
     return ""
 
 
+def _remember_tracked(request, appeal: Appeal, phone: str) -> None:
+    """The resident's tracking session: this browser may see the appeal (and its photos)."""
+    tracked = request.session.get(TRACKED, {})
+    tracked[appeal.code] = phone
+    request.session[TRACKED] = tracked
+
+
 def track(request):
-    form = TrackForm(request.POST or None)
+    # An expired SMS link sends the resident here with the case code filled in.
+    code = request.GET.get("code", "")
+    initial = {"code": code} if code.isascii() and code.isalnum() and len(code) <= 20 else {}
+    form = TrackForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             phone = normalize_mobile(form.cleaned_data["phone"])
@@ -410,11 +421,31 @@ def track(request):
         except (InvalidInput, NotFound):
             form.add_error(None, _("No appeal matches this case code and mobile number."))
         else:
-            tracked = request.session.get(TRACKED, {})
-            tracked[appeal.code] = phone
-            request.session[TRACKED] = tracked
+            _remember_tracked(request, appeal, phone)
             return redirect("appeals:track_detail", code=appeal.code)
     return render(request, "appeals/track.html", {"form": form})
+
+
+def track_link(request, token: str):
+    """The short link in the resident's SMS: opens the tracking page of that appeal in
+    the same session the tracking form would, without a login or retyping the code."""
+    try:
+        appeal = selectors.appeal_for_link(token)
+    except links.LinkExpired:
+        return render(
+            request,
+            "appeals/track_link_invalid.html",
+            {
+                "expired": True,
+                "code": links.code_of(token),
+                "link_days": settings.LINLI["TRACK_LINK_DAYS"],
+            },
+            status=410,
+        )
+    except links.LinkInvalid:
+        return render(request, "appeals/track_link_invalid.html", {"expired": False}, status=404)
+    _remember_tracked(request, appeal, appeal.reporter_phone)
+    return redirect("appeals:track_detail", code=appeal.code)
 
 
 def _tracked_appeal(request, code: str) -> Appeal:
@@ -447,8 +478,11 @@ def track_act(request, code: str, action: str):
     appeal = _tracked_appeal(request, code)
     if action not in (Action.RATE, Action.WITHDRAW):
         raise Http404
+    if action == Action.WITHDRAW and not request.POST.get("confirm"):
+        messages.error(request, _("Tick “I want to withdraw it” to withdraw the report."))
+        return redirect("appeals:track_detail", code=appeal.code)
     try:
-        services.appeal_act(
+        appeal = services.appeal_act(
             actor=None,
             appeal=appeal,
             action=action,
@@ -459,10 +493,13 @@ def track_act(request, code: str, action: str):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            _("Thank you for your rating.")
-            if action == Action.RATE
-            else _("Your appeal was withdrawn."),
-        )
+        if action == Action.WITHDRAW:
+            done = _("Your appeal was withdrawn.")
+        elif appeal.status == Status.PENDING:
+            done = _(
+                "Thank you for your rating. The appeal is reopened and will be handled again."
+            )
+        else:
+            done = _("Thank you for your rating.")
+        messages.success(request, done)
     return redirect("appeals:track_detail", code=appeal.code)

@@ -177,7 +177,7 @@ TABLE: dict[Action, Transition] = {
             {H},
             note_required=True,
             tell_resident=_(
-                "Your appeal %(code)s has been resolved: %(result)s Please rate the result on the case page."
+                "Your appeal %(code)s has been resolved: %(result)s Please rate the result at this link:"
             ),
         ),
         _t(Action.ESCALATE, ACTIVE, Status.PENDING, {H, SYS}, note_required=True, notify=HANDLERS),

@@ -32,3 +32,7 @@ class LinliSettings(TypedDict):
     TICK_SECONDS: int
     # Leaflet tile URL template; empty = no tiles.
     MAP_TILE_URL: str
+    # The site's address as residents reach it, for links in SMS (no trailing slash).
+    PUBLIC_URL: str
+    # Days a tracking link sent by SMS (/t/<token>) keeps opening the appeal.
+    TRACK_LINK_DAYS: int
