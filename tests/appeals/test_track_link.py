@@ -232,3 +232,11 @@ def test_withdrawing_from_the_linked_page_needs_the_confirmation(actors, file_ap
     assert 'name="confirm"' not in page and 'name="rating"' not in page
     page = _act(client, appeal, "withdraw", {"confirm": "1"})
     assert "不能执行" in page
+
+
+def test_the_development_inbox_shows_the_link_as_a_link(client, actors, file_appeal):
+    """A demo without an SMS gateway: the resident taps the link in the dev inbox."""
+    file_appeal()
+    url, _path = _link_in(_sms_to_resident("appeal.filed"))
+    page = client.get(reverse("notify:dev_inbox"), {"phone": RESIDENT_PHONE}).content.decode()
+    assert f'<a href="{url}"' in page
