@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test setup assets messages migrate serve lint bench clean help
+.PHONY: demo test setup assets messages migrate static serve lint bench clean help
 
 help:
 	@echo "make demo   set up, load the demo county and serve on http://$(HOST):$(PORT)"
@@ -32,7 +32,8 @@ assets: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js src/linli/core/static/vendor/
 	cp node_modules/alpinejs/dist/cdn.min.js src/linli/core/static/vendor/alpine.min.js
 	cp node_modules/echarts/dist/echarts.min.js src/linli/core/static/vendor/
-	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css src/linli/core/static/vendor/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css src/linli/core/static/vendor/
+	cp -r node_modules/leaflet/dist/images src/linli/core/static/vendor/
 
 messages: $(STAMP)
 	$(LINLI) compile_translations
@@ -42,7 +43,11 @@ setup: $(STAMP) assets messages
 migrate: setup
 	$(LINLI) migrate --noinput
 
-demo: migrate
+# The server serves the hashed, compressed copies that collectstatic writes.
+static: setup
+	$(LINLI) collectstatic --noinput -v 0
+
+demo: migrate static
 	$(LINLI) demo_data small --if-empty
 	$(LINLI) serve --host $(HOST) --port $(PORT)
 

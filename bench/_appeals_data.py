@@ -720,6 +720,57 @@ def _suspend_constraints(tables: list[str]) -> list[str]:
     return restore
 
 
+# The tables the load empties; every table that points at them is dealt with
+# by _empty_appeal_tables.
+APPEAL_TABLES = [
+    "appeals_appeal",
+    "appeals_appealevent",
+    "appeals_appealphoto",
+    "appeals_disputeparty",
+    "appeals_mediationsession",
+]
+
+
+def _empty_appeal_tables(cur, log=print) -> None:
+    """TRUNCATE the appeal tables, whatever else in the schema points at them.
+
+    PostgreSQL refuses to TRUNCATE a table that another table's foreign key
+    references, even when no row does (the duty logs' `appeal` link). Rows
+    outside the appeal tables that may point at an appeal (nullable links,
+    `on_delete=SET_NULL` in the models) lose the link, as deleting the appeals
+    through Django would do, and keep everything else (the duty logs of
+    04_duties.py stay); their foreign keys are dropped for the TRUNCATE and
+    re-added, checked, in the same transaction. Tables whose rows cannot live
+    without their appeal (a NOT NULL link) are emptied with them.
+    """
+    qn = connection.ops.quote_name
+    cur.execute(
+        "SELECT c.relname, con.conname, pg_get_constraintdef(con.oid), a.attname, a.attnotnull "
+        "FROM pg_constraint con "
+        "JOIN pg_class c ON c.oid = con.conrelid "
+        "JOIN pg_class r ON r.oid = con.confrelid "
+        "JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1] "
+        "WHERE con.contype = 'f' AND r.relname = ANY(%s) AND NOT c.relname = ANY(%s) "
+        "AND pg_table_is_visible(c.oid) ORDER BY 1, 2",
+        [APPEAL_TABLES, APPEAL_TABLES],
+    )
+    outside = cur.fetchall()
+    dependent = sorted({table for table, _n, _d, _c, notnull in outside if notnull})
+    unlinked = [row for row in outside if not row[4]]
+    for table, name, _definition, column, _notnull in unlinked:
+        cur.execute(f"UPDATE {qn(table)} SET {qn(column)} = NULL WHERE {qn(column)} IS NOT NULL")
+        if cur.rowcount:
+            log(f"  unlinked {cur.rowcount:,} rows of {table} from their appeal")
+        cur.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+    if dependent:
+        log(f"  emptied with the appeals (their rows need an appeal): {', '.join(dependent)}")
+    tables = ", ".join(qn(t) for t in [*APPEAL_TABLES, *dependent])
+    # CASCADE only reaches tables that point at `dependent` ones: they need their rows too.
+    cur.execute(f"TRUNCATE {tables}" + (" CASCADE" if dependent else ""))
+    for table, name, definition, _column, _notnull in unlinked:
+        cur.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+
+
 def ensure_meta() -> None:
     with connection.cursor() as cur:
         cur.execute(
@@ -756,10 +807,7 @@ def load(n: int, *, log=print) -> dict:
     anchor = timezone.now().replace(microsecond=0)
     with transaction.atomic():
         with connection.cursor() as cur:
-            cur.execute(
-                "TRUNCATE appeals_appeal, appeals_appealevent, appeals_appealphoto, "
-                "appeals_disputeparty, appeals_mediationsession"
-            )
+            _empty_appeal_tables(cur, log)
             cur.execute(f"DELETE FROM {META}")
         county = read_county()
         t_read = time.perf_counter() - t0

@@ -60,3 +60,16 @@ def reference_data(db):
     holiday calendar) with it; tests that run after one call this fixture.
     """
     seed_reference_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_static_storage():
+    """The suite runs without `collectstatic`: templates name static files through
+    the plain storage. Production's hashed, compressed names need the manifest
+    that collectstatic writes; tests/core/test_static.py collects and serves them."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield

@@ -143,8 +143,21 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# `collectstatic` (run by `make demo`; see docs/deployment.md) writes every static
+# file under a content-hashed name with gzip (and, with the Brotli package, brotli)
+# copies beside it; WhiteNoise serves the hashed names compressed, as the client
+# accepts, with a far-future immutable Cache-Control. The templates' {% static %}
+# then needs the manifest, so the test suite keeps the plain storage
+# (tests/conftest.py) and runs without collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files served at the site root, such as /favicon.ico (not hashed: a short cache).
+WHITENOISE_ROOT = BASE_DIR / "core" / "site_root"
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -4,6 +4,8 @@ from typing import Any
 
 import uvicorn
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from linli.core.ticks import Ticker
@@ -22,6 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.collect_static_once()
         ticker = None
         if options["no_ticker"]:
             self.stdout.write(
@@ -47,3 +50,15 @@ class Command(BaseCommand):
         finally:
             if ticker is not None:
                 ticker.stop()
+
+    def collect_static_once(self) -> None:
+        """Pages name static files by the hashed names of collectstatic's manifest
+        (settings.STORAGES); collect them when that was never done (a fresh
+        checkout started without `make demo`). After a change to a static file,
+        `collectstatic` again (`make demo` does it on every start)."""
+        if not isinstance(staticfiles_storage, ManifestFilesMixin):
+            return
+        if staticfiles_storage.exists(staticfiles_storage.manifest_name):
+            return
+        self.stdout.write("linli: collecting the static files (first start) ...")
+        call_command("collectstatic", interactive=False, verbosity=0)
