@@ -134,7 +134,9 @@ def appeals_filtered(
 
 
 def timeline(appeal: Appeal, *, public: bool = False) -> QuerySet[AppealEvent]:
-    qs = appeal.events.select_related("actor", "unit").prefetch_related("photos")
+    qs = appeal.events.select_related("actor", "unit", "department").prefetch_related(
+        "photos"
+    )
     if public:
         qs = qs.filter(internal=False)
     return qs.order_by("at", "id")
