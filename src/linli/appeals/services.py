@@ -300,8 +300,12 @@ def appeal_file(
     reporter_name: str = "",
     reporter_phone: str = "",
     photos=(),
+    held_photos: list[PreparedPhoto] | tuple[()] = (),
 ) -> Appeal:
     """File an appeal and route it.
+
+    `held_photos` were checked already (the report page held them while the form
+    came back with an error); they count towards the limit with `photos`.
 
     `actor` is None for a resident reporting from the public page; the view has
     confirmed `reporter_phone` with a one-time code. A representative files on
@@ -336,7 +340,7 @@ def appeal_file(
         if member is not None and (unit is None or same_village(member.household.unit, unit)):
             household = member.household
             unit = None
-    prepared = photos_prepare(photos)
+    prepared = list(held_photos) + photos_prepare(photos, already=len(held_photos))
 
     with transaction.atomic():
         placement = route(household=household, unit=unit)
