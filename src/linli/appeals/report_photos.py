@@ -77,11 +77,9 @@ def hold(session: Any, prepared: list[PreparedPhoto]) -> list[HeldPhoto]:
     if not prepared:
         return photos
     _sweep()
-    state: Held = session.get(SESSION_KEY) or {
-        "token": secrets.token_hex(16),
-        "at": timezone.now().isoformat(),
-        "photos": [],
-    }
+    state: Held | None = session.get(SESSION_KEY)
+    if state is None:
+        state = {"token": secrets.token_hex(16), "at": timezone.now().isoformat(), "photos": []}
     known = {p["sha256"] for p in photos}
     for p in prepared:
         if p.sha256 in known:
@@ -141,7 +139,7 @@ def load(photos: list[HeldPhoto]) -> list[PreparedPhoto]:
 def release(session: Any) -> None:
     """Forget the held photos and delete their files."""
     state: Held | None = session.pop(SESSION_KEY, None)
-    for p in (state or {}).get("photos", []):
+    for p in state["photos"] if state else []:
         default_storage.delete(p["name"])
 
 

@@ -243,7 +243,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_department_name(obj: AppealEvent) -> str | None:
-        return obj.department.name if obj.department_id else None
+        return obj.department.name if obj.department is not None else None
 
 
 class PublicAppealOut(Schema):

@@ -357,27 +357,29 @@ def report_place(*, town=None, village=None, area=None, group=None, unit=None) -
         place.area = above.get(UnitKind.AREA)
         place.group = above.get(UnitKind.GROUP)
     else:
-        towns = report_towns()
-        place.town = towns.filter(pk=_pk(town)).first() if _pk(town) else None
-        if place.town is not None and _pk(village):
+        town_pk, village_pk, area_pk, group_pk = _pk(town), _pk(village), _pk(area), _pk(group)
+        if town_pk is not None:
+            place.town = report_towns().filter(pk=town_pk).first()
+        if place.town is not None and village_pk is not None:
             place.village = Unit.objects.filter(
-                pk=_pk(village), parent=place.town, kind__in=VILLAGE_KINDS
+                pk=village_pk, parent=place.town, kind__in=VILLAGE_KINDS
             ).first()
         if place.village is not None:
-            if _pk(area):
+            if area_pk is not None:
                 place.area = Unit.objects.filter(
-                    pk=_pk(area), parent=place.village, kind=UnitKind.AREA
+                    pk=area_pk, parent=place.village, kind=UnitKind.AREA
                 ).first()
-            if _pk(group):
+            if group_pk is not None:
                 inside = place.area or place.village
                 place.group = (
-                    Unit.objects.filter(pk=_pk(group), kind=UnitKind.GROUP)
+                    Unit.objects.filter(pk=group_pk, kind=UnitKind.GROUP)
                     .filter(inside.subtree_q())
                     .select_related("parent")
                     .first()
                 )
-                if place.group is not None and place.group.parent.kind == UnitKind.AREA:
-                    place.area = place.group.parent
+                parent = place.group.parent if place.group is not None else None
+                if parent is not None and parent.kind == UnitKind.AREA:
+                    place.area = parent
     place.towns = list(report_towns()[:PICKER_LIMIT])
     if place.town is not None:
         place.villages = list(
@@ -395,16 +397,16 @@ def report_place(*, town=None, village=None, area=None, group=None, unit=None) -
             .select_related("parent")
             .order_by("path")[:PICKER_LIMIT]
         )
-        place.groups = [
-            (
-                g,
-                f"{g.parent.name} / {g.name}"
-                if place.area is None and g.parent.kind == UnitKind.AREA
-                else g.name,
-            )
-            for g in groups
-        ]
+        place.groups = [(g, _group_label(g, in_area=place.area is not None)) for g in groups]
     return place
+
+
+def _group_label(group: Unit, *, in_area: bool) -> str:
+    """A group's name, after its area's when the list spans the village's areas."""
+    parent = group.parent
+    if not in_area and parent is not None and parent.kind == UnitKind.AREA:
+        return f"{parent.name} / {group.name}"
+    return group.name
 
 
 @dataclass(frozen=True)
