@@ -108,6 +108,10 @@ def test_refer_to_a_department_and_answer(api, actors, file_appeal):
     assert Api(actors.other_dept).get(f"/appeals/{appeal.code}").status_code == 404
     r = Api(actors.dept).post(f"/appeals/{appeal.code}/actions/answer", {"note": "已更换"})
     assert r.status_code == 200 and r.json()["status"] == "in_progress"
+    # The answer is shown under the department; the town's referral under the town.
+    events = {e["action"]: e for e in Api(actors.rep).get(f"/appeals/{appeal.code}/events").json()}
+    assert events["answer"]["department_name"] == "住建局"
+    assert events["refer"]["department_name"] is None
 
 
 def test_stats_endpoint(api, actors, file_appeal):

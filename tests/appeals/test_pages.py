@@ -228,7 +228,7 @@ def test_public_report_refuses_a_wrong_code(client, actors, manhole_category):
             "village": actors.county.village_a.pk,
         },
     )
-    assert r.status_code == 200
+    assert r.status_code == 400
     assert Appeal.objects.count() == 0
 
 

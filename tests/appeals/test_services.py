@@ -365,3 +365,58 @@ def test_rates_count_each_outcome(actors, file_appeal):
     assert total.response_rate == pytest.approx(66.7)
     assert [c.unit for c in children] == [county.town_a]
     assert AppealEvent.objects.filter(appeal=b, action="rate").get().data["reopened"] is True
+
+
+def test_a_representative_filing_for_a_household_they_serve_claims_it_in_the_same_step(
+    actors, file_appeal
+):
+    """Defect 15: no second tap on 领办 after filing for one's own household; the
+    timeline keeps both steps, and the filer is not told about their own appeal."""
+    appeal = file_appeal(actor=actors.rep)
+    appeal.refresh_from_db()
+    assert appeal.channel == "representative"
+    assert (appeal.status, appeal.assignee, appeal.representative) == (
+        Status.CLAIMED,
+        actors.rep,
+        actors.county.rep_a,
+    )
+    assert appeal.first_claimed_at is not None and appeal.claim_due_at is None
+    assert _actions(appeal) == ["file", "claim"]
+    claim = appeal.events.get(action="claim")
+    assert (claim.actor, claim.from_status, claim.to_status) == (actors.rep, "pending", "claimed")
+    assert not Outbox.objects.filter(user=actors.rep, kind="appeal.new").exists()
+    # Claiming again is refused as any second claim is.
+    with pytest.raises(Conflict):
+        services.appeal_act(actor=actors.fresh(actors.group_leader), appeal=appeal, action="claim")
+
+
+def test_filing_for_a_household_someone_else_serves_leaves_it_to_be_claimed(actors, file_appeal):
+    """A group leader (not the household's representative) files: it waits for a claim."""
+    appeal = file_appeal(actor=actors.group_leader)
+    assert appeal.status == Status.PENDING and appeal.assignee is None
+    assert _actions(appeal) == ["file"]
+    assert Outbox.objects.filter(user=actors.rep, channel="inapp", kind="appeal.new").exists()
+
+
+def test_a_departments_answer_is_recorded_under_the_department(actors, file_appeal):
+    """Defect 15: the answer's event names the department it was given for."""
+    appeal = file_appeal()
+    dept = Department.objects.get(name="住建局")
+    town = actors.fresh(actors.town)
+    services.appeal_act(actor=actors.rep, appeal=appeal, action="claim")
+    services.appeal_act(actor=actors.rep, appeal=appeal, action="escalate", note="需村里协调")
+    services.appeal_act(
+        actor=actors.fresh(actors.village), appeal=appeal, action="escalate", note="需镇里协调"
+    )
+    services.appeal_act(actor=town, appeal=appeal, action="claim")
+    services.appeal_act(actor=town, appeal=appeal, action="refer", note="请更换", department=dept)
+    services.appeal_act(
+        actor=actors.fresh(actors.dept), appeal=appeal, action="note", note="已派人查看"
+    )
+    services.appeal_act(
+        actor=actors.fresh(actors.dept), appeal=appeal, action="answer", note="已更换"
+    )
+    by_dept = {e.action: e.department for e in appeal.events.all() if e.department_id}
+    assert by_dept == {"note": dept, "answer": dept}
+    # The town's referral is the town's, though it names the department in its data.
+    assert appeal.events.get(action="refer").department is None

@@ -1,8 +1,10 @@
 """Journey: the seed's manhole story, end to end in a real browser.
 
-A villager reports a loose, broken manhole cover from a phone; the
-representative claims it, records the warning poles put up on site and
-escalates; the village passes it to the town, which refers it to the housing
+A villager who is not in the register reports a loose, broken manhole cover
+from a 360 px phone, choosing town › village › area › group on the form (a
+mistyped code brings the form back as it was left); the group's representative
+finds it in their queue and claims it, records the warning poles put up on site
+and escalates; the village passes it to the town, which refers it to the housing
 department; the department answers; the town resolves it; the villager rates
 it; and the appeal shows the whole timeline.
 """
@@ -16,9 +18,12 @@ import pytest
 from linli.accounts.models import User
 from linli.appeals.models import Appeal
 from linli.org import services as org_services
+from linli.org.models import UnitKind
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.support.factories import RESIDENT_PHONE, png_bytes
 from tests.support.roles import Actors
+
+SMALL_PHONE = {"width": 360, "height": 780}
 
 pytestmark = [
     pytest.mark.browser,
@@ -56,51 +61,73 @@ def _act(page, action, note, photo=None, select=None):
     assert "msg-error" not in page.content(), page.locator(".messages").inner_text()
 
 
+def _choose(page, name, value):
+    """Choose in one select of the place picker and wait for the server to re-draw it."""
+    with page.expect_response(lambda r: "/report/units/" in r.url):
+        page.select_option(f"#id_{name}", str(value))
+    page.wait_for_selector(f"#id_{name} option[value='{value}'][selected]", state="attached")
+
+
 def test_manhole_report_goes_level_by_level_and_the_villager_rates_it(
     reference_data, county, live_server, page_at, tmp_path
 ):
     actors = Actors(county)
-    # The villager is in the register: their household is linked to rep_a.
-    org_services.member_create(
-        actor=User.objects.get(is_superuser=True),
-        household=county.households_a[1],
-        name="李四",
-        relation="head",
-        phone=RESIDENT_PHONE,
+    # The village is split into areas, as the demo county's are: 李畋村 › 一片 › 一组.
+    su = User.objects.get(is_superuser=True)
+    area = org_services.unit_create(
+        actor=su, parent=county.village_a, kind=UnitKind.AREA, name="一片"
     )
+    org_services.unit_move(actor=su, unit=county.group_a, parent=area)
+    county.group_a.refresh_from_db()
     base = live_server.url
     photo = tmp_path / "manhole.png"
     photo.write_bytes(png_bytes((64, 48)))
 
-    # The villager reports from a phone, confirming the number with a code.
-    villager = page_at(PHONE)
+    # The villager (not in the register) reports from a 360 px phone, choosing the
+    # place on the form and confirming the number with a code.
+    villager = page_at(SMALL_PHONE)
     villager.goto(f"{base}/report/")
     assert villager.locator("h1").inner_text() == "我要反映"
     villager.fill("#id_phone", RESIDENT_PHONE)
-    villager.click("button[name=send_code]")
-    villager.wait_for_selector("text=验证码已发送")
-    inbox = page_at(PHONE)
-    inbox.goto(f"{base}/notify/dev-inbox/?phone={RESIDENT_PHONE}")
-    code = re.search(r"验证码是 (\d{6})", inbox.content()).group(1)
-    villager.fill("#id_code", code)
     villager.select_option("#id_category", "facilities")
     villager.fill("#id_description", "小区门口的井盖松动破损，晚上有人踩空，很危险")
     villager.set_input_files("#id_photos", str(photo))
-    villager.select_option("#id_town", str(county.town_a.pk))
-    villager.wait_for_selector(
-        f"#id_village option[value='{county.village_a.pk}']", state="attached"
-    )
-    villager.select_option("#id_village", str(county.village_a.pk))
-    villager.wait_for_selector(f"#id_group option[value='{county.group_a.pk}']", state="attached")
-    villager.select_option("#id_group", str(county.group_a.pk))
+    _choose(villager, "town", county.town_a.pk)
+    _choose(villager, "village", county.village_a.pk)
+    _choose(villager, "area", area.pk)
+    _choose(villager, "group", county.group_a.pk)
     villager.fill("#id_address", "一组安置小区门口")
+    # Asking for the code keeps everything chosen, the photo included.
+    villager.click("button[name=send_code]")
+    villager.wait_for_selector("text=验证码已发送")
+    assert villager.locator("#id_group").input_value() == str(county.group_a.pk)
+    assert villager.locator(".held-photo img").count() == 1
+    inbox = page_at(SMALL_PHONE)
+    inbox.goto(f"{base}/notify/dev-inbox/?phone={RESIDENT_PHONE}")
+    code = re.search(r"验证码是 (\d{6})", inbox.content()).group(1)
+    # A mistyped code: the form comes back as it was left, the error beside the code.
+    villager.fill("#id_code", "000000" if code != "000000" else "111111")
+    villager.click("form.report button[type=submit]:not([name])")
+    villager.wait_for_selector(".code-row .errorlist")
+    assert "验证码不正确" in villager.locator(".code-row").inner_text()
+    for name, unit in (("town", county.town_a), ("village", county.village_a)):
+        assert villager.locator(f"#id_{name}").input_value() == str(unit.pk)
+    assert villager.locator("#id_area").input_value() == str(area.pk)
+    assert villager.locator("#id_group").input_value() == str(county.group_a.pk)
+    assert "井盖松动破损" in villager.locator("#id_description").input_value()
+    assert villager.locator(".held-photo input[type=checkbox]").is_checked()
+    assert villager.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(villager, "report-error-phone")
+    villager.fill("#id_code", code)
     screenshot(villager, "report-phone")
     villager.click("form.report button[type=submit]:not([name])")
     villager.wait_for_url(re.compile(r".*/track/\w+/$"))
     case = villager.locator(".case-code strong").inner_text()
     assert "待领办" in villager.content()
     appeal = Appeal.objects.get(code=case)
-    assert appeal.representative == county.rep_a
+    # Placed at the group chosen, waiting for its representative (no household known).
+    assert (appeal.level, appeal.unit, appeal.representative) == ("group", county.group_a, None)
+    assert appeal.photos.count() == 1
 
     # The representative claims it, puts up warning poles, and escalates.
     rep = page_at(PHONE)
@@ -163,6 +190,9 @@ def test_manhole_report_goes_level_by_level_and_the_villager_rates_it(
         assert step in timeline, step
     for where in ("一组", "李畋村", "大瑶镇"):
         assert where in timeline
+    # The department's answer is shown under the department, not the town.
+    answer = town.locator("ol.timeline li.tl-answer .tl-head").inner_text()
+    assert "住建局" in answer and "大瑶镇" not in answer
     assert town.locator("ol.timeline img").count() >= 2
     screenshot(town, "appeal-timeline-desktop")
     appeal.refresh_from_db()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.utils import timezone
 
-from linli.org.models import Unit
+from linli.org.models import Department, Unit
 
 from .models import AppealEvent
 from .workflow import Action
@@ -146,10 +146,12 @@ def record(
     at: dt.datetime | None = None,
     level: str | None = None,
     unit: Unit | None = None,
+    department: Department | None = None,
 ) -> AppealEvent:
     """Append one event to the appeal's timeline (inside the caller's transaction).
 
     `level` and `unit` are where the actor acted, which for a move is before it;
+    `department` the department the actor acted for, if any (an answer);
     without an actor, `by` says who acted ("resident" or "system")."""
     payload: dict[str, Any] = dict(data or {})
     if actor is None:
@@ -163,6 +165,7 @@ def record(
         to_status=appeal.status,
         level=level or appeal.level,
         unit=unit or appeal.unit,
+        department=department,
         note=note,
         internal=internal,
         data=payload,

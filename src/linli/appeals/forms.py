@@ -72,8 +72,11 @@ class PublicReportForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="normal")
     town = forms.IntegerField(label=_("Town"), required=False)
     village = forms.IntegerField(label=_("Village / community"), required=False)
+    area = forms.IntegerField(label=_("Area"), required=False)
     group = forms.IntegerField(label=_("Group"), required=False)
     address = forms.CharField(label=_("Where exactly?"), max_length=200, required=False)
+    # The photo input is written by hand (several files); the field carries its errors.
+    photos = forms.FileField(label=_("Photos (up to 6)"), required=False)
     latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
     longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
     reporter_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
@@ -81,6 +84,30 @@ class PublicReportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
+
+    # Which field a refusal from the services belongs beside (by its error code).
+    ERROR_FIELDS = {
+        "mobile_invalid": "phone",
+        "mobile_not_mobile": "phone",
+        "phone_required": "phone",
+        "code_too_soon": "phone",
+        "code_too_many": "phone",
+        "code_wrong": "code",
+        "code_expired": "code",
+        "code_locked": "code",
+        "category": "category",
+        "urgency": "urgency",
+        "required": "description",
+        "too_long": "description",
+        "location_required": "village",
+        "coordinate": "address",
+        "photo_count": "photos",
+        "photo_too_large": "photos",
+        "photo_not_image": "photos",
+    }
+
+    def add_domain_error(self, code: str, message: str) -> None:
+        self.add_error(self.ERROR_FIELDS.get(code), message)
 
 
 class TrackForm(forms.Form):

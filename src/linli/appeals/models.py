@@ -318,6 +318,16 @@ class AppealEvent(models.Model):
     to_status = models.CharField(max_length=20, blank=True)
     level = models.CharField(max_length=10, choices=Level.choices)
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    # The department the actor acted for (a department's answer or note): the
+    # timeline shows it instead of the level and unit the appeal sat at.
+    department = models.ForeignKey(
+        "org.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
     note = models.TextField(_("note"), blank=True)
     # Internal notes are not shown to the resident on the tracking page.
     internal = models.BooleanField(default=False)

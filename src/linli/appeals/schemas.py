@@ -225,6 +225,9 @@ class EventOut(Schema):
     to_status: Status | Literal[""]
     level: Level
     unit_name: str = Field(alias="unit.name")
+    department_name: str | None = Field(
+        None, description="The department the actor acted for (a department's answer)."
+    )
     note: str
     internal: bool
     data: dict
@@ -237,6 +240,10 @@ class EventOut(Schema):
     @staticmethod
     def resolve_by(obj: AppealEvent) -> str:
         return obj.actor_label or obj.data.get("by", "system")
+
+    @staticmethod
+    def resolve_department_name(obj: AppealEvent) -> str | None:
+        return obj.department.name if obj.department is not None else None
 
 
 class PublicAppealOut(Schema):

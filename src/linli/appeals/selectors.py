@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
-from linli.org.models import STEPLEN, Unit
+from linli.org.models import STEPLEN, Member, Place, Unit, UnitKind
 
 from . import links, policy
 from .models import (
@@ -148,7 +148,9 @@ def appeals_filtered(
 
 
 def timeline(appeal: Appeal, *, public: bool = False) -> QuerySet[AppealEvent]:
-    qs = appeal.events.select_related("actor", "unit").prefetch_related("photos")
+    qs = appeal.events.select_related("actor", "unit", "department").prefetch_related(
+        "photos"
+    )
     if public:
         qs = qs.filter(internal=False)
     return qs.order_by("at", "id")
@@ -301,3 +303,166 @@ def queue_summary(user) -> dict[str, int]:
             overdue=Count("id", filter=Q(status__in=CLOCK_STATUSES, due_at__lte=now)),
         )
     )
+
+
+# --- the public report form's place picker ---------------------------------------------
+# Unit names are public (a resident without an account chooses where the problem is),
+# so these reads are not scoped to a user.
+
+TOWN_KINDS = (UnitKind.TOWN, UnitKind.SUBDISTRICT)
+VILLAGE_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNITY)
+PICKER_LIMIT = 500
+
+
+@dataclass
+class ReportPlace:
+    """Town › village › area › group as chosen so far, each consistent with the one
+    above it, and the options each select offers. Areas are optional: a village
+    may hang its groups directly below itself."""
+
+    town: Unit | None = None
+    village: Unit | None = None
+    area: Unit | None = None
+    group: Unit | None = None
+    towns: list[Unit] = field(default_factory=list)
+    villages: list[Unit] = field(default_factory=list)
+    areas: list[Unit] = field(default_factory=list)
+    # (group, its label: "一片 / 一组" when it lies in an area)
+    groups: list[tuple[Unit, str]] = field(default_factory=list)
+
+    @property
+    def unit(self) -> Unit | None:
+        """Where the appeal is placed: the most precise unit chosen (a village at least)."""
+        return self.group or self.area or self.village
+
+    @property
+    def chain(self) -> list[Unit]:
+        return [u for u in (self.town, self.village, self.area, self.group) if u is not None]
+
+
+def _pk(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def report_towns() -> QuerySet[Unit]:
+    return Unit.objects.filter(parent__parent__isnull=True, parent__isnull=False).order_by(
+        "path"
+    )
+
+
+def report_place(*, town=None, village=None, area=None, group=None, unit=None) -> ReportPlace:
+    """The picker's state from what was sent (ids as text, possibly stale or
+    inconsistent: a choice that does not lie in the one above it is dropped), or
+    from one `unit` (a search result, the resident's own household) filled upwards."""
+    place = ReportPlace()
+    if unit is None and _pk(town) is None:
+        # A client that sent only the village or group (no cascade): fill upwards.
+        unit = _pk(group) or _pk(area) or _pk(village)
+    wanted = _pk(unit)
+    chosen = Unit.objects.filter(pk=wanted).first() if wanted else None
+    if chosen is not None:
+        above = {
+            u.kind: u
+            for u in Unit.objects.filter(path__in=chosen.ancestor_paths()).order_by("depth")
+        }
+        place.town = next((above[k] for k in TOWN_KINDS if k in above), None)
+        place.village = next((above[k] for k in VILLAGE_KINDS if k in above), None)
+        place.area = above.get(UnitKind.AREA)
+        place.group = above.get(UnitKind.GROUP)
+    else:
+        town_pk, village_pk, area_pk, group_pk = _pk(town), _pk(village), _pk(area), _pk(group)
+        if town_pk is not None:
+            place.town = report_towns().filter(pk=town_pk).first()
+        if place.town is not None and village_pk is not None:
+            place.village = Unit.objects.filter(
+                pk=village_pk, parent=place.town, kind__in=VILLAGE_KINDS
+            ).first()
+        if place.village is not None:
+            if area_pk is not None:
+                place.area = Unit.objects.filter(
+                    pk=area_pk, parent=place.village, kind=UnitKind.AREA
+                ).first()
+            if group_pk is not None:
+                inside = place.area or place.village
+                place.group = (
+                    Unit.objects.filter(pk=group_pk, kind=UnitKind.GROUP)
+                    .filter(inside.subtree_q())
+                    .select_related("parent")
+                    .first()
+                )
+                parent = place.group.parent if place.group is not None else None
+                if parent is not None and parent.kind == UnitKind.AREA:
+                    place.area = parent
+    place.towns = list(report_towns()[:PICKER_LIMIT])
+    if place.town is not None:
+        place.villages = list(
+            Unit.objects.filter(parent=place.town, kind__in=VILLAGE_KINDS).order_by("path")[
+                :PICKER_LIMIT
+            ]
+        )
+    if place.village is not None:
+        place.areas = list(
+            Unit.objects.filter(parent=place.village, kind=UnitKind.AREA).order_by("path")
+        )
+        inside = place.area or place.village
+        groups = (
+            Unit.objects.filter(inside.subtree_q(), kind=UnitKind.GROUP)
+            .select_related("parent")
+            .order_by("path")[:PICKER_LIMIT]
+        )
+        place.groups = [(g, _group_label(g, in_area=place.area is not None)) for g in groups]
+    return place
+
+
+def _group_label(group: Unit, *, in_area: bool) -> str:
+    """A group's name, after its area's when the list spans the village's areas."""
+    parent = group.parent
+    if not in_area and parent is not None and parent.kind == UnitKind.AREA:
+        return f"{parent.name} / {group.name}"
+    return group.name
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    unit: Unit
+    label: str  # what the resident reads: the name and where it lies
+
+
+def report_place_search(q: str, limit: int = 12) -> list[PlaceMatch]:
+    """Villages, areas and groups by name, and named places (schools, buildings...)
+    by name, each with the units above it so that two 一组 can be told apart."""
+    q = (q or "").strip()[:50]
+    if not q:
+        return []
+    units = list(
+        Unit.objects.filter(
+            name__icontains=q, kind__in=(*VILLAGE_KINDS, UnitKind.AREA, UnitKind.GROUP)
+        ).order_by("depth", "path")[:limit]
+    )
+    places = list(
+        Place.objects.filter(name__icontains=q).select_related("unit").order_by("name")[:limit]
+    )
+    paths = {p for u in units for p in u.ancestor_paths()} | {
+        p for pl in places for p in pl.unit.ancestor_paths()
+    }
+    names = dict(
+        Unit.objects.filter(path__in=paths, depth__gte=2).values_list("path", "name")
+    )
+
+    def where(unit: Unit) -> str:
+        return " › ".join(names[p] for p in unit.ancestor_paths() if p in names)
+
+    out = [PlaceMatch(u, where(u)) for u in units]
+    out += [PlaceMatch(pl.unit, f"{pl.name}（{where(pl.unit)}）") for pl in places]
+    return out[:limit]
+
+
+def resident_home_unit(phone: str) -> Unit | None:
+    """The unit of the household whose member has this (confirmed) mobile number."""
+    member = (
+        Member.objects.filter(phone=phone).select_related("household__unit").order_by("pk").first()
+        if phone
+        else None
+    )
+    return member.household.unit if member is not None else None

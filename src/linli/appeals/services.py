@@ -308,8 +308,12 @@ def appeal_file(
     reporter_name: str = "",
     reporter_phone: str = "",
     photos=(),
+    held_photos: list[PreparedPhoto] | tuple[()] = (),
 ) -> Appeal:
     """File an appeal and route it.
+
+    `held_photos` were checked already (the report page held them while the form
+    came back with an error); they count towards the limit with `photos`.
 
     `actor` is None for a resident reporting from the public page; the view has
     confirmed `reporter_phone` with a one-time code. A representative files on
@@ -344,7 +348,7 @@ def appeal_file(
         if member is not None and (unit is None or same_village(member.household.unit, unit)):
             household = member.household
             unit = None
-    prepared = photos_prepare(photos)
+    prepared = list(held_photos) + photos_prepare(photos, already=len(held_photos))
 
     with transaction.atomic():
         placement = route(household=household, unit=unit)
@@ -394,14 +398,6 @@ def appeal_file(
             data=events.filed_data(channel=channel, representative_id=appeal.representative_id),
         )
         _save_photos(appeal, event, prepared)
-        _notify_users(
-            policy.handlers_of(appeal),
-            appeal=appeal,
-            kind="appeal.new",
-            title=_("New appeal %(code)s: %(title)s") % {"code": appeal.code, "title": title},
-            body=appeal.address,
-            sms=appeal.urgency == Urgency.URGENT,
-        )
         _notify_resident(
             appeal,
             "appeal.filed",
@@ -413,7 +409,31 @@ def appeal_file(
         _notify_webhooks(appeal, "filed")
         if actor is not None:
             audit_record(actor=actor, action=AuditAction.APPEAL_FILE, target=appeal)
+        _claim_own(appeal, actor)
+        # Whoever may take it on now (after a claim, nobody but the filer).
+        _notify_users(
+            [u for u in policy.handlers_of(appeal) if actor is None or u.pk != actor.pk],
+            appeal=appeal,
+            kind="appeal.new",
+            title=_("New appeal %(code)s: %(title)s") % {"code": appeal.code, "title": title},
+            body=appeal.address,
+            sms=appeal.urgency == Urgency.URGENT,
+        )
     return appeal
+
+
+def _claim_own(appeal: Appeal, actor: User | None) -> None:
+    """A representative filing for a household they serve takes it on in the same
+    step: a claim through the one transition function, checked by the table like
+    any other (its own event after the filing). The new row is not yet visible to
+    anyone else, so the caller's transaction holds it as a lock would."""
+    rep = appeal.representative
+    if actor is None or rep is None or rep.user_id != actor.pk:
+        return
+    caps = policy.capacities(actor, appeal)
+    if not allowed(Action.CLAIM, appeal.status, caps, appeal.kind):
+        return
+    _transition(appeal, Action.CLAIM, actor, caps)
 
 
 # --- the state machine -------------------------------------------------------------
@@ -576,6 +596,15 @@ def _transition(
     appeal.updated_at = step.now
     appeal.save(update_fields=sorted(step.fields))
     by = "system" if Cap.SYSTEM in caps else ("resident" if actor is None else "")
+    # A department's handler acts for the department, not for the level it sits at.
+    acting_for = (
+        appeal.department
+        if Cap.DEPARTMENT in caps
+        and Cap.DEPARTMENT in t.who
+        and not (caps & (t.who - {Cap.DEPARTMENT}))
+        and appeal.department_id
+        else None
+    )
     event = events.record(
         appeal,
         t.action,
@@ -588,6 +617,7 @@ def _transition(
         at=step.now,
         level=where[0],
         unit=where[1],
+        department=acting_for,
     )
     if prepared:
         _save_photos(appeal, event, prepared)

@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 from linli.accounts.scope import scope_for
 from linli.core.errors import DomainError, InvalidInput, NotFound
 from linli.core.paging import paginate
+from linli.core.photos import photos_prepare
 from linli.core.validators import normalize_mobile
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 
-from . import exports, links, policy, selectors, services
+from . import exports, links, policy, report_photos, selectors, services
 from .forms import AppealFileForm, AppealFilterForm, PublicReportForm, TrackForm
 from .models import Appeal, AppealPhoto, Category, Level, Status
 from .workflow import ACTION_LABELS, Action, actions_for
@@ -324,70 +325,116 @@ def photo(request, pk: int):
 # --- public pages (no account) ----------------------------------------------------------
 
 
-def _towns():
-    return Unit.objects.filter(parent__parent__isnull=True, parent__isnull=False).order_by("path")
+def _place_from(params) -> selectors.ReportPlace:
+    return selectors.report_place(
+        town=params.get("town"),
+        village=params.get("village"),
+        area=params.get("area"),
+        group=params.get("group"),
+        unit=params.get("unit"),
+    )
 
 
 def public_units(request):
-    """htmx: the options below a unit for the report form's cascading selects."""
-    parent = request.GET.get("parent", "")
-    units = (
-        Unit.objects.filter(parent_id=int(parent)).order_by("path")[:500]
-        if parent.isdigit()
-        else []
-    )
-    return render(request, "appeals/_unit_options.html", {"units": units})
+    """htmx: the report form's place picker (town › village › area › group), re-drawn
+    after each choice or from a search result (`unit`), or the places matching `q`."""
+    if "q" in request.GET:
+        return render(
+            request,
+            "appeals/_place_results.html",
+            {"matches": selectors.report_place_search(request.GET["q"])},
+        )
+    return render(request, "appeals/_report_place.html", {"place": _place_from(request.GET)})
+
+
+def _hold_photos(request, form: PublicReportForm) -> list:
+    """Keep the photos of this try (checked) with the ones kept from before."""
+    kept = report_photos.keep_only(request.session, set(request.POST.getlist("keep_photos")))
+    try:
+        prepared = photos_prepare(request.FILES.getlist("photos"), already=len(kept))
+    except DomainError as exc:
+        form.add_domain_error(exc.code, exc.message)
+        return kept
+    return report_photos.hold(request.session, prepared)
 
 
 def report(request):
     verified = request.session.get(VERIFIED)
-    form = PublicReportForm(request.POST or None, initial={"phone": verified or ""})
-    filed = None
-    if request.method == "POST" and request.POST.get("send_code"):
-        # Step one: send a code to the number, keep what was typed.
+    held = report_photos.held(request.session)
+    if request.method != "POST":
+        # A confirmed resident in the register starts from their own household.
+        home = selectors.resident_home_unit(verified) if verified else None
+        if held:
+            report_photos.release(request.session)
+            held = []
+        form = PublicReportForm(initial={"phone": verified or ""})
+        place = _place_from({"unit": home.pk if home else request.GET.get("unit")})
+        return _report_page(request, form, place, held, verified)
+
+    form = PublicReportForm(request.POST)
+    place = _place_from(request.POST)
+    if request.POST.get("send_code"):
+        # Step one: send a code to the number, keep everything else as it was.
+        form.is_valid()
+        form.errors.clear()
+        held = _hold_photos(request, form)
         try:
             phone = normalize_mobile(request.POST.get("phone", ""))
             services.phone_code_request(phone=phone)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            form.add_domain_error(exc.code, exc.message)
         else:
             messages.success(
                 request, _("A verification code was sent to %(phone)s.") % {"phone": phone}
             )
-        form = PublicReportForm(initial=request.POST.dict())
-    elif request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            phone = normalize_mobile(d["phone"])
-            if verified != phone:
-                phone = services.phone_code_verify(phone=phone, code=d.get("code", ""))
-                request.session[VERIFIED] = phone
-            unit_id = d.get("group") or d.get("village")
-            unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
-            filed = services.appeal_file(
-                actor=None,
-                category=Category.objects.filter(code=d["category"]).first(),
-                description=d["description"],
-                urgency=d["urgency"],
-                unit=unit,
-                address=d["address"],
-                latitude=d["latitude"],
-                longitude=d["longitude"],
-                reporter_name=d["reporter_name"],
-                reporter_phone=phone,
-                photos=request.FILES.getlist("photos"),
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            tracked = request.session.get(TRACKED, {})
-            tracked[filed.code] = filed.reporter_phone
-            request.session[TRACKED] = tracked
-            return redirect("appeals:track_detail", code=filed.code)
+        return _report_page(request, form, place, held, verified)
+
+    valid = form.is_valid()
+    held = _hold_photos(request, form)
+    if not valid or form.errors:
+        return _report_page(request, form, place, held, verified)
+    d = form.cleaned_data
+    try:
+        phone = normalize_mobile(d["phone"])
+        if verified != phone:
+            phone = services.phone_code_verify(phone=phone, code=d.get("code", ""))
+            request.session[VERIFIED] = verified = phone
+        filed = services.appeal_file(
+            actor=None,
+            category=Category.objects.filter(code=d["category"]).first(),
+            description=d["description"],
+            urgency=d["urgency"],
+            unit=place.unit,
+            address=d["address"],
+            latitude=d["latitude"],
+            longitude=d["longitude"],
+            reporter_name=d["reporter_name"],
+            reporter_phone=phone,
+            held_photos=report_photos.load(held),
+        )
+    except DomainError as exc:
+        form.add_domain_error(exc.code, exc.message)
+        return _report_page(request, form, place, held, verified)
+    report_photos.release(request.session)
+    tracked = request.session.get(TRACKED, {})
+    tracked[filed.code] = filed.reporter_phone
+    request.session[TRACKED] = tracked
+    return redirect("appeals:track_detail", code=filed.code)
+
+
+def _report_page(request, form, place, held, verified):
+    """The report form as it was left; a refused try answers 400."""
     return render(
         request,
         "appeals/report.html",
-        {"form": form, "towns": _towns(), "verified": verified, "dev_inbox": _dev_inbox_url()},
+        {
+            "form": form,
+            "place": place,
+            "held": held,
+            "verified": verified,
+            "dev_inbox": _dev_inbox_url(),
+        },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
