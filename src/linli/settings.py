@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
+    "linli.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"
