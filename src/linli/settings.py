@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "linli.core.context_processors.platform",
                 "linli.notify.context_processors.unread",
+                "linli.dashboard.context_processors.menu",
             ],
         },
     },

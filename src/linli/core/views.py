@@ -84,7 +84,7 @@ def _api_error(status: int) -> JsonResponse:
 
 def _back(request: HttpRequest) -> str:
     """The previous page of this site, when the browser says which it was."""
-    referer = request.META.get("HTTP_REFERER", "")
+    referer = str(request.META.get("HTTP_REFERER", ""))
     if not referer:
         return ""
     try:
