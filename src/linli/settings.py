@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
+    "linli.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "linli.core.context_processors.platform",
                 "linli.notify.context_processors.unread",
+                "linli.dashboard.context_processors.menu",
             ],
         },
     },

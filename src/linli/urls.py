@@ -14,3 +14,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# The error pages: styled and translated, JSON under /api/ (linli/core/views.py).
+handler400 = "linli.core.views.bad_request"
+handler403 = "linli.core.views.permission_denied"
+handler404 = "linli.core.views.page_not_found"
+handler500 = "linli.core.views.server_error"

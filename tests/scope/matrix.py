@@ -50,6 +50,9 @@ class Entry:
     owner: str = "town_a"
     strangers: tuple[str, ...] = NOT_LINKED
     denied: int | tuple[int, ...] = 404  # what strangers get (one of these)
+    # Strangers whose role the page does not serve at all (it is not in their menu,
+    # dashboard/menu.py): they get 403 before any scoped read.
+    refused: tuple[str, ...] = ()
     ok: int = 200
     anon: int | None = None  # the anonymous answer when it is not the usual one
     note: str = ""
@@ -147,7 +150,9 @@ PAGES: dict[str, Entry] = {
     "accounts:logout": public(),
     "set_language": public(),
     # org
-    "org:unit_tree": listing(lambda w: [w.county.town_a.name], strangers=OTHER_TOWN),
+    "org:unit_tree": listing(
+        lambda w: [w.county.town_a.name], strangers=OTHER_TOWN, refused=("rep_b",)
+    ),
     "org:unit_detail": scoped(kwargs=kw_pk("county.village_a"), marks=unit_marks),
     "org:unit_children": scoped(kwargs=kw_pk("county.village_a"), marks=lambda w: ["一组"]),
     "org:household_list": listing(household_marks),
@@ -168,12 +173,17 @@ PAGES: dict[str, Entry] = {
         body=lambda w: {"representative": w.county.rep_a.pk, "reason": "x"},
     ),
     "org:member_reveal": scoped(kwargs=kw_pk("member"), method="POST", body=empty),
-    "org:representative_list": listing(rep_marks),
+    "org:representative_list": listing(rep_marks, refused=("rep_b", "rep_c")),
     "org:representative_detail": scoped(kwargs=kw_pk("county.rep_a"), marks=rep_marks),
     "org:coverage": scoped(
-        query=q_unit(), marks=lambda w: [w.uncovered.head_name, w.county.place_a.name]
+        query=q_unit(),
+        marks=lambda w: [w.uncovered.head_name, w.county.place_a.name],
+        refused=("rep_b", "rep_c"),
     ),
-    "org:import": any_user(note="the form; what an import writes is checked row by row"),
+    "org:import": any_user(
+        note="the form, for the org-write roles (403 for others); an import's rows are checked"
+        " one by one"
+    ),
     "org:import_template": any_user(
         kwargs=lambda w: {"kind": "households", "fmt": "csv"}, object=False
     ),

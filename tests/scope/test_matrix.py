@@ -326,7 +326,9 @@ def test_strangers_get_nothing(w, case):
         response = _call(w, who, kind, key)
         status = response.status_code
         where = f"{kind} {key} as {who}: {status}"
-        if entry.listing:
+        if who in entry.refused:
+            assert status == 403, where
+        elif entry.listing:
             assert status == 200, where
         else:
             denied = entry.denied if isinstance(entry.denied, tuple) else (entry.denied,)

@@ -43,6 +43,9 @@ HOUSEHOLD_ROLES = {
 ORG_WRITE_ROLES = {Role.ADMIN, Role.CITY, Role.TOWN, Role.VILLAGE}
 # Roles that may move household links in their subtree.
 LINK_WRITE_ROLES = ORG_WRITE_ROLES | {Role.AREA_LEADER, Role.GROUP_LEADER}
+# Roles that list households: the household roles, and representatives (the
+# households linked to them); the same roles keep the duties of the "four ones".
+HOUSEHOLD_LIST_ROLES = HOUSEHOLD_ROLES | {Role.REPRESENTATIVE}
 
 
 def _minimal(paths: set[str]) -> tuple[str, ...]:

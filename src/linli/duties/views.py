@@ -29,6 +29,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from linli.accounts.access import roles_required
+from linli.accounts.scope import HOUSEHOLD_LIST_ROLES
 from linli.core.errors import DomainError, NotFound
 from linli.core.paging import paginate
 from linli.core.timeutil import today
@@ -206,7 +208,7 @@ def _kind(request) -> str:
     return kind if kind in KINDS else "contact"
 
 
-@login_required
+@roles_required(HOUSEHOLD_LIST_ROLES)
 def mine(request):
     """My duties, on a phone: who is still owed a contact or a visit, one tap each."""
     rep = selectors.my_representative(request.user)

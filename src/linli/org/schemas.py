@@ -367,7 +367,10 @@ class CoverageRowOut(Schema):
     places: int
     unassigned_places: int
     household_rate: float = Field(description="Share of households covered, 0-1.")
-    complete: bool
+    complete: bool = Field(
+        description="Fully covered: it has households, and none of them, no representative "
+        "and no place is left out. False for a unit without households."
+    )
 
 
 class CoverageOut(Schema):

@@ -271,8 +271,13 @@ class CoverageRow:
         return (self.households - self.uncovered_households) / self.households
 
     @property
+    def empty(self) -> bool:
+        """No households to cover: nothing is claimed covered over an empty scope."""
+        return not self.households
+
+    @property
     def complete(self) -> bool:
-        return not (
+        return not self.empty and not (
             self.uncovered_households or self.representatives_out_of_range or self.unassigned_places
         )
 

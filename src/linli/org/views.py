@@ -9,7 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
+from linli.accounts.access import roles_required
+from linli.accounts.scope import (
+    HOUSEHOLD_LIST_ROLES,
+    HOUSEHOLD_ROLES,
+    LINK_WRITE_ROLES,
+    ORG_WRITE_ROLES,
+    scope_for,
+)
 from linli.core.errors import DomainError, NotFound
 from linli.core.paging import paginate
 
@@ -33,7 +40,7 @@ def _unit_param(request):
     return roots[0] if roots else None
 
 
-@login_required
+@roles_required(HOUSEHOLD_ROLES)
 def unit_tree(request):
     roots = selectors.root_units_for(request.user)
     return render(request, "org/unit_tree.html", {"roots": roots})
@@ -79,7 +86,7 @@ def filter_households(user, data):
     return form, unit, selectors.households_filtered(user, unit=unit, **filters)
 
 
-@login_required
+@roles_required(HOUSEHOLD_LIST_ROLES)
 def household_list(request):
     try:
         form, unit, qs = filter_households(request.user, request.GET)
@@ -178,7 +185,7 @@ def member_reveal(request, pk: int):
     return render(request, "org/_member_pii.html", {"member": member, "revealed": data})
 
 
-@login_required
+@roles_required(HOUSEHOLD_ROLES)
 def representative_list(request):
     unit = None
     try:
@@ -230,7 +237,7 @@ def representative_detail(request, pk: int):
     )
 
 
-@login_required
+@roles_required(HOUSEHOLD_ROLES)
 def coverage(request):
     unit = _unit_param(request)
     if unit is None:

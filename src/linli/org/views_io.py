@@ -13,7 +13,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
+from linli.accounts.access import roles_required
+from linli.accounts.scope import ORG_WRITE_ROLES, scope_for
 from linli.core.errors import NotFound
 from linli.core.timeutil import today
 
@@ -53,12 +54,12 @@ def _error_report(request) -> HttpResponse:
     return _attachment(response, f"导入错误_{stored['kind']}_{today().isoformat()}.xlsx")
 
 
-@login_required
+@roles_required(ORG_WRITE_ROLES)
 def import_page(request):
     if request.GET.get("report") == "errors":
         return _error_report(request)
     scope = scope_for(request.user)
-    can_import = bool(scope.is_superuser or scope.paths_for(ORG_WRITE_ROLES | LINK_WRITE_ROLES))
+    can_import = bool(scope.is_superuser or scope.paths_for(ORG_WRITE_ROLES))
     result = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)

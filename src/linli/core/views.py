@@ -1,0 +1,144 @@
+"""The error pages (400, 403, 404, 500): styled, translated, with the navigation and a way
+back; JSON `{code, message}` under the API, as its own errors are (`linli/api.py`).
+
+Wired as `handler400/403/404/500` in `linli/urls.py`. Django calls them with DEBUG off
+(always in production and in the test client). The 500 page renders without the request's
+context processors, so it needs neither the database nor a working session; if even that
+fails, a fixed page is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+API_PREFIX = "/api/"
+
+# status: (code in the API's JSON, title, what happened and what to do)
+PAGES: dict[int, tuple[str, Promise, Promise]] = {
+    400: (
+        "invalid",
+        gettext_lazy("The request could not be understood"),
+        gettext_lazy("Check the address or the form and try again."),
+    ),
+    403: (
+        "forbidden",
+        gettext_lazy("You may not open this page"),
+        gettext_lazy(
+            "Your account has no role that uses this page. If your work needs it, "
+            "ask an administrator."
+        ),
+    ),
+    404: (
+        "not_found",
+        gettext_lazy("Page not found"),
+        gettext_lazy(
+            "It does not exist, or it is outside your scope. Check the address "
+            "(or the tracking code) and try again."
+        ),
+    ),
+    500: (
+        "server_error",
+        gettext_lazy("Something went wrong"),
+        gettext_lazy(
+            "The server could not finish this request. Try again in a moment; "
+            "if it keeps happening, tell an administrator."
+        ),
+    ),
+}
+
+# The API's messages (the same msgids as linli/api.py, so one translation serves both).
+API_MESSAGES: dict[int, Promise] = {
+    400: gettext_lazy("Some fields are missing or malformed."),
+    403: gettext_lazy("You may not do this."),
+    404: gettext_lazy("Not found."),
+    500: gettext_lazy("Something went wrong on the server."),
+}
+
+# Sent when even the plain 500 template cannot render (a broken template or URLconf).
+FALLBACK = (
+    '<!DOCTYPE html><html lang="zh-hans"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>{title}</title></head>"
+    '<body style="font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">'
+    '<h1>{title}</h1><p>{text}</p><p><a href="/">{home}</a></p></body></html>'
+)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _api_error(status: int) -> JsonResponse:
+    code = PAGES[status][0]
+    return JsonResponse({"code": code, "message": str(API_MESSAGES[status])}, status=status)
+
+
+def _back(request: HttpRequest) -> str:
+    """The previous page of this site, when the browser says which it was."""
+    referer = str(request.META.get("HTTP_REFERER", ""))
+    if not referer:
+        return ""
+    try:
+        host = request.get_host()
+    except Exception:  # DisallowedHost: the reason for this very 400, perhaps
+        return ""
+    if referer == request.build_absolute_uri() or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={host}, require_https=request.is_secure()
+    ):
+        return ""
+    return referer
+
+
+def _context(status: int) -> dict[str, Any]:
+    _code, title, text = PAGES[status]
+    return {"status": status, "title": title, "text": text}
+
+
+def _fallback(status: int) -> HttpResponse:
+    _code, title, text = PAGES[status]
+    html = FALLBACK.format(title=title, text=text, home=_("Home"))
+    return HttpResponse(html, status=status)
+
+
+def _page(request: HttpRequest, status: int) -> HttpResponse:
+    if _is_api(request):
+        return _api_error(status)
+    context = {**_context(status), "back": _back(request)}
+    try:
+        return render(request, "core/error.html", context, status=status)
+    except Exception:
+        # The navigation reads the user's roles: with the database down, the plain page.
+        return server_error(request, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _page(request, 404)
+
+
+def server_error(request: HttpRequest, status: int = 500) -> HttpResponse:
+    """No context processors, no session, no query: only the template and the settings."""
+    if _is_api(request):
+        return _api_error(status)
+    context = {**_context(status), "PLATFORM_NAME": settings.PLATFORM_NAME, "plain": True}
+    try:
+        html = loader.get_template("core/error.html").render(context)
+    except Exception:
+        return _fallback(status)
+    return HttpResponse(html, status=status)

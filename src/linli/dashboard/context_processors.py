@@ -1,0 +1,23 @@
+"""The navigation for `base.html`, built from `menu.MENU` (see `docs/architecture.md`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from .menu import menu_for
+
+
+def menu(request: HttpRequest) -> dict[str, Any]:
+    """`menu`: the signed-in user's entries (read on first use only); `menu_urls`: their
+    URL names, for a page that links to another only when the user may open it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": [], "menu_urls": frozenset()}
+    links = SimpleLazyObject(lambda: menu_for(user, request.path))
+    return {
+        "menu": links,
+        "menu_urls": SimpleLazyObject(lambda: frozenset(link.url_name for link in links)),
+    }

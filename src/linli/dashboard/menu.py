@@ -1,0 +1,77 @@
+"""The navigation: one table of menu entries, each naming the roles it serves.
+
+`base.html` (in `core`, which may not import the apps above it) lists what
+`context_processors.menu` hands it; nothing else decides what the menu shows. The pages
+behind the entries refuse the roles the table leaves out (`accounts.access.roles_required`
+with the same role sets), and `tests/dashboard/test_menu.py` checks both, role by role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from linli.accounts.access import holds_any
+from linli.accounts.models import Role
+from linli.accounts.scope import HOUSEHOLD_LIST_ROLES, HOUSEHOLD_ROLES, ORG_WRITE_ROLES
+
+EVERY_ROLE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    url_name: str
+    label: str | Promise
+    # Who sees it; None: every signed-in user, with a role or not.
+    roles: frozenset[Role] | None
+
+    def shown_to(self, user: Any) -> bool:
+        return self.roles is None or holds_any(user, self.roles)
+
+
+MENU: tuple[MenuEntry, ...] = (
+    MenuEntry("home", _("Home"), None),
+    # Every role handles appeals: representatives and leaders take them on, cadres
+    # supervise, departments answer the ones referred to them.
+    MenuEntry("appeals:queue", _("Appeals"), EVERY_ROLE),
+    # Representatives keep their duties; leaders and cadres follow their team's.
+    MenuEntry("duties:mine", _("Duties"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
+    # A representative's list holds the households linked to them.
+    MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    MenuEntry("org:representative_list", _("Representatives"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("org:coverage", _("Coverage"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("org:import", _("Import / export"), frozenset(ORG_WRITE_ROLES)),
+)
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    url_name: str
+    label: str | Promise
+    href: str
+    current: bool
+
+
+def menu_for(user: Any, path: str = "") -> list[MenuLink]:
+    """The entries `user` sees, in table order; `current` marks the one `path` is under."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    links = [
+        MenuLink(e.url_name, e.label, reverse(e.url_name), False) for e in MENU if e.shown_to(user)
+    ]
+    # The longest matching prefix is the current entry (home, "/", matches only itself).
+    best = max(
+        (
+            link
+            for link in links
+            if path == link.href or (link.href != "/" and path.startswith(link.href))
+        ),
+        key=lambda link: len(link.href),
+        default=None,
+    )
+    return [MenuLink(link.url_name, link.label, link.href, link is best) for link in links]

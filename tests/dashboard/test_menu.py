@@ -1,0 +1,150 @@
+"""The navigation follows the role (issue 10, defect 9).
+
+The menu is one table (`linli.dashboard.menu.MENU`); each role sees the pages that serve
+it, and the pages it does not see refuse it (403) rather than showing zeros. An empty
+scope says so instead of claiming full coverage.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from linli.accounts.models import Role, RoleAssignment
+from linli.dashboard.menu import MENU, menu_for
+from linli.org.models import Department, Household
+from tests.support import factories
+from tests.support.roles import ROLES, make_user
+
+pytestmark = pytest.mark.django_db
+
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+FULLY_COVERED = '<span class="badge ok">全覆盖</span>'
+
+ALL = [
+    "home",
+    "appeals:queue",
+    "duties:mine",
+    "org:unit_tree",
+    "org:household_list",
+    "org:representative_list",
+    "org:coverage",
+    "org:import",
+]
+LEADER = [e for e in ALL if e != "org:import"]
+# What each role's menu holds, in order.
+EXPECTED = {
+    Role.ADMIN: ALL,
+    Role.CITY: ALL,
+    Role.TOWN: ALL,
+    Role.VILLAGE: ALL,
+    Role.AREA_LEADER: LEADER,
+    Role.GROUP_LEADER: LEADER,
+    Role.REPRESENTATIVE: ["home", "appeals:queue", "duties:mine", "org:household_list"],
+    Role.DEPARTMENT: ["home", "appeals:queue"],
+}
+
+
+def department_handler(county):
+    user = make_user("13711112222", "住建局办事员")
+    RoleAssignment.objects.create(
+        user=user,
+        role=Role.DEPARTMENT,
+        unit=county.town_a,
+        department=Department.objects.get(name="住建局"),
+    )
+    return user
+
+
+def user_with(role, county, user_in_town_a):
+    return department_handler(county) if role == Role.DEPARTMENT else user_in_town_a(role)
+
+
+def test_the_table_covers_every_role():
+    assert set(EXPECTED) == set(ROLES) == set(Role)
+    assert [e.url_name for e in MENU] == ALL
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_each_role_sees_its_entries(role, county, user_in_town_a, client):
+    user = user_with(role, county, user_in_town_a)
+    assert [link.url_name for link in menu_for(user)] == EXPECTED[role]
+    # The page's navigation is built from the same table.
+    client.force_login(user)
+    body = client.get(reverse("home"), **ZH).content.decode()
+    nav = body[body.index('class="mainnav"') : body.index("</nav>")]
+    assert [e for e in ALL if f'href="{reverse(e)}"' in nav] == EXPECTED[role]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+def test_the_pages_left_out_of_a_menu_refuse_the_role(role, county, user_in_town_a, client):
+    client.force_login(user_with(role, county, user_in_town_a))
+    for name in ALL:
+        response = client.get(reverse(name), follow=True, **ZH)
+        where = f"{name} as {role}: {response.status_code}"
+        if name in EXPECTED[role]:
+            assert response.status_code == 200, where
+        else:
+            assert response.status_code == 403, where
+            assert "您无权打开此页面" in response.content.decode(), where
+
+
+def test_a_superuser_sees_everything_and_a_user_without_a_role_only_home(superuser):
+    assert [link.url_name for link in menu_for(superuser)] == ALL
+    nobody = make_user("13711113333", "无角色")
+    assert [link.url_name for link in menu_for(nobody)] == ["home"]
+
+
+def test_the_current_page_is_marked(county, user_in_town_a):
+    user = user_in_town_a(Role.TOWN)
+    current = [link.url_name for link in menu_for(user, "/org/households/12/") if link.current]
+    assert current == ["org:household_list"]
+    assert [link.url_name for link in menu_for(user, "/") if link.current] == ["home"]
+
+
+def test_a_group_leader_is_refused_the_import_page(county, user_in_town_a, client):
+    client.force_login(user_in_town_a(Role.GROUP_LEADER))
+    assert client.get(reverse("org:import"), **ZH).status_code == 403
+    data = f"所属单位,户主姓名,住址\n{county.group_a.path},组长导入,1号\n".encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        reverse("org:import"),
+        {"kind": "households", "file": SimpleUploadedFile("h.csv", data)},
+    )
+    assert response.status_code == 403
+    assert not Household.objects.filter(head_name="组长导入").exists()
+
+
+def test_a_department_handler_is_not_shown_zeros_or_full_coverage(county, client):
+    client.force_login(department_handler(county))
+    home = client.get(reverse("home"), **ZH).content.decode()
+    for claim in ("全覆盖", "所有户都有代表联系", "无代表联系的户", 'href="/org/coverage/"'):
+        assert claim not in home, claim
+    coverage = client.get(reverse("org:coverage"), **ZH)
+    assert coverage.status_code == 403
+    assert "全覆盖" not in coverage.content.decode()
+
+
+def test_coverage_over_an_empty_scope_says_so(county, client):
+    village = factories.add_unit(county, county.town_a, name="新建村")
+    factories.add_unit(county, village, kind="group", name="空组")
+    cadre = make_user("13711114444", "新村干部", Role.VILLAGE, village)
+    client.force_login(cadre)
+    body = client.get(reverse("org:coverage"), **ZH).content.decode()
+    assert "新建村范围内没有住户" in body
+    assert "暂无住户" in body  # the empty group in the table below
+    for claim in (FULLY_COVERED, "所有户都有代表联系", "所有代表联户数都在5-15户之间"):
+        assert claim not in body, claim
+    home = client.get(reverse("home"), **ZH).content.decode()
+    assert FULLY_COVERED not in home and "暂无住户" in home
+
+
+def test_an_empty_unit_is_not_complete(county):
+    from linli.org.selectors import coverage_for
+
+    village = factories.add_unit(county, county.town_a, name="新建村")
+    empty = coverage_for(county.superuser, village).total
+    assert empty.empty and not empty.complete
+    covered = coverage_for(county.superuser, county.group_a).total
+    assert not covered.empty
