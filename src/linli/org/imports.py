@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import re
 import zipfile
@@ -512,8 +513,18 @@ def read_table(data: bytes, kind: Kind) -> list[Row]:
 
 # --- references ---------------------------------------------------------------------
 
+# Levels a unit path may leave out: a village's areas (片) are an internal grouping
+# that cadres often skip, writing 李畋村/一组 for 李畋村/一片/一组.
+OPTIONAL_KINDS = frozenset({UnitKind.AREA})
+# How many near matches an error names, and for how many distinct unknown units of
+# one file they are looked for (each search walks part of the tree).
+NEAR_SHOWN = 5
+NEAR_SEARCHES = 200
+# How much of a cell an error message repeats.
+KEY_SHOWN = 60
 
-@dataclass
+
+@dataclass(eq=False)
 class UnitRef:
     id: int | None
     path: str
@@ -524,6 +535,8 @@ class UnitRef:
     full_name: str
     parent: UnitRef | None = None
     obj: Unit | None = None  # set when a new unit is written
+    # (name, kind) from the top down to the unit itself; filled by UnitIndex.add
+    chain: tuple[tuple[str, str], ...] = ()
 
 
 def normalize_unit_key(value: Any) -> str:
@@ -532,53 +545,175 @@ def normalize_unit_key(value: Any) -> str:
     return "/".join(p for p in parts if p)
 
 
+def shown(value: Any) -> str:
+    """A cell as an error message may repeat it: no control characters, not too long."""
+    text = _CONTROL.sub("?", str(value))
+    return text if len(text) <= KEY_SHOWN else text[:KEY_SHOWN] + "…"
+
+
+def unit_keys(chain: tuple[tuple[str, str], ...]) -> set[str]:
+    """Every name path that names the unit of `chain`: each end of its full path, with
+    or without each optional level above it (the unit's own name always ends it)."""
+    *above, (own, _kind) = chain
+    optional = [i for i, (_n, kind) in enumerate(above) if kind in OPTIONAL_KINDS][:3]
+    keys: set[str] = set()
+    for mask in range(1 << len(optional)):
+        dropped = {optional[b] for b in range(len(optional)) if mask >> b & 1}
+        names = [n for i, (n, _k) in enumerate(above) if i not in dropped] + [own]
+        keys.update("/".join(names[k:]) for k in range(len(names)))
+    return keys
+
+
+def _code_variants(code: str) -> list[str]:
+    """A division code as written and as stored: 430181110000 is also 430181110."""
+    out = [code]
+    if len(code) == 12:
+        out += [code[:9]] if code[9:] == "000" else []
+        out += [code[:6]] if code[6:] == "000000" else []
+    elif len(code) in (6, 9):
+        out.append(code.ljust(12, "0"))
+    return out
+
+
 class UnitIndex:
-    """Units the user sees, found by full name path, unique tail of it, or division code."""
+    """Units the user sees, found by full name path, by a path that leaves out the
+    levels above it or optional levels (areas) in it, or by division code."""
 
     def __init__(self, user) -> None:
         scope = scope_for(user)
         rows = list(
             selectors.units_visible_to(user)
             .order_by("path")
-            .values_list("id", "path", "depth", "kind", "name", "code")
+            .values_list("id", "path", "kind", "name", "code")
         )
-        names = {r[1]: r[4] for r in rows}
-        above = {a for p in scope.unit_paths for a in ancestor_paths_of(p)[:-1]} - names.keys()
-        if above:
-            names.update(Unit.objects.filter(path__in=above).values_list("path", "name"))
+        visible = {r[1] for r in rows}
+        above = {a for p in scope.unit_paths for a in ancestor_paths_of(p)[:-1]} - visible
+        # The units above the user's scope only lend their names to the paths.
+        outside = (
+            [
+                (None, path, kind, name, "")
+                for path, kind, name in Unit.objects.filter(path__in=above).values_list(
+                    "path", "kind", "name"
+                )
+            ]
+            if above
+            else []
+        )
         self.by_full: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_code: dict[str, list[UnitRef]] = defaultdict(list)
-        self.by_tail: dict[str, list[UnitRef]] = defaultdict(list)
+        self.by_key: dict[str, list[UnitRef]] = defaultdict(list)
+        self.by_name: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_id: dict[int, UnitRef] = {}
-        for pk, path, depth, kind, name, code in rows:
-            full = "/".join(names.get(a, "?") for a in ancestor_paths_of(path))
-            self.add(UnitRef(pk, path, depth, kind, name, code, full))
+        self.children: dict[int, list[UnitRef]] = defaultdict(list)
+        self._near_searches = 0
+        by_path: dict[str, UnitRef] = {}
+        for pk, path, kind, name, code in sorted(outside + rows, key=lambda r: r[1]):
+            parent = by_path.get(path[:-STEPLEN])
+            full = f"{parent.full_name}/{name}" if parent else name
+            ref = UnitRef(pk, path, len(path) // STEPLEN, kind, name, code, full, parent)
+            by_path[path] = ref
+            if pk is None:
+                ref.chain = (parent.chain if parent else ()) + ((name, kind),)
+            else:
+                self.add(ref)
 
     def add(self, ref: UnitRef) -> None:
+        if not ref.chain:
+            ref.chain = (ref.parent.chain if ref.parent else ()) + ((ref.name, ref.kind),)
         self.by_full[ref.full_name].append(ref)
         if ref.code:
             self.by_code[ref.code].append(ref)
         if ref.id is not None:
             self.by_id[ref.id] = ref
-        parts = ref.full_name.split("/")
-        for k in range(1, len(parts)):
-            self.by_tail["/".join(parts[k:])].append(ref)
+        for key in unit_keys(ref.chain):
+            self.by_key[key].append(ref)
+        self.by_name[ref.name].append(ref)
+        if ref.parent is not None:
+            self.children[id(ref.parent)].append(ref)
+
+    def lookup(self, key: str) -> list[UnitRef]:
+        """Every unit `key` (normalised) may name: the full path wins over shorter forms."""
+        if key in self.by_full:
+            return self.by_full[key]
+        if key.isdigit():
+            for code in _code_variants(key):
+                if code in self.by_code:
+                    return self.by_code[code]
+            return []
+        return self.by_key.get(key, [])
 
     def resolve(self, value: Any) -> tuple[UnitRef | None, str | None]:
         """The unit, or None and the reason (None if the cell is empty)."""
         key = normalize_unit_key(value)
         if not key:
             return None, None
-        hits = self.by_full.get(key) or (key.isdigit() and self.by_code.get(key)) or None
-        if not hits:
-            hits = self.by_tail.get(key)
-        if not hits:
-            return None, _("Unknown unit: %(unit)s") % {"unit": key}
-        if len(hits) > 1:
+        hits = self.lookup(key)
+        if len(hits) == 1:
+            return hits[0], None
+        if hits:
             return None, _(
-                "%(unit)s matches several units; give the full path or the division code."
-            ) % {"unit": key}
-        return hits[0], None
+                "%(unit)s could be any of: %(units)s. Give the full path or the division code."
+            ) % {"unit": shown(key), "units": self._listed(sorted(hits, key=lambda r: r.path))}
+        near = self.near(key)
+        if near:
+            return None, _("Unknown unit: %(unit)s. Close matches: %(units)s.") % {
+                "unit": shown(key),
+                "units": self._listed(near),
+            }
+        return None, _("Unknown unit: %(unit)s") % {"unit": shown(key)}
+
+    def _listed(self, refs: list[UnitRef]) -> str:
+        names = list(dict.fromkeys(r.full_name for r in refs))
+        more = "、…" if len(names) > NEAR_SHOWN else ""
+        return "、".join(names[:NEAR_SHOWN]) + more
+
+    def _under(self, ref: UnitRef, anchor: UnitRef) -> bool:
+        node = ref.parent
+        while node is not None:
+            if node is anchor:
+                return True
+            node = node.parent
+        return False
+
+    def _subtree(self, anchor: UnitRef, limit: int = 5000) -> list[UnitRef]:
+        out: list[UnitRef] = []
+        todo = list(self.children.get(id(anchor), ()))
+        while todo and len(out) < limit:
+            ref = todo.pop()
+            out.append(ref)
+            todo.extend(self.children.get(id(ref), ()))
+        return out
+
+    def near(self, key: str) -> list[UnitRef]:
+        """Units a key that names none almost names: units of the same name under the
+        deepest unit the key does name (e.g. the village), then the closest names
+        there, then units of the same name elsewhere."""
+        if key.isdigit() or len(key) > 200 or self._near_searches >= NEAR_SEARCHES:
+            return []
+        self._near_searches += 1
+        parts = key.split("/")
+        last = parts[-1]
+        anchor = None
+        for n in range(len(parts) - 1, 0, -1):
+            hits = self.lookup("/".join(parts[:n]))
+            if len(hits) == 1:
+                anchor = hits[0]
+                break
+        same = self.by_name.get(last, [])
+        found: list[UnitRef] = []
+        if anchor is not None:
+            found += [r for r in same if self._under(r, anchor)]
+            pool: dict[str, list[UnitRef]] = defaultdict(list)
+            for ref in self._subtree(anchor):
+                pool[ref.name].append(ref)
+            for name in difflib.get_close_matches(last, list(pool), n=NEAR_SHOWN, cutoff=0.5):
+                found += pool[name]
+        found += same
+        out: list[UnitRef] = []
+        for ref in found:
+            if all(ref is not r for r in out):
+                out.append(ref)
+        return out[: NEAR_SHOWN + 1]
 
 
 def _chunks(items: Iterable, size: int = 2000) -> Iterator[list]:
