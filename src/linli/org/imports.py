@@ -317,6 +317,8 @@ KINDS: dict[str, Kind] = {
 }
 
 IMPORT_MAX_BYTES = 30 * 1024 * 1024
+# No column needs more (the longest, an address, has 200); longer is a pasted mistake.
+CELL_MAX_CHARS = 500
 
 
 # --- results -------------------------------------------------------------------------
@@ -339,6 +341,7 @@ class ImportResult:
     unchanged: int = 0  # links: rows that were already so
     flagged: int = 0  # links: flagged outside 5-15
     errors: list[RowError] = field(default_factory=list)
+    file_problem: str = ""  # the file as a whole could not be read (also in errors)
 
     @property
     def ok(self) -> bool:
@@ -372,6 +375,7 @@ _BINARY_MAGIC = (
     b"MZ",
     b"\x7fELF",
 )
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Row = tuple[int, dict[str, Any]]
 
@@ -426,7 +430,22 @@ def _xlsx_rows(data: bytes, limit: int) -> Iterator[tuple[int, list[Any]]]:
         yield start + i + 1, values
 
 
+def _looks_binary(text: str) -> bool:
+    """NUL, or more than a stray control character: bytes, not typed text."""
+    sample = text[:65536]
+    return "\x00" in sample or len(_CONTROL.findall(sample)) > max(2, len(sample) // 100)
+
+
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text": UTF-16 with a byte-order mark, tab separated.
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _not_a_table() from None
+        if _looks_binary(text):
+            raise _not_a_table()
+        return text.lstrip("\ufeff")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "gb18030"):
@@ -434,7 +453,7 @@ def _decode(data: bytes) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _CONTROL.search(text):
+        if _looks_binary(text):
             break
         return text
     raise _not_a_table()
@@ -442,6 +461,10 @@ def _decode(data: bytes) -> str:
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     text = _decode(data)
+    # A long cell is a row error (see check_cells), not a reason to refuse the file;
+    # the reader's own limit (128 KB a cell) would refuse it. Bounded by the file size.
+    if csv.field_size_limit() < IMPORT_MAX_BYTES:
+        csv.field_size_limit(IMPORT_MAX_BYTES)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
@@ -463,28 +486,46 @@ def _normal_header(value: Any) -> str:
     return re.sub(r"[\s*＊]|（必填）|\(必填\)", "", text)
 
 
-def read_table(data: bytes, kind: Kind) -> list[Row]:
-    """Rows of the first sheet as (row number, {header: value}); header in the first row."""
+def read_table(data: bytes, kind: Kind, filename: str = "") -> list[Row]:
+    """Rows of the first sheet as (row number, {header: value}); header in the first row.
+
+    A file that is not a spreadsheet (a picture, a PDF, an empty file, text named
+    .xlsx, a page of text without columns) is refused as such, not for its headers.
+    """
     limit = settings.LINLI["IMPORT_MAX_ROWS"]
+    if not data.strip():
+        raise ImportFileError(
+            _(
+                "This file is empty: it is not an Excel (.xlsx) or CSV file. Please use the template."
+            ),
+            code="import_empty",
+        )
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
             _("Old Excel .xls files are not supported; save the file as .xlsx."),
             code="import_xls",
         )
+    is_text = False
     if data.startswith(b"PK\x03\x04"):
         source = _xlsx_rows(data, limit)
-    elif any(data.startswith(m) for m in _BINARY_MAGIC) or not data.strip():
-        if not data.strip():
-            raise ImportFileError(_("The file is empty."), code="import_empty")
+    elif any(data.startswith(m) for m in _BINARY_MAGIC):
+        raise _not_a_table()
+    elif filename.lower().endswith(EXCEL_SUFFIXES):
+        # Named like a workbook but not one (a renamed text file, a broken download).
         raise _not_a_table()
     else:
-        source = _csv_rows(data)
+        source, is_text = _csv_rows(data), True
     header: dict[int, str] | None = None
     rows: list[Row] = []
     known = set(kind.headers)
     for number, values in source:
         if header is None:
+            if not any(str(_cell(v)) for v in values):
+                continue  # blank lines above the headers
             header = {i: h for i, v in enumerate(values) if (h := _normal_header(v)) in known}
+            if not header and is_text and len(values) < 2:
+                # Text without a single column separator in its first line: not a table.
+                raise _not_a_table()
             if not header:
                 raise ImportFileError(
                     _("The first row must hold the column headers of the template: %(cols)s")
@@ -738,6 +779,8 @@ class _Context:
         self.scope = scope_for(actor)
         self.errors: list[RowError] = []
         self._units: UnitIndex | None = None
+        # Cells already reported as unusable: later checks of them would only repeat it.
+        self.spoilt: set[tuple[int | None, str]] = set()
 
     @property
     def units(self) -> UnitIndex:
@@ -746,7 +789,34 @@ class _Context:
         return self._units
 
     def error(self, row: int | None, column: str, message: Any) -> None:
-        self.errors.append(RowError(row, column, str(message)))
+        if (row, column) not in self.spoilt:
+            self.errors.append(RowError(row, column, str(message)))
+
+    def check_cells(self) -> None:
+        """Report cells with control characters or of absurd length, and pass the
+        checks after this one a cleaned value, so every other bad cell is still found."""
+        for number, cells in self.rows:
+            for header, value in cells.items():
+                if not isinstance(value, str):
+                    continue
+                if _CONTROL.search(value):
+                    self.error(
+                        number,
+                        header,
+                        _("This cell holds invisible control characters; type the value again."),
+                    )
+                    self.spoilt.add((number, header))
+                    value = _CONTROL.sub("", value)
+                if len(value) > CELL_MAX_CHARS:
+                    self.error(
+                        number,
+                        header,
+                        _("This cell has %(n)d characters; at most %(max)d are read.")
+                        % {"n": len(value), "max": CELL_MAX_CHARS},
+                    )
+                    self.spoilt.add((number, header))
+                    value = value[:CELL_MAX_CHARS]
+                cells[header] = value
 
     def text(self, cells: dict[str, Any], header: str) -> str:
         value = cells.get(header, "")
@@ -1475,8 +1545,9 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
         )
         return result
     try:
-        rows = read_table(data, spec)
+        rows = read_table(data, spec, filename)
     except ImportFileError as exc:
+        result.file_problem = exc.message
         result.errors.append(RowError(None, "", exc.message))
         return result
     result.rows = len(rows)
@@ -1484,6 +1555,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
         result.errors.append(RowError(None, "", _("The file has no data rows.")))
         return result
     ctx = _Context(actor, spec, rows)
+    ctx.check_cells()
     try:
         with transaction.atomic():
             write = _HANDLERS[kind](ctx)

@@ -33,6 +33,8 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label=gettext_lazy("File (.xlsx or .csv)"),
+        # An empty file is refused by the import, as not a spreadsheet, like any other.
+        allow_empty_file=True,
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
@@ -78,7 +80,11 @@ def import_page(request):
                     data=upload.read(),
                     filename=upload.name,
                 )
-                if result.errors:
+                if result.file_problem:
+                    # Not a spreadsheet at all: said beside the file field, no row report.
+                    form.add_error("file", result.file_problem)
+                    result = None
+                elif result.errors:
                     request.session[SESSION_KEY] = {
                         "kind": result.kind,
                         "errors": [
