@@ -8,13 +8,15 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
 from linli.accounts.models import Role
 from linli.org import imports
 from linli.org.imports import H_ADDRESS, H_HEAD, H_UNIT
-from linli.org.models import Household, UnitKind
+from linli.org.models import Household, Representative, Unit, UnitKind
 from tests.support.factories import add_unit
 from tests.support.roles import make_user
 
@@ -30,6 +32,10 @@ def xlsx(headers, rows) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
 
 
 @pytest.fixture(autouse=True)
@@ -123,3 +129,57 @@ def test_an_unknown_unit_names_the_units_it_almost_matches(county, areas, town_a
     assert "浏阳市/大瑶镇/杨花村/二片/三组" in message[3]
     assert "浏阳市/大瑶镇/杨花村/二片/三组" in message[4]
     assert "佳成村" not in message[5] and "永和镇" not in message[5]
+
+
+def test_each_template_imports_unchanged_for_a_village_with_areas(client, county, areas):
+    # Given the cadre of 杨花村, whose groups lie in areas as in the demo county
+    village, groups = areas
+    cadre = make_user("13700000104", "杨花村干部", Role.VILLAGE, village)
+    client.force_login(cadre)
+    for kind in imports.KINDS:
+        # When each template is downloaded from the page and uploaded unchanged, in order
+        template = client.get(reverse("org:import_template", args=[kind, "xlsx"]))
+        assert template.status_code == 200
+        response = client.post(
+            reverse("org:import"),
+            {"kind": kind, "file": upload(f"{kind}.xlsx", template.content)},
+        )
+        # Then it imports (one row each), with no complaint about a unit
+        result = response.context["result"]
+        assert response.status_code == 200, (kind, result and result.errors)
+        assert result.ok and result.created == 1, kind
+    # The examples named the cadre's own first group, and a new group beside it.
+    new = Unit.objects.get(parent__parent=village, kind=UnitKind.GROUP, name="四组")
+    assert new.parent.name == "一片"
+    household = Household.objects.get(head_name="李建国")
+    assert household.unit == groups["一组"] and household.address == "杨花村一组8号"
+    assert Representative.objects.get(name="李建国").unit == groups["一组"]
+
+
+def test_the_csv_template_imports_unchanged(client, county, town_a_user):
+    client.force_login(town_a_user)
+    template = client.get(reverse("org:import_template", args=["households", "csv"]))
+    response = client.post(
+        reverse("org:import"), {"kind": "households", "file": upload("户.csv", template.content)}
+    )
+    assert response.status_code == 200 and response.context["result"].created == 1
+    assert Household.objects.get(head_name="李建国").unit == county.group_a
+
+
+def test_an_empty_installation_gets_a_top_level_units_example(client, superuser):
+    client.force_login(superuser)
+    template = client.get(reverse("org:import_template", args=["units", "csv"]))
+    response = client.post(
+        reverse("org:import"), {"kind": "units", "file": upload("单位.csv", template.content)}
+    )
+    assert response.status_code == 200 and response.context["result"].created == 1
+    assert Unit.objects.get().parent is None
+
+
+def test_the_import_page_explains_the_unit_forms_in_chinese(client, county, town_a_user):
+    client.force_login(town_a_user)
+    response = client.get(reverse("org:import"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = response.content.decode()
+    assert "省略片区" in body and "浏阳市/大瑶镇/李畋村/一组" in body
+    assert "12位区划代码" in body and "李畋村/一组" in body
+    assert "A unit may be written" not in body and "example row" not in body

@@ -9,8 +9,9 @@ where the service would only insert, and one audit row for the whole import.
 The column headers are part of the file format, not of the user interface:
 they are fixed Chinese strings, kept here as constants and never translated.
 
-Units are referenced by their full name path from the top ("浏阳市/大瑶镇/李畋村"),
-by a unique tail of it ("李畋村/一组"), or by their division code. Households
+Units are referenced by their full name path from the top ("浏阳市/大瑶镇/李畋村/一片/一组"),
+by that path or a tail of it with the areas left out ("李畋村/一组") when exactly one
+unit fits, or by their division code; see `UnitIndex`. Households
 are referenced by their number (户编号, shown in the exports) or by unit, head
 of household and address. Residents and representatives are referenced by ID
 card number.
@@ -158,7 +159,7 @@ class Kind:
 
 
 _UNIT_REF_HELP = gettext_lazy(
-    "Full name path from the top, e.g. 浏阳市/大瑶镇/李畋村, a unique end of it, or the 12-digit division code."
+    "A unit: its full name path from the top (浏阳市/大瑶镇/李畋村/一片/一组); the same path without the area (浏阳市/大瑶镇/李畋村/一组) or an end of it (李畋村/一组) when only one unit fits; or its 12-digit division code."
 )
 _HOUSEHOLD_NO_HELP = gettext_lazy(
     "The household number from the household export. Leave empty to find the household by unit, head of household and address."
@@ -1586,29 +1587,111 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
 
 # --- templates ------------------------------------------------------------------------------
 
+# The kind a new unit under a unit of each kind usually has, for the units example.
+_CHILD_KIND = {
+    UnitKind.CITY: UnitKind.TOWN,
+    UnitKind.TOWN: UnitKind.VILLAGE,
+    UnitKind.SUBDISTRICT: UnitKind.COMMUNITY,
+    UnitKind.VILLAGE: UnitKind.GROUP,
+    UnitKind.COMMUNITY: UnitKind.GROUP,
+    UnitKind.AREA: UnitKind.GROUP,
+}
 
-def template_xlsx(kind: str) -> bytes:
+
+def _free_name(kind: str, taken: set[str]) -> str:
+    """A name for a new unit of `kind` that no unit nearby has: 七组, or 新村2."""
+    from .demo import cn_number
+
+    if kind in (UnitKind.GROUP, UnitKind.AREA):
+        suffix = "组" if kind == UnitKind.GROUP else "片"
+        candidates = [f"{cn_number(n)}{suffix}" for n in range(1, 100)]
+    else:
+        label = UNIT_KIND_LABELS[UnitKind(kind)]
+        candidates = [f"新{label}"] + [f"新{label}{n}" for n in range(2, 1000)]
+    return next((c for c in candidates if c not in taken), candidates[-1])
+
+
+def example_values(user) -> dict[str, str]:
+    """Example cells built on the user's own units, so a template imports as it is.
+
+    The unit columns name a group the user may change (by its full path); the units
+    example adds a unit with a free name beside it; the address is in that group.
+    Empty when the user may change no unit: the templates then keep the fixed examples.
+    """
+    if user is None:
+        return {}
+    scope = scope_for(user)
+    units = selectors.units_visible_to(user)
+    if not scope.is_superuser:
+        paths = scope.paths_for(ORG_WRITE_ROLES) or scope.paths_for(LINK_WRITE_ROLES)
+        if not paths:
+            return {}
+        units = units.filter(scope.path_q("path", paths))
+    base = (
+        units.filter(kind=UnitKind.GROUP).order_by("path").first()
+        or units.order_by("-depth", "path").first()
+    )
+    if base is None:
+        # Nothing to build on (an empty installation): a superuser starts at the top.
+        return {H_PARENT: "", H_KIND: UNIT_KIND_LABELS[UnitKind.CITY], H_NAME: "浏阳市"}
+    line = list(
+        Unit.objects.filter(path__in=ancestor_paths_of(base.path))
+        .order_by("path")
+        .values_list("path", "kind", "name")
+    )
+    full = "/".join(name for _p, _k, name in line)
+    if base.kind == UnitKind.GROUP and len(line) > 1:
+        parent_path, parent_kind, _name = line[-2]
+        parent_full, new_kind = full.rsplit("/", 1)[0], UnitKind.GROUP
+    else:
+        parent_path, parent_kind = base.path, base.kind
+        parent_full, new_kind = full, _CHILD_KIND.get(UnitKind(base.kind), UnitKind.GROUP)
+    # Names are kept apart in the whole village, so the path without the area stays unique.
+    if parent_kind == UnitKind.AREA and len(parent_path) > STEPLEN:
+        parent_path = parent_path[:-STEPLEN]
+    taken = set(Unit.objects.filter(path__startswith=parent_path).values_list("name", flat=True))
+    village = next(
+        (name for _p, kind, name in line if kind in (UnitKind.VILLAGE, UnitKind.COMMUNITY)), ""
+    )
+    return {
+        H_PARENT: parent_full,
+        H_KIND: UNIT_KIND_LABELS[UnitKind(new_kind)],
+        H_NAME: _free_name(new_kind, taken),
+        H_UNIT: full,
+        H_REP_UNIT: full,
+        H_ADDRESS: f"{village}{base.name if village != base.name else ''}8号",
+    }
+
+
+def example_row(kind: str, user=None) -> list[str]:
+    """The template's example row: the user's own units where the column names one."""
+    values = example_values(user)
+    return [values.get(c.header, c.example) for c in KINDS[kind].columns]
+
+
+def template_xlsx(kind: str, user=None) -> bytes:
     """An .xlsx template: styled header, one example row, and a 说明 sheet on each column."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     spec = KINDS[kind]
+    examples = example_row(kind, user)
     wb = Workbook()
     ws = wb.active
     ws.title = str(spec.label)[:31]
     required_fill = PatternFill("solid", fgColor="C8161D")
     optional_fill = PatternFill("solid", fgColor="5B6B7F")
     white = Font(bold=True, color="FFFFFF")
-    for i, col in enumerate(spec.columns, start=1):
+    for i, (col, value) in enumerate(zip(spec.columns, examples, strict=True), start=1):
         cell = ws.cell(row=1, column=i, value=col.header)
         cell.font = white
         cell.fill = required_fill if col.required else optional_fill
         cell.alignment = Alignment(horizontal="center")
-        example = ws.cell(row=2, column=i, value=col.example or None)
+        example = ws.cell(row=2, column=i, value=value or None)
         example.font = Font(italic=True, color="646A73")
         letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = max(12, min(40, len(col.example) * 2 + 4))
+        ws.column_dimensions[letter].width = max(12, min(40, len(value) * 2 + 4))
         if col.as_text:
             for r in range(2, 1002):
                 ws.cell(row=r, column=i).number_format = "@"
@@ -1621,7 +1704,9 @@ def template_xlsx(kind: str) -> bytes:
         _(
             "Fill the first sheet, one row per record; the first row holds the column headers, do not change them."
         ),
-        _("Red columns are required. Delete the example row before importing."),
+        _(
+            "Red columns are required. The example row uses your own units and imports as it is; replace it with your rows."
+        ),
         _("If any row has a problem nothing is imported, and every problem is listed."),
         _("At most %(n)d rows per file.") % {"n": settings.LINLI["IMPORT_MAX_ROWS"]},
     ]
@@ -1633,10 +1718,8 @@ def template_xlsx(kind: str) -> bytes:
     notes.append(["列名", "必填", "说明", "可选值", "示例"])
     for cell in notes[notes.max_row]:
         cell.font = Font(bold=True)
-    for col in spec.columns:
-        notes.append(
-            [col.header, "是" if col.required else "否", str(col.help), col.values, col.example]
-        )
+    for col, value in zip(spec.columns, examples, strict=True):
+        notes.append([col.header, "是" if col.required else "否", str(col.help), col.values, value])
     for letter, width in zip("ABCDE", (16, 8, 70, 40, 28), strict=True):
         notes.column_dimensions[letter].width = width
     out = io.BytesIO()
@@ -1644,13 +1727,13 @@ def template_xlsx(kind: str) -> bytes:
     return out.getvalue()
 
 
-def template_csv(kind: str) -> bytes:
+def template_csv(kind: str, user=None) -> bytes:
     """A CSV template in UTF-8 with a byte-order mark, so Excel shows the Chinese headers."""
     spec = KINDS[kind]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(spec.headers)
-    writer.writerow([c.example for c in spec.columns])
+    writer.writerow(example_row(kind, user))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

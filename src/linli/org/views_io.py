@@ -120,9 +120,11 @@ def import_template(request, kind: str, fmt: str):
         raise Http404
     name = f"导入模板_{exports.EXPORT_KINDS[kind][0]}.{fmt}"
     if fmt == "xlsx":
-        response = HttpResponse(imports.template_xlsx(kind), content_type=XLSX_TYPE)
+        response = HttpResponse(imports.template_xlsx(kind, request.user), content_type=XLSX_TYPE)
     else:
-        response = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            imports.template_csv(kind, request.user), content_type="text/csv; charset=utf-8"
+        )
     return _attachment(response, name)
 
 
