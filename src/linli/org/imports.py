@@ -623,7 +623,7 @@ class UnitIndex:
 
     def __init__(self, user) -> None:
         scope = scope_for(user)
-        rows = list(
+        rows: list[tuple[int | None, str, str, str, str]] = list(
             selectors.units_visible_to(user)
             .order_by("path")
             .values_list("id", "path", "kind", "name", "code")
@@ -681,7 +681,6 @@ class UnitIndex:
             for code in _code_variants(key):
                 if code in self.by_code:
                     return self.by_code[code]
-            return []
         return self.by_key.get(key, [])
 
     def resolve(self, value: Any) -> tuple[UnitRef | None, str | None]:
