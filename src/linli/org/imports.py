@@ -727,8 +727,8 @@ class UnitIndex:
 
     def near(self, key: str) -> list[UnitRef]:
         """Units a key that names none almost names: units of the same name under the
-        deepest unit the key does name (e.g. the village), then the closest names
-        there, then units of the same name elsewhere."""
+        deepest unit the key does name (widened from an area to its village), then the
+        closest names there, then units of the same name elsewhere."""
         if key.isdigit() or len(key) > 200 or self._near_searches >= NEAR_SEARCHES:
             return []
         self._near_searches += 1
@@ -743,7 +743,11 @@ class UnitIndex:
         same = self.by_name.get(last, [])
         found: list[UnitRef] = []
         if anchor is not None:
-            found += [r for r in same if self._under(r, anchor)]
+            # The same name in another area of the village comes first.
+            village = anchor
+            while village.kind in OPTIONAL_KINDS and village.parent is not None:
+                village = village.parent
+            found += [r for r in same if self._under(r, village)]
             pool: dict[str, list[UnitRef]] = defaultdict(list)
             for ref in self._subtree(anchor):
                 pool[ref.name].append(ref)
