@@ -751,8 +751,11 @@ class UnitIndex:
             pool: dict[str, list[UnitRef]] = defaultdict(list)
             for ref in self._subtree(anchor):
                 pool[ref.name].append(ref)
-            for name in difflib.get_close_matches(last, list(pool), n=NEAR_SHOWN, cutoff=0.5):
-                found += pool[name]
+            close = difflib.get_close_matches(last, list(pool), n=NEAR_SHOWN, cutoff=0.5)
+            score = {n: difflib.SequenceMatcher(None, last, n).ratio() for n in close}
+            found += sorted(
+                (r for n in close for r in pool[n]), key=lambda r: (-score[r.name], r.path)
+            )
         found += same
         out: list[UnitRef] = []
         for ref in found:
