@@ -33,7 +33,7 @@ from linli.org.imports import (
     KINDS,
 )
 from linli.org.models import Household, HouseholdLink, Member, Representative, Unit
-from tests.support.factories import valid_id_number
+from tests.support.factories import png_bytes, valid_id_number
 from tests.support.roles import make_user
 
 GROUP_A = "浏阳市/大瑶镇/李畋村/一组"
@@ -407,7 +407,7 @@ def test_row_cap(county, superuser):
 
 
 def test_templates_download_and_reimport_cleanly(client, county, superuser):
-    # The example rows build on the demo county, so the templates import in order unchanged.
+    # The example rows build on the user's own units, so the templates import in order unchanged.
     client.force_login(superuser)
     for kind, spec in KINDS.items():
         response = client.get(reverse("org:import_template", args=[kind, "xlsx"]))
@@ -423,7 +423,9 @@ def test_templates_download_and_reimport_cleanly(client, county, superuser):
         csv_response = client.get(reverse("org:import_template", args=[kind, "csv"]))
         rows = imports.read_table(csv_response.content, spec)
         assert len(rows) == 1 and set(rows[0][1]) == set(spec.headers)
-    assert Household.objects.filter(head_name="李建国", unit__name="二组").exists()
+    # The units example adds a group beside the user's first group; the others use that group.
+    assert Unit.objects.filter(parent=county.village_a, name="二组").exists()
+    assert Household.objects.filter(head_name="李建国", unit=county.group_a).exists()
     link = HouseholdLink.objects.get(household__head_name="李建国")
     # 0 -> 1 household moves towards 5-15, so it is not flagged (as in link_assign).
     assert not link.out_of_range and link.representative.name == "李建国" and link.reason
@@ -474,16 +476,85 @@ def test_import_page_shows_errors_and_offers_the_report(client, county, town_a_u
     ]
 
 
-def test_import_page_refuses_a_picture(client, county, superuser):
+NOT_A_TABLE = "is not an Excel (.xlsx) or CSV file"
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+        ("photo.png", png_bytes()),
+        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"),
+        ("scan.xlsx", b"%PDF-1.7\n" + bytes(range(256)) * 8),
+        ("notes.xlsx", "李畋村一组, 户主李建国\n地址: 李畋村一组8号\n".encode()),
+        ("notes.txt", "随便写点什么\n没有表头\n".encode()),
+        ("empty.xlsx", b""),
+        ("blank.csv", b"  \r\n\r\n"),
+    ],
+    ids=[
+        "png-named-xlsx",
+        "png",
+        "pdf",
+        "binary-named-xlsx",
+        "text-named-xlsx",
+        "text",
+        "empty",
+        "blank",
+    ],
+)
+def test_import_page_says_a_file_is_not_a_spreadsheet(client, county, superuser, name, data):
+    # Given a file that is no spreadsheet at all
     client.force_login(superuser)
+    before = Household.objects.count()
+    # When it is uploaded (the page in Chinese)
     response = client.post(
         reverse("org:import"),
-        {"kind": "households", "file": upload("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)},
+        {"kind": "households", "file": upload(name, data)},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
+    # Then the file field says so in Chinese, not that its headers are wrong
     assert response.status_code == 400
-    assert response.context["result"].errors[0].row is None
+    assert response.context["result"] is None
+    errors = response.context["form"].errors["file"]
+    assert any("不是Excel（.xlsx）或CSV文件" in e for e in errors), errors
+    assert "表头" not in response.content.decode()
+    assert Household.objects.count() == before
+    with translation.override("en"):
+        result = imports.import_file(actor=superuser, kind="households", data=data, filename=name)
+    assert NOT_A_TABLE in result.file_problem
 
 
 def test_import_page_needs_login(client, db):
     response = client.get(reverse("org:import"))
     assert response.status_code == 302
+
+
+# --- hostile cells -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_control_characters_and_huge_cells_are_row_errors(client, county, superuser, kind, fmt):
+    # Given a file whose every cell holds a control character (row 2) or 100,000
+    # characters (row 3); Excel writes a control character as _x0007_
+    headers = KINDS[kind].headers
+    if fmt == "xlsx":
+        rows = [[f"值_x0007_{i}" for i in range(len(headers))], ["长" * 100_000] * len(headers)]
+        data = xlsx(headers, rows)
+    else:
+        rows = [[f"值\x07{i}" for i in range(len(headers))], ["长" * 100_000] * len(headers)]
+        data = csv_bytes(headers, rows)
+    counts = (Unit.objects.count(), Household.objects.count(), Member.objects.count())
+    # When it is imported
+    result = imports.import_file(actor=superuser, kind=kind, data=data, filename=f"x.{fmt}")
+    # Then each such cell is one row error with a short message, and nothing is written
+    assert not result.file_problem
+    assert errors_of(result) == {(r, h) for r in (2, 3) for h in headers}
+    assert len(result.errors) == 2 * len(headers)
+    assert all(len(e.message) < 200 for e in result.errors)
+    assert (Unit.objects.count(), Household.objects.count(), Member.objects.count()) == counts
+    # And the page answers 400 with the rows listed, never 500
+    client.force_login(superuser)
+    response = client.post(reverse("org:import"), {"kind": kind, "file": upload(f"x.{fmt}", data)})
+    assert response.status_code == 400
+    assert len(response.context["errors_shown"]) == 2 * len(headers)

@@ -9,8 +9,9 @@ where the service would only insert, and one audit row for the whole import.
 The column headers are part of the file format, not of the user interface:
 they are fixed Chinese strings, kept here as constants and never translated.
 
-Units are referenced by their full name path from the top ("浏阳市/大瑶镇/李畋村"),
-by a unique tail of it ("李畋村/一组"), or by their division code. Households
+Units are referenced by their full name path from the top ("浏阳市/大瑶镇/李畋村/一片/一组"),
+by that path or a tail of it with the areas left out ("李畋村/一组") when exactly one
+unit fits, or by their division code; see `UnitIndex`. Households
 are referenced by their number (户编号, shown in the exports) or by unit, head
 of household and address. Residents and representatives are referenced by ID
 card number.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import re
 import zipfile
@@ -157,7 +159,7 @@ class Kind:
 
 
 _UNIT_REF_HELP = gettext_lazy(
-    "Full name path from the top, e.g. 浏阳市/大瑶镇/李畋村, a unique end of it, or the 12-digit division code."
+    "A unit: its full name path from the top (浏阳市/大瑶镇/李畋村/一片/一组); the same path without the area (浏阳市/大瑶镇/李畋村/一组) or an end of it (李畋村/一组) when only one unit fits; or its 12-digit division code."
 )
 _HOUSEHOLD_NO_HELP = gettext_lazy(
     "The household number from the household export. Leave empty to find the household by unit, head of household and address."
@@ -316,6 +318,8 @@ KINDS: dict[str, Kind] = {
 }
 
 IMPORT_MAX_BYTES = 30 * 1024 * 1024
+# No column needs more (the longest, an address, has 200); longer is a pasted mistake.
+CELL_MAX_CHARS = 500
 
 
 # --- results -------------------------------------------------------------------------
@@ -338,6 +342,7 @@ class ImportResult:
     unchanged: int = 0  # links: rows that were already so
     flagged: int = 0  # links: flagged outside 5-15
     errors: list[RowError] = field(default_factory=list)
+    file_problem: str = ""  # the file as a whole could not be read (also in errors)
 
     @property
     def ok(self) -> bool:
@@ -371,6 +376,7 @@ _BINARY_MAGIC = (
     b"MZ",
     b"\x7fELF",
 )
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Row = tuple[int, dict[str, Any]]
 
@@ -425,7 +431,22 @@ def _xlsx_rows(data: bytes, limit: int) -> Iterator[tuple[int, list[Any]]]:
         yield start + i + 1, values
 
 
+def _looks_binary(text: str) -> bool:
+    """NUL, or more than a stray control character: bytes, not typed text."""
+    sample = text[:65536]
+    return "\x00" in sample or len(_CONTROL.findall(sample)) > max(2, len(sample) // 100)
+
+
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text": UTF-16 with a byte-order mark, tab separated.
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _not_a_table() from None
+        if _looks_binary(text):
+            raise _not_a_table()
+        return text.lstrip("\ufeff")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "gb18030"):
@@ -433,7 +454,7 @@ def _decode(data: bytes) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _CONTROL.search(text):
+        if _looks_binary(text):
             break
         return text
     raise _not_a_table()
@@ -441,6 +462,10 @@ def _decode(data: bytes) -> str:
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     text = _decode(data)
+    # A long cell is a row error (see check_cells), not a reason to refuse the file;
+    # the reader's own limit (128 KB a cell) would refuse it. Bounded by the file size.
+    if csv.field_size_limit() < IMPORT_MAX_BYTES:
+        csv.field_size_limit(IMPORT_MAX_BYTES)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
@@ -462,28 +487,46 @@ def _normal_header(value: Any) -> str:
     return re.sub(r"[\s*＊]|（必填）|\(必填\)", "", text)
 
 
-def read_table(data: bytes, kind: Kind) -> list[Row]:
-    """Rows of the first sheet as (row number, {header: value}); header in the first row."""
+def read_table(data: bytes, kind: Kind, filename: str = "") -> list[Row]:
+    """Rows of the first sheet as (row number, {header: value}); header in the first row.
+
+    A file that is not a spreadsheet (a picture, a PDF, an empty file, text named
+    .xlsx, a page of text without columns) is refused as such, not for its headers.
+    """
     limit = settings.LINLI["IMPORT_MAX_ROWS"]
+    if not data.strip():
+        raise ImportFileError(
+            _(
+                "This file is empty: it is not an Excel (.xlsx) or CSV file. Please use the template."
+            ),
+            code="import_empty",
+        )
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
             _("Old Excel .xls files are not supported; save the file as .xlsx."),
             code="import_xls",
         )
+    is_text = False
     if data.startswith(b"PK\x03\x04"):
         source = _xlsx_rows(data, limit)
-    elif any(data.startswith(m) for m in _BINARY_MAGIC) or not data.strip():
-        if not data.strip():
-            raise ImportFileError(_("The file is empty."), code="import_empty")
+    elif any(data.startswith(m) for m in _BINARY_MAGIC):
+        raise _not_a_table()
+    elif filename.lower().endswith(EXCEL_SUFFIXES):
+        # Named like a workbook but not one (a renamed text file, a broken download).
         raise _not_a_table()
     else:
-        source = _csv_rows(data)
+        source, is_text = _csv_rows(data), True
     header: dict[int, str] | None = None
     rows: list[Row] = []
     known = set(kind.headers)
     for number, values in source:
         if header is None:
+            if not any(str(_cell(v)) for v in values):
+                continue  # blank lines above the headers
             header = {i: h for i, v in enumerate(values) if (h := _normal_header(v)) in known}
+            if not header and is_text and len(values) < 2:
+                # Text without a single column separator in its first line: not a table.
+                raise _not_a_table()
             if not header:
                 raise ImportFileError(
                     _("The first row must hold the column headers of the template: %(cols)s")
@@ -512,8 +555,18 @@ def read_table(data: bytes, kind: Kind) -> list[Row]:
 
 # --- references ---------------------------------------------------------------------
 
+# Levels a unit path may leave out: a village's areas (片) are an internal grouping
+# that cadres often skip, writing 李畋村/一组 for 李畋村/一片/一组.
+OPTIONAL_KINDS = frozenset({UnitKind.AREA})
+# How many near matches an error names, and for how many distinct unknown units of
+# one file they are looked for (each search walks part of the tree).
+NEAR_SHOWN = 5
+NEAR_SEARCHES = 200
+# How much of a cell an error message repeats.
+KEY_SHOWN = 60
 
-@dataclass
+
+@dataclass(eq=False)
 class UnitRef:
     id: int | None
     path: str
@@ -524,6 +577,8 @@ class UnitRef:
     full_name: str
     parent: UnitRef | None = None
     obj: Unit | None = None  # set when a new unit is written
+    # (name, kind) from the top down to the unit itself; filled by UnitIndex.add
+    chain: tuple[tuple[str, str], ...] = ()
 
 
 def normalize_unit_key(value: Any) -> str:
@@ -532,53 +587,181 @@ def normalize_unit_key(value: Any) -> str:
     return "/".join(p for p in parts if p)
 
 
+def shown(value: Any) -> str:
+    """A cell as an error message may repeat it: no control characters, not too long."""
+    text = _CONTROL.sub("?", str(value))
+    return text if len(text) <= KEY_SHOWN else text[:KEY_SHOWN] + "…"
+
+
+def unit_keys(chain: tuple[tuple[str, str], ...]) -> set[str]:
+    """Every name path that names the unit of `chain`: each end of its full path, with
+    or without each optional level above it (the unit's own name always ends it)."""
+    *above, (own, _kind) = chain
+    optional = [i for i, (_n, kind) in enumerate(above) if kind in OPTIONAL_KINDS][:3]
+    keys: set[str] = set()
+    for mask in range(1 << len(optional)):
+        dropped = {optional[b] for b in range(len(optional)) if mask >> b & 1}
+        names = [n for i, (n, _k) in enumerate(above) if i not in dropped] + [own]
+        keys.update("/".join(names[k:]) for k in range(len(names)))
+    return keys
+
+
+def _code_variants(code: str) -> list[str]:
+    """A division code as written and as stored: 430181110000 is also 430181110."""
+    out = [code]
+    if len(code) == 12:
+        out += [code[:9]] if code[9:] == "000" else []
+        out += [code[:6]] if code[6:] == "000000" else []
+    elif len(code) in (6, 9):
+        out.append(code.ljust(12, "0"))
+    return out
+
+
 class UnitIndex:
-    """Units the user sees, found by full name path, unique tail of it, or division code."""
+    """Units the user sees, found by full name path, by a path that leaves out the
+    levels above it or optional levels (areas) in it, or by division code."""
 
     def __init__(self, user) -> None:
         scope = scope_for(user)
-        rows = list(
+        rows: list[tuple[int | None, str, str, str, str]] = list(
             selectors.units_visible_to(user)
             .order_by("path")
-            .values_list("id", "path", "depth", "kind", "name", "code")
+            .values_list("id", "path", "kind", "name", "code")
         )
-        names = {r[1]: r[4] for r in rows}
-        above = {a for p in scope.unit_paths for a in ancestor_paths_of(p)[:-1]} - names.keys()
-        if above:
-            names.update(Unit.objects.filter(path__in=above).values_list("path", "name"))
+        visible = {r[1] for r in rows}
+        above = {a for p in scope.unit_paths for a in ancestor_paths_of(p)[:-1]} - visible
+        # The units above the user's scope only lend their names to the paths.
+        outside = (
+            [
+                (None, path, kind, name, "")
+                for path, kind, name in Unit.objects.filter(path__in=above).values_list(
+                    "path", "kind", "name"
+                )
+            ]
+            if above
+            else []
+        )
         self.by_full: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_code: dict[str, list[UnitRef]] = defaultdict(list)
-        self.by_tail: dict[str, list[UnitRef]] = defaultdict(list)
+        self.by_key: dict[str, list[UnitRef]] = defaultdict(list)
+        self.by_name: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_id: dict[int, UnitRef] = {}
-        for pk, path, depth, kind, name, code in rows:
-            full = "/".join(names.get(a, "?") for a in ancestor_paths_of(path))
-            self.add(UnitRef(pk, path, depth, kind, name, code, full))
+        self.children: dict[int, list[UnitRef]] = defaultdict(list)
+        self._near_searches = 0
+        by_path: dict[str, UnitRef] = {}
+        for pk, path, kind, name, code in sorted(outside + rows, key=lambda r: r[1]):
+            parent = by_path.get(path[:-STEPLEN])
+            full = f"{parent.full_name}/{name}" if parent else name
+            ref = UnitRef(pk, path, len(path) // STEPLEN, kind, name, code, full, parent)
+            by_path[path] = ref
+            if pk is None:
+                ref.chain = (parent.chain if parent else ()) + ((name, kind),)
+            else:
+                self.add(ref)
 
     def add(self, ref: UnitRef) -> None:
+        if not ref.chain:
+            ref.chain = (ref.parent.chain if ref.parent else ()) + ((ref.name, ref.kind),)
         self.by_full[ref.full_name].append(ref)
         if ref.code:
             self.by_code[ref.code].append(ref)
         if ref.id is not None:
             self.by_id[ref.id] = ref
-        parts = ref.full_name.split("/")
-        for k in range(1, len(parts)):
-            self.by_tail["/".join(parts[k:])].append(ref)
+        for key in unit_keys(ref.chain):
+            self.by_key[key].append(ref)
+        self.by_name[ref.name].append(ref)
+        if ref.parent is not None:
+            self.children[id(ref.parent)].append(ref)
+
+    def lookup(self, key: str) -> list[UnitRef]:
+        """Every unit `key` (normalised) may name: the full path wins over shorter forms."""
+        if key in self.by_full:
+            return self.by_full[key]
+        if key.isdigit():
+            for code in _code_variants(key):
+                if code in self.by_code:
+                    return self.by_code[code]
+        return self.by_key.get(key, [])
 
     def resolve(self, value: Any) -> tuple[UnitRef | None, str | None]:
         """The unit, or None and the reason (None if the cell is empty)."""
         key = normalize_unit_key(value)
         if not key:
             return None, None
-        hits = self.by_full.get(key) or (key.isdigit() and self.by_code.get(key)) or None
-        if not hits:
-            hits = self.by_tail.get(key)
-        if not hits:
-            return None, _("Unknown unit: %(unit)s") % {"unit": key}
-        if len(hits) > 1:
+        hits = self.lookup(key)
+        if len(hits) == 1:
+            return hits[0], None
+        if hits:
             return None, _(
-                "%(unit)s matches several units; give the full path or the division code."
-            ) % {"unit": key}
-        return hits[0], None
+                "%(unit)s could be any of: %(units)s. Give the full path or the division code."
+            ) % {"unit": shown(key), "units": self._listed(sorted(hits, key=lambda r: r.path))}
+        near = self.near(key)
+        if near:
+            return None, _("Unknown unit: %(unit)s. Close matches: %(units)s.") % {
+                "unit": shown(key),
+                "units": self._listed(near),
+            }
+        return None, _("Unknown unit: %(unit)s") % {"unit": shown(key)}
+
+    def _listed(self, refs: list[UnitRef]) -> str:
+        names = list(dict.fromkeys(r.full_name for r in refs))
+        more = "、…" if len(names) > NEAR_SHOWN else ""
+        return "、".join(names[:NEAR_SHOWN]) + more
+
+    def _under(self, ref: UnitRef, anchor: UnitRef) -> bool:
+        node = ref.parent
+        while node is not None:
+            if node is anchor:
+                return True
+            node = node.parent
+        return False
+
+    def _subtree(self, anchor: UnitRef, limit: int = 5000) -> list[UnitRef]:
+        out: list[UnitRef] = []
+        todo = list(self.children.get(id(anchor), ()))
+        while todo and len(out) < limit:
+            ref = todo.pop()
+            out.append(ref)
+            todo.extend(self.children.get(id(ref), ()))
+        return out
+
+    def near(self, key: str) -> list[UnitRef]:
+        """Units a key that names none almost names: units of the same name under the
+        deepest unit the key does name (widened from an area to its village), then the
+        closest names there, then units of the same name elsewhere."""
+        if key.isdigit() or len(key) > 200 or self._near_searches >= NEAR_SEARCHES:
+            return []
+        self._near_searches += 1
+        parts = key.split("/")
+        last = parts[-1]
+        anchor = None
+        for n in range(len(parts) - 1, 0, -1):
+            hits = self.lookup("/".join(parts[:n]))
+            if len(hits) == 1:
+                anchor = hits[0]
+                break
+        same = self.by_name.get(last, [])
+        found: list[UnitRef] = []
+        if anchor is not None:
+            # The same name in another area of the village comes first.
+            village = anchor
+            while village.kind in OPTIONAL_KINDS and village.parent is not None:
+                village = village.parent
+            found += [r for r in same if self._under(r, village)]
+            pool: dict[str, list[UnitRef]] = defaultdict(list)
+            for ref in self._subtree(anchor):
+                pool[ref.name].append(ref)
+            close = difflib.get_close_matches(last, list(pool), n=NEAR_SHOWN, cutoff=0.5)
+            score = {n: difflib.SequenceMatcher(None, last, n).ratio() for n in close}
+            found += sorted(
+                (r for n in close for r in pool[n]), key=lambda r: (-score[r.name], r.path)
+            )
+        found += same
+        out: list[UnitRef] = []
+        for ref in found:
+            if all(ref is not r for r in out):
+                out.append(ref)
+        return out[: NEAR_SHOWN + 1]
 
 
 def _chunks(items: Iterable, size: int = 2000) -> Iterator[list]:
@@ -603,6 +786,8 @@ class _Context:
         self.scope = scope_for(actor)
         self.errors: list[RowError] = []
         self._units: UnitIndex | None = None
+        # Cells already reported as unusable: later checks of them would only repeat it.
+        self.spoilt: set[tuple[int | None, str]] = set()
 
     @property
     def units(self) -> UnitIndex:
@@ -611,7 +796,34 @@ class _Context:
         return self._units
 
     def error(self, row: int | None, column: str, message: Any) -> None:
-        self.errors.append(RowError(row, column, str(message)))
+        if (row, column) not in self.spoilt:
+            self.errors.append(RowError(row, column, str(message)))
+
+    def check_cells(self) -> None:
+        """Report cells with control characters or of absurd length, and pass the
+        checks after this one a cleaned value, so every other bad cell is still found."""
+        for number, cells in self.rows:
+            for header, value in cells.items():
+                if not isinstance(value, str):
+                    continue
+                if _CONTROL.search(value):
+                    self.error(
+                        number,
+                        header,
+                        _("This cell holds invisible control characters; type the value again."),
+                    )
+                    self.spoilt.add((number, header))
+                    value = _CONTROL.sub("", value)
+                if len(value) > CELL_MAX_CHARS:
+                    self.error(
+                        number,
+                        header,
+                        _("This cell has %(n)d characters; at most %(max)d are read.")
+                        % {"n": len(value), "max": CELL_MAX_CHARS},
+                    )
+                    self.spoilt.add((number, header))
+                    value = value[:CELL_MAX_CHARS]
+                cells[header] = value
 
     def text(self, cells: dict[str, Any], header: str) -> str:
         value = cells.get(header, "")
@@ -1340,8 +1552,9 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
         )
         return result
     try:
-        rows = read_table(data, spec)
+        rows = read_table(data, spec, filename)
     except ImportFileError as exc:
+        result.file_problem = exc.message
         result.errors.append(RowError(None, "", exc.message))
         return result
     result.rows = len(rows)
@@ -1349,6 +1562,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
         result.errors.append(RowError(None, "", _("The file has no data rows.")))
         return result
     ctx = _Context(actor, spec, rows)
+    ctx.check_cells()
     try:
         with transaction.atomic():
             write = _HANDLERS[kind](ctx)
@@ -1379,29 +1593,111 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
 
 # --- templates ------------------------------------------------------------------------------
 
+# The kind a new unit under a unit of each kind usually has, for the units example.
+_CHILD_KIND = {
+    UnitKind.CITY: UnitKind.TOWN,
+    UnitKind.TOWN: UnitKind.VILLAGE,
+    UnitKind.SUBDISTRICT: UnitKind.COMMUNITY,
+    UnitKind.VILLAGE: UnitKind.GROUP,
+    UnitKind.COMMUNITY: UnitKind.GROUP,
+    UnitKind.AREA: UnitKind.GROUP,
+}
 
-def template_xlsx(kind: str) -> bytes:
+
+def _free_name(kind: str, taken: set[str]) -> str:
+    """A name for a new unit of `kind` that no unit nearby has: 七组, or 新村2."""
+    from .demo import cn_number
+
+    if kind in (UnitKind.GROUP, UnitKind.AREA):
+        suffix = "组" if kind == UnitKind.GROUP else "片"
+        candidates = [f"{cn_number(n)}{suffix}" for n in range(1, 100)]
+    else:
+        label = UNIT_KIND_LABELS[UnitKind(kind)]
+        candidates = [f"新{label}"] + [f"新{label}{n}" for n in range(2, 1000)]
+    return next((c for c in candidates if c not in taken), candidates[-1])
+
+
+def example_values(user) -> dict[str, str]:
+    """Example cells built on the user's own units, so a template imports as it is.
+
+    The unit columns name a group the user may change (by its full path); the units
+    example adds a unit with a free name beside it; the address is in that group.
+    Empty when the user may change no unit: the templates then keep the fixed examples.
+    """
+    if user is None:
+        return {}
+    scope = scope_for(user)
+    units = selectors.units_visible_to(user)
+    if not scope.is_superuser:
+        paths = scope.paths_for(ORG_WRITE_ROLES) or scope.paths_for(LINK_WRITE_ROLES)
+        if not paths:
+            return {}
+        units = units.filter(scope.path_q("path", paths))
+    base = (
+        units.filter(kind=UnitKind.GROUP).order_by("path").first()
+        or units.order_by("-depth", "path").first()
+    )
+    if base is None:
+        # Nothing to build on (an empty installation): a superuser starts at the top.
+        return {H_PARENT: "", H_KIND: UNIT_KIND_LABELS[UnitKind.CITY], H_NAME: "浏阳市"}
+    line = list(
+        Unit.objects.filter(path__in=ancestor_paths_of(base.path))
+        .order_by("path")
+        .values_list("path", "kind", "name")
+    )
+    full = "/".join(name for _p, _k, name in line)
+    if base.kind == UnitKind.GROUP and len(line) > 1:
+        parent_path, parent_kind, _name = line[-2]
+        parent_full, new_kind = full.rsplit("/", 1)[0], UnitKind.GROUP
+    else:
+        parent_path, parent_kind = base.path, base.kind
+        parent_full, new_kind = full, _CHILD_KIND.get(UnitKind(base.kind), UnitKind.GROUP)
+    # Names are kept apart in the whole village, so the path without the area stays unique.
+    if parent_kind == UnitKind.AREA and len(parent_path) > STEPLEN:
+        parent_path = parent_path[:-STEPLEN]
+    taken = set(Unit.objects.filter(path__startswith=parent_path).values_list("name", flat=True))
+    village = next(
+        (name for _p, kind, name in line if kind in (UnitKind.VILLAGE, UnitKind.COMMUNITY)), ""
+    )
+    return {
+        H_PARENT: parent_full,
+        H_KIND: UNIT_KIND_LABELS[UnitKind(new_kind)],
+        H_NAME: _free_name(new_kind, taken),
+        H_UNIT: full,
+        H_REP_UNIT: full,
+        H_ADDRESS: f"{village}{base.name if village != base.name else ''}8号",
+    }
+
+
+def example_row(kind: str, user=None) -> list[str]:
+    """The template's example row: the user's own units where the column names one."""
+    values = example_values(user)
+    return [values.get(c.header, c.example) for c in KINDS[kind].columns]
+
+
+def template_xlsx(kind: str, user=None) -> bytes:
     """An .xlsx template: styled header, one example row, and a 说明 sheet on each column."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     spec = KINDS[kind]
+    examples = example_row(kind, user)
     wb = Workbook()
     ws = wb.active
     ws.title = str(spec.label)[:31]
     required_fill = PatternFill("solid", fgColor="C8161D")
     optional_fill = PatternFill("solid", fgColor="5B6B7F")
     white = Font(bold=True, color="FFFFFF")
-    for i, col in enumerate(spec.columns, start=1):
+    for i, (col, value) in enumerate(zip(spec.columns, examples, strict=True), start=1):
         cell = ws.cell(row=1, column=i, value=col.header)
         cell.font = white
         cell.fill = required_fill if col.required else optional_fill
         cell.alignment = Alignment(horizontal="center")
-        example = ws.cell(row=2, column=i, value=col.example or None)
+        example = ws.cell(row=2, column=i, value=value or None)
         example.font = Font(italic=True, color="646A73")
         letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = max(12, min(40, len(col.example) * 2 + 4))
+        ws.column_dimensions[letter].width = max(12, min(40, len(value) * 2 + 4))
         if col.as_text:
             for r in range(2, 1002):
                 ws.cell(row=r, column=i).number_format = "@"
@@ -1414,7 +1710,9 @@ def template_xlsx(kind: str) -> bytes:
         _(
             "Fill the first sheet, one row per record; the first row holds the column headers, do not change them."
         ),
-        _("Red columns are required. Delete the example row before importing."),
+        _(
+            "Red columns are required. The example row uses your own units and imports as it is; replace it with your rows."
+        ),
         _("If any row has a problem nothing is imported, and every problem is listed."),
         _("At most %(n)d rows per file.") % {"n": settings.LINLI["IMPORT_MAX_ROWS"]},
     ]
@@ -1426,10 +1724,8 @@ def template_xlsx(kind: str) -> bytes:
     notes.append(["列名", "必填", "说明", "可选值", "示例"])
     for cell in notes[notes.max_row]:
         cell.font = Font(bold=True)
-    for col in spec.columns:
-        notes.append(
-            [col.header, "是" if col.required else "否", str(col.help), col.values, col.example]
-        )
+    for col, value in zip(spec.columns, examples, strict=True):
+        notes.append([col.header, "是" if col.required else "否", str(col.help), col.values, value])
     for letter, width in zip("ABCDE", (16, 8, 70, 40, 28), strict=True):
         notes.column_dimensions[letter].width = width
     out = io.BytesIO()
@@ -1437,13 +1733,13 @@ def template_xlsx(kind: str) -> bytes:
     return out.getvalue()
 
 
-def template_csv(kind: str) -> bytes:
+def template_csv(kind: str, user=None) -> bytes:
     """A CSV template in UTF-8 with a byte-order mark, so Excel shows the Chinese headers."""
     spec = KINDS[kind]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(spec.headers)
-    writer.writerow([c.example for c in spec.columns])
+    writer.writerow(example_row(kind, user))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -34,6 +34,8 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label=gettext_lazy("File (.xlsx or .csv)"),
+        # An empty file is refused by the import, as not a spreadsheet, like any other.
+        allow_empty_file=True,
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
@@ -79,7 +81,11 @@ def import_page(request):
                     data=upload.read(),
                     filename=upload.name,
                 )
-                if result.errors:
+                if result.file_problem:
+                    # Not a spreadsheet at all: said beside the file field, no row report.
+                    form.add_error("file", result.file_problem)
+                    result = None
+                elif result.errors:
                     request.session[SESSION_KEY] = {
                         "kind": result.kind,
                         "errors": [
@@ -115,9 +121,11 @@ def import_template(request, kind: str, fmt: str):
         raise Http404
     name = f"导入模板_{exports.EXPORT_KINDS[kind][0]}.{fmt}"
     if fmt == "xlsx":
-        response = HttpResponse(imports.template_xlsx(kind), content_type=XLSX_TYPE)
+        response = HttpResponse(imports.template_xlsx(kind, request.user), content_type=XLSX_TYPE)
     else:
-        response = HttpResponse(imports.template_csv(kind), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            imports.template_csv(kind, request.user), content_type="text/csv; charset=utf-8"
+        )
     return _attachment(response, name)
 
 
