@@ -458,7 +458,11 @@ def visit_new(request):
                 supersedes=old,
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            if exc.code == "visit_empty":  # beside the two fields that would fill it
+                form.add_error("met", exc.message)
+                form.add_error("findings", exc.message)
+            else:
+                form.add_error(None, exc.message)
         else:
             text = _("Home visit to %(name)s recorded.") % {"name": household.head_name}
             if visit.appeal_id:
