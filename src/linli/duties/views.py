@@ -692,6 +692,7 @@ def team(request):
         "status": status,
         "status_filters": STATUS_FILTERS,
         "duty_labels": [str(DUTY_LABELS[d]) for d in DUTIES],
+        "counts": queries.period_counts(period, start, end),
     }
     if unit is None:
         return render(request, "duties/team.html", context)
@@ -714,6 +715,9 @@ def team(request):
             "query": f"unit={unit.pk}&{pq}&status={status}",
             "period_over": end < today(),
             "up": org_selectors.parent_visible(request.user, unit),
+            # This week's contacts, which a month view may not count (its Thursday
+            # may fall in the next month: 30 November counts in December).
+            "this_week": queries.week_progress(request.user, unit, period, start, end, today()),
         }
     )
     return render(request, "duties/team.html", context)
@@ -770,6 +774,7 @@ def rep_detail(request, pk: int):
         "end": end,
         "period_query": pq,
         "period_over": end < today(),
+        "counts": queries.period_counts(period, start, end),
         **history,
     }
     return render(request, "duties/rep.html", context)
