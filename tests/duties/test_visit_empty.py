@@ -79,7 +79,7 @@ def test_empty_visit_form_comes_back_with_the_error_beside_the_fields(client, ac
     for name in ("met", "findings"):
         row = html[html.index(f'id="row-{name}"') :]
         row = row[: row.index("</div>")]
-        assert "errorlist" in row and "请填写见到了谁或了解到的情况" in row, row
+        assert "errorlist" in row and "请填写见到了谁或发现的情况" in row, row
     # The rest of the form is kept as it was left.
     assert 'value="清理水沟"' in html and 'value="雨季积水"' in html and 'value="下次再去"' in html
     assert 'value="safety" selected' in html or 'value="safety" checked' in html
