@@ -303,7 +303,7 @@ def _deliberations(rng, now, start, reps, missed) -> int:
                 Deliberation(
                     unit=group,
                     day=day,
-                    place=f"{group.parent.name}{group.name}议事点",
+                    place=f"{group.parent.name if group.parent else ''}{group.name}议事点",
                     topic=rng.choice(_TOPICS),
                     attendee_count=rng.randint(12, 40),
                     minutes="村头事村头述，邻里情邻里评。",

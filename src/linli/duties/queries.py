@@ -337,10 +337,12 @@ def week_progress(
     year view holding `day`; the week may count in the next month (its Thursday's)."""
     if period == "week" or not start <= day <= end:
         return None
+    from . import compliance
+
     first, last = period_range("week", day)
     thursday = first + dt.timedelta(days=3)
     total = team_compliance(user, unit=unit, start=first, end=last).total
-    if total is None:
+    if not isinstance(total, compliance.UnitCompliance):
         return None
     contacts = total.duties["contacts"]
     return WeekProgress(
