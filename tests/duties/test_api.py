@@ -214,6 +214,7 @@ def test_visit_with_an_appeal(actors, reference_data):
         "/duties/visits",
         {
             "household_id": county.households_a[1].pk,
+            "met": "户主",
             "raise_appeal": {"category": "nope", "description": "x"},
         },
     )

@@ -34,6 +34,7 @@ def contact(clock, superuser, rep, household, day, **kw):
 
 def visit(clock, superuser, rep, household, day, **kw):
     clock.set(day)
+    kw.setdefault("met", "户主")
     return services.visit_log(
         actor=superuser, representative=rep, household=household, day=day, **kw
     )

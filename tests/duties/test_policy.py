@@ -100,7 +100,7 @@ class World:
                 actor=su, representative=rep, household=households[0], day=DAY, supersedes=contact
             )
             visit = services.visit_log(
-                actor=su, representative=rep, household=households[1], day=DAY
+                actor=su, representative=rep, household=households[1], day=DAY, met="户主"
             )
             services.record_withdraw(actor=su, record=visit, reason="录错了")
             services.report_log(

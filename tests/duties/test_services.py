@@ -264,6 +264,7 @@ def test_raising_an_appeal_from_a_visit_links_it_to_the_visit(
         actor=accounts.rep_a,
         representative=county.rep_a,
         household=county.households_a[1],
+        met="户主",
         risks="老房子墙体开裂",
         raise_appeal={"category": "building", "description": "老房子墙体开裂"},
     )
@@ -299,7 +300,7 @@ def test_households_owed_fall_as_contacts_and_visits_are_logged(county, accounts
     assert owed(rep) == (pks(hs[1:6]), pks(hs[:6]))
 
     # A home visit is also this week's contact
-    services.visit_log(actor=accounts.rep_a, representative=rep, household=hs[1])
+    services.visit_log(actor=accounts.rep_a, representative=rep, household=hs[1], met="户主")
     assert owed(rep) == (pks(hs[2:6]), pks([hs[0], *hs[2:6]]))
 
     # A withdrawn contact no longer counts
@@ -352,7 +353,7 @@ def test_households_owed_ignore_a_visit_when_the_rule_does_not_count_it_as_a_con
     clock.set(WEDNESDAY)
     rep, h0 = county.rep_a, county.households_a[0]
 
-    services.visit_log(actor=accounts.rep_a, representative=rep, household=h0)
+    services.visit_log(actor=accounts.rep_a, representative=rep, household=h0, met="户主")
 
     contacts, visits = owed(rep)
     assert h0.pk in contacts and h0.pk not in visits
@@ -376,7 +377,7 @@ def test_households_owed_agree_with_what_compliance_counts_as_owed(county, accou
     log(accounts.rep_a, rep, hs[0])
     log(accounts.rep_a, rep, hs[1])
     log(accounts.rep_a, rep, hs[1], day=D(2025, 11, 18))
-    services.visit_log(actor=accounts.rep_a, representative=rep, household=hs[2])
+    services.visit_log(actor=accounts.rep_a, representative=rep, household=hs[2], met="户主")
 
     # Then the page's lists are as long as what the engine (and the reminders) count
     to_contact, to_visit = owed(rep)
@@ -436,7 +437,9 @@ def test_no_weekly_reminder_before_friday_noon(county, accounts):
 def test_three_days_before_month_end_reminds_of_visits_still_owed(county, accounts, clock):
     clock.set(D(2025, 11, 28))
     for h in county.households_b[:6]:
-        services.visit_log(actor=accounts.rep_b, representative=county.rep_b, household=h)
+        services.visit_log(
+            actor=accounts.rep_b, representative=county.rep_b, household=h, met="户主"
+        )
 
     # Friday 28 November, before noon: the month is due, the week not yet
     sent = send_reminders(now=dt.datetime(2025, 11, 28, 9, 0, tzinfo=SHANGHAI))

@@ -51,6 +51,7 @@ def stored_files(root: Path) -> list[Path]:
 
 def visit(actors, household=0, **kw) -> HomeVisit:
     county = actors.county
+    kw.setdefault("met", "户主")
     return services.visit_log(
         actor=kw.pop("actor", actors.rep),
         representative=county.rep_a,
@@ -166,6 +167,7 @@ def test_a_bad_photo_on_the_form_is_shown_and_nothing_is_written(client, actors,
             "household": household.pk,
             "day": today().isoformat(),
             "role": "liaison",
+            "met": "户主",
             "photos": [SimpleUploadedFile("x.jpg", PDF, content_type="image/jpeg")],
         },
     )
@@ -255,7 +257,9 @@ def test_api_records_a_visit_with_photos_in_a_multipart_request(actors):
     assert client.get(body["photo_urls"][0]).status_code == 200
 
     # JSON keeps working, and lists name the photos.
-    r = Api(actors.rep).post("/duties/visits", {"household_id": county.households_a[3].pk})
+    r = Api(actors.rep).post(
+        "/duties/visits", {"household_id": county.households_a[3].pk, "met": "户主"}
+    )
     assert r.status_code == 201 and r.json()["photo_urls"] == []
     listing = Api(actors.rep).get("/duties/visits").json()
     assert sorted(len(v["photo_urls"]) for v in listing["items"]) == [0, 2]
@@ -264,7 +268,11 @@ def test_api_records_a_visit_with_photos_in_a_multipart_request(actors):
     r = _multipart(
         actors.group_leader,
         "/duties/visits",
-        {"household_id": county.households_a[4].pk, "representative_id": county.rep_a.pk},
+        {
+            "household_id": county.households_a[4].pk,
+            "representative_id": county.rep_a.pk,
+            "findings": "屋顶漏雨",
+        },
         photos=[photo("3.png")],
     )
     assert r.status_code == 201 and len(r.json()["photo_urls"]) == 1
@@ -275,7 +283,7 @@ def test_api_refuses_a_bad_photo_with_400_and_writes_nothing(actors, media):
     r = _multipart(
         actors.rep,
         "/duties/visits",
-        {"household_id": household.pk},
+        {"household_id": household.pk, "met": "户主"},
         photos=[photo("1.jpg"), SimpleUploadedFile("2.jpg", PDF, content_type="image/jpeg")],
     )
     assert r.status_code == 400
@@ -290,7 +298,10 @@ def test_api_refuses_a_bad_photo_with_400_and_writes_nothing(actors, media):
 def test_api_correction_without_photos_keeps_them(actors):
     household = actors.county.households_a[2]
     first = _multipart(
-        actors.rep, "/duties/visits", {"household_id": household.pk}, photos=[photo("1.jpg")]
+        actors.rep,
+        "/duties/visits",
+        {"household_id": household.pk, "met": "户主"},
+        photos=[photo("1.jpg")],
     ).json()
     r = Api(actors.rep).post(
         "/duties/visits",

@@ -450,7 +450,11 @@ API: dict[str, Entry] = {
     ),
     "GET /api/v1/duties/visits": listing(lambda w: [W.VISIT_FINDINGS]),
     "POST /api/v1/duties/visits": scoped(
-        body=lambda w: {"household_id": w.household.pk, "representative_id": w.county.rep_a.pk}
+        body=lambda w: {
+            "household_id": w.household.pk,
+            "representative_id": w.county.rep_a.pk,
+            "met": "户主",  # a visit says who was met or what was found
+        }
     ),
     "GET /api/v1/duties/deliberations": listing(lambda w: [W.DELIBERATION_TOPIC]),
     "POST /api/v1/duties/deliberations": scoped(

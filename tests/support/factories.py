@@ -255,6 +255,7 @@ def contact(representative, household, *, actor, **kw):
 def visit(representative, household, *, actor, **kw):
     from linli.duties import services
 
+    kw.setdefault("met", "户主")  # a visit says who was met or what was found
     return services.visit_log(actor=actor, representative=representative, household=household, **kw)
 
 

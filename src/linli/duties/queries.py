@@ -235,3 +235,122 @@ def households_of(representative: Representative, include: int | None = None) ->
     if include is not None:
         ids |= Q(pk=include)
     return Household.objects.filter(ids).values("pk")
+
+
+# --- what a period counts, in words --------------------------------------------------------
+
+
+def _short(day: dt.date, year: int) -> str:
+    """11/2, or 2027/1/3 outside `year`."""
+    return f"{day.month}/{day.day}" if day.year == year else f"{day.year}/{day.month}/{day.day}"
+
+
+def month_name(day: dt.date) -> str:
+    return _("%(year)d-%(month)02d") % {"year": day.year, "month": day.month}
+
+
+def _quarter_name(first: dt.date) -> str:
+    return _("Q%(q)d %(year)d") % {"q": (first.month - 1) // 3 + 1, "year": first.year}
+
+
+def _year_name(first: dt.date) -> str:
+    return _("Year %(year)d") % {"year": first.year}
+
+
+def _period_name(period: str, start: dt.date, end: dt.date) -> str:
+    if period == "month":
+        return month_name(start)
+    if period == "quarter":
+        return _quarter_name(start)
+    if period == "year":
+        return _year_name(start)
+    if period == "week":
+        return _("This week")
+    return f"{_short(start, start.year)}–{_short(end, start.year)}"
+
+
+def _names(names: list[str], unit: str) -> str:
+    if not names:
+        return _("none in this period")
+    if len(names) <= 2:
+        return _(", ").join(names)
+    return _("%(first)s to %(last)s, %(n)d %(unit)s") % {
+        "first": names[0],
+        "last": names[-1],
+        "n": len(names),
+        "unit": unit,
+    }
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    """Which weeks, months, quarters and years a period counts, in words: a week
+    counts where its Thursday falls, a month, quarter or year where its middle day
+    falls (`compliance`), so the month view of 30 November counts 2–29 November."""
+
+    weeks: str
+    others: str
+
+
+def period_counts(period: str, start: dt.date, end: dt.date) -> PeriodCounts:
+    from . import compliance
+
+    name = _period_name(period, start, end)
+    thursdays = compliance.weeks_in(start, end)
+    if thursdays:
+        weeks = _("%(period)s: %(first)s–%(last)s, %(n)d weeks") % {
+            "period": name,
+            "first": _short(thursdays[0] - dt.timedelta(days=3), start.year),
+            "last": _short(thursdays[-1] + dt.timedelta(days=3), start.year),
+            "n": len(thursdays),
+        }
+    else:
+        weeks = _("%(period)s: no week counted") % {"period": name}
+    months = [month_name(m) for m in compliance.months_in(start, end)]
+    quarters = [_quarter_name(q[0]) for q in compliance.quarters_in(start, end)]
+    years = [_year_name(y[0]) for y in compliance.years_in(start, end)]
+    others = _("Home visits: %(months)s · Deliberations: %(quarters)s · Reports: %(years)s") % {
+        "months": _names(months, _("months")),
+        "quarters": _names(quarters, _("quarters")),
+        "years": _names(years, _("years")),
+    }
+    return PeriodCounts(weeks=weeks, others=others)
+
+
+@dataclass(frozen=True)
+class WeekProgress:
+    """This week's contacts, for a view of a longer period that holds today."""
+
+    first: str
+    last: str
+    counted_in: str  # the month the week counts in (its Thursday's)
+    in_period: bool
+    done: int
+    owed: int
+    rate: float | None
+
+
+def week_progress(
+    user, unit: Unit, period: str, start: dt.date, end: dt.date, day: dt.date
+) -> WeekProgress | None:
+    """The current week's contacts over `unit`, shown beside a month, quarter or
+    year view holding `day`; the week may count in the next month (its Thursday's)."""
+    if period == "week" or not start <= day <= end:
+        return None
+    from . import compliance
+
+    first, last = period_range("week", day)
+    thursday = first + dt.timedelta(days=3)
+    total = team_compliance(user, unit=unit, start=first, end=last).total
+    if not isinstance(total, compliance.UnitCompliance):
+        return None
+    contacts = total.duties["contacts"]
+    return WeekProgress(
+        first=_short(first, day.year),
+        last=_short(last, day.year),
+        counted_in=month_name(thursday),
+        in_period=start <= thursday <= end,
+        done=contacts.fulfilled,
+        owed=contacts.required,
+        rate=contacts.rate,
+    )

@@ -10,6 +10,7 @@ them, e.g. from paper); the household must have been served on that day.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 
 from django.core.files.base import ContentFile
@@ -47,6 +48,12 @@ from .rules import rule_on
 
 def _text(value, label: str, max_length: int, *, required: bool = False) -> str:
     return clean_text(value, label, max_length, required=required)
+
+
+def _blank(text: str) -> bool:
+    """Nothing but whitespace, control or format characters (a zero-width space,
+    a stray NUL from a paste): nothing a reader could read."""
+    return not any(not ch.isspace() and unicodedata.category(ch)[0] != "C" for ch in text)
 
 
 def _check_day(day) -> dt.date:
@@ -228,6 +235,10 @@ def visit_log(
 ) -> HomeVisit:
     """Record a home visit (it also counts as that week's contact).
 
+    A visit says who was met or what was found (`visit_empty` otherwise: text of
+    only whitespace or control characters is empty), so an empty form never
+    counts as the month's visit, whichever way it arrives (page, API).
+
     `photos` (uploads, at most PHOTO_MAX_COUNT) are all checked before anything is
     written, and saved in the same transaction. A correction without photos keeps
     the corrected visit's photos; one with photos has those photos only.
@@ -251,6 +262,11 @@ def visit_log(
         note=_text(note, _("Note"), 500),
         created_by=actor,
     )
+    if _blank(record.met) and _blank(record.findings):
+        raise InvalidInput(
+            _("Say who was met or what was found: an empty visit does not count."),
+            code="visit_empty",
+        )
     prepared = photos_prepare(photos)  # every photo checked before the first write
     record.appeal = _raise_appeal(actor, household, raise_appeal)
     record.save()

@@ -460,7 +460,11 @@ def visit_new(request):
                 supersedes=old,
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            if exc.code == "visit_empty":  # beside the two fields that would fill it
+                form.add_error("met", exc.message)
+                form.add_error("findings", exc.message)
+            else:
+                form.add_error(None, exc.message)
         else:
             text = _("Home visit to %(name)s recorded.") % {"name": household.head_name}
             if visit.appeal_id:
@@ -690,6 +694,7 @@ def team(request):
         "status": status,
         "status_filters": STATUS_FILTERS,
         "duty_labels": [str(DUTY_LABELS[d]) for d in DUTIES],
+        "counts": queries.period_counts(period, start, end),
     }
     if unit is None:
         return render(request, "duties/team.html", context)
@@ -712,6 +717,9 @@ def team(request):
             "query": f"unit={unit.pk}&{pq}&status={status}",
             "period_over": end < today(),
             "up": org_selectors.parent_visible(request.user, unit),
+            # This week's contacts, which a month view may not count (its Thursday
+            # may fall in the next month: 30 November counts in December).
+            "this_week": queries.week_progress(request.user, unit, period, start, end, today()),
         }
     )
     return render(request, "duties/team.html", context)
@@ -768,6 +776,7 @@ def rep_detail(request, pk: int):
         "end": end,
         "period_query": pq,
         "period_over": end < today(),
+        "counts": queries.period_counts(period, start, end),
         **history,
     }
     return render(request, "duties/rep.html", context)
