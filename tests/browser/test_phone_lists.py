@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from linli.org.demo import DEMO_PASSWORD
+from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,6 +70,7 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desk(reference_data, live_se
         page.set_viewport_size(PHONE)
         page.goto(base + path)
         phone = page.evaluate(CARD_FACTS, rows)
+        screenshot(page, "cards-phone" + path.replace("/", "-").rstrip("-"))
         assert phone["rows"] >= 2, (path, phone)
         assert not phone["theadShown"], (path, "the column heads are hidden on a phone")
         assert set(phone["display"]) == {"flex"}, (path, phone["display"])
@@ -83,6 +85,7 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desk(reference_data, live_se
 
         page.set_viewport_size(DESK)
         desk = page.evaluate(CARD_FACTS, rows)
+        screenshot(page, "cards-desk" + path.replace("/", "-").rstrip("-"))
         assert desk["theadShown"], (path, "the desk keeps the table")
         assert set(desk["display"]) == {"table-row"}, (path, desk["display"])
         assert not desk["sideScroll"], path
@@ -96,4 +99,5 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desk(reference_data, live_se
                              / parseFloat(getComputedStyle(b).lineHeight)))"""
     )
     assert lines and max(lines) == 1, lines
+    screenshot(page, "cards-phone-appeals-queue")
     context.close()
