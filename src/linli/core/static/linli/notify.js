@@ -15,10 +15,24 @@
     badge.hidden = !(n > 0);
   }
 
+  // One polite live region, named like the header link ("通知"), holds the toasts: a
+  // screen reader reads each new one, and a toast that is a link stays a link.
+  var live = null;
+  function liveRegion() {
+    if (live) return live;
+    live = document.createElement("div");
+    live.id = "notify-live";
+    live.setAttribute("role", "status");
+    live.setAttribute("aria-live", "polite");
+    var link = badge.parentNode;
+    live.setAttribute("aria-label", (link.firstChild && link.firstChild.textContent || "").trim());
+    document.body.appendChild(live);
+    return live;
+  }
+
   function toast(message) {
     var box = document.createElement(message.url ? "a" : "div");
     box.className = "notify-toast";
-    box.setAttribute("role", "status");
     if (message.url && message.url.charAt(0) === "/" && message.url.charAt(1) !== "/") {
       box.href = message.url;
     }
@@ -30,7 +44,7 @@
       body.textContent = message.body.length > 80 ? message.body.slice(0, 80) + "…" : message.body;
       box.appendChild(body);
     }
-    document.body.appendChild(box);
+    liveRegion().appendChild(box);
     setTimeout(function () { box.classList.add("hide"); }, 6000);
     setTimeout(function () { if (box.parentNode) box.parentNode.removeChild(box); }, 7000);
   }
