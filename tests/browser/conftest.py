@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -67,8 +68,19 @@ def page_at(browser):
         return context.new_page()
 
     yield make
+    # Leave every page first (a service worker or a script may still be fetching),
+    # then give the live server's threads a moment to answer what is in flight:
+    # the test database is flushed right after this, and a request that reaches
+    # it mid-flush finds its tables locked (SQLite) or gone.
     for c in contexts:
+        for p in c.pages:
+            try:
+                p.goto("about:blank", timeout=5000)
+            except Exception:  # noqa: BLE001 - a page that cannot leave is closed anyway
+                pass
         c.close()
+    if contexts:
+        time.sleep(0.5)
 
 
 def screenshot(page, name: str) -> Path:
