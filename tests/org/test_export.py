@@ -105,7 +105,7 @@ def test_export_of_a_unit_out_of_scope_is_404(client, county, town_a_user):
     client.force_login(town_a_user)
     url = reverse("org:export", args=["households"])
     assert client.get(f"{url}?unit={county.town_b.pk}").status_code == 404
-    assert client.get(reverse("org:export", args=["teams"])).status_code == 404
+    assert client.get(reverse("org:export", args=["users"])).status_code == 404
 
 
 def test_export_needs_login(client, county):
