@@ -17,7 +17,7 @@ from tests.support.factories import valid_id_number
 from tests.support.queries import assert_queries_flat
 from tests.support.roles import make_user
 
-KINDS = ["units", "households", "members", "representatives", "links"]
+KINDS = ["units", "households", "members", "representatives", "links", "places", "teams"]
 
 
 @pytest.fixture

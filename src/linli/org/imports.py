@@ -1621,8 +1621,7 @@ class _ServingRef:
     id: int
     name: str
     phone: str
-    path: str
-    depth: int
+    unit: Unit  # only its path and depth, for services.same_village
 
 
 def _serving(ctx: _Context, names: set[str], phones: set[str]) -> list[_ServingRef]:
@@ -1630,12 +1629,12 @@ def _serving(ctx: _Context, names: set[str], phones: set[str]) -> list[_ServingR
     visible = selectors.representatives_visible_to(ctx.actor).filter(term_end__isnull=True)
     fields = ("id", "name", "member__phone", "unit__path", "unit__depth")
     found: dict[int, _ServingRef] = {}
-    for chunk in _chunks(names):
-        for row in visible.filter(name__in=chunk).values_list(*fields):
-            found[row[0]] = _ServingRef(*row)
-    for chunk in _chunks(phones):
-        for row in visible.filter(member__phone__in=chunk).values_list(*fields):
-            found[row[0]] = _ServingRef(*row)
+    for field_name, values in (("name__in", names), ("member__phone__in", phones)):
+        for chunk in _chunks(values):
+            for pk, name, phone, path, depth in visible.filter(**{field_name: chunk}).values_list(
+                *fields
+            ):
+                found[pk] = _ServingRef(pk, name, phone, Unit(path=path, depth=depth))
     return list(found.values())
 
 
@@ -1687,7 +1686,7 @@ def _places(ctx: _Context) -> Callable[[], ImportResult] | None:
                 for r in serving
                 if (not rep_name or r.name == rep_name)
                 and (not rep_phone or r.phone == rep_phone)
-                and services.same_village(r, unit)
+                and services.same_village(r.unit, Unit(path=unit.path, depth=unit.depth))
             ]
             column = H_SERVING if rep_name else H_SERVING_PHONE
             if not hits:
@@ -1706,7 +1705,8 @@ def _places(ctx: _Context) -> Callable[[], ImportResult] | None:
                 continue
             # The unit passed ORG_WRITE_ROLES, which place_assign's LINK_WRITE_ROLES include.
             rep = hits[0]
-        key = (unit.id or 0, name)
+        unit_id = unit.id or 0  # a unit found in the user's scope has an id
+        key = (unit_id, name)
         if key in existing:
             ctx.error(
                 number,
@@ -1725,7 +1725,7 @@ def _places(ctx: _Context) -> Callable[[], ImportResult] | None:
         seen[key] = number
         plan.append(
             Place(
-                unit_id=unit.id,
+                unit_id=unit_id,
                 kind=kind,
                 name=name,
                 address=address,
@@ -1806,9 +1806,9 @@ def _teams(ctx: _Context) -> Callable[[], ImportResult] | None:
     members: list[tuple[tuple[int, str], tuple[str, str, str]]] = []
     seen: dict[tuple[int, str, str, str], int] = {}
     for number, unit, team, member in checked:
-        key = (unit.id or 0, team)
+        key = (unit.id or 0, team)  # a unit found in the user's scope has an id
         if key not in existing and key not in new_teams:
-            new_teams[key] = GuardTeam(unit_id=unit.id, name=team)
+            new_teams[key] = GuardTeam(unit_id=key[0], name=team)
         if member is None:
             continue
         kind, person, phone = member
