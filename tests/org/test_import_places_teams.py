@@ -372,3 +372,19 @@ def test_export_query_count_is_flat(client, county, superuser, kind):
                 )
 
     assert_queries_flat(build, lambda: download(client, kind))
+
+
+def test_errors_of_a_row_follow_the_columns_of_its_own_kind(county, town_a_user):
+    # 所属单位 is a column of several kinds; in a places file it comes first in each row
+    rows = [["浏阳市/大瑶镇/无此村", "寺庙", "", "", "", "12"]]
+    result = imports.import_file(actor=town_a_user, kind="places", data=xlsx(PLACES, rows))
+    assert [e.column for e in result.errors] == [
+        H_UNIT,
+        H_PLACE_KIND,
+        H_PLACE_NAME,
+        H_SERVING_PHONE,
+    ]
+    # and in a households file, before the head of household
+    data = xlsx([H_UNIT, "户主姓名", H_ADDRESS], [["无此组", "", ""]])
+    result = imports.import_file(actor=town_a_user, kind="households", data=data)
+    assert [e.column for e in result.errors][:2] == [H_UNIT, "户主姓名"]

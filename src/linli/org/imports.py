@@ -14,7 +14,8 @@ by that path or a tail of it with the areas left out ("李畋村/一组") when e
 unit fits, or by their division code; see `UnitIndex`. Households
 are referenced by their number (户编号, shown in the exports) or by unit, head
 of household and address. Residents and representatives are referenced by ID
-card number.
+card number. A place names the representative who covers it by name and/or mobile
+number; a guard team file has one row per member, grouped into teams by unit and name.
 """
 
 from __future__ import annotations
@@ -1858,8 +1859,9 @@ _HANDLERS: dict[str, Callable[[_Context], Callable[[], ImportResult] | None]] = 
 }
 
 
-def _sorted(errors: list[RowError]) -> list[RowError]:
-    order = {h: i for i, h in enumerate(h for k in KINDS.values() for h in k.headers)}
+def _sorted(errors: list[RowError], kind: Kind) -> list[RowError]:
+    """By row, then in the order of the kind's columns (several kinds share a header)."""
+    order = {h: i for i, h in enumerate(kind.headers)}
     return sorted(errors, key=lambda e: (e.row or 0, order.get(e.column, 99)))
 
 
@@ -1913,7 +1915,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
                 "The data was changed by someone else during the import; nothing was saved. Try again."
             ),
         )
-    result.errors = _sorted(ctx.errors)
+    result.errors = _sorted(ctx.errors, spec)
     return result
 
 
