@@ -388,3 +388,24 @@ def test_errors_of_a_row_follow_the_columns_of_its_own_kind(county, town_a_user)
     data = xlsx([H_UNIT, "户主姓名", H_ADDRESS], [["无此组", "", ""]])
     result = imports.import_file(actor=town_a_user, kind="households", data=data)
     assert [e.column for e in result.errors][:2] == [H_UNIT, "户主姓名"]
+
+
+@pytest.mark.parametrize("kind", ["places", "teams"])
+def test_import_query_count_does_not_grow_with_the_rows(county, town_a_user, kind):
+    from tests.support.queries import count_queries
+
+    def rows(n: int, tag: str):
+        if kind == "places":
+            return [[GROUP_A, "企业", f"厂{tag}{i}", "", "李大祥", "13800138001"] for i in range(n)]
+        return [[GROUP_A, f"团{tag}{i % 2}", "志愿者", f"员{tag}{i}", ""] for i in range(n)]
+
+    def run(n: int, tag: str):
+        data = xlsx(KINDS[kind].headers, rows(n, tag))
+        return imports.import_file(actor=town_a_user, kind=kind, data=data)
+
+    assert run(1, "w").ok  # one-off work (the user's roles) is not counted
+    small, result, _sql = count_queries(lambda: run(3, "a"))
+    assert result.ok, result.errors
+    large, result, sql = count_queries(lambda: run(30, "b"))
+    assert result.ok, result.errors
+    assert small == large, "\n".join(sql)

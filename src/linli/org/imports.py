@@ -1673,7 +1673,11 @@ def _places(ctx: _Context) -> Callable[[], ImportResult] | None:
                 phone_ok = False
         if unit is not None and kind is not None and name and len(address) <= 200 and phone_ok:
             checked.append((number, unit, kind, name, address, rep_name, rep_phone))
-    serving = _serving(ctx, {c[5] for c in checked if c[5]}, {c[6] for c in checked if c[6]})
+    by_name: dict[str, list[_ServingRef]] = defaultdict(list)
+    by_phone: dict[str, list[_ServingRef]] = defaultdict(list)
+    for ref in _serving(ctx, {c[5] for c in checked if c[5]}, {c[6] for c in checked if c[6]}):
+        by_name[ref.name].append(ref)
+        by_phone[ref.phone].append(ref)
     existing: set[tuple[int, str]] = set()
     for chunk in _chunks({c[1].id for c in checked}, 500):
         existing.update(Place.objects.filter(unit_id__in=chunk).values_list("unit_id", "name"))
@@ -1682,12 +1686,11 @@ def _places(ctx: _Context) -> Callable[[], ImportResult] | None:
     for number, unit, kind, name, address, rep_name, rep_phone in checked:
         rep = None
         if rep_name or rep_phone:
+            home = Unit(path=unit.path, depth=unit.depth)
             hits = [
                 r
-                for r in serving
-                if (not rep_name or r.name == rep_name)
-                and (not rep_phone or r.phone == rep_phone)
-                and services.same_village(r.unit, Unit(path=unit.path, depth=unit.depth))
+                for r in (by_name[rep_name] if rep_name else by_phone[rep_phone])
+                if (not rep_phone or r.phone == rep_phone) and services.same_village(r.unit, home)
             ]
             column = H_SERVING if rep_name else H_SERVING_PHONE
             if not hits:
