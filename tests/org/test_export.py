@@ -17,7 +17,7 @@ from tests.support.factories import valid_id_number
 from tests.support.queries import assert_queries_flat
 from tests.support.roles import make_user
 
-KINDS = ["units", "households", "members", "representatives", "links"]
+KINDS = ["units", "households", "members", "representatives", "links", "places", "teams"]
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_export_of_a_unit_out_of_scope_is_404(client, county, town_a_user):
     client.force_login(town_a_user)
     url = reverse("org:export", args=["households"])
     assert client.get(f"{url}?unit={county.town_b.pk}").status_code == 404
-    assert client.get(reverse("org:export", args=["teams"])).status_code == 404
+    assert client.get(reverse("org:export", args=["users"])).status_code == 404
 
 
 def test_export_needs_login(client, county):

@@ -32,24 +32,32 @@ from .imports import (
     H_KIND,
     H_LAT,
     H_LON,
+    H_MEMBER_KIND,
     H_NAME,
     H_PARENT,
     H_PERSON,
     H_PHONE,
+    H_PLACE_KIND,
+    H_PLACE_NAME,
     H_REASON,
     H_RELATION,
     H_REP_ID_NUMBER,
     H_REP_UNIT,
+    H_SERVING,
+    H_SERVING_PHONE,
     H_SEX,
     H_TAGS,
+    H_TEAM,
     H_TERM_START,
     H_UNIT,
+    MEMBER_KIND_LABELS,
+    PLACE_KIND_LABELS,
     RELATION_LABELS,
     SEX_LABELS,
     TAG_LABELS,
     UNIT_KIND_LABELS,
 )
-from .models import Unit, ancestor_paths_of, path_at
+from .models import GuardTeam, GuardTeamMember, Unit, ancestor_paths_of, path_at
 
 H_AGE = "年龄"
 
@@ -59,6 +67,8 @@ EXPORT_KINDS = {
     "members": ("家庭成员", gettext_lazy("Household members")),
     "representatives": ("代表", gettext_lazy("Representatives")),
     "links": ("联户记录", gettext_lazy("Household links")),
+    "places": ("场所", gettext_lazy("Places")),
+    "teams": ("邻里守心团", gettext_lazy("Guard teams")),
 }
 
 
@@ -271,12 +281,88 @@ def _links(user, params) -> tuple[list[str], Iterator[list[Any]]]:
     return headers, gen()
 
 
+def _places(user, params) -> tuple[list[str], Iterator[list[Any]]]:
+    qs = _unit_filter(user, params, "unit__path", selectors.places_visible_to(user))
+    qs = qs.order_by("unit__path", "name", "id")
+    names = _names_for(qs, "unit__path")
+    headers = [H_UNIT, H_PLACE_KIND, H_PLACE_NAME, H_ADDRESS, H_SERVING, H_SERVING_PHONE]
+    values = qs.values_list(
+        "unit__path",
+        "kind",
+        "name",
+        "address",
+        "representative__name",
+        "representative__member__phone",
+    )
+
+    def gen():
+        for path, kind, name, address, rep, phone in values.iterator(chunk_size=2000):
+            yield [
+                names(path),
+                PLACE_KIND_LABELS.get(kind, kind),
+                name,
+                address,
+                rep or "",
+                mask_phone(phone) if phone else "",
+            ]
+
+    return headers, gen()
+
+
+def _teams(user, params) -> tuple[list[str], Iterator[list[Any]]]:
+    """One row per member, a team without members as one row of its own; the team's
+    representatives in a column of their own (they are not import columns)."""
+    qs = _unit_filter(user, params, "unit__path", selectors.teams_visible_to(user))
+    teams = list(
+        qs.prefetch_related(None)
+        .order_by("unit__path", "name", "id")
+        .values_list("id", "unit__path", "name")
+    )
+    ids = [t[0] for t in teams]
+    reps: dict[int, list[str]] = {}
+    members: dict[int, list[tuple[str, str, str]]] = {}
+    through = GuardTeam.representatives.through
+    for i in range(0, len(ids), 2000):
+        chunk = ids[i : i + 2000]
+        for team_id, rep in (
+            through.objects.filter(guardteam_id__in=chunk)
+            .order_by("representative__name", "representative_id")
+            .values_list("guardteam_id", "representative__name")
+        ):
+            reps.setdefault(team_id, []).append(rep)
+        for team_id, kind, name, phone in (
+            GuardTeamMember.objects.filter(team_id__in=chunk)
+            .order_by("team_id", "id")
+            .values_list("team_id", "kind", "name", "phone")
+        ):
+            members.setdefault(team_id, []).append((kind, name, phone))
+    names = UnitNames(t[1] for t in teams)
+    headers = [H_UNIT, H_TEAM, H_MEMBER_KIND, H_PERSON, H_PHONE, "联户代表"]
+
+    def gen():
+        for pk, path, team in teams:
+            rep_names = "、".join(reps.get(pk, ()))
+            for kind, name, phone in members.get(pk) or [("", "", "")]:
+                yield [
+                    names(path),
+                    team,
+                    MEMBER_KIND_LABELS.get(kind, kind),
+                    name,
+                    mask_phone(phone) if phone else "",
+                    rep_names,
+                ]
+
+    return headers, gen()
+
+
 _BUILDERS = {
     "units": _units,
     "households": _households,
     "members": _members,
     "representatives": _representatives,
     "links": _links,
+    "places": _places,
+    "teams": _teams,
 }
 
 

@@ -14,7 +14,8 @@ by that path or a tail of it with the areas left out ("李畋村/一组") when e
 unit fits, or by their division code; see `UnitIndex`. Households
 are referenced by their number (户编号, shown in the exports) or by unit, head
 of household and address. Residents and representatives are referenced by ID
-card number.
+card number. A place names the representative who covers it by name and/or mobile
+number; a guard team file has one row per member, grouped into teams by unit and name.
 """
 
 from __future__ import annotations
@@ -43,16 +44,21 @@ from linli.accounts.services import audit_record
 from linli.core import hooks
 from linli.core.errors import InvalidInput
 from linli.core.timeutil import today
-from linli.core.validators import normalize_id_number
+from linli.core.validators import normalize_id_number, normalize_mobile
 
 from . import selectors, services
 from .models import (
     KIND_RANK,
     STEPLEN,
+    GuardTeam,
+    GuardTeamMember,
     Household,
     HouseholdLink,
     HouseholdTag,
     Member,
+    MemberKind,
+    Place,
+    PlaceKind,
     Relation,
     Representative,
     Sex,
@@ -86,6 +92,12 @@ H_TERM_START = "任期开始"
 H_REP_ID_NUMBER = "代表身份证号"
 H_FROM = "起始日期"
 H_REASON = "原因"
+H_SERVING = "服务代表"
+H_SERVING_PHONE = "代表手机号"
+H_PLACE_KIND = "场所类型"
+H_PLACE_NAME = "场所名称"
+H_TEAM = "守心团名称"
+H_MEMBER_KIND = "成员类型"
 
 UNIT_KIND_NAMES = {
     "市": UnitKind.CITY,
@@ -129,6 +141,21 @@ RELATION_LABELS = {
     Relation.OTHER: "其他",
 }
 SEX_LABELS = {Sex.MALE: "男", Sex.FEMALE: "女"}
+PLACE_KIND_LABELS = {
+    PlaceKind.BUILDING: "楼宇",
+    PlaceKind.SCHOOL: "学校",
+    PlaceKind.HOSPITAL: "医院",
+    PlaceKind.ENTERPRISE: "企业",
+    PlaceKind.OTHER: "其他",
+}
+MEMBER_KIND_LABELS = {
+    MemberKind.PARTY_REP: "党代表",
+    MemberKind.NPC_DEPUTY: "人大代表",
+    MemberKind.CPPCC_MEMBER: "政协委员",
+    MemberKind.WOMEN_REP: "妇女代表",
+    MemberKind.ENTREPRENEUR: "致富带头人",
+    MemberKind.VOLUNTEER: "志愿者",
+}
 TAG_SEPARATORS = re.compile(r"[、,，;；|/\s]+")
 
 # A made-up but valid ID number for the example rows.
@@ -315,6 +342,67 @@ KINDS: dict[str, Kind] = {
             "Each row links the household to the representative from the date, ending its current link."
         ),
     ),
+    "places": Kind(
+        "places",
+        gettext_lazy("Places"),
+        (
+            Column(H_UNIT, True, _UNIT_REF_HELP, "浏阳市/大瑶镇/李畋村/二组"),
+            Column(
+                H_PLACE_KIND,
+                True,
+                gettext_lazy("Kind of place."),
+                "学校",
+                "、".join(PLACE_KIND_LABELS.values()),
+            ),
+            Column(H_PLACE_NAME, True, gettext_lazy("Name, unique in the unit."), "李畋村小学"),
+            Column(H_ADDRESS, False, gettext_lazy("Address."), "李畋村二组8号"),
+            Column(
+                H_SERVING,
+                False,
+                gettext_lazy(
+                    "Name of the serving representative of the same village who covers the place; empty if none yet."
+                ),
+            ),
+            Column(
+                H_SERVING_PHONE,
+                False,
+                gettext_lazy(
+                    "Mobile number of that representative: names them alone, or tells apart two of the same name."
+                ),
+                "",
+                "",
+                True,
+            ),
+        ),
+        gettext_lazy("A place with the same unit and name must not exist yet."),
+    ),
+    "teams": Kind(
+        "teams",
+        gettext_lazy("Guard teams"),
+        (
+            Column(H_UNIT, True, _UNIT_REF_HELP, "浏阳市/大瑶镇/李畋村/二组"),
+            Column(
+                H_TEAM,
+                True,
+                gettext_lazy(
+                    "Name of the guard team. Rows with the same unit and team name fill one team; a team that exists already gets the members added."
+                ),
+                "李畋村邻里守心团",
+            ),
+            Column(
+                H_MEMBER_KIND,
+                False,
+                gettext_lazy(
+                    "Kind of member. Leave the member columns empty to create only the team."
+                ),
+                "志愿者",
+                "、".join(MEMBER_KIND_LABELS.values()),
+            ),
+            Column(H_PERSON, False, gettext_lazy("Name of the member."), "李志愿"),
+            Column(H_PHONE, False, gettext_lazy("Mobile number."), "13800138000", "", True),
+        ),
+        gettext_lazy("One row per team member; the team is created once."),
+    ),
 }
 
 IMPORT_MAX_BYTES = 30 * 1024 * 1024
@@ -341,6 +429,7 @@ class ImportResult:
     ended: int = 0  # links: current links ended by the import
     unchanged: int = 0  # links: rows that were already so
     flagged: int = 0  # links: flagged outside 5-15
+    teams: int = 0  # teams: teams created (created counts the members added)
     errors: list[RowError] = field(default_factory=list)
     file_problem: str = ""  # the file as a whole could not be read (also in errors)
 
@@ -355,6 +444,7 @@ class ImportResult:
             "ended": self.ended,
             "unchanged": self.unchanged,
             "flagged": self.flagged,
+            **({"teams": self.teams} if self.kind == "teams" else {}),
         }
 
 
@@ -1524,17 +1614,257 @@ def _links(ctx: _Context) -> Callable[[], ImportResult] | None:
     return write
 
 
+# --- places ------------------------------------------------------------------------------
+
+
+@dataclass
+class _ServingRef:
+    id: int
+    name: str
+    phone: str
+    unit: Unit  # only its path and depth, for services.same_village
+
+
+def _serving(ctx: _Context, names: set[str], phones: set[str]) -> list[_ServingRef]:
+    """Serving representatives the user sees with one of these names or mobile numbers."""
+    visible = selectors.representatives_visible_to(ctx.actor).filter(term_end__isnull=True)
+    fields = ("id", "name", "member__phone", "unit__path", "unit__depth")
+    found: dict[int, _ServingRef] = {}
+    for field_name, values in (("name__in", names), ("member__phone__in", phones)):
+        for chunk in _chunks(values):
+            for pk, name, phone, path, depth in visible.filter(**{field_name: chunk}).values_list(
+                *fields
+            ):
+                found[pk] = _ServingRef(pk, name, phone, Unit(path=path, depth=depth))
+    return list(found.values())
+
+
+def _places(ctx: _Context) -> Callable[[], ImportResult] | None:
+    """Places as `services.place_create` writes them, the representative as `place_assign`
+    checks one: serving (and visible to the user), of the place's village."""
+    by_label = {label: code for code, label in PLACE_KIND_LABELS.items()}
+    checked: list[tuple[int, UnitRef, str, str, str, str, str]] = []
+    for number, cells in ctx.rows:
+        unit = ctx.unit(number, cells, H_UNIT, ORG_WRITE_ROLES)
+        raw_kind = ctx.text(cells, H_PLACE_KIND)
+        kind = by_label.get(raw_kind) or (raw_kind if raw_kind in PlaceKind.values else None)
+        if kind is None:
+            ctx.error(
+                number,
+                H_PLACE_KIND,
+                _("Unknown place kind.") if raw_kind else _("This column is required."),
+            )
+        name = address = ""
+        try:
+            name = services.required_text(ctx.text(cells, H_PLACE_NAME), _("Name"), 100)
+        except InvalidInput as exc:
+            ctx.error(number, H_PLACE_NAME, exc.message)
+        address = ctx.text(cells, H_ADDRESS)
+        if len(address) > 200:
+            ctx.error(number, H_ADDRESS, _("An address may have at most 200 characters."))
+        rep_name = ctx.text(cells, H_SERVING)
+        rep_phone = ctx.text(cells, H_SERVING_PHONE)
+        phone_ok = True
+        if rep_phone:
+            try:
+                rep_phone = normalize_mobile(rep_phone)
+            except InvalidInput as exc:
+                ctx.error(number, H_SERVING_PHONE, exc.message)
+                phone_ok = False
+        if unit is not None and kind is not None and name and len(address) <= 200 and phone_ok:
+            checked.append((number, unit, kind, name, address, rep_name, rep_phone))
+    by_name: dict[str, list[_ServingRef]] = defaultdict(list)
+    by_phone: dict[str, list[_ServingRef]] = defaultdict(list)
+    for ref in _serving(ctx, {c[5] for c in checked if c[5]}, {c[6] for c in checked if c[6]}):
+        by_name[ref.name].append(ref)
+        by_phone[ref.phone].append(ref)
+    existing: set[tuple[int, str]] = set()
+    for chunk in _chunks({c[1].id for c in checked}, 500):
+        existing.update(Place.objects.filter(unit_id__in=chunk).values_list("unit_id", "name"))
+    seen: dict[tuple[int, str], int] = {}
+    plan: list[Place] = []
+    for number, unit, kind, name, address, rep_name, rep_phone in checked:
+        rep = None
+        if rep_name or rep_phone:
+            home = Unit(path=unit.path, depth=unit.depth)
+            hits = [
+                r
+                for r in (by_name[rep_name] if rep_name else by_phone[rep_phone])
+                if (not rep_phone or r.phone == rep_phone) and services.same_village(r.unit, home)
+            ]
+            column = H_SERVING if rep_name else H_SERVING_PHONE
+            if not hits:
+                ctx.error(
+                    number,
+                    column,
+                    _("No serving representative of this village has this name or mobile number."),
+                )
+                continue
+            if len(hits) > 1:
+                ctx.error(
+                    number,
+                    column,
+                    _("Several serving representatives have this name; give the mobile number."),
+                )
+                continue
+            # The unit passed ORG_WRITE_ROLES, which place_assign's LINK_WRITE_ROLES include.
+            rep = hits[0]
+        unit_id = unit.id or 0  # a unit found in the user's scope has an id
+        key = (unit_id, name)
+        if key in existing:
+            ctx.error(
+                number,
+                H_PLACE_NAME,
+                _("%(unit)s already has a place named %(name)s.")
+                % {"unit": unit.name, "name": name},
+            )
+            continue
+        if key in seen:
+            ctx.error(
+                number,
+                H_PLACE_NAME,
+                _("This place is also in row %(row)d.") % {"row": seen[key]},
+            )
+            continue
+        seen[key] = number
+        plan.append(
+            Place(
+                unit_id=unit_id,
+                kind=kind,
+                name=name,
+                address=address,
+                representative_id=rep.id if rep else None,
+            )
+        )
+
+    def write() -> ImportResult:
+        Place.objects.bulk_create(plan, batch_size=1000)
+        return ImportResult("places", "", rows=len(ctx.rows), created=len(plan))
+
+    return write
+
+
+# --- guard teams -------------------------------------------------------------------------
+
+
+def _teams(ctx: _Context) -> Callable[[], ImportResult] | None:
+    """Guard teams and their members as `services.team_create` and `team_member_add`
+    write them: one team per unit and name, one member per row."""
+    by_label = {label: code for code, label in MEMBER_KIND_LABELS.items()}
+    checked: list[tuple[int, UnitRef, str, tuple[str, str, str] | None]] = []
+    for number, cells in ctx.rows:
+        unit = ctx.unit(number, cells, H_UNIT, ORG_WRITE_ROLES)
+        ok = True
+        team = ""
+        try:
+            team = services.required_text(ctx.text(cells, H_TEAM), _("Name"), 100)
+        except InvalidInput as exc:
+            ctx.error(number, H_TEAM, exc.message)
+            ok = False
+        raw_kind = ctx.text(cells, H_MEMBER_KIND)
+        person = ctx.text(cells, H_PERSON)
+        phone = ctx.text(cells, H_PHONE)
+        member: tuple[str, str, str] | None = None
+        if raw_kind or person or phone:
+            kind = by_label.get(raw_kind) or (raw_kind if raw_kind in MemberKind.values else None)
+            if kind is None:
+                ctx.error(
+                    number,
+                    H_MEMBER_KIND,
+                    _("Unknown guard team member kind.")
+                    if raw_kind
+                    else _("This column is required."),
+                )
+                ok = False
+            try:
+                person = services.required_text(person, _("Name"), 50)
+            except InvalidInput as exc:
+                ctx.error(number, H_PERSON, exc.message)
+                ok = False
+            if phone:
+                try:
+                    phone = normalize_mobile(phone)
+                except InvalidInput as exc:
+                    ctx.error(number, H_PHONE, exc.message)
+                    ok = False
+            member = (kind or "", person, phone)
+        if unit is not None and ok:
+            checked.append((number, unit, team, member))
+    existing: dict[tuple[int, str], int] = {}
+    for chunk in _chunks({c[1].id for c in checked}, 500):
+        for pk, unit_id, name in (
+            GuardTeam.objects.select_for_update()
+            .filter(unit_id__in=chunk)
+            .order_by("id")
+            .values_list("id", "unit_id", "name")
+        ):
+            existing.setdefault((unit_id, name), pk)
+    known: set[tuple[int, str, str]] = set()
+    for chunk in _chunks(existing.values()):
+        known.update(
+            GuardTeamMember.objects.filter(team_id__in=chunk).values_list(
+                "team_id", "name", "phone"
+            )
+        )
+    new_teams: dict[tuple[int, str], GuardTeam] = {}
+    members: list[tuple[tuple[int, str], tuple[str, str, str]]] = []
+    seen: dict[tuple[int, str, str, str], int] = {}
+    for number, unit, team, member in checked:
+        key = (unit.id or 0, team)  # a unit found in the user's scope has an id
+        if key not in existing and key not in new_teams:
+            new_teams[key] = GuardTeam(unit_id=key[0], name=team)
+        if member is None:
+            continue
+        kind, person, phone = member
+        if key in existing and (existing[key], person, phone) in known:
+            ctx.error(
+                number,
+                H_PERSON,
+                _("%(name)s is already a member of this team.") % {"name": person},
+            )
+            continue
+        twin = (*key, person, phone)
+        if twin in seen:
+            ctx.error(
+                number,
+                H_PERSON,
+                _("This member is also in row %(row)d.") % {"row": seen[twin]},
+            )
+            continue
+        seen[twin] = number
+        members.append((key, member))
+
+    def write() -> ImportResult:
+        GuardTeam.objects.bulk_create(list(new_teams.values()), batch_size=1000)
+        team_ids = {**existing, **{k: t.pk for k, t in new_teams.items()}}
+        GuardTeamMember.objects.bulk_create(
+            [
+                GuardTeamMember(team_id=team_ids[key], kind=kind, name=person, phone=phone)
+                for key, (kind, person, phone) in members
+            ],
+            batch_size=1000,
+        )
+        return ImportResult(
+            "teams", "", rows=len(ctx.rows), created=len(members), teams=len(new_teams)
+        )
+
+    return write
+
+
 _HANDLERS: dict[str, Callable[[_Context], Callable[[], ImportResult] | None]] = {
     "units": _units,
     "households": _households,
     "members": _members,
     "representatives": _representatives,
     "links": _links,
+    "places": _places,
+    "teams": _teams,
 }
 
 
-def _sorted(errors: list[RowError]) -> list[RowError]:
-    order = {h: i for i, h in enumerate(h for k in KINDS.values() for h in k.headers)}
+def _sorted(errors: list[RowError], kind: Kind) -> list[RowError]:
+    """By row, then in the order of the kind's columns (several kinds share a header)."""
+    order = {h: i for i, h in enumerate(kind.headers)}
     return sorted(errors, key=lambda e: (e.row or 0, order.get(e.column, 99)))
 
 
@@ -1572,6 +1902,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
                 done = write()
                 result.created, result.ended = done.created, done.ended
                 result.unchanged, result.flagged = done.unchanged, done.flagged
+                result.teams = done.teams
                 audit_record(
                     actor=actor,
                     action=AuditAction(f"import.{kind}"),
@@ -1579,7 +1910,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
                     detail={"file": filename, **result.counts()},
                 )
     except IntegrityError:
-        result.created = result.ended = result.unchanged = result.flagged = 0
+        result.created = result.ended = result.unchanged = result.flagged = result.teams = 0
         ctx.error(
             None,
             "",
@@ -1587,7 +1918,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
                 "The data was changed by someone else during the import; nothing was saved. Try again."
             ),
         )
-    result.errors = _sorted(ctx.errors)
+    result.errors = _sorted(ctx.errors, spec)
     return result
 
 
@@ -1659,6 +1990,13 @@ def example_values(user) -> dict[str, str]:
     village = next(
         (name for _p, kind, name in line if kind in (UnitKind.VILLAGE, UnitKind.COMMUNITY)), ""
     )
+    own = village or base.name
+    places = set(Place.objects.filter(unit=base).values_list("name", flat=True))
+    place = next(
+        name
+        for n in range(1, len(places) + 2)
+        if (name := f"{own}小学{n if n > 1 else ''}") not in places
+    )
     return {
         H_PARENT: parent_full,
         H_KIND: UNIT_KIND_LABELS[UnitKind(new_kind)],
@@ -1666,6 +2004,8 @@ def example_values(user) -> dict[str, str]:
         H_UNIT: full,
         H_REP_UNIT: full,
         H_ADDRESS: f"{village}{base.name if village != base.name else ''}8号",
+        H_PLACE_NAME: place,
+        H_TEAM: f"{own}邻里守心团",
     }
 
 
