@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import HouseholdTag, Relation, Sex
+from .models import HouseholdTag, MemberKind, PlaceKind, Relation, Sex
 
 
 class HouseholdFilterForm(forms.Form):
@@ -80,3 +80,87 @@ class MemberForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", "—"), *Sex.choices])
     id_number = forms.CharField(label=_("ID card number"), required=False, max_length=20)
     phone = forms.CharField(label=_("Mobile number"), required=False, max_length=20)
+
+
+# --- building the tree from the pages (unit page forms) ---------------------------------
+
+
+def _date_field(label, required=False):
+    return forms.DateField(
+        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class UnitChildForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"))
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.CharField(
+        label=_("Division code"),
+        required=False,
+        max_length=12,
+        help_text=_("Optional: 6, 9 or 12 digits."),
+    )
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+
+
+class UnitRenameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class PlaceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=PlaceKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    address = forms.CharField(label=_("Address"), required=False, max_length=200)
+    representative = forms.ModelChoiceField(
+        label=_("Serving representative"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, representatives=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["representative"].queryset = representatives
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    representatives = forms.ModelMultipleChoiceField(
+        label=_("Representatives"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, representatives=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["representatives"].queryset = representatives
+
+
+class TeamMemberForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Guard team"), queryset=None, empty_label=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=MemberKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.CharField(label=_("Mobile number"), required=False, max_length=20)
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class AppointForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Person appointed"), queryset=None)
+    unit = forms.ModelChoiceField(label=_("Serves"), queryset=None, empty_label=None)
+    term_start = _date_field(_("Term start"))
+
+    def __init__(self, *args, members=None, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        # Names repeat ("张伟"), so show the household's address too.
+        self.fields["member"].label_from_instance = lambda m: f"{m.name}（{m.household.address}）"
+        self.fields["unit"].queryset = units
+
+
+class EndTermForm(forms.Form):
+    term_end = _date_field(_("Last day"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
