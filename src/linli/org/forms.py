@@ -1,7 +1,19 @@
+from __future__ import annotations
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import HouseholdTag, MemberKind, PlaceKind, Relation, Sex
+from .models import (
+    GuardTeam,
+    HouseholdTag,
+    Member,
+    MemberKind,
+    PlaceKind,
+    Relation,
+    Representative,
+    Sex,
+    Unit,
+)
 
 
 class HouseholdFilterForm(forms.Form):
@@ -114,7 +126,7 @@ class PlaceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=PlaceKind.choices)
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
-    representative = forms.ModelChoiceField(
+    representative: forms.ModelChoiceField[Representative] = forms.ModelChoiceField(
         label=_("Serving representative"), queryset=None, required=False
     )
 
@@ -125,11 +137,13 @@ class PlaceForm(forms.Form):
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    representatives = forms.ModelMultipleChoiceField(
-        label=_("Representatives"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    representatives: forms.ModelMultipleChoiceField[Representative] = (
+        forms.ModelMultipleChoiceField(
+            label=_("Representatives"),
+            queryset=None,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
     )
 
     def __init__(self, *args, representatives=None, **kwargs):
@@ -138,7 +152,9 @@ class TeamForm(forms.Form):
 
 
 class TeamMemberForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("Guard team"), queryset=None, empty_label=None)
+    team: forms.ModelChoiceField[GuardTeam] = forms.ModelChoiceField(
+        label=_("Guard team"), queryset=None, empty_label=None
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=MemberKind.choices)
     name = forms.CharField(label=_("Name"), max_length=50)
     phone = forms.CharField(label=_("Mobile number"), required=False, max_length=20)
@@ -149,8 +165,12 @@ class TeamMemberForm(forms.Form):
 
 
 class AppointForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("Person appointed"), queryset=None)
-    unit = forms.ModelChoiceField(label=_("Serves"), queryset=None, empty_label=None)
+    member: forms.ModelChoiceField[Member] = forms.ModelChoiceField(
+        label=_("Person appointed"), queryset=None
+    )
+    unit: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
+        label=_("Serves"), queryset=None, empty_label=None
+    )
     term_start = _date_field(_("Term start"))
 
     def __init__(self, *args, members=None, units=None, **kwargs):

@@ -350,7 +350,7 @@ def _child_kinds(unit) -> list[tuple[str, str]]:
     rank = KIND_RANK[UnitKind(unit.kind)]
     lowest = KIND_RANK[UnitKind.VILLAGE]
     return [
-        (kind.value, kind.label)
+        (kind.value, str(kind.label))
         for kind in UnitKind
         if KIND_RANK[kind] == rank + 1 or (rank >= lowest and KIND_RANK[kind] > rank)
     ]
