@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from linli.accounts.models import AuditLog, Role
-from linli.org.models import GuardTeam, GuardTeamMember, Place, Representative, Unit
+from linli.org.models import GuardTeam, GuardTeamMember, Member, Place, Representative, Unit
 
 
 def beside(response, field: str, message: str) -> bool:
@@ -226,3 +226,32 @@ def test_appoint_a_representative_and_end_the_term(county, cadre, client):
     assert log.detail["reason"] == "迁出本村"
     again = client.post(end, {"reason": "再次"})
     assert again.status_code == 409
+
+
+def test_the_appointment_form_lists_a_few_residents_and_searches_the_village(
+    county, cadre, client, monkeypatch
+):
+    from linli.org import services, views
+
+    for n in range(4):
+        services.member_create(
+            actor=county.superuser,
+            household=county.households_a[4],
+            name=f"王{n}",
+            relation="other",
+        )
+    monkeypatch.setattr(views, "MEMBER_CHOICES", 3)
+    url = reverse("org:representative_appoint", args=[county.group_a.pk])
+    first = client.get(url).content.decode()
+    assert first.count("（李畋村一组4号）") == 3 and "仅列出前 3 位群众" in first
+    found = client.get(url + "?q=王3").content.decode()
+    assert "王3（" in found and "王0（" not in found and "仅列出前" not in found
+    # Anyone of the village is accepted, listed or not; a bad choice keeps its search.
+    chosen = Member.objects.get(name="王0")
+    bad = client.post(
+        url + "?q=王3", {"member": chosen.pk, "unit": county.group_a.pk, "term_start": "x"}
+    )
+    assert bad.status_code == 400 and "王0（" in bad.content.decode()
+    assert 'value="王3"' in bad.content.decode()
+    done = client.post(url + "?q=王3", {"member": chosen.pk, "unit": county.group_a.pk})
+    assert done.status_code == 302 and Representative.objects.filter(member=chosen).exists()

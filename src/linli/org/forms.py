@@ -173,11 +173,21 @@ class AppointForm(forms.Form):
     )
     term_start = _date_field(_("Term start"))
 
-    def __init__(self, *args, members=None, units=None, **kwargs):
+    def __init__(self, *args, members=None, shown=None, units=None, **kwargs):
+        """`members`: whom the form accepts; `shown`: the (fewer) options it lists."""
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
-        # Names repeat ("张伟"), so show the household's address too.
-        self.fields["member"].label_from_instance = lambda m: f"{m.name}（{m.household.address}）"
+        field = self.fields["member"]
+        field.queryset = members
+
+        def label(m: Member) -> str:
+            # Names repeat ("张伟"), so show the household's address too.
+            return f"{m.name}（{m.household.address}）"
+
+        field.label_from_instance = label
+        if shown is not None:
+            listed = forms.ModelChoiceField(queryset=shown)
+            listed.label_from_instance = label
+            field.widget.choices = listed.choices
         self.fields["unit"].queryset = units
 
 

@@ -335,6 +335,9 @@ def member_add(request, pk: int):
 # only; the service checks the scope again, validates and writes the audit row.
 
 
+MEMBER_CHOICES = 100  # residents offered at once on the appointment form
+
+
 def _writable_unit(request, pk: int):
     """The unit, if the user may see it (404 otherwise) and change it (403 otherwise)."""
     unit = _get(selectors.unit_get, request.user, pk)
@@ -373,7 +376,7 @@ def _unit_teams(user, unit):
     )
 
 
-def _form_page(request, form, *, unit, title, save, success, fields=None, back=None):
+def _form_page(request, form, *, unit, title, save, success, fields=None, back=None, extra=None):
     """Show `form`; on a valid POST call `save(cleaned_data)` and go back to the unit page.
 
     Bad input answers 400 with the form kept; a domain error from the service is shown
@@ -396,7 +399,7 @@ def _form_page(request, form, *, unit, title, save, success, fields=None, back=N
     return render(
         request,
         "org/unit_form.html",
-        {"form": form, "unit": unit, "title": title, "back": back},
+        {"form": form, "unit": unit, "title": title, "back": back, **(extra or {})},
         status=status,
     )
 
@@ -489,19 +492,37 @@ def representative_appoint(request, pk: int):
     unit = _writable_unit(request, pk)
     if unit.depth < VILLAGE_DEPTH:
         raise Http404  # a representative serves a village or a unit inside one
-    village = unit.village_path()
-    members = (
+    # Residents of the village not serving already. A village holds a few thousand, too
+    # many for a phone's select: offer those of this unit, or the village's residents
+    # whose name holds the search, at most MEMBER_CHOICES of them; any of the village
+    # is accepted.
+    candidates = (
         selectors.members_visible_to(request.user)
-        .filter(household__unit__path__startswith=village)
+        .filter(household__unit__path__startswith=unit.village_path())
         .exclude(pk__in=Representative.objects.filter(term_end__isnull=True).values("member_id"))
         .select_related("household")
         .order_by("household__address", "name", "id")
     )
+    q = (request.GET.get("q") or "").strip()[:50]
+    pool = (
+        candidates.filter(name__contains=q)
+        if q
+        else candidates.filter(household__unit__path__startswith=unit.path)
+    )
+    ids = list(pool.values_list("pk", flat=True)[: MEMBER_CHOICES + 1])
+    more = len(ids) > MEMBER_CHOICES
+    chosen = request.POST.get("member", "")
+    if chosen.isdigit():
+        ids.append(int(chosen))
     units = (
         selectors.units_visible_to(request.user).filter(path__startswith=unit.path).order_by("path")
     )
     form = AppointForm(
-        request.POST or None, members=members, units=units, initial={"unit": unit.pk}
+        request.POST or None,
+        members=candidates,
+        shown=candidates.filter(pk__in=ids[:MEMBER_CHOICES] + ids[MEMBER_CHOICES + 1 :]),
+        units=units,
+        initial={"unit": unit.pk},
     )
     return _form_page(
         request,
@@ -511,6 +532,7 @@ def representative_appoint(request, pk: int):
         save=lambda cd: services.representative_appoint(actor=request.user, **cd),
         success=_("The representative has been appointed."),
         fields={"rep_other_village": "member", "rep_exists": "member"},
+        extra={"search": {"q": q, "more": more, "limit": MEMBER_CHOICES}},
     )
 
 
