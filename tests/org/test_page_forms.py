@@ -124,8 +124,34 @@ def test_rename_a_unit(county, cadre, client):
 
 def test_the_village_cadre_cannot_rename_the_town_above(county, cadre, client):
     url = reverse("org:unit_rename", args=[county.town_a.pk])
-    assert client.post(url, {"name": "改名镇"}).status_code in (403, 404)
+    assert client.post(url, {"name": "改名镇"}).status_code == 404  # not theirs to see
     assert Unit.objects.get(pk=county.town_a.pk).name == "大瑶镇"
+
+
+def test_seeing_a_unit_is_not_enough_to_change_it(county, client):
+    """A town cadre of town B who leads group A sees group A but may not change it."""
+    from linli.accounts.models import RoleAssignment
+    from tests.support.roles import make_user
+
+    user = make_user("13600009999", "两地干部", Role.TOWN, county.town_b)
+    RoleAssignment.objects.create(user=user, role=Role.GROUP_LEADER, unit=county.group_a)
+    client.force_login(user)
+    assert client.get(reverse("org:unit_detail", args=[county.group_a.pk])).status_code == 200
+    page = client.get(reverse("org:unit_detail", args=[county.group_a.pk])).content.decode()
+    assert "/rename/" not in page
+    before = AuditLog.objects.count()
+    url = reverse("org:unit_rename", args=[county.group_a.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"name": "改名组"}).status_code == 403
+    place = reverse("org:place_create", args=[county.group_a.pk])
+    assert client.post(place, {"kind": "school", "name": "越权校"}).status_code == 403
+    end = reverse("org:representative_end_term", args=[county.rep_a.pk])
+    assert client.post(end, {"reason": "越权"}).status_code == 403
+    assert AuditLog.objects.count() == before
+    assert Unit.objects.get(pk=county.group_a.pk).name == "一组"
+    # Their own town stays theirs.
+    own = client.post(reverse("org:unit_rename", args=[county.group_b.pk]), {"name": "大屋新组"})
+    assert own.status_code == 302
 
 
 def test_add_a_place_with_its_representative(county, cadre, client):
