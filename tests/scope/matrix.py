@@ -155,6 +155,44 @@ PAGES: dict[str, Entry] = {
     ),
     "org:unit_detail": scoped(kwargs=kw_pk("county.village_a"), marks=unit_marks),
     "org:unit_children": scoped(kwargs=kw_pk("county.village_a"), marks=lambda w: ["一组"]),
+    # The forms that build the tree: org-write roles only (representatives 403 before any
+    # read), the other town's cadre 404; each POST is a valid write for town A's cadre.
+    "org:unit_child_create": scoped(
+        kwargs=kw_pk("county.village_a"),
+        marks=unit_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"kind": "area", "name": "新片"},
+    ),
+    "org:unit_rename": scoped(
+        kwargs=kw_pk("county.village_a"),
+        marks=unit_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"name": "新名村"},
+    ),
+    "org:place_create": scoped(
+        kwargs=kw_pk("county.village_a"),
+        marks=unit_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"kind": "school", "name": "新小学", "representative": w.county.rep_a.pk},
+    ),
+    "org:team_create": scoped(
+        kwargs=kw_pk("county.village_a"),
+        marks=unit_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"name": "新守心团", "representatives": [w.county.rep_a.pk]},
+    ),
+    "org:team_member_add": scoped(
+        kwargs=kw_pk("county.village_a"),
+        marks=lambda w: [w.county.village_a.name, w.county.team_a.name],
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"team": w.county.team_a.pk, "kind": "volunteer", "name": "新志愿"},
+    ),
+    "org:representative_appoint": scoped(
+        kwargs=kw_pk("county.village_a"),
+        marks=lambda w: [w.county.village_a.name, w.candidate.name],
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"member": w.candidate.pk, "unit": w.county.group_a.pk},
+    ),
     "org:household_list": listing(household_marks),
     "org:household_create": listing(
         lambda w: [w.county.group_a.name],
@@ -175,6 +213,12 @@ PAGES: dict[str, Entry] = {
     "org:member_reveal": scoped(kwargs=kw_pk("member"), method="POST", body=empty),
     "org:representative_list": listing(rep_marks, refused=("rep_b", "rep_c")),
     "org:representative_detail": scoped(kwargs=kw_pk("county.rep_a"), marks=rep_marks),
+    "org:representative_end_term": scoped(
+        kwargs=kw_pk("county.rep_a"),
+        marks=rep_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"reason": "迁出本村"},
+    ),
     "org:coverage": scoped(
         query=q_unit(),
         marks=lambda w: [w.uncovered.head_name, w.county.place_a.name],

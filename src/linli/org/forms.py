@@ -1,7 +1,19 @@
+from __future__ import annotations
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import HouseholdTag, Relation, Sex
+from .models import (
+    GuardTeam,
+    HouseholdTag,
+    Member,
+    MemberKind,
+    PlaceKind,
+    Relation,
+    Representative,
+    Sex,
+    Unit,
+)
 
 
 class HouseholdFilterForm(forms.Form):
@@ -80,3 +92,105 @@ class MemberForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", "—"), *Sex.choices])
     id_number = forms.CharField(label=_("ID card number"), required=False, max_length=20)
     phone = forms.CharField(label=_("Mobile number"), required=False, max_length=20)
+
+
+# --- building the tree from the pages (unit page forms) ---------------------------------
+
+
+def _date_field(label, required=False):
+    return forms.DateField(
+        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class UnitChildForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"))
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.CharField(
+        label=_("Division code"),
+        required=False,
+        max_length=12,
+        help_text=_("Optional: 6, 9 or 12 digits."),
+    )
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+
+
+class UnitRenameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class PlaceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=PlaceKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    address = forms.CharField(label=_("Address"), required=False, max_length=200)
+    representative: forms.ModelChoiceField[Representative] = forms.ModelChoiceField(
+        label=_("Serving representative"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, representatives=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["representative"].queryset = representatives
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    representatives: forms.ModelMultipleChoiceField[Representative] = (
+        forms.ModelMultipleChoiceField(
+            label=_("Representatives"),
+            queryset=None,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+    )
+
+    def __init__(self, *args, representatives=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["representatives"].queryset = representatives
+
+
+class TeamMemberForm(forms.Form):
+    team: forms.ModelChoiceField[GuardTeam] = forms.ModelChoiceField(
+        label=_("Guard team"), queryset=None, empty_label=None
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=MemberKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.CharField(label=_("Mobile number"), required=False, max_length=20)
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class AppointForm(forms.Form):
+    member: forms.ModelChoiceField[Member] = forms.ModelChoiceField(
+        label=_("Person appointed"), queryset=None
+    )
+    unit: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
+        label=_("Serves"), queryset=None, empty_label=None
+    )
+    term_start = _date_field(_("Term start"))
+
+    def __init__(self, *args, members=None, shown=None, units=None, **kwargs):
+        """`members`: whom the form accepts; `shown`: the (fewer) options it lists."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["member"]
+        field.queryset = members
+
+        def label(m: Member) -> str:
+            # Names repeat ("张伟"), so show the household's address too.
+            return f"{m.name}（{m.household.address}）"
+
+        field.label_from_instance = label
+        if shown is not None:
+            listed = forms.ModelChoiceField(queryset=shown)
+            listed.label_from_instance = label
+            field.widget.choices = listed.choices
+        self.fields["unit"].queryset = units
+
+
+class EndTermForm(forms.Form):
+    term_end = _date_field(_("Last day"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,8 +23,20 @@ from linli.core.errors import DomainError, NotFound
 from linli.core.paging import paginate
 
 from . import selectors, services
-from .forms import HouseholdFilterForm, HouseholdForm, LinkForm, MemberForm
-from .models import VILLAGE_DEPTH
+from .forms import (
+    AppointForm,
+    EndTermForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    LinkForm,
+    MemberForm,
+    PlaceForm,
+    TeamForm,
+    TeamMemberForm,
+    UnitChildForm,
+    UnitRenameForm,
+)
+from .models import KIND_RANK, VILLAGE_DEPTH, Representative, UnitKind
 
 
 def _get(fn, user, pk):
@@ -58,6 +72,7 @@ def unit_detail(request, pk: int):
     unit = _get(selectors.unit_get, request.user, pk)
     coverage = selectors.coverage_for(request.user, unit)
     ancestors = selectors.units_visible_to(request.user).filter(path__in=unit.ancestor_paths()[:-1])
+    can_write = scope_for(request.user).can(ORG_WRITE_ROLES, unit.path)
     return render(
         request,
         "org/unit_detail.html",
@@ -65,6 +80,10 @@ def unit_detail(request, pk: int):
             "unit": unit,
             "coverage": coverage,
             "ancestors": ancestors,
+            "can_write": can_write,
+            "child_kinds": _child_kinds(unit) if can_write else [],
+            "can_appoint": can_write and unit.depth >= VILLAGE_DEPTH,
+            "has_teams": can_write and _unit_teams(request.user, unit).exists(),
         },
     )
 
@@ -233,6 +252,8 @@ def representative_detail(request, pk: int):
             "past": past,
             "places": rep.places.all(),
             "teams": rep.guard_teams.all(),
+            "can_end_term": rep.term_end is None
+            and scope_for(request.user).can(ORG_WRITE_ROLES, rep.unit.path),
         },
     )
 
@@ -307,3 +328,229 @@ def member_add(request, pk: int):
         else:
             messages.success(request, _("The member has been added."))
     return redirect("org:household_detail", pk=pk)
+
+
+# --- building the tree from the pages ---------------------------------------------------
+# Each form sits on its own page reached from the unit page, for the org-write roles
+# only; the service checks the scope again, validates and writes the audit row.
+
+
+MEMBER_CHOICES = 100  # residents offered at once on the appointment form
+
+
+def _writable_unit(request, pk: int):
+    """The unit, if the user may see it (404 otherwise) and change it (403 otherwise)."""
+    unit = _get(selectors.unit_get, request.user, pk)
+    if not scope_for(request.user).can(ORG_WRITE_ROLES, unit.path):
+        raise PermissionDenied
+    return unit
+
+
+def _child_kinds(unit) -> list[tuple[str, str]]:
+    """The kinds that may sit directly under `unit`: a lower rank (as `unit_create` asks),
+    and above a village only the next one, so every group keeps a village above it (a
+    village may hold areas, or groups directly)."""
+    rank = KIND_RANK[UnitKind(unit.kind)]
+    lowest = KIND_RANK[UnitKind.VILLAGE]
+    return [
+        (kind.value, str(kind.label))
+        for kind in UnitKind
+        if KIND_RANK[kind] == rank + 1 or (rank >= lowest and KIND_RANK[kind] > rank)
+    ]
+
+
+def _serving_reps(user, unit, within: str):
+    return (
+        selectors.representatives_visible_to(user)
+        .filter(term_end__isnull=True, unit__path__startswith=within)
+        .select_related("unit")
+        .order_by("unit__path", "name", "id")
+    )
+
+
+def _unit_teams(user, unit):
+    return (
+        selectors.teams_visible_to(user)
+        .filter(unit__path__startswith=unit.path)
+        .order_by("unit__path", "name", "id")
+    )
+
+
+def _form_page(request, form, *, unit, title, save, success, fields=None, back=None, extra=None):
+    """Show `form`; on a valid POST call `save(cleaned_data)` and go back to the unit page.
+
+    Bad input answers 400 with the form kept; a domain error from the service is shown
+    beside the field it concerns (`fields` maps its code to a field), with its status.
+    """
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            try:
+                save(form.cleaned_data)
+            except DomainError as exc:
+                field = (fields or {}).get(exc.code)
+                form.add_error(field if field in form.fields else None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, success)
+                return redirect("org:unit_detail", pk=unit.pk)
+    return render(
+        request,
+        "org/unit_form.html",
+        {"form": form, "unit": unit, "title": title, "back": back, **(extra or {})},
+        status=status,
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def unit_child_create(request, pk: int):
+    unit = _writable_unit(request, pk)
+    kinds = _child_kinds(unit)
+    if not kinds:
+        raise Http404
+    form = UnitChildForm(request.POST or None, kinds=kinds)
+    return _form_page(
+        request,
+        form,
+        unit=unit,
+        title=_("Add a unit under %(name)s") % {"name": unit.name},
+        save=lambda cd: services.unit_create(actor=request.user, parent=unit, **cd),
+        success=_("The unit has been added."),
+        fields={"unit_exists": "name", "unit_code": "code", "unit_kind_order": "kind"},
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def unit_rename(request, pk: int):
+    unit = _writable_unit(request, pk)
+    form = UnitRenameForm(request.POST or None, initial={"name": unit.name})
+    return _form_page(
+        request,
+        form,
+        unit=unit,
+        title=_("Rename %(name)s") % {"name": unit.name},
+        save=lambda cd: services.unit_rename(actor=request.user, unit=unit, name=cd["name"]),
+        success=_("The unit has been renamed."),
+        fields={"required": "name", "too_long": "name"},
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def place_create(request, pk: int):
+    unit = _writable_unit(request, pk)
+    form = PlaceForm(
+        request.POST or None,
+        representatives=_serving_reps(request.user, unit, unit.village_path()),
+    )
+    return _form_page(
+        request,
+        form,
+        unit=unit,
+        title=_("Add a place in %(name)s") % {"name": unit.name},
+        save=lambda cd: services.place_create(actor=request.user, unit=unit, **cd),
+        success=_("The place has been added."),
+        fields={"place_kind": "kind"},
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def team_create(request, pk: int):
+    unit = _writable_unit(request, pk)
+    form = TeamForm(
+        request.POST or None, representatives=_serving_reps(request.user, unit, unit.path)
+    )
+    return _form_page(
+        request,
+        form,
+        unit=unit,
+        title=_("New guard team in %(name)s") % {"name": unit.name},
+        save=lambda cd: services.team_create(actor=request.user, unit=unit, **cd),
+        success=_("The guard team has been created."),
+        fields={"team_rep_unit": "representatives"},
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def team_member_add(request, pk: int):
+    unit = _writable_unit(request, pk)
+    form = TeamMemberForm(request.POST or None, teams=_unit_teams(request.user, unit))
+    return _form_page(
+        request,
+        form,
+        unit=unit,
+        title=_("Add a guard team member in %(name)s") % {"name": unit.name},
+        save=lambda cd: services.team_member_add(actor=request.user, **cd),
+        success=_("The guard team member has been added."),
+        fields={"team_member_kind": "kind", "mobile_invalid": "phone"},
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def representative_appoint(request, pk: int):
+    unit = _writable_unit(request, pk)
+    if unit.depth < VILLAGE_DEPTH:
+        raise Http404  # a representative serves a village or a unit inside one
+    # Residents of the village not serving already. A village holds a few thousand, too
+    # many for a phone's select: offer those of this unit, or the village's residents
+    # whose name holds the search, at most MEMBER_CHOICES of them; any of the village
+    # is accepted.
+    candidates = (
+        selectors.members_visible_to(request.user)
+        .filter(household__unit__path__startswith=unit.village_path())
+        .exclude(pk__in=Representative.objects.filter(term_end__isnull=True).values("member_id"))
+        .select_related("household")
+        .order_by("household__address", "name", "id")
+    )
+    q = (request.GET.get("q") or "").strip()[:50]
+    pool = (
+        candidates.filter(name__contains=q)
+        if q
+        else candidates.filter(household__unit__path__startswith=unit.path)
+    )
+    ids = list(pool.values_list("pk", flat=True)[: MEMBER_CHOICES + 1])
+    more = len(ids) > MEMBER_CHOICES
+    chosen = request.POST.get("member", "")
+    if chosen.isdigit():
+        ids.append(int(chosen))
+    units = (
+        selectors.units_visible_to(request.user).filter(path__startswith=unit.path).order_by("path")
+    )
+    form = AppointForm(
+        request.POST or None,
+        members=candidates,
+        shown=candidates.filter(pk__in=ids[:MEMBER_CHOICES] + ids[MEMBER_CHOICES + 1 :]),
+        units=units,
+        initial={"unit": unit.pk},
+    )
+    return _form_page(
+        request,
+        form,
+        unit=unit,
+        title=_("Appoint a representative in %(name)s") % {"name": unit.name},
+        save=lambda cd: services.representative_appoint(actor=request.user, **cd),
+        success=_("The representative has been appointed."),
+        fields={"rep_other_village": "member", "rep_exists": "member"},
+        extra={"search": {"q": q, "more": more, "limit": MEMBER_CHOICES}},
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def representative_end_term(request, pk: int):
+    rep = _get(selectors.representative_get, request.user, pk)
+    if not scope_for(request.user).can(ORG_WRITE_ROLES, rep.unit.path):
+        raise PermissionDenied
+    form = EndTermForm(request.POST or None)
+    return _form_page(
+        request,
+        form,
+        unit=rep.unit,
+        title=_("End the term of %(name)s") % {"name": rep.name},
+        save=lambda cd: services.representative_end_term(
+            actor=request.user, representative=rep, **cd
+        ),
+        success=_("The term of %(name)s has ended.") % {"name": rep.name},
+        fields={"rep_term_dates": "term_end", "link_dates": "term_end", "required": "reason"},
+        back=reverse("org:representative_detail", args=[rep.pk]),
+    )
