@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from linli.accounts.models import AuditLog, Role
 from linli.org import imports, services
@@ -34,21 +34,11 @@ from linli.org.imports import (
 )
 from linli.org.models import Household, HouseholdLink, Member, Representative, Unit
 from tests.support.factories import png_bytes, valid_id_number
+from tests.support.files import xlsx
 from tests.support.roles import make_user
 
 GROUP_A = "浏阳市/大瑶镇/李畋村/一组"
 GROUP_B = "浏阳市/永和镇/佳成村/大屋组"
-
-
-def xlsx(headers, rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def csv_bytes(headers, rows, encoding="utf-8") -> bytes:

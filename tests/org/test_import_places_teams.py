@@ -7,7 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from linli.accounts.models import AuditLog, Role
 from linli.org import imports, services
@@ -26,6 +26,7 @@ from linli.org.imports import (
 )
 from linli.org.models import GuardTeam, GuardTeamMember, MemberKind, Place, PlaceKind
 from tests.support.factories import valid_id_number
+from tests.support.files import xlsx
 from tests.support.queries import assert_queries_flat
 from tests.support.roles import make_user
 
@@ -33,17 +34,6 @@ GROUP_A = "浏阳市/大瑶镇/李畋村/一组"
 GROUP_B = "浏阳市/永和镇/佳成村/大屋组"
 PLACES = KINDS["places"].headers
 TEAMS = KINDS["teams"].headers
-
-
-def xlsx(headers, rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def errors_of(result) -> dict[tuple[int | None, str], str]:

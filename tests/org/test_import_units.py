@@ -5,33 +5,20 @@ The demo county's villages have areas (李畋村/一片/一组); cadres write �
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-from openpyxl import Workbook
 
 from linli.accounts.models import Role
 from linli.org import imports
 from linli.org.imports import H_ADDRESS, H_HEAD, H_UNIT
 from linli.org.models import Household, Representative, Unit, UnitKind
 from tests.support.factories import add_unit
+from tests.support.files import xlsx
 from tests.support.roles import make_user
 
 HEADERS = [H_UNIT, H_HEAD, H_ADDRESS]
-
-
-def xlsx(headers, rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def upload(name: str, data: bytes) -> SimpleUploadedFile:
