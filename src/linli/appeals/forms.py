@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.fields import IdChoiceField
+
 from .models import Kind, Level, Status, Urgency
 from .selectors import categories_tree
 
@@ -41,8 +43,8 @@ class AppealFileForm(forms.Form):
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="normal")
-    household = forms.ModelChoiceField(label=_("Household"), queryset=None, required=False)
-    unit = forms.ModelChoiceField(label=_("Or the group / village"), queryset=None, required=False)
+    household = IdChoiceField(label=_("Household"), queryset=None, required=False)
+    unit = IdChoiceField(label=_("Or the group / village"), queryset=None, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
     longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)

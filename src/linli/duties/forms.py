@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.appeals.forms import category_choices
 from linli.core.documents import ACCEPT, document_check
 from linli.core.errors import InvalidInput
+from linli.core.fields import IdChoiceField, IdMultipleChoiceField
 from linli.core.timeutil import today
 
 from .models import ContactMethod, FiveRole, ReportKind
@@ -57,7 +58,7 @@ class QuickContactForm(forms.Form):
 class ContactForm(forms.Form):
     """A contact with a date: a late entry, or the correction of an earlier one."""
 
-    household = forms.ModelChoiceField(label=_("Household"), queryset=None)
+    household = IdChoiceField(label=_("Household"), queryset=None)
     day = _day_field()
     method = forms.ChoiceField(
         label=_("How"),
@@ -144,8 +145,8 @@ class VisitForm(forms.Form):
 
 
 class DeliberationForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Held in"), queryset=None)
-    organisers = forms.ModelMultipleChoiceField(
+    unit = IdChoiceField(label=_("Held in"), queryset=None)
+    organisers = IdMultipleChoiceField(
         label=_("Organised by"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
     day = _day_field()
@@ -182,7 +183,7 @@ class DeliberationForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    representative = forms.ModelChoiceField(label=_("Representative"), queryset=None)
+    representative = IdChoiceField(label=_("Representative"), queryset=None)
     kind = forms.ChoiceField(label=_("Kind"), choices=ReportKind.choices, widget=forms.RadioSelect)
     day = _day_field()
     audience = forms.CharField(label=_("Audience"), max_length=200, required=False)

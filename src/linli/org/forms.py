@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.fields import IdChoiceField, IdMultipleChoiceField
+
 from .models import (
     GuardTeam,
     HouseholdTag,
@@ -38,7 +40,7 @@ class HouseholdFilterForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    representative = forms.ModelChoiceField(
+    representative = IdChoiceField(
         label=_("Representative"), queryset=None, empty_label=None
     )
     on_date = forms.DateField(
@@ -59,7 +61,7 @@ class LinkForm(forms.Form):
 
 
 class HouseholdForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    unit = IdChoiceField(label=_("Unit"), queryset=None)
     head_name = forms.CharField(label=_("Head of household"), max_length=50)
     address = forms.CharField(label=_("Address"), max_length=200)
     tags = forms.MultipleChoiceField(
@@ -126,7 +128,7 @@ class PlaceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=PlaceKind.choices)
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
-    representative: forms.ModelChoiceField[Representative] = forms.ModelChoiceField(
+    representative: forms.ModelChoiceField[Representative] = IdChoiceField(
         label=_("Serving representative"), queryset=None, required=False
     )
 
@@ -138,7 +140,7 @@ class PlaceForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     representatives: forms.ModelMultipleChoiceField[Representative] = (
-        forms.ModelMultipleChoiceField(
+        IdMultipleChoiceField(
             label=_("Representatives"),
             queryset=None,
             required=False,
@@ -152,7 +154,7 @@ class TeamForm(forms.Form):
 
 
 class TeamMemberForm(forms.Form):
-    team: forms.ModelChoiceField[GuardTeam] = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[GuardTeam] = IdChoiceField(
         label=_("Guard team"), queryset=None, empty_label=None
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=MemberKind.choices)
@@ -165,10 +167,10 @@ class TeamMemberForm(forms.Form):
 
 
 class AppointForm(forms.Form):
-    member: forms.ModelChoiceField[Member] = forms.ModelChoiceField(
+    member: forms.ModelChoiceField[Member] = IdChoiceField(
         label=_("Person appointed"), queryset=None
     )
-    unit: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
+    unit: forms.ModelChoiceField[Unit] = IdChoiceField(
         label=_("Serves"), queryset=None, empty_label=None
     )
     term_start = _date_field(_("Term start"))
@@ -185,7 +187,7 @@ class AppointForm(forms.Form):
 
         field.label_from_instance = label
         if shown is not None:
-            listed = forms.ModelChoiceField(queryset=shown)
+            listed = IdChoiceField(queryset=shown)
             listed.label_from_instance = label
             field.widget.choices = listed.choices
         self.fields["unit"].queryset = units

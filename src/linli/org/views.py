@@ -20,6 +20,7 @@ from linli.accounts.scope import (
     scope_for,
 )
 from linli.core.errors import DomainError, NotFound
+from linli.core.fields import is_id
 from linli.core.paging import paginate
 
 from . import selectors, services
@@ -512,7 +513,7 @@ def representative_appoint(request, pk: int):
     ids = list(pool.values_list("pk", flat=True)[: MEMBER_CHOICES + 1])
     more = len(ids) > MEMBER_CHOICES
     chosen = request.POST.get("member", "")
-    if chosen.isdigit():
+    if is_id(chosen):
         ids.append(int(chosen))
     units = (
         selectors.units_visible_to(request.user).filter(path__startswith=unit.path).order_by("path")
