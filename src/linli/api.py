@@ -16,7 +16,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from linli.accounts.services import token_authenticate
-from linli.core.errors import DomainError
+from linli.core.errors import DomainError, Throttled
 
 
 class TokenAuth(HttpBearer):
@@ -52,7 +52,10 @@ def validation_error(request, exc: ValidationError):
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _http_error_body(status: int, text: str = "") -> dict:

@@ -45,3 +45,17 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class Throttled(DomainError):
+    """Too many attempts; `retry_after` says in how many seconds to try again.
+
+    The API answers 429 with a `Retry-After` header; pages show the message.
+    """
+
+    status = 429
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, details={"retry_after": int(retry_after)})
+        self.retry_after = int(retry_after)
