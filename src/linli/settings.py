@@ -4,6 +4,7 @@ The embedded default is SQLite in WAL mode under ./var; production sets
 LINLI_DATABASE_URL to PostgreSQL.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -196,6 +197,11 @@ LINLI: LinliSettings = {
     "PUBLIC_URL": os.environ.get("LINLI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
     # Days a tracking link in an SMS (/t/<token>) keeps opening the appeal.
     "TRACK_LINK_DAYS": int(os.environ.get("LINLI_TRACK_LINK_DAYS", "30")),
+    # The audit chain's HMAC key; without LINLI_AUDIT_KEY it is derived from SECRET_KEY
+    # (fine for the demo; a deployment sets its own and keeps it out of the database).
+    "AUDIT_KEY": os.environ.get("LINLI_AUDIT_KEY")
+    or hashlib.sha256(f"linli-audit:{SECRET_KEY}".encode()).hexdigest(),
+    "AUDIT_RETENTION_DAYS": max(180, int(os.environ.get("LINLI_AUDIT_RETENTION_DAYS", "365"))),
 }
 
 # Uploaded files (photos, report documents). They are served by views that check scope,

@@ -148,6 +148,10 @@ PAGES: dict[str, Entry] = {
     "home": listing(unit_marks, strangers=OTHER_TOWN, note="coverage of each unit below"),
     "accounts:login": public(),
     "accounts:logout": public(),
+    # The audit log: superusers and audit administrators (a permission, not a role).
+    "accounts:audit_log": admin(note="audit administrators"),
+    "accounts:audit_export": admin(note="audit administrators"),
+    "accounts:audit_verify": admin(method="POST", body=empty),
     "set_language": public(),
     # org
     "org:unit_tree": listing(

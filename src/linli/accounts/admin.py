@@ -150,7 +150,7 @@ class ApiTokenAdmin(_TokenAdmin):
 class AuditLogAdmin(ReadOnlyAdminMixin, _AuditAdmin):
     """Read-only: the audit log is append-only."""
 
-    list_display = ["at", "actor", "action", "target_type", "target_id", "ip"]
+    list_display = ["seq", "at", "actor", "action", "target_type", "target_id", "ip"]
     list_filter = ["action", "target_type"]
     search_fields = ["actor__phone", "actor__name", "target_id"]
     date_hierarchy = "at"

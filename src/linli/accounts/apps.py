@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "linli.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from linli.core.ticks import register
+
+        # Anything a crash left unchained joins the audit chain on the next tick.
+        register("accounts.audit_seal", "linli.accounts.audit.seal_tick", every=60)

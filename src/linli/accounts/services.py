@@ -13,6 +13,7 @@ from linli.core.context import client_ip
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.validators import normalize_mobile
 
+from . import audit
 from .models import ApiToken, AuditAction, AuditLog, Role, RoleAssignment, User, hash_token
 from .scope import UnitRef, scope_for
 
@@ -26,7 +27,8 @@ def audit_record(
     target_id: Any = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """Append one audit row. Call inside the transaction of the change it records.
+    """Append one audit row. Call inside the transaction of the change it records;
+    the row joins the hash chain when that transaction commits (`accounts.audit`).
 
     `action` must be an `AuditAction`; a free string is refused, so the list of
     actions stays complete.
@@ -36,7 +38,7 @@ def audit_record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
-    return AuditLog.objects.create(
+    entry = AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action.value,
         target_type=target_type,
@@ -44,6 +46,9 @@ def audit_record(
         ip=client_ip.get(),
         detail=detail or {},
     )
+    # Chained into the tamper-evident log once the change commits (accounts.audit).
+    audit.seal_on_commit()
+    return entry
 
 
 def _require_admin(actor: User, unit: UnitRef) -> None:
@@ -245,3 +250,24 @@ def token_authenticate(key: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+AUDITORS_GROUP = "审计员"
+
+
+def auditors_group() -> Any:
+    """The group of audit administrators: they read and export the audit log.
+
+    Reading the log is a permission, not a role at a unit: the log is platform-wide,
+    and the auditor is kept apart from the administrators (等保 "三员分立")."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, created = Group.objects.get_or_create(name=AUDITORS_GROUP)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="accounts",
+                codename__in=["view_auditlog", "export_auditlog"],
+            )
+        )
+    return group

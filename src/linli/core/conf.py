@@ -36,3 +36,7 @@ class LinliSettings(TypedDict):
     PUBLIC_URL: str
     # Days a tracking link sent by SMS (/t/<token>) keeps opening the appeal.
     TRACK_LINK_DAYS: int
+    # Key of the audit log's hash chain (HMAC); kept outside the database.
+    AUDIT_KEY: str
+    # Days the audit log is kept before `audit_purge` may remove entries (at least 180).
+    AUDIT_RETENTION_DAYS: int
