@@ -323,9 +323,9 @@ class SafeJsonParser(Parser):
 
 
 class InputMiddleware:
-    """Pages: a query string (filters, paging, ids) holding NUL, a control character or
-    a lone surrogate, or a form field holding NUL, answers the 400 page before any view
-    reads it. Forms' own fields refuse other control characters beside the field; the
+    """Pages: a path or query string (filters, paging, ids) holding NUL, a control
+    character or a lone surrogate, a form field holding NUL, or an `<int:pk>` beyond any
+    row id, answers the 400 page before any view reads it. Forms' own fields refuse other control characters beside the field; the
     API (`/api/`) checks its input with `SafeJsonParser` and its schemas."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -333,10 +333,24 @@ class InputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path.startswith("/api/"):
+            if bad_character(request.path, multiline=False):
+                raise BadRequest(_bad_text_message())
             self._check(request.GET, multiline=False)
             if request.method == "POST" and request.content_type in _FORM_TYPES:
                 self._check(request.POST, multiline=True, nul_only=True)
         return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
+        """A page's `<int:pk>` beyond any row id (the URL converter takes any digits)."""
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) and value > MAX_ID:
+                raise BadRequest(_("Not a valid id."))
 
     @staticmethod
     def _check(data: QueryDict, *, multiline: bool, nul_only: bool = False) -> None:
