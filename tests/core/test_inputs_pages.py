@@ -88,3 +88,10 @@ def test_login_with_control_characters_is_the_form_error(user_in_town_a):
     r = Client().post(reverse("accounts:login"), {"username": "13800\x01", "password": "x\x02"})
     assert r.status_code == 200
     assert r.context["form"].errors
+
+
+def test_retrying_messages_with_ids_no_row_can_have_is_refused(client, superuser):
+    client.force_login(superuser)
+    for ids in ([BIG], ["²"], ["1", "-1"]):
+        r = client.post(reverse("notify:failed_retry"), {"ids": ids})
+        assert r.status_code == 302, r.status_code  # back to the list, with the message
