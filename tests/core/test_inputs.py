@@ -225,3 +225,18 @@ def test_form_day_field_keeps_to_its_window():
     assert _clean(DayField(), "2025-01-01") == (True, dt.date(2025, 1, 1))
     assert _clean(DayField(), "0001-01-01")[0] is False
     assert _clean(DayField(), "9999-12-31")[0] is False
+
+
+# --- services: the last line, for the admin and the imports -------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["\x07", "\x00", "\ud800", "\n"])
+def test_org_services_refuse_control_characters_in_names(county, bad):
+    from linli.org import services
+    from linli.org.models import Unit
+
+    with pytest.raises(InvalidInput) as exc:
+        services.unit_rename(actor=county.superuser, unit=county.group_a, name=f"一{bad}组")
+    assert exc.value.code == "bad_characters"
+    assert Unit.objects.get(pk=county.group_a.pk).name == county.group_a.name
