@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DomainErrorMiddleware",
+    "linli.core.inputs.InputMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"
