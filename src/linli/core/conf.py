@@ -36,3 +36,6 @@ class LinliSettings(TypedDict):
     PUBLIC_URL: str
     # Days a tracking link sent by SMS (/t/<token>) keeps opening the appeal.
     TRACK_LINK_DAYS: int
+    # Throttling and lockout (core/ratelimit.py, docs/security.md): per scope,
+    # (attempts allowed, window in seconds).
+    THROTTLES: dict[str, tuple[int, int]]
