@@ -42,6 +42,11 @@ from .errors import Throttled
 log = logging.getLogger(__name__)
 
 
+def _now() -> float:
+    """The clock of the windows (tests move it)."""
+    return time.time()
+
+
 def _rule(scope: str, limit: int | None, window: int | None) -> tuple[int, int]:
     if limit is not None and window is not None:
         return limit, window
@@ -72,7 +77,7 @@ def hit(
 
     Without a reachable cache the count is 0 (fail open, see above)."""
     _limit, window = _rule(scope, limit, window)
-    now = time.time()
+    now = _now()
     cache_key, ends = _key(scope, key, window, now)
     wait = max(1, math.ceil(ends - now))
     try:
@@ -91,7 +96,7 @@ def hit(
 def exceeded(scope: str, key: str, *, limit: int | None = None, window: int | None = None) -> int:
     """Seconds to wait if `limit` attempts are already spent in this window, else 0."""
     limit, window = _rule(scope, limit, window)
-    now = time.time()
+    now = _now()
     cache_key, ends = _key(scope, key, window, now)
     try:
         count = cache.get(cache_key) or 0
@@ -116,9 +121,12 @@ def wait_message(seconds: int) -> str:
 def throttled(seconds: int, message: str = "") -> Throttled:
     """The error to raise for a wait of `seconds`: `message` (by default "Too many
     attempts.") and how long to wait."""
-    return Throttled(
-        f"{message or _('Too many attempts.')} {wait_message(seconds)}", retry_after=seconds
-    )
+    # Translators: a refusal and how long to wait; no space between them in Chinese.
+    text = _("%(reason)s %(wait)s") % {
+        "reason": message or _("Too many attempts."),
+        "wait": wait_message(seconds),
+    }
+    return Throttled(text, retry_after=seconds)
 
 
 def check(
@@ -148,7 +156,7 @@ def refuse_if_exceeded(
 def reset(scope: str, key: str, *, window: int | None = None) -> None:
     """Forget the current window's attempts (e.g. after a successful login)."""
     _limit, window = _rule(scope, 0 if window is not None else None, window)
-    cache_key, _ends = _key(scope, key, window, time.time())
+    cache_key, _ends = _key(scope, key, window, _now())
     try:
         cache.delete(cache_key)
     except Exception as exc:  # noqa: BLE001 - fail open
