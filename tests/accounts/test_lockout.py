@@ -126,3 +126,20 @@ def test_a_lockout_is_audited_once(client, user, clock):
     row = rows.get()
     assert row.target_id == "138****8011"
     assert row.detail["locked"] == "account"
+
+
+def test_the_admin_login_is_behind_the_same_lockout(client, clock):
+    from tests.support.roles import SUPERUSER_PASSWORD, make_superuser
+
+    admin_user = make_superuser()
+    login = reverse("admin:login")
+    for i in range(5):
+        client.post(login, {"username": admin_user.phone, "password": f"wrong-{i}"})
+
+    response = client.post(
+        login, {"username": admin_user.phone, "password": SUPERUSER_PASSWORD}, follow=False
+    )
+
+    assert response.status_code != 302
+    assert "_auth_user_id" not in client.session
+    assert "登录失败次数过多" in response.content.decode()

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,35 @@ from linli.core.errors import Throttled
 from . import lockout
 
 
-class LoginForm(AuthenticationForm):
+class LockoutMixin(forms.Form):
+    """Authenticate behind the lockout (accounts/lockout.py): a locked account or
+    address is refused before the password is checked, a failure is counted, a
+    success resets the account's count."""
+
+    # Set when the lockout refused this login (the view answers 429 with its wait).
+    throttled: Throttled | None = None
+
+    def clean(self) -> dict[str, Any]:
+        phone = self.cleaned_data.get("username")
+        if phone is None or not self.cleaned_data.get("password"):
+            super().clean()
+            return self.cleaned_data
+        request = getattr(self, "request", None)
+        try:
+            lockout.refuse_if_locked(request, phone)
+            try:
+                super().clean()
+            except forms.ValidationError:
+                lockout.failed(request, phone)
+                raise
+        except Throttled as exc:
+            self.throttled = exc
+            raise forms.ValidationError(exc.message, code="throttled") from None
+        lockout.succeeded(phone)
+        return self.cleaned_data
+
+
+class LoginForm(LockoutMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("Mobile number"),
         max_length=20,
@@ -21,23 +50,7 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Wrong mobile number or password."),
         "inactive": _("This account is disabled."),
     }
-    # Set when the lockout refused this login (the view answers 429 with its wait).
-    throttled: Throttled | None = None
 
-    def clean(self) -> dict[str, Any]:
-        """Authenticate behind the lockout (accounts/lockout.py)."""
-        phone = self.cleaned_data.get("username")
-        if phone is None or not self.cleaned_data.get("password"):
-            return super().clean()
-        try:
-            lockout.refuse_if_locked(self.request, phone)
-            try:
-                cleaned = super().clean()
-            except forms.ValidationError:
-                lockout.failed(self.request, phone)
-                raise
-        except Throttled as exc:
-            self.throttled = exc
-            raise forms.ValidationError(exc.message, code="throttled") from None
-        lockout.succeeded(phone)
-        return cleaned
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin site's login, behind the same lockout (accounts/admin.py sets it)."""
