@@ -16,12 +16,14 @@ Keys are hashed, so a phone number or a case code never sits in the cache in
 clear. The cache is Redis when LINLI_REDIS_URL is set (shared by every process),
 the process's own memory otherwise.
 
-**Decision: fail open.** When the cache cannot be reached (Redis stopped), every
-call logs a warning and counts nothing: logging in, reporting and tracking keep
-working without limits until the cache is back, rather than every resident and
-cadre being refused because of a cache outage. The windows are fixed (they start
-at multiples of `window` seconds since the epoch), so a client can spend up to
-twice the limit across one boundary; the limits are set with that in mind.
+**Decision: fail open.** When the cache cannot be reached (Redis stopped), the
+call logs a warning and counts nothing, and so does every call in the next
+`OUTAGE_SECONDS` without trying the cache (one timeout per process, not one per
+call): logging in, reporting and tracking keep working, without limits, until the
+cache is back, rather than every resident and cadre being refused because of a
+cache outage. The windows are fixed (they start at multiples of `window` seconds
+since the epoch), so a client can spend up to twice the limit across one
+boundary; the limits are set with that in mind.
 """
 
 from __future__ import annotations
@@ -64,10 +66,31 @@ def _key(scope: str, key: str, window: int, now: float) -> tuple[str, int]:
     return f"linli:rl:{scope}:{digest}:{start}", start + window
 
 
+# After a failure the cache is left alone for this many seconds (counting nothing),
+# so a Redis that stopped answering costs one timeout per process, not one per call.
+OUTAGE_SECONDS = 10.0
+_outage_until = 0.0
+
+
+def _cache_down() -> bool:
+    return time.monotonic() < _outage_until
+
+
 def _unavailable(exc: Exception) -> None:
+    global _outage_until
+    _outage_until = time.monotonic() + OUTAGE_SECONDS
     log.warning(
-        "rate limiting is off: the cache cannot be reached (%s: %s)", type(exc).__name__, exc
+        "rate limiting is off: the cache cannot be reached (%s: %s); retrying in %d s",
+        type(exc).__name__,
+        exc,
+        OUTAGE_SECONDS,
     )
+
+
+def forget_outage() -> None:
+    """Try the cache again at the next call (tests, after changing CACHES)."""
+    global _outage_until
+    _outage_until = 0.0
 
 
 def hit(
@@ -80,6 +103,8 @@ def hit(
     now = _now()
     cache_key, ends = _key(scope, key, window, now)
     wait = max(1, math.ceil(ends - now))
+    if _cache_down():
+        return 0, wait
     try:
         if cache.add(cache_key, 1, timeout=window + 1):
             return 1, wait
@@ -98,6 +123,8 @@ def exceeded(scope: str, key: str, *, limit: int | None = None, window: int | No
     limit, window = _rule(scope, limit, window)
     now = _now()
     cache_key, ends = _key(scope, key, window, now)
+    if _cache_down():
+        return 0
     try:
         count = cache.get(cache_key) or 0
     except Exception as exc:  # noqa: BLE001 - fail open
@@ -157,6 +184,8 @@ def reset(scope: str, key: str, *, window: int | None = None) -> None:
     """Forget the current window's attempts (e.g. after a successful login)."""
     _limit, window = _rule(scope, 0 if window is not None else None, window)
     cache_key, _ends = _key(scope, key, window, _now())
+    if _cache_down():
+        return
     try:
         cache.delete(cache_key)
     except Exception as exc:  # noqa: BLE001 - fail open
