@@ -105,6 +105,9 @@ def test_a_successful_login_resets_the_account_count(client, user, clock):
         for i in range(4):
             assert token(client, PHONE, f"wrong-{i}").status_code == 401
         assert token(client, PHONE, PASSWORD).status_code == 200
+    # The count started over at the last success: four more failures, then the lock.
+    answers = [token(client, PHONE, f"again-{i}").status_code for i in range(5)]
+    assert answers == [401] * 4 + [429]
 
 
 def test_the_lock_ends_with_its_window(client, user, clock):

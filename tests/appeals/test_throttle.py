@@ -103,6 +103,7 @@ def test_an_unknown_code_is_counted_like_a_known_one(file_appeal, clock):
     known = [track(client, appeal.code, mobile(i), addr=f"10.3.0.{i}") for i in range(6)]
     unknown = [track(client, "NOSUCHCODE", mobile(i), addr=f"10.4.0.{i}") for i in range(6)]
     assert [r.status_code for r in known] == [r.status_code for r in unknown]
+    assert [r.status_code for r in unknown] == [404] * 4 + [429] * 2
     assert [r.json() for r in known] == [r.json() for r in unknown]
 
 
