@@ -77,3 +77,14 @@ def test_a_failing_cache_counts_nothing_and_logs(monkeypatch, caplog):
     ratelimit.check("t", "k", limit=1, window=60)
     with pytest.raises(Throttled):
         ratelimit.check("t", "k", limit=1, window=60)
+
+
+def test_every_configured_limit_is_documented():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text("utf-8")
+    section = doc.split("## Throttling and lockout", 1)[1].split("\n## ", 1)[0]
+    missing = [scope for scope in settings.LINLI["THROTTLES"] if f"`{scope}`" not in section]
+    assert not missing, f"add to docs/security.md, Throttling and lockout: {missing}"
