@@ -11,7 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
 
 from . import services
+from .forms import AdminLoginForm
 from .models import ApiToken, AuditLog, RoleAssignment, User
+
+# The admin's own login door is behind the login lockout too (accounts/lockout.py).
+admin.site.login_form = AdminLoginForm
 
 if TYPE_CHECKING:
     # django-stubs makes the admin classes generic; at run time they are not subscriptable.
@@ -60,7 +64,9 @@ class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})
     ]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         data = form.cleaned_data
         if change:
             user = services.account_update(
@@ -77,9 +83,7 @@ class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
             )
         adopt(obj, user)
 
-    def save_related(
-        self, request: HttpRequest, form: Any, formsets: Any, change: bool
-    ) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Groups were set by account_update; only the role inline remains.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
@@ -124,7 +128,9 @@ class RoleAssignmentAdmin(ServiceAdminMixin, _RoleAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         data = form.cleaned_data
         assignment = services.role_assign(
             actor=_actor(request),

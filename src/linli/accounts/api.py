@@ -15,6 +15,7 @@ from linli.core.api_schemas import errors
 from linli.core.errors import DomainError
 from linli.core.inputs import Line, Phone, Secret
 
+from . import lockout
 from .services import token_create
 
 router = Router(tags=["auth"])
@@ -45,12 +46,20 @@ class BadCredentials(DomainError):
 
 
 @router.post(
-    "/token", auth=None, response={200: TokenOut, **errors(400, 401)}, summary="Issue an API token"
+    "/token",
+    auth=None,
+    response={200: TokenOut, **errors(400, 401, 429)},
+    summary="Issue an API token",
+    description="Failed attempts lock the account and the client address for a while "
+    "(429 with `Retry-After`); see docs/security.md.",
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
+    lockout.refuse_if_locked(request, payload.phone)
     user = authenticate(request, phone=payload.phone.strip(), password=payload.password)
     if user is None:
+        lockout.failed(request, payload.phone)
         raise BadCredentials(_("Wrong mobile number or password."))
+    lockout.succeeded(payload.phone)
     _token, key = token_create(actor=user, name=payload.name)
     return {"token": key, "user_id": user.pk, "name": user.name}
 

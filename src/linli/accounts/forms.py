@@ -1,11 +1,45 @@
+from typing import Any
+
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.errors import Throttled
 from linli.core.inputs import DayField, LineField, SafePasswordField
 
+from . import lockout
 
-class LoginForm(AuthenticationForm):
+
+class LockoutMixin(forms.Form):
+    """Authenticate behind the lockout (accounts/lockout.py): a locked account or
+    address is refused before the password is checked, a failure is counted, a
+    success resets the account's count."""
+
+    # Set when the lockout refused this login (the view answers 429 with its wait).
+    throttled: Throttled | None = None
+
+    def clean(self) -> dict[str, Any]:
+        phone = self.cleaned_data.get("username")
+        if phone is None or not self.cleaned_data.get("password"):
+            super().clean()
+            return self.cleaned_data
+        request = getattr(self, "request", None)
+        try:
+            lockout.refuse_if_locked(request, phone)
+            try:
+                super().clean()
+            except forms.ValidationError:
+                lockout.failed(request, phone)
+                raise
+        except Throttled as exc:
+            self.throttled = exc
+            raise forms.ValidationError(exc.message, code="throttled") from None
+        lockout.succeeded(phone)
+        return self.cleaned_data
+
+
+class LoginForm(LockoutMixin, AuthenticationForm):
     username = LineField(
         label=_("Mobile number"),
         max_length=20,
@@ -21,6 +55,20 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Wrong mobile number or password."),
         "inactive": _("This account is disabled."),
     }
+
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin site's login, behind the same lockout (accounts/admin.py sets it)."""
+
+    username = LineField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = SafePasswordField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class AuditFilterForm(forms.Form):

@@ -145,6 +145,7 @@ class AuditAction(StrEnum):
     ROLE_ASSIGN = "role.assign"
     ROLE_REVOKE = "role.revoke"
     TOKEN_CREATE = "token.create"
+    LOGIN_LOCKOUT = "login.lockout"
     # org: units, people, places, representatives, links, teams
     UNIT_CREATE = "unit.create"
     UNIT_UPDATE = "unit.update"

@@ -2,18 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import audit_views
-from .forms import LoginForm
+from .views import LoginView
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=LoginForm
-        ),
-        name="login",
-    ),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export/", audit_views.audit_export, name="audit_export"),

@@ -21,7 +21,7 @@ from linli.core.inputs import Count, Id
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 
-from . import policy, selectors, services
+from . import policy, selectors, services, throttle
 from .models import Appeal, Category, Level
 from .schemas import (
     ActionIn,
@@ -284,15 +284,22 @@ def public_units(request, parent: Id | None = None):
 
 
 @public.post(
-    "/codes", response={202: CodeSentOut, **errors(400, 409)}, summary="Send a one-time code"
+    "/codes",
+    response={202: CodeSentOut, **errors(400, 409, 429)},
+    summary="Send a one-time code",
+    description="Limited per client address and per mobile (429 with `Retry-After`).",
 )
 def public_code(request, payload: PublicCodeIn):
+    throttle.code_request(request)
     services.phone_code_request(phone=payload.phone)
     return HttpStatus(202, {"sent": True})
 
 
 @public.post(
-    "/appeals", response={201: FiledOut, **errors(400, 404, 409)}, summary="Report an appeal"
+    "/appeals",
+    response={201: FiledOut, **errors(400, 404, 409, 429)},
+    summary="Report an appeal",
+    description="Wrong codes are limited per mobile (429 with `Retry-After`).",
 )
 def public_file(request, payload: PublicAppealIn):
     phone = services.phone_code_verify(phone=payload.phone, code=payload.code)
@@ -314,16 +321,22 @@ def public_file(request, payload: PublicAppealIn):
 
 
 @public.post(
-    "/track", response={200: PublicAppealOut, **errors(400, 404)}, summary="Follow an appeal"
+    "/track",
+    response={200: PublicAppealOut, **errors(400, 404, 429)},
+    summary="Follow an appeal",
+    description="Limited per client address and, for wrong mobiles, per case code "
+    "(429 with `Retry-After`).",
 )
 def public_track(request, payload: TrackIn):
     from linli.core.validators import normalize_mobile
 
+    throttle.track_attempt(request, payload.code)
     try:
         phone = normalize_mobile(payload.phone)
-    except InvalidInput:
+        appeal = selectors.appeal_for_resident(payload.code, phone)
+    except (InvalidInput, NotFound):
+        throttle.track_failed(payload.code)
         raise NotFound(_("No appeal matches this case code and mobile number.")) from None
-    appeal = selectors.appeal_for_resident(payload.code, phone)
     appeal.public_events = list(selectors.timeline(appeal, public=True))
     return appeal
 

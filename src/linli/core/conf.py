@@ -40,3 +40,6 @@ class LinliSettings(TypedDict):
     AUDIT_KEY: str
     # Days the audit log is kept before `audit_purge` may remove entries (at least 180).
     AUDIT_RETENTION_DAYS: int
+    # Throttling and lockout (core/ratelimit.py, docs/security.md): per scope,
+    # (attempts allowed, window in seconds).
+    THROTTLES: dict[str, tuple[int, int]]
