@@ -196,3 +196,18 @@ class AppointForm(forms.Form):
 class EndTermForm(forms.Form):
     term_end = _date_field(_("Last day"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class AppointWithAccountForm(AppointForm):
+    """The appointment form with the mobile the representative's account logs in with."""
+
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "The representative logs in with a code sent by SMS to this number. "
+            "Leave empty to use the number registered for the resident."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )

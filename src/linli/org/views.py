@@ -25,7 +25,7 @@ from linli.core.paging import paginate
 
 from . import selectors, services
 from .forms import (
-    AppointForm,
+    AppointWithAccountForm,
     EndTermForm,
     HouseholdFilterForm,
     HouseholdForm,
@@ -518,7 +518,7 @@ def representative_appoint(request, pk: int):
     units = (
         selectors.units_visible_to(request.user).filter(path__startswith=unit.path).order_by("path")
     )
-    form = AppointForm(
+    form = AppointWithAccountForm(
         request.POST or None,
         members=candidates,
         shown=candidates.filter(pk__in=ids[:MEMBER_CHOICES] + ids[MEMBER_CHOICES + 1 :]),
@@ -532,7 +532,12 @@ def representative_appoint(request, pk: int):
         title=_("Appoint a representative in %(name)s") % {"name": unit.name},
         save=lambda cd: services.representative_appoint(actor=request.user, **cd),
         success=_("The representative has been appointed."),
-        fields={"rep_other_village": "member", "rep_exists": "member"},
+        fields={
+            "rep_other_village": "member",
+            "rep_exists": "member",
+            "rep_account_refused": "phone",
+            "mobile_invalid": "phone",
+        },
         extra={"search": {"q": q, "more": more, "limit": MEMBER_CHOICES}},
     )
 
