@@ -83,8 +83,8 @@ def code_login(request: HttpRequest) -> HttpResponse:
 def code_verify(request: HttpRequest) -> HttpResponse:
     """Step 2: the code. A correct one logs in; then a password is offered."""
     phone = request.session.get(SESSION_PHONE)
-    if not phone:
-        return redirect("accounts:code_login")
+    if not phone:  # no code asked for in this session: step 1
+        return render(request, "accounts/code_login.html", {"form": CodeRequestForm(), "next": ""})
     if request.method == "POST" and "resend" in request.POST:
         return _resend(request, phone)
     form = CodeVerifyForm(request.POST or None)
