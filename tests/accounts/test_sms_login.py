@@ -239,3 +239,10 @@ def test_api_throttle_answers_429_with_retry_after(client, rep_user):
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
     assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_old_codes_are_purged(rep_user):
+    sms_login.code_request(phone=PHONE, client=CLIENT)
+    assert sms_login.purge_codes() == 0
+    LoginCode.objects.update(expires_at=timezone.now() - dt.timedelta(days=2))
+    assert sms_login.purge_codes() == 1 and not LoginCode.objects.exists()

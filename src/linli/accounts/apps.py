@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "linli.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from linli.core.ticks import register
+
+        # Spent and expired login codes (accounts/sms_login.py) are kept a day, then go.
+        register("accounts.login_codes", "linli.accounts.sms_login.purge_codes", every=3600)

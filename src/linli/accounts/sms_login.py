@@ -187,3 +187,12 @@ def password_set(*, user: User, password: str) -> User:
     user.save(update_fields=["password"])
     audit_record(actor=user, action=AuditAction.PASSWORD_SET, target=user)
     return user
+
+
+def purge_codes(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Delete codes that expired more than `older_than` ago (the `accounts.login_codes`
+    tick); answer how many."""
+    deleted, _by_model = LoginCode.objects.filter(
+        expires_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted
