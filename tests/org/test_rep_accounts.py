@@ -294,3 +294,17 @@ def test_import_query_count_does_not_grow_with_rows(county, town_a):
         assert result.accounts == n
         counts.append(count)
     assert counts[1] == counts[2], counts
+
+
+def test_the_import_page_counts_the_accounts(client, county, town_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(town_a)
+    member = resident(county, 95, "13711110095")
+    data = xlsx(HEADERS, [[member.id_number, "", GROUP_A, ""]])
+    response = client.post(
+        reverse("org:import"), {"kind": "representatives", "file": SimpleUploadedFile("r.xlsx", data)}
+    )
+    assert response.status_code == 200, response.content.decode()[:500]
+    body = response.content.decode()
+    assert "新建登录账号" in body and "已在任，未更改" in body
