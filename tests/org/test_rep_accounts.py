@@ -308,3 +308,20 @@ def test_the_import_page_counts_the_accounts(client, county, town_a):
     assert response.status_code == 200, response.content.decode()[:500]
     body = response.content.decode()
     assert "新建登录账号" in body and "已在任，未更改" in body
+
+
+def test_the_mobile_page_moves_the_login(client, county, town_a):
+    rep = services.representative_appoint(
+        actor=town_a, member=resident(county, 96, "13711110096"), unit=county.group_a
+    )
+    client.force_login(town_a)
+    detail = client.get(reverse("org:representative_detail", args=[rep.pk])).content.decode()
+    url = reverse("org:representative_phone", args=[rep.pk])
+    assert url in detail
+    make_user("13711110098", "永和镇村干部", Role.VILLAGE, county.village_b)
+    refused = client.post(url, {"phone": "13711110098"})
+    assert refused.status_code == 409
+    assert User.objects.get(pk=rep.user_id).phone == "13711110096"
+    done = client.post(url, {"phone": "13711110097"})
+    assert done.status_code == 302
+    assert User.objects.get(pk=rep.user_id).phone == "13711110097"

@@ -222,6 +222,12 @@ PAGES: dict[str, Entry] = {
         refused=("rep_b", "rep_c"),
         post=lambda w: {"reason": "迁出本村"},
     ),
+    "org:representative_phone": scoped(
+        kwargs=kw_pk("county.rep_a"),
+        marks=rep_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"phone": "13912345671"},
+    ),
     "org:coverage": scoped(
         query=q_unit(),
         marks=lambda w: [w.uncovered.head_name, w.county.place_a.name],

@@ -32,6 +32,7 @@ from .forms import (
     LinkForm,
     MemberForm,
     PlaceForm,
+    RepresentativePhoneForm,
     TeamForm,
     TeamMemberForm,
     UnitChildForm,
@@ -558,5 +559,28 @@ def representative_end_term(request, pk: int):
         ),
         success=_("The term of %(name)s has ended.") % {"name": rep.name},
         fields={"rep_term_dates": "term_end", "link_dates": "term_end", "required": "reason"},
+        back=reverse("org:representative_detail", args=[rep.pk]),
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def representative_phone(request, pk: int):
+    """Change a serving representative's mobile; their login account follows it."""
+    rep = _get(selectors.representative_get, request.user, pk)
+    if rep.term_end is not None:
+        raise Http404
+    if not scope_for(request.user).can(ORG_WRITE_ROLES, rep.unit.path):
+        raise PermissionDenied
+    form = RepresentativePhoneForm(request.POST or None)
+    return _form_page(
+        request,
+        form,
+        unit=rep.unit,
+        title=_("Change the mobile number of %(name)s") % {"name": rep.name},
+        save=lambda cd: services.representative_phone_change(
+            actor=request.user, representative=rep, phone=cd["phone"]
+        ),
+        success=_("The mobile number of %(name)s has been changed.") % {"name": rep.name},
+        fields={"rep_account_refused": "phone", "mobile_invalid": "phone"},
         back=reverse("org:representative_detail", args=[rep.pk]),
     )
