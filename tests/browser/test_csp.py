@@ -96,8 +96,8 @@ def test_main_pages_run_without_a_csp_violation(
     resident.page.wait_for_selector("#place-results li", state="attached")
     resident.page.click("button[name=send_code]")
     resident.page.wait_for_selector(".held-photo img")
-    resident.page.wait_for_function(
-        "Array.from(document.querySelectorAll('.held-photo img')).every(i => i.naturalWidth > 0)"
+    resident.page.wait_for_function(  # a function: an expression string would be eval'd
+        "() => Array.from(document.querySelectorAll('.held-photo img')).every(i => i.naturalWidth > 0)"
     )
     resident.page.click("#use-location")  # the geolocation script runs (and is refused)
     resident.assert_clean("report page")
@@ -120,7 +120,7 @@ def test_main_pages_run_without_a_csp_violation(
     rep.page.locator(".camera-input").set_input_files(_image("1.png", (40, 160, 60)))
     rep.page.locator("#id_photos").set_input_files(_image("2.png", (40, 80, 200)))
     rep.page.wait_for_function(
-        "document.querySelectorAll('#photo-previews img').length === 2 && "
+        "() => document.querySelectorAll('#photo-previews img').length === 2 && "
         "Array.from(document.querySelectorAll('#photo-previews img')).every(i => i.naturalWidth > 0)"
     )
     rep.assert_clean("visit form")
