@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from linli.accounts.models import User
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import CSP_VIOLATIONS, DESKTOP, PHONE, RECORD_CSP_VIOLATIONS
 from tests.support.factories import RESIDENT_PHONE, appeal, png_bytes
 from tests.support.roles import SUPERUSER_PASSWORD, SUPERUSER_PHONE, Actors
 
@@ -21,15 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-RECORD_VIOLATIONS = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
-    " at " + e.sourceFile + ":" + e.lineNumber);
-});
-"""
-
-
 class Watched:
     """A page that remembers CSP violations, CSP console errors and document headers."""
 
@@ -37,7 +28,7 @@ class Watched:
         self.page = page
         self.console: list[str] = []
         self.missing_header: list[str] = []
-        page.add_init_script(RECORD_VIOLATIONS)
+        page.add_init_script(RECORD_CSP_VIOLATIONS)
         page.on("console", self._console)
         page.on("response", self._response)
 
@@ -58,7 +49,7 @@ class Watched:
 
     def assert_clean(self, where: str = ""):
         self.page.wait_for_timeout(150)  # violations are reported asynchronously
-        violations = self.page.evaluate("window.__csp || []")
+        violations = self.page.evaluate(CSP_VIOLATIONS)
         assert violations == [], (where or self.page.url, violations)
         assert self.console == [], (where or self.page.url, self.console)
         assert self.missing_header == [], self.missing_header
