@@ -51,7 +51,7 @@ from .models import (
     encode_step,
     path_at,
 )
-from .selectors import current_link_q, current_links
+from .selectors import current_link_q, current_links, member_id_number_q
 
 
 class LinkOutOfRange(InvalidInput):
@@ -430,7 +430,7 @@ def member_validate(
 def member_create(*, actor: User, household: Household, **fields) -> Member:
     _require(actor, ORG_WRITE_ROLES, household.unit)
     data = member_validate(**fields)
-    if data["id_number"] and Member.objects.filter(id_number=data["id_number"]).exists():
+    if data["id_number"] and Member.objects.filter(member_id_number_q(data["id_number"])).exists():
         raise Conflict(
             _("A resident with this ID card number is already registered."), code="id_number_exists"
         )

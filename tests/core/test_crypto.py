@@ -1,0 +1,67 @@
+"""core.crypto: tokens, rotation, blind indexes and the production check on the keys."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+
+from linli.core import crypto
+
+K1 = Fernet.generate_key().decode()
+K2 = Fernet.generate_key().decode()
+
+
+def test_round_trip_and_empty_values():
+    token = crypto.encrypt("13800138001")
+    assert token != "13800138001" and "13800138001" not in token
+    assert crypto.decrypt(token) == "13800138001"
+    assert crypto.encrypt("") == "" and crypto.decrypt("") == ""
+
+
+def test_the_first_key_encrypts_and_every_key_decrypts():
+    with override_settings(LINLI_DATA_KEYS=K1):
+        old = crypto.encrypt("430181198001010012")
+    with override_settings(LINLI_DATA_KEYS=f"{K2},{K1}"):
+        assert crypto.decrypt(old) == "430181198001010012"
+        new = crypto.encrypt("430181198001010012")
+    assert Fernet(K2.encode()).decrypt(new.encode()) == b"430181198001010012"
+    with override_settings(LINLI_DATA_KEYS=K2), pytest.raises(ImproperlyConfigured):
+        crypto.decrypt(old)  # the old key was dropped before rotating
+
+
+def test_a_malformed_key_is_a_configuration_error():
+    with override_settings(LINLI_DATA_KEYS="not-a-key"), pytest.raises(ImproperlyConfigured):
+        crypto.encrypt("x")
+
+
+def test_blind_index_is_keyed_and_normalised():
+    assert crypto.blind_index("43018119800101001x") == crypto.blind_index(" 43018119800101001X ")
+    assert crypto.blind_index("") == ""
+    assert len(crypto.blind_index("13800138001")) == 64
+    with override_settings(LINLI_HASH_KEY="another key"):
+        other = crypto.blind_index("13800138001")
+    assert other != crypto.blind_index("13800138001")
+
+
+@pytest.mark.parametrize(
+    ("debug", "secret", "keys", "errors"),
+    [
+        (False, "a-real-production-secret", False, 1),
+        (False, "a-real-production-secret", True, 0),
+        (True, "a-real-production-secret", False, 0),
+        (False, "insecure-demo-key-change-me-in-production", False, 0),
+    ],
+)
+def test_production_refuses_to_run_without_its_own_keys(debug, secret, keys, errors, monkeypatch):
+    monkeypatch.delenv("LINLI_DEMO", raising=False)
+    values = {"LINLI_DATA_KEYS": K1, "LINLI_HASH_KEY": "h" * 40} if keys else {}
+    monkeypatch.delenv("LINLI_DATA_KEYS", raising=False)
+    monkeypatch.delenv("LINLI_HASH_KEY", raising=False)
+    with override_settings(DEBUG=debug, SECRET_KEY=secret, **values):
+        found = crypto.check_keys()
+    assert len(found) == errors
+    if errors:
+        assert found[0].id == "crypto.E001"
+        assert "LINLI_DATA_KEYS" in found[0].msg and "LINLI_HASH_KEY" in found[0].msg
