@@ -166,7 +166,7 @@ class MemberAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def masked_phone(self, obj):
         return obj.phone_masked
 
-    @admin.display(description=_("age"))
+    @admin.display(description=_("Age"))
     def age(self, obj):
         return obj.age
 
