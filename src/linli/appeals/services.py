@@ -148,6 +148,27 @@ def _notify_webhooks(appeal: Appeal, action: str) -> None:
     )
 
 
+# --- the reporter's mobile in clear ------------------------------------------------
+
+
+@transaction.atomic
+def reporter_phone_reveal(*, actor: User, appeal: Appeal) -> str:
+    """The reporter's mobile unmasked, for a call back, and the view audited.
+
+    Whoever handles the appeal, supervises it from above, or holds it while it is
+    referred to their department may see it; the mobile is masked everywhere else.
+    """
+    if not policy.capacities(actor, appeal) & {Cap.HANDLER, Cap.SUPERIOR, Cap.DEPARTMENT}:
+        raise Forbidden(_("You may not view unmasked personal data."))
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPEAL_REPORTER_REVEAL,
+        target=appeal,
+        detail={"fields": ["reporter_phone"]},
+    )
+    return appeal.reporter_phone
+
+
 # --- one-time codes for residents ------------------------------------------------
 
 
