@@ -1,10 +1,15 @@
 """Personal data at rest: encrypted columns and keyed hashes (blind indexes).
 
-ID card numbers and mobile numbers are stored as Fernet tokens (AES-128-CBC with
-an HMAC-SHA256 tag, `cryptography`'s `MultiFernet`), never in clear:
+ID card numbers and mobile numbers are stored encrypted with AES-256-GCM
+(`cryptography`'s `AESGCM`: confidentiality and integrity, a random 96-bit nonce
+per value), never in clear:
 
     id_number = EncryptedCharField(_("ID card number"), max_length=18, blank=True)
     id_number_hash = BlindIndexField("id_number")
+
+A stored value is `v1.<key id>.<base64url(nonce + ciphertext + tag)>`, the key id
+being the first 8 hex digits of SHA-256 of the key, so a value names the key that
+decrypts it.
 
 The encrypted column cannot be searched, so each one that is looked up has a
 sibling column holding HMAC-SHA256 of the normalised value under a separate key.
@@ -17,29 +22,33 @@ A partial match ("numbers ending in 5678") is no longer possible, by design.
 
 Keys come from the environment (or a setting of the same name, for tests):
 
-- `LINLI_DATA_KEYS`: comma-separated Fernet keys (`Fernet.generate_key()`). The
-  first encrypts; every one decrypts. To rotate, put a new key first, keep the
-  old ones after it, run `python -m linli rotate_data_keys`, then drop the old.
+- `LINLI_DATA_KEYS`: comma-separated keys, each 32 random bytes in url-safe
+  base64 (`base64.urlsafe_b64encode(os.urandom(32))`). The first encrypts; every one
+  decrypts. To rotate, put a new key first, keep the old ones after it, run
+  `python -m linli rotate_data_keys`, then drop the old ones.
 - `LINLI_HASH_KEY`: the HMAC key of the blind indexes (any long random string).
   Changing it breaks lookups until `rotate_data_keys` has recomputed the hashes.
 
 Without them (demo, tests) both keys are derived from `SECRET_KEY`, which is
-logged once; the `crypto.E001` system check refuses that in production.
+logged; the `crypto.E001` system check refuses that in production.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
+import binascii
 import hashlib
 import hmac
 import logging
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models.lookups import Exact, IsNull
 
@@ -54,6 +63,7 @@ else:
 
 DATA_KEYS = "LINLI_DATA_KEYS"
 HASH_KEY = "LINLI_HASH_KEY"
+VERSION = "v1"
 
 
 def _configured(name: str) -> str:
@@ -75,63 +85,106 @@ def _derived(secret: str, purpose: str) -> bytes:
 
 
 def dev_data_key(secret: str | None = None) -> bytes:
-    """The Fernet key used when LINLI_DATA_KEYS is unset, derived from SECRET_KEY.
+    """The data key used when LINLI_DATA_KEYS is unset, derived from SECRET_KEY.
 
     To leave it for real keys, set LINLI_DATA_KEYS to "<new key>,<this key>" and
     run `rotate_data_keys`."""
     return base64.urlsafe_b64encode(_derived(secret or settings.SECRET_KEY, "data-key"))
 
 
-@functools.lru_cache(maxsize=8)
-def _fernet(raw: str, secret: str) -> MultiFernet:
-    if raw:
-        try:
-            keys = [Fernet(k.strip()) for k in raw.split(",") if k.strip()]
-        except (ValueError, TypeError) as exc:
-            raise ImproperlyConfigured(
-                f"{DATA_KEYS} must be comma-separated Fernet keys (32 url-safe base64 bytes)"
-            ) from exc
-        return MultiFernet(keys)
-    logger.warning(
-        "%s is not set: personal data is encrypted with a key derived from SECRET_KEY "
-        "(demo and tests only)",
-        DATA_KEYS,
-    )
-    return MultiFernet([Fernet(dev_data_key(secret))])
+def key_id(key: str | bytes) -> str:
+    """The id a stored value carries: 8 hex digits of SHA-256 of the decoded key."""
+    return hashlib.sha256(_decode_key(key)).hexdigest()[:8]
 
 
-@functools.lru_cache(maxsize=8)
-def _hash_key(raw: str, secret: str) -> bytes:
-    if raw:
-        return raw.encode()
-    logger.warning(
-        "%s is not set: blind indexes use a key derived from SECRET_KEY (demo and tests only)",
-        HASH_KEY,
-    )
-    return _derived(secret, "hash-key")
+def _decode_key(key: str | bytes) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(key.strip())
+    except (binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured(f"{DATA_KEYS}: a key is not url-safe base64") from exc
+    if len(raw) != 32:
+        raise ImproperlyConfigured(f"{DATA_KEYS}: each key must be 32 bytes (url-safe base64)")
+    return raw
 
 
-def fernet() -> MultiFernet:
-    return _fernet(_configured(DATA_KEYS), settings.SECRET_KEY)
+@dataclass(frozen=True)
+class _KeyRing:
+    current: str  # the id of the key that encrypts
+    ciphers: dict[str, AESGCM]
+    hash_key: bytes
+
+
+_ring: _KeyRing | None = None
+
+
+def _load() -> _KeyRing:
+    raw, secret = _configured(DATA_KEYS), settings.SECRET_KEY
+    keys = [k for k in (part.strip() for part in raw.split(",")) if k]
+    if not keys:
+        logger.warning(
+            "%s is not set: personal data is encrypted with a key derived from SECRET_KEY "
+            "(demo and tests only)",
+            DATA_KEYS,
+        )
+        keys = [dev_data_key(secret).decode()]
+    ciphers: dict[str, AESGCM] = {}
+    for key in keys:
+        ciphers.setdefault(key_id(key), AESGCM(_decode_key(key)))
+    hash_raw = _configured(HASH_KEY)
+    if not hash_raw:
+        logger.warning(
+            "%s is not set: blind indexes use a key derived from SECRET_KEY (demo and tests only)",
+            HASH_KEY,
+        )
+    hash_key = hash_raw.encode() if hash_raw else _derived(secret, "hash-key")
+    return _KeyRing(current=key_id(keys[0]), ciphers=ciphers, hash_key=hash_key)
+
+
+def _keys() -> _KeyRing:
+    global _ring
+    if _ring is None:
+        _ring = _load()
+    return _ring
+
+
+def reset_keys(**kwargs: Any) -> None:
+    """Forget the loaded keys (read again on next use): after a change of settings."""
+    global _ring
+    if kwargs.get("setting") in (None, DATA_KEYS, HASH_KEY, "SECRET_KEY"):
+        _ring = None
+
+
+setting_changed.connect(reset_keys, dispatch_uid="linli.core.crypto.reset_keys")
 
 
 def encrypt(value: str) -> str:
-    """A Fernet token for `value` under the first data key; "" stays ""."""
+    """`value` encrypted under the first data key; "" stays ""."""
     if not value:
         return ""
-    return fernet().encrypt(value.encode()).decode("ascii")
+    ring = _keys()
+    nonce = os.urandom(12)
+    sealed = ring.ciphers[ring.current].encrypt(nonce, value.encode(), None)
+    return f"{VERSION}.{ring.current}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
 def decrypt(token: str) -> str:
-    """The clear text of a token made under any of the data keys; "" stays ""."""
+    """The clear text of a value encrypted under any of the data keys; "" stays ""."""
     if not token:
         return ""
-    try:
-        return fernet().decrypt(token.encode("ascii")).decode()
-    except (InvalidToken, UnicodeEncodeError) as exc:
+    parts = token.split(".", 2)
+    if len(parts) != 3 or parts[0] != VERSION:
+        raise ImproperlyConfigured("a stored value is not one that core.crypto encrypted")
+    _version, kid, body = parts
+    cipher = _keys().ciphers.get(kid)
+    if cipher is None:
         raise ImproperlyConfigured(
-            f"a stored value cannot be decrypted: is the key that made it still in {DATA_KEYS}?"
-        ) from exc
+            f"a stored value cannot be decrypted: is its key ({kid}) still in {DATA_KEYS}?"
+        )
+    try:
+        raw = base64.urlsafe_b64decode(body)
+        return cipher.decrypt(raw[:12], raw[12:], None).decode()
+    except (InvalidTag, binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured(f"a stored value is damaged (key {kid})") from exc
 
 
 def normalise(value: str) -> str:
@@ -148,8 +201,7 @@ def blind_index(value: str) -> str:
     value = normalise(value)
     if not value:
         return ""
-    key = _hash_key(_configured(HASH_KEY), settings.SECRET_KEY)
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_keys().hash_key, value.encode(), hashlib.sha256).hexdigest()
 
 
 class EncryptedLookupError(FieldError):
@@ -169,7 +221,7 @@ class _EmptyOnlyExact(_ExactBase):
 
 
 class EncryptedCharField(_CharBase):
-    """Text stored as a Fernet token; Python sees the clear value.
+    """Text stored encrypted (`encrypt`); Python sees the clear value.
 
     `max_length` bounds the clear value (forms, validation); the column is a text
     column wide enough for the token. Only `isnull` and `=""` lookups are allowed:
@@ -325,8 +377,9 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         checks.Error(
             f"{', '.join(missing)} not set: ID numbers and mobiles would be encrypted with "
             "keys derived from SECRET_KEY.",
-            hint=f"Set {DATA_KEYS} to one or more Fernet keys (python -c 'from cryptography."
-            f"fernet import Fernet; print(Fernet.generate_key().decode())') and {HASH_KEY} "
+            hint=f"Set {DATA_KEYS} to one or more keys of 32 bytes in url-safe base64 (python "
+            "-c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())') "
+            f"and {HASH_KEY} "
             "to a long random string; keep both outside the database and its backups.",
             id="crypto.E001",
         )
