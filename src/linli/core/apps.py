@@ -7,5 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        # Registers the production checks (`check --deploy`, and the start of serving).
+        # Registers the production checks (`check --deploy`, and the start of serving),
+        # among them the encryption keys of personal data (crypto.E001).
         from . import checks  # noqa: F401
