@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DomainErrorMiddleware",
+    "linli.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"
@@ -93,7 +94,11 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'linli.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("LINLI_DATABASE_URL", _default_sqlite), conn_max_age=60
+        os.environ.get("LINLI_DATABASE_URL", _default_sqlite),
+        conn_max_age=60,
+        # A connection the server dropped (a restart) is found and replaced before
+        # use, by Django or by the pool's check (core.middleware.DatabaseUnavailableMiddleware).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(

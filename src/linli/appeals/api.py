@@ -17,6 +17,7 @@ from ninja.responses import Status as HttpStatus
 
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.idempotency import idempotent
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 
@@ -99,6 +100,7 @@ def department_list(request):
 
 
 @router.post("/appeals", response={201: FiledOut, **WRITE_ERRORS}, summary="File an appeal")
+@idempotent("appeals.create")
 def appeal_create(request, payload: AppealIn):
     household = (
         org_selectors.household_get(request.user, payload.household_id)
@@ -240,6 +242,7 @@ def appeal_action(request, code: str, action: Action, payload: ActionIn):
     response={200: AppealOut, **WRITE_ERRORS},
     summary="Add photos with a note (multipart)",
 )
+@idempotent("appeals.photos")
 def appeal_photos(
     request, code: str, note: Form[str], files: File[list[UploadedFile]], version: Form[int] = None
 ):
@@ -287,6 +290,7 @@ def public_code(request, payload: PublicCodeIn):
 @public.post(
     "/appeals", response={201: FiledOut, **errors(400, 404, 409)}, summary="Report an appeal"
 )
+@idempotent("appeals.public_file")
 def public_file(request, payload: PublicAppealIn):
     phone = services.phone_code_verify(phone=payload.phone, code=payload.code)
     unit = get_object_or_404(Unit, pk=payload.unit_id) if payload.unit_id else None
