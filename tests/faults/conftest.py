@@ -1,0 +1,37 @@
+"""Fault tests (marker `faults`, run by scripts/faults.sh, not by `make test`)."""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+
+from . import kit
+
+
+@pytest.fixture(scope="module")
+def var_dir():
+    with tempfile.TemporaryDirectory(prefix="linli-var-") as path:
+        yield path
+
+
+@pytest.fixture(scope="module")
+def pg():
+    kit.need("postgres")
+    cluster = kit.PgCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def figures(request):
+    """What a fault test measured, printed in the summary (scripts/faults.sh shows it)."""
+    found: dict = {}
+    yield found
+    if found:
+        line = ", ".join(f"{k}={v}" for k, v in found.items())
+        request.node.user_properties.append(("figures", line))
+        print(f"\nFIGURES {request.node.name}: {line}")
