@@ -193,6 +193,9 @@ LINLI: LinliSettings = {
     # The development inbox page shows messages sent through the console backend.
     "DEV_INBOX": env_bool("LINLI_DEV_INBOX", True),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("LINLI_OUTBOX_MAX_ATTEMPTS", "8")),
+    # Seconds a worker holds a claimed outbox row (renewed before each delivery); a row
+    # a killed worker held is delivered again after this.
+    "OUTBOX_LEASE_SECONDS": int(os.environ.get("LINLI_OUTBOX_LEASE_SECONDS", "60")),
     # Seconds between ticks of the in-process ticker (embedded default).
     "TICK_SECONDS": int(os.environ.get("LINLI_TICK_SECONDS", "30")),
     # Leaflet tile URL template, e.g. a local tile server; empty = no tiles.

@@ -9,14 +9,15 @@ import pytest
 from . import kit
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def var_dir():
     with tempfile.TemporaryDirectory(prefix="linli-var-") as path:
         yield path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg():
+    """One throwaway cluster for the session; each test makes its own database."""
     kit.need("postgres")
     cluster = kit.PgCluster()
     cluster.start()
