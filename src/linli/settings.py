@@ -234,7 +234,22 @@ if _redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_redis_url]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": _redis_url,
+                        # redis-py (>= 8) reads with a 5 s timeout by default, the same
+                        # as channels_redis's blocking pop: an idle page's socket then
+                        # died every few seconds. Reads wait longer than the pop; a
+                        # Redis that is down is noticed at connect, within 2 s.
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 2,
+                        # A pooled connection idle this long is pinged first, so one
+                        # that a Redis restart closed is replaced, not used and failed.
+                        "health_check_interval": 5,
+                    }
+                ]
+            },
         }
     }
 else:

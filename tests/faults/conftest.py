@@ -36,3 +36,11 @@ def figures(request):
         line = ", ".join(f"{k}={v}" for k, v in found.items())
         request.node.user_properties.append(("figures", line))
         print(f"\nFIGURES {request.node.name}: {line}")
+
+
+@pytest.fixture(scope="session")
+def seeded(pg, var_dir):
+    """A database migrated and seeded once (the kit's small county, a token), copied by
+    each test as the template of its own: `pg.createdb(name, template="linli_seed")`."""
+    environ = kit.env(LINLI_DATABASE_URL=pg.createdb("linli_seed"), LINLI_VAR_DIR=var_dir)
+    return kit.seed(environ)

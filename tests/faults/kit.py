@@ -16,9 +16,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -106,8 +109,11 @@ class PgCluster:
     def url(self, db: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{db}"
 
-    def createdb(self, name: str) -> str:
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+    def createdb(self, name: str, template: str = "") -> str:
+        extra = ["-T", template] if template else []
+        self._run(
+            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", *extra, name
+        )
         return self.url(name)
 
     def psql(self, db: str, sql: str) -> str:
@@ -183,13 +189,14 @@ SETUP = """
 import json, django
 django.setup()
 from tests.support.factories import County
-from tests.support.roles import make_superuser
+from tests.support.roles import Actors, make_superuser
 from linli.accounts.services import token_create
 su = make_superuser()
 county = County(su)
+actors = Actors(county)
 _, key = token_create(actor=su, name="faults")
 print(json.dumps({"token": key, "household": county.households_a[1].pk,
-                  "unit": county.group_a.pk, "user": su.pk}))
+                  "unit": county.group_a.pk, "user": su.pk, "rep": actors.rep.pk}))
 """
 
 
@@ -254,3 +261,60 @@ def request(
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
+
+
+class Receiver(ThreadingHTTPServer):
+    """A webhook receiver that dedupes by X-Linli-Delivery, as the docs ask receivers to."""
+
+    daemon_threads = True
+
+    def __init__(self, secret: str = "", delay: float = 0.1) -> None:
+        super().__init__(("127.0.0.1", free_port()), _Handler)
+        self.secret = secret
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.received: list[int] = []  # every delivery, in order
+        self.applied: Counter[int] = Counter()  # what the receiver acted on
+        self.bad_signatures = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+    def start(self) -> Receiver:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        from linli.notify.backends import verify_signature
+
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        delivery = int(self.headers["X-Linli-Delivery"])
+        assert json.loads(body)["id"] == delivery
+        ok = verify_signature(
+            self.server.secret,
+            self.headers["X-Linli-Timestamp"],
+            body,
+            self.headers["X-Linli-Signature"],
+            tolerance=300,
+        )
+        time.sleep(self.server.delay)  # the receiver's own work
+        with self.server.lock:
+            if not ok:
+                self.server.bad_signatures += 1
+            self.server.received.append(delivery)
+            if delivery not in self.server.applied:
+                self.server.applied[delivery] += 1
+        self.send_response(204)
+        self.end_headers()

@@ -13,10 +13,8 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -42,54 +40,6 @@ print(json.dumps({{"secret": hook.secret, "ids": [r.pk for r in rows]}}))
 """
 
 
-class Receiver(ThreadingHTTPServer):
-    """A webhook receiver that dedupes by X-Linli-Delivery, as the docs ask receivers to."""
-
-    daemon_threads = True
-
-    def __init__(self, secret: str = "") -> None:
-        super().__init__(("127.0.0.1", kit.free_port()), _Handler)
-        self.secret = secret
-        self.lock = threading.Lock()
-        self.received: list[int] = []  # every delivery, in order
-        self.applied: Counter[int] = Counter()  # what the receiver acted on
-        self.bad_signatures = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        from linli.notify.backends import verify_signature
-
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        delivery = int(self.headers["X-Linli-Delivery"])
-        assert json.loads(body)["id"] == delivery
-        ok = verify_signature(
-            self.server.secret,
-            self.headers["X-Linli-Timestamp"],
-            body,
-            self.headers["X-Linli-Signature"],
-            tolerance=300,
-        )
-        time.sleep(0.1)  # the receiver's own work
-        with self.server.lock:
-            if not ok:
-                self.server.bad_signatures += 1
-            self.server.received.append(delivery)
-            if delivery not in self.server.applied:
-                self.server.applied[delivery] += 1
-        self.send_response(204)
-        self.end_headers()
-
-
 def _worker(environ: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [kit.PYTHON, "-m", "linli", "tick", "--loop"],
@@ -100,20 +50,17 @@ def _worker(environ: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def test_kill_9_a_worker_mid_delivery(pg, var_dir, figures):
-    url = pg.createdb("linli_worker")
+def test_kill_9_a_worker_mid_delivery(pg, seeded, var_dir, figures):
+    url = pg.createdb("linli_worker", template="linli_seed")
     environ = kit.env(
         LINLI_DATABASE_URL=url,
         LINLI_VAR_DIR=var_dir,
         # A short lease so that the test need not wait the production minute.
         LINLI_OUTBOX_LEASE_SECONDS="3",
     )
-    receiver = Receiver()
-    serving = threading.Thread(target=receiver.serve_forever, daemon=True)
-    serving.start()
+    receiver = kit.Receiver().start()
     first = second = None
     try:
-        kit.linli("migrate", "--noinput", "-v", "0", environ=environ)
         done = subprocess.run(
             [kit.PYTHON, "-c", SEED.format(url=receiver.url, rows=ROWS)],
             env=environ, cwd=kit.ROOT, capture_output=True, text=True, timeout=120,
@@ -167,5 +114,4 @@ def test_kill_9_a_worker_mid_delivery(pg, var_dir, figures):
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
-        receiver.shutdown()
-        receiver.server_close()
+        receiver.stop()
