@@ -274,3 +274,14 @@ def test_two_requests_with_one_key_at_once_create_once(reference_data, county):
     assert len({a.content for a in answers}) == 1
     assert sum(1 for a in answers if a.get("Idempotent-Replayed") == "true") == n - 1
     assert Appeal.objects.count() == 1
+
+
+def test_one_key_on_two_operations_is_409(actors):
+    county = actors.county
+    rep = ApiClient(actors.rep)
+    key = _key()
+    body = {"household_id": county.households_a[0].pk, "method": "phone"}
+    assert _post(rep, "/duties/contacts", body, key).status_code == 201
+    r = _post(rep, "/duties/visits", {"household_id": county.households_a[0].pk, "met": "户主"}, key)
+    assert r.status_code == 409 and r.json()["code"] == "idempotency_key_reused"
+    assert HomeVisit.objects.count() == 0
