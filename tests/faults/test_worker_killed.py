@@ -80,19 +80,30 @@ def test_kill_9_a_worker_mid_delivery(pg, seeded, var_dir, figures):
         second = _worker(environ)
         kit.wait_for(lambda: set(receiver.applied) >= ids, timeout=90, what="every row")
         # Every row is marked sent (once: a mark only moves a row out of the due statuses).
-        kit.wait_for(
-            lambda: pg.psql(
-                "linli_worker", "select count(*) from notify_outbox where status = 'sent'"
-            ).strip() == str(ROWS),
-            timeout=30,
-            what="every row marked sent",
-        )
+        try:
+            kit.wait_for(
+                lambda: pg.psql(
+                    "linli_worker",
+                    "select count(*) from notify_outbox where status = 'sent' "
+                    "and kind = 'fault.test'",
+                ).strip() == str(ROWS),
+                timeout=30,
+                what="every row marked sent",
+            )
+        except AssertionError as exc:
+            rows = pg.psql(
+                "linli_worker",
+                "select id, status, attempts, locked_until, next_attempt_at, last_error "
+                "from notify_outbox where status <> 'sent' and kind = 'fault.test'",
+            )
+            raise AssertionError(f"{exc}; not sent: {rows}; received {receiver.received}") from exc
         time.sleep(1)  # anything still coming would be a duplicate delivery
         received = Counter(receiver.received)
         redelivered = sorted(i for i, n in received.items() if n > 1)
         applied_twice = sorted(i for i, n in receiver.applied.items() if n > 1)
         unsent = pg.psql(
-            "linli_worker", "select count(*) from notify_outbox where sent_at is null"
+            "linli_worker",
+            "select count(*) from notify_outbox where sent_at is null and kind = 'fault.test'",
         ).strip()
         figures.update(
             rows=ROWS,
