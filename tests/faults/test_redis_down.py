@@ -10,6 +10,8 @@ test sees the queue's deliveries; a WebSocket of a handler's page sees live push
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import time
 import uuid
@@ -129,6 +131,7 @@ def test_stop_redis_pages_and_filing_keep_working(pg, seeded, var_dir, figures):
             [kit.PYTHON, "-m", "celery", "-A", "linli", "worker", "-B", "--pool", "solo",
              "-l", "warning", "-s", f"{var_dir}/beat-schedule"],
             env=environ, cwd=kit.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # -B forks beat: the group is stopped together
         )
 
         # Redis up: filed, delivered through the queue, pushed live.
@@ -189,7 +192,10 @@ def test_stop_redis_pages_and_filing_keep_working(pg, seeded, var_dir, figures):
         for s in sockets:
             s.close()
         if worker is not None:
-            worker.kill()
+            try:
+                os.killpg(worker.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             worker.wait(10)
         if server is not None:
             server.stop()
