@@ -32,7 +32,7 @@ from linli.core import ratelimit
 from linli.core.calendar import deadline_after
 from linli.core.crypto import blind_index
 from linli.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from linli.core.photos import PreparedPhoto, photos_prepare
+from linli.core.photos import PreparedPhoto, photos_check_count, photos_prepare
 from linli.core.validators import clean_coordinate, clean_text, normalize_mobile
 from linli.org.models import Department, Household, Representative, Unit
 from linli.org.selectors import members_with_phone, representative_on
@@ -538,6 +538,7 @@ def appeal_act(
     `version`, when given (pages and the API send the version they showed),
     refuses a change made on a stale view.
     """
+    # A first check before the costly re-encoding; the binding one is under the lock.
     prepared = photos_prepare(photos, already=appeal.photos.count()) if photos else []
     params = ActParams(
         department=department,
@@ -556,6 +557,10 @@ def appeal_act(
             )
         except Appeal.DoesNotExist:
             raise NotFound(_("No such appeal.")) from None
+        if prepared:
+            # Counted under the row lock, in the transaction that inserts: two
+            # uploads at once queue here and the second sees the first's photos.
+            photos_check_count(AppealPhoto.objects.filter(appeal=locked).count(), len(prepared))
         if action == Action.CLAIM and locked.status != Status.PENDING and locked.assignee_id:
             raise Conflict(
                 _("Already claimed by %(name)s.") % {"name": locked.assignee.name},
