@@ -169,6 +169,9 @@ def env(**extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="linli.settings",
         LINLI_FAST_HASHER="1",
         LINLI_LOG_LEVEL="WARNING",
+        # A test machine's platform, not a production one (core/hardening.py): the
+        # console SMS backend and the demo keys are allowed.
+        LINLI_ENV="test",
     )
     out.update(extra)
     return out
