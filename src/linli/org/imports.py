@@ -2101,11 +2101,15 @@ def errors_xlsx(errors: Iterable[RowError | dict]) -> bytes:
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
+    from linli.core.xlsx import cell_value
+
     for e in errors:
         if isinstance(e, dict):
-            ws.append([e.get("row"), e.get("column"), e.get("message")])
+            row = [e.get("row"), e.get("column"), e.get("message")]
         else:
-            ws.append([e.row, e.column, e.message])
+            row = [e.row, e.column, e.message]
+        # A reason may quote the uploaded cell, control characters and all.
+        ws.append([cell_value(ws, v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
