@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DomainErrorMiddleware",
+    "linli.core.middleware.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"

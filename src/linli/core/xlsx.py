@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, NamedTuple
 
-
 # What an .xlsx cannot hold: the C0 controls but tab, newline and carriage return
 # (openpyxl's ILLEGAL_CHARACTERS_RE), DEL and the C1 controls (shown as garbage),
 # lone surrogates, and the two non-characters U+FFFE/U+FFFF.
