@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DomainErrorMiddleware",
     "linli.core.middleware.ApiErrorShapeMiddleware",
+    "linli.core.inputs.InputMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"

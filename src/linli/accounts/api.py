@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
@@ -13,6 +13,7 @@ from linli.accounts.models import Role, User
 from linli.accounts.scope import scope_for
 from linli.core.api_schemas import errors
 from linli.core.errors import DomainError
+from linli.core.inputs import Line, Phone, Secret
 
 from .services import token_create
 
@@ -20,9 +21,9 @@ router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    phone: str
-    password: str
-    name: str = ""
+    phone: Phone
+    password: Secret
+    name: Annotated[str, Line(100)] = ""
 
 
 class TokenOut(Schema):

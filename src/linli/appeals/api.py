@@ -17,6 +17,7 @@ from ninja.responses import Status as HttpStatus
 
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.inputs import Count, Id
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 
@@ -28,11 +29,13 @@ from .schemas import (
     AppealFilters,
     AppealIn,
     AppealOut,
+    CaseCode,
     CategoryOut,
     CodeSentOut,
     DepartmentOut,
     EventOut,
     FiledOut,
+    Note,
     PublicAppealIn,
     PublicAppealOut,
     PublicCodeIn,
@@ -181,7 +184,7 @@ def _detail(request, appeal: Appeal) -> Appeal:
     response={200: AppealDetailOut, **errors(400, 401, 404)},
     summary="Get an appeal",
 )
-def appeal_detail(request, code: str):
+def appeal_detail(request, code: CaseCode):
     return _detail(request, selectors.appeal_get(request.user, code))
 
 
@@ -190,7 +193,7 @@ def appeal_detail(request, code: str):
     response={200: list[EventOut], **errors(400, 401, 404)},
     summary="The appeal's timeline",
 )
-def appeal_events(request, code: str):
+def appeal_events(request, code: CaseCode):
     return selectors.timeline(selectors.appeal_get(request.user, code))
 
 
@@ -203,7 +206,7 @@ def appeal_events(request, code: str):
     "`already_claimed`, `stale`; 403 `not_allowed` for the wrong role or level; 400 `invalid` "
     "for an action that does not exist.",
 )
-def appeal_action(request, code: str, action: Action, payload: ActionIn):
+def appeal_action(request, code: CaseCode, action: Action, payload: ActionIn):
     appeal = selectors.appeal_get(request.user, code)
     department = (
         get_object_or_404(Department, pk=payload.department_id, active=True)
@@ -241,7 +244,11 @@ def appeal_action(request, code: str, action: Action, payload: ActionIn):
     summary="Add photos with a note (multipart)",
 )
 def appeal_photos(
-    request, code: str, note: Form[str], files: File[list[UploadedFile]], version: Form[int] = None
+    request,
+    code: CaseCode,
+    note: Form[Note],
+    files: File[list[UploadedFile]],
+    version: Form[Count] = None,
 ):
     appeal = selectors.appeal_get(request.user, code)
     return services.appeal_act(
@@ -265,7 +272,7 @@ def public_categories(request):
 @public.get(
     "/units", response={200: list[PublicUnitOut], **errors(400)}, summary="Units to report from"
 )
-def public_units(request, parent: int | None = None):
+def public_units(request, parent: Id | None = None):
     """Towns at the top (`parent` omitted), then villages and groups below a unit."""
     qs = Unit.objects.all()
     if parent is None:

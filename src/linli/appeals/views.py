@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.scope import scope_for
 from linli.core.errors import DomainError, InvalidInput, NotFound
+from linli.core.inputs import is_id, parse_day
 from linli.core.paging import paginate
 from linli.core.photos import photos_prepare
 from linli.core.validators import normalize_mobile
@@ -149,7 +150,7 @@ def appeal_act(request, code: str, action: str):
     try:
         department = (
             get_object_or_404(Department, pk=post["department"], active=True)
-            if post.get("department", "").isdigit()
+            if is_id(post.get("department", ""))
             else None
         )
         merge_into = (
@@ -159,7 +160,7 @@ def appeal_act(request, code: str, action: str):
         )
         unit = (
             org_selectors.unit_get(request.user, int(post["unit"]))
-            if post.get("unit", "").isdigit()
+            if is_id(post.get("unit", ""))
             else None
         )
         party = (
@@ -176,7 +177,7 @@ def appeal_act(request, code: str, action: str):
             appeal=appeal,
             action=action,
             note=post.get("note", ""),
-            version=int(post["version"]) if post.get("version", "").isdigit() else None,
+            version=int(post["version"]) if is_id(post.get("version", "")) else None,
             department=department,
             merge_into=merge_into,
             unit=unit,
@@ -257,7 +258,7 @@ def stats(request):
     unit = None
     pk = request.GET.get("unit")
     try:
-        if pk and pk.isdigit():
+        if pk and is_id(pk):
             unit = org_selectors.unit_get(request.user, int(pk))
         else:
             unit = next(iter(org_selectors.root_units_for(request.user)[:1]), None)
@@ -290,10 +291,7 @@ def stats(request):
 
 
 def _date(value):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_day(value)
 
 
 @login_required
