@@ -93,3 +93,16 @@ def test_the_import_error_report_holds_any_quoted_value():
     data = imports.errors_xlsx([{"row": 2, "column": "姓名", "message": "不认识：" + DIRTY}])
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
     assert "\ufffd" in str(ws["C2"].value)
+
+
+@pytest.mark.parametrize("kind", ["households", "members", "links"])
+def test_the_import_template_names_units_whatever_they_hold(client, county, kind):
+    from linli.accounts.models import Role
+
+    user = make_user("13700000302", "一组干部", Role.VILLAGE, county.village_a)
+    client.force_login(user)
+    Unit.objects.filter(pk=county.group_a.pk).update(name="一组" + DIRTY)
+    response = client.get(reverse("org:import_template", args=[kind, "xlsx"]))
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.content))
+    assert "\ufffd" in _text(wb)

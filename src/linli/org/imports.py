@@ -2021,8 +2021,11 @@ def template_xlsx(kind: str, user=None) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from linli.core.xlsx import clean_text
+
     spec = KINDS[kind]
-    examples = example_row(kind, user)
+    # The examples name the user's units, whatever their stored names hold.
+    examples = [clean_text(v) for v in example_row(kind, user)]
     wb = Workbook()
     ws = wb.active
     ws.title = str(spec.label)[:31]
