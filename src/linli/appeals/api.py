@@ -248,7 +248,7 @@ def appeal_photos(
     code: CaseCode,
     note: Form[Note],
     files: File[list[UploadedFile]],
-    version: Form[Count] = None,
+    version: Form[Count | None] = None,
 ):
     appeal = selectors.appeal_get(request.user, code)
     return services.appeal_act(
