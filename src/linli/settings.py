@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DomainErrorMiddleware",
+    "linli.core.middleware.ApiErrorShapeMiddleware",
     "linli.core.inputs.InputMiddleware",
     "linli.core.middleware.DatabaseUnavailableMiddleware",
 ]

@@ -1,11 +1,49 @@
 """Write-only Excel workbooks for exports: a styled header row, streamed rows,
-one sheet or several."""
+one sheet or several.
+
+Every cell goes through `cell_value`: what is already stored (a control character
+pasted into a description years ago, a lone surrogate) must export, although
+openpyxl refuses the characters XML 1.0 cannot hold; and a text that begins with
+`=` stays text, never a formula Excel would run.
+"""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from typing import IO, Any, NamedTuple
+
+# What an .xlsx cannot hold: the C0 controls but tab, newline and carriage return
+# (openpyxl's ILLEGAL_CHARACTERS_RE), DEL and the C1 controls (shown as garbage),
+# lone surrogates, and the two non-characters U+FFFE/U+FFFF.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Excel's limit on the characters of one cell.
+MAX_CELL_CHARS = 32767
+
+
+def clean_text(value: str) -> str:
+    """`value` with the characters a workbook cannot hold replaced by U+FFFD, cut to
+    what one cell holds."""
+    value = _ILLEGAL.sub("\ufffd", value)
+    if len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 1] + "…"
+    return value
+
+
+def cell_value(ws: Any, value: Any) -> Any:
+    """What to append for `value` on the write-only sheet `ws`: text cleaned, and a
+    text that looks like a formula kept as text."""
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    if value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 class Sheet(NamedTuple):
@@ -43,13 +81,13 @@ def write_xlsx_sheets(
         ws.freeze_panes = "A2"
         head_cells = []
         for header in sheet.headers:
-            cell = WriteOnlyCell(ws, value=header)
+            cell = WriteOnlyCell(ws, value=clean_text(str(header)))
             cell.font, cell.fill = bold, fill
             head_cells.append(cell)
         ws.append(head_cells)
         count = 0
         for row in sheet.rows:
-            ws.append(row)
+            ws.append([cell_value(ws, value) for value in row])
             count += 1
         counts.append(count)
     out = tempfile.TemporaryFile()

@@ -69,9 +69,16 @@ def _get(fn, *args):
 
 
 def _next_url(request, default: str) -> str:
+    """`next` when it is a path of this site, else `default`. Only a path: `redirect()`
+    would take any other word for a URL name (a 500 when none matches), and a control
+    character cannot go into the Location header."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default

@@ -2159,8 +2159,11 @@ def template_xlsx(kind: str, user=None) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from linli.core.xlsx import clean_text
+
     spec = KINDS[kind]
-    examples = example_row(kind, user)
+    # The examples name the user's units, whatever their stored names hold.
+    examples = [clean_text(v) for v in example_row(kind, user)]
     wb = Workbook()
     ws = wb.active
     ws.title = str(spec.label)[:31]
@@ -2239,11 +2242,15 @@ def errors_xlsx(errors: Iterable[RowError | dict]) -> bytes:
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
+    from linli.core.xlsx import cell_value
+
     for e in errors:
         if isinstance(e, dict):
-            ws.append([e.get("row"), e.get("column"), e.get("message")])
+            row = [e.get("row"), e.get("column"), e.get("message")]
         else:
-            ws.append([e.row, e.column, e.message])
+            row = [e.row, e.column, e.message]
+        # A reason may quote the uploaded cell, control characters and all.
+        ws.append([cell_value(ws, v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
