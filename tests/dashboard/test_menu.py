@@ -30,6 +30,7 @@ ALL = [
     "org:representative_list",
     "org:coverage",
     "org:import",
+    "accounts:me",
 ]
 LEADER = [e for e in ALL if e != "org:import"]
 # What each role's menu holds, in order.
@@ -40,8 +41,14 @@ EXPECTED = {
     Role.VILLAGE: ALL,
     Role.AREA_LEADER: LEADER,
     Role.GROUP_LEADER: LEADER,
-    Role.REPRESENTATIVE: ["home", "appeals:queue", "duties:mine", "org:household_list"],
-    Role.DEPARTMENT: ["home", "appeals:queue"],
+    Role.REPRESENTATIVE: [
+        "home",
+        "appeals:queue",
+        "duties:mine",
+        "org:household_list",
+        "accounts:me",
+    ],
+    Role.DEPARTMENT: ["home", "appeals:queue", "accounts:me"],
 }
 
 
@@ -92,7 +99,7 @@ def test_the_pages_left_out_of_a_menu_refuse_the_role(role, county, user_in_town
 def test_a_superuser_sees_everything_and_a_user_without_a_role_only_home(superuser):
     assert [link.url_name for link in menu_for(superuser)] == ALL
     nobody = make_user("13711113333", "无角色")
-    assert [link.url_name for link in menu_for(nobody)] == ["home"]
+    assert [link.url_name for link in menu_for(nobody)] == ["home", "accounts:me"]
 
 
 def test_the_current_page_is_marked(county, user_in_town_a):

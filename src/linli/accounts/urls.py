@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
 from .forms import LoginForm
 
 app_name = "accounts"
@@ -14,4 +15,13 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The second step after `login` (accounts/middleware.py sends sessions here).
+    path("2fa/verify/", views.otp_verify, name="otp_verify"),
+    path("2fa/enrol/", views.otp_enrol, name="otp_enrol"),
+    path("2fa/recovery-codes/", views.otp_recovery, name="otp_recovery"),
+    path("2fa/disable/", views.otp_disable, name="otp_disable"),
+    # 我的账户
+    path("me/", views.me, name="me"),
+    path("me/tokens/", views.token_create, name="token_create"),
+    path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

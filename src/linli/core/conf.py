@@ -36,3 +36,8 @@ class LinliSettings(TypedDict):
     PUBLIC_URL: str
     # Days a tracking link sent by SMS (/t/<token>) keeps opening the appeal.
     TRACK_LINK_DAYS: int
+    # Two-factor authentication required of admin, city and town roles and staff.
+    TWO_FACTOR_REQUIRED: bool
+    # API tokens: default and longest lifetime, in days.
+    TOKEN_DAYS: int
+    TOKEN_MAX_DAYS: int

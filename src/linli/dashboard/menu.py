@@ -46,6 +46,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("org:representative_list", _("Representatives"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("org:coverage", _("Coverage"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("org:import", _("Import / export"), frozenset(ORG_WRITE_ROLES)),
+    # Name, roles, two-factor and API tokens: everyone's own page.
+    MenuEntry("accounts:me", _("My account"), None),
 )
 
 
