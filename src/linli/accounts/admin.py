@@ -7,10 +7,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
 
-from . import services
+from . import services, twofactor
 from .models import ApiToken, AuditLog, RoleAssignment, User
 
 if TYPE_CHECKING:
@@ -44,6 +46,13 @@ class RoleAssignmentInline(_RoleInline):
         return False
 
 
+@admin.action(description=_("Reset two-factor authentication (a lost phone)"))
+def reset_two_factor(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    for user in queryset:
+        twofactor.reset(actor=_actor(request), user=user)
+    modeladmin.message_user(request, _("Two-factor authentication was reset."))
+
+
 @admin.register(User)
 class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
     ordering = ["phone"]
@@ -51,6 +60,7 @@ class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
     list_filter = ["is_active", "is_staff", "role_assignments__role"]
     search_fields = ["phone", "name"]
     inlines = [RoleAssignmentInline]
+    actions = [reset_two_factor]
     fieldsets = [
         (None, {"fields": ["phone", "name", "password"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
@@ -60,7 +70,9 @@ class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})
     ]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         data = form.cleaned_data
         if change:
             user = services.account_update(
@@ -77,9 +89,7 @@ class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
             )
         adopt(obj, user)
 
-    def save_related(
-        self, request: HttpRequest, form: Any, formsets: Any, change: bool
-    ) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Groups were set by account_update; only the role inline remains.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
@@ -124,7 +134,9 @@ class RoleAssignmentAdmin(ServiceAdminMixin, _RoleAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         data = form.cleaned_data
         assignment = services.role_assign(
             actor=_actor(request),
@@ -141,9 +153,44 @@ class RoleAssignmentAdmin(ServiceAdminMixin, _RoleAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(_TokenAdmin):
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at"]
-    readonly_fields = ["key_hash", "prefix", "created_at", "last_used_at"]
+    """Tokens are issued and revoked by their owners (the account page, the API)."""
+
+    list_display = [
+        "prefix",
+        "user",
+        "name",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    readonly_fields = [
+        "user",
+        "name",
+        "key_hash",
+        "prefix",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     search_fields = ["user__phone", "name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Two-factor devices are written through accounts.twofactor only (audited): django-otp's
+# own admins would let staff add or edit devices unaudited. A lost phone is handled by
+# the "reset two-factor" action on accounts.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(AuditLog)

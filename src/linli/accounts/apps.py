@@ -1,8 +1,17 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
+    default = True
     name = "linli.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+
+class LinliAdminConfig(admin_apps.AdminConfig):
+    """`django.contrib.admin` with our site: it also asks for a verified session."""
+
+    default = False
+    default_site = "linli.accounts.admin_site.VerifiedAdminSite"

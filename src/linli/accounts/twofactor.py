@@ -105,9 +105,7 @@ def pending(user: Any) -> Pending | None:
 
 
 def recovery_codes_left(user: Any) -> int:
-    left: int = StaticToken.objects.filter(
-        device__user=user, device__name=RECOVERY_DEVICE
-    ).count()
+    left: int = StaticToken.objects.filter(device__user=user, device__name=RECOVERY_DEVICE).count()
     return left
 
 
