@@ -67,3 +67,23 @@ def needs_second_step(user) -> bool:
         twofactor.required_for(user)
         or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     )
+
+
+def pass_second_step(page, base: str, phone: str) -> None:
+    """In a browser, after the password: type the account's current code on the verify
+    page (enrolling the account first if it was sent to enrolment). Nothing to do for an
+    account that needs no second step."""
+    from django.urls import reverse
+
+    from linli.accounts.models import User
+
+    page.wait_for_load_state()
+    verify, enrolment = reverse("accounts:otp_verify"), reverse("accounts:otp_enrol")
+    if enrolment in page.url:
+        enrol(User.objects.get(phone=phone))
+        page.goto(f"{base}{verify}")
+    if verify not in page.url:
+        return
+    device = enrol(User.objects.get(phone=phone))
+    page.fill("input[name=code]", fresh_code(device))
+    page.click("button[type=submit]")
