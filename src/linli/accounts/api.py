@@ -172,7 +172,7 @@ def tokens(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.delete(
     "/tokens/{token_id}",
-    response={200: ApiTokenOut, **errors(401, 403, 404)},
+    response={200: ApiTokenOut, **errors(400, 401, 403, 404)},
     summary="Revoke one of my API tokens",
 )
 def revoke_token(request: HttpRequest, token_id: int) -> dict[str, Any]:
