@@ -28,7 +28,9 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -97,6 +99,23 @@ def pending(user: Any) -> Pending | None:
     ("enrol"), or nothing."""
     if not getattr(user, "is_authenticated", False) or is_verified(user):
         return None
+    if has_device(user):
+        return "verify"
+    if required_for(user):
+        return "enrol"
+    return None
+
+
+def session_pending(user: Any, session: Any) -> Pending | None:
+    """`pending` for a connection that has the session but not django-otp's middleware
+    (a WebSocket): verified when the session names a confirmed device of the user."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    if persistent_id:
+        device = Device.from_persistent_id(persistent_id)
+        if device is not None and device.user_id == user.pk and device.confirmed:
+            return None
     if has_device(user):
         return "verify"
     if required_for(user):
