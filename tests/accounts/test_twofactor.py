@@ -146,6 +146,7 @@ def test_with_a_device_the_password_alone_reaches_no_page(county, user_in_town_a
     assert landing["Location"].startswith(reverse("accounts:otp_verify"))
     for name in ("home", "accounts:me", "org:household_list"):
         assert client.get(reverse(name)).status_code == 302, name
+    before = client.session.session_key
 
     done = client.post(
         reverse("accounts:otp_verify") + "?next=/org/households/",
@@ -153,6 +154,7 @@ def test_with_a_device_the_password_alone_reaches_no_page(county, user_in_town_a
     )
     assert done.status_code == 302 and done["Location"] == "/org/households/"
     assert client.get(reverse("home")).status_code == 200
+    assert client.session.session_key != before  # a new key for the verified session
 
 
 def test_a_wrong_code_is_refused_on_the_verify_page(county, user_in_town_a):

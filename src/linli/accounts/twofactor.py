@@ -197,6 +197,8 @@ def verify(request: HttpRequest, user: User, code: str) -> TOTPDevice | StaticDe
     """The second step of a login: check the code, then mark the session verified."""
     device = check_code(user=user, code=code)
     otp_login(request, device)
+    # The session is worth more now: a new key, as at the password step.
+    request.session.cycle_key()
     return device
 
 
@@ -241,6 +243,7 @@ def enrol_confirm(request: HttpRequest, *, user: User, code: str) -> list[str]:
     codes = _new_recovery_codes(user)
     _remember(user, True)
     otp_login(request, device)
+    request.session.cycle_key()
     audit_record(actor=user, action=AuditAction.OTP_ENROL, target=user)
     return codes
 
