@@ -217,7 +217,7 @@ LINLI: LinliSettings = {
 }
 
 # The name authenticator apps show beside the account (otpauth:// URI issuer).
-OTP_TOTP_ISSUER = os.environ.get("LINLI_OTP_ISSUER", "Linli")
+OTP_TOTP_ISSUER = os.environ.get("LINLI_OTP_ISSUER", "邻里")
 
 # Uploaded files (photos, report documents). They are served by views that check scope,
 # never as public static files.

@@ -322,3 +322,32 @@ def test_the_token_endpoint_refuses_a_required_user_who_has_not_enrolled(county,
     response = post(Client(), "/auth/token", {"phone": town.phone, "password": PASSWORD})
     assert response.status_code == 403
     assert response.json()["code"] == "otp_enrol_required"
+
+
+def test_a_new_phone_replaces_the_old_authenticator(county, user_in_town_a):
+    town = user_in_town_a(Role.TOWN)
+    client = Client()
+    _password_login(client, town)
+    old_codes = _enrol_through_the_pages(client, town)
+    old = TOTPDevice.objects.get(user=town, confirmed=True)
+
+    page = client.get(reverse("accounts:otp_enrol"), **ZH)
+    assert page.status_code == 200 and page.context["replacing"]
+    new = TOTPDevice.objects.get(user=town, confirmed=False)
+    done = client.post(reverse("accounts:otp_enrol"), {"code": code_for(new)}, **ZH)
+    assert done.status_code == 200 and len(done.context["codes"]) == twofactor.RECOVERY_CODES
+    assert list(TOTPDevice.objects.filter(user=town).values_list("pk", flat=True)) == [new.pk]
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert not StaticToken.objects.filter(token__in=old_codes).exists()
+    assert AuditLog.objects.filter(action="otp.enrol", detail__replaced=True).count() == 1
+
+
+def test_an_unverified_session_cannot_replace_the_authenticator(county, user_in_town_a):
+    town = user_in_town_a(Role.TOWN)
+    enrol(town)
+    client = Client()
+    _password_login(client, town)
+    response = client.get(reverse("accounts:otp_enrol"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:otp_verify"))
+    assert not TOTPDevice.objects.filter(user=town, confirmed=False).exists()

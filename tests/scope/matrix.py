@@ -150,7 +150,7 @@ PAGES: dict[str, Entry] = {
     "accounts:logout": public(),
     # The second login step and the account page (我的账户): one's own account only.
     "accounts:otp_verify": any_user(note="sends a verified session on"),
-    "accounts:otp_enrol": any_user(note="sends an enrolled user to the account page"),
+    "accounts:otp_enrol": any_user(note="one's own new authenticator"),
     "accounts:otp_recovery": any_user(method="POST", body=empty, note="one's own codes"),
     "accounts:otp_disable": any_user(
         method="POST", body=empty, note="one's own device; refused to a required role"

@@ -225,10 +225,14 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 @transaction.atomic
 def enrol_confirm(request: HttpRequest, *, user: User, code: str) -> list[str]:
-    """Confirm the authenticator with its first code: it becomes the user's device, the
-    session is verified, and ten recovery codes are made (returned once)."""
-    if has_device(user):
-        raise InvalidInput(_("Two-factor authentication is already on."), code="otp_enrolled")
+    """Confirm the new authenticator with its first code: it becomes the user's device
+    (replacing an old one: a new phone), the session is verified, and ten new recovery
+    codes are made (returned once).
+
+    Replacing needs a verified session (the view only offers it then)."""
+    replacing = has_device(user)
+    if replacing and not is_verified(getattr(request, "user", None)):
+        raise Forbidden(_("Give your current code first."), code="otp_required")
     device = (
         TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-id")
     ).first()
@@ -237,14 +241,16 @@ def enrol_confirm(request: HttpRequest, *, user: User, code: str) -> list[str]:
     code = _clean(code)
     if not (_looks_like_totp(code) and device.verify_token(code)):
         raise CodeRefused(_("That code is wrong or has expired; try the newest one."))
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     codes = _new_recovery_codes(user)
     _remember(user, True)
     otp_login(request, device)
     request.session.cycle_key()
-    audit_record(actor=user, action=AuditAction.OTP_ENROL, target=user)
+    audit_record(
+        actor=user, action=AuditAction.OTP_ENROL, target=user, detail={"replaced": replacing}
+    )
     return codes
 
 

@@ -85,10 +85,9 @@ def otp_enrol(request: _SignedInRequest) -> HttpResponse:
     """Turn on two-factor: scan the QR code (or type the key), confirm with a first code,
     then see the recovery codes once."""
     user = request.user
-    if twofactor.has_device(user):
-        if not twofactor.is_verified(user):
-            return redirect("accounts:otp_verify")
-        return redirect("accounts:me")
+    # An enrolled user may replace the authenticator (a new phone) once verified.
+    if twofactor.has_device(user) and not twofactor.is_verified(user):
+        return redirect("accounts:otp_verify")
     device = twofactor.enrol_start(user=user)
     form = OtpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -110,6 +109,7 @@ def otp_enrol(request: _SignedInRequest) -> HttpResponse:
             "qr_svg": twofactor.qr_svg(device),
             "secret": twofactor.secret_of(device),
             "required": twofactor.required_for(user),
+            "replacing": twofactor.has_device(user),
             "next": request.GET.get("next", ""),
         },
     )
