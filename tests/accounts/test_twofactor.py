@@ -97,8 +97,11 @@ def test_town_staff_without_a_device_must_enrol_before_any_page(county, user_in_
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("accounts:otp_enrol")), name
-    # The 2FA pages, logout and the language switch stay open.
-    assert client.get(reverse("accounts:otp_enrol")).status_code == 200
+    # The 2FA pages, logout and the language switch stay open; no menu is offered there.
+    enrolment = client.get(reverse("accounts:otp_enrol"))
+    assert enrolment.status_code == 200
+    assert 'class="mainnav"' in enrolment.content.decode()
+    assert not list(enrolment.context["menu"])
     assert client.get(reverse("accounts:otp_verify")).status_code == 302  # to enrolment
 
 
