@@ -71,6 +71,20 @@ def _fresh_working_day_calendar():
     calendar.invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no attempts counted (core/ratelimit.py keeps them in the cache)."""
+    from django.core.cache import cache
+
+    from linli.core import ratelimit
+
+    ratelimit.forget_outage()
+    try:
+        cache.clear()
+    except Exception:  # noqa: BLE001 - a stopped Redis: the limiter fails open anyway
+        pass
+
+
 @pytest.fixture
 def reference_data(db):
     """Re-run the seed migrations (idempotent) for transactional tests.

@@ -17,6 +17,7 @@ from ninja.security import HttpBearer, django_auth
 
 from linli.accounts.services import token_authenticate
 from linli.core.errors import DomainError, Throttled
+from linli.core.inputs import SafeJsonParser
 
 # Methods a read-only token may call.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -46,6 +47,8 @@ api = NinjaAPI(
     description="邻里 grassroots-governance platform",
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
+    # Refuses lone surrogates, NUL, control characters and NaN before any schema runs.
+    parser=SafeJsonParser(),
 )
 
 

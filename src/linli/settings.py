@@ -4,6 +4,7 @@ The embedded default is SQLite in WAL mode under ./var; production sets
 LINLI_DATABASE_URL to PostgreSQL.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "linli.accounts.middleware.TwoFactorMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DomainErrorMiddleware",
+    "linli.core.inputs.InputMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"
@@ -214,6 +216,28 @@ LINLI: LinliSettings = {
     # lifetime anyone may ask for (days).
     "TOKEN_DAYS": int(os.environ.get("LINLI_TOKEN_DAYS", "90")),
     "TOKEN_MAX_DAYS": int(os.environ.get("LINLI_TOKEN_MAX_DAYS", "365")),
+    # The audit chain's HMAC key; without LINLI_AUDIT_KEY it is derived from SECRET_KEY
+    # (fine for the demo; a deployment sets its own and keeps it out of the database).
+    "AUDIT_KEY": os.environ.get("LINLI_AUDIT_KEY")
+    or hashlib.sha256(f"linli-audit:{SECRET_KEY}".encode()).hexdigest(),
+    "AUDIT_RETENTION_DAYS": max(180, int(os.environ.get("LINLI_AUDIT_RETENTION_DAYS", "365"))),
+    # Throttling and lockout: scope -> (attempts allowed, window in seconds); the
+    # windows are fixed (core/ratelimit.py). See docs/security.md.
+    "THROTTLES": {
+        # Failed logins (page and token): 5 per account locks it for the rest of the
+        # 15 minutes, 20 from one address lock that address.
+        "login-account": (5, 15 * 60),
+        "login-address": (20, 15 * 60),
+        # Tracking by case code and mobile: per address, and wrong mobiles per code.
+        "track-address-minute": (10, 60),
+        "track-address-day": (100, 24 * 3600),
+        "track-code": (5, 3600),
+        # One-time codes asked per address (each mobile also has its own limits in
+        # appeals.services), and wrong codes typed per mobile.
+        "code-address": (5, 10 * 60),
+        "code-address-day": (20, 24 * 3600),
+        "code-verify-mobile": (10, 3600),
+    },
 }
 
 # The name authenticator apps show beside the account (otpauth:// URI issuer).
@@ -252,6 +276,29 @@ if _redis_url:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# The cache holds the attempt counters of throttling and lockout (core/ratelimit.py)
+# and nothing a page needs: Redis when LINLI_REDIS_URL is set, shared by every
+# process; otherwise each process's own memory (one process, counts reset on
+# restart). Short socket timeouts: with Redis stopped, the limiter fails open
+# (logs a warning and counts nothing) instead of holding requests.
+if _redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": "linli",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "linli",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 LOGGING = {
     "version": 1,

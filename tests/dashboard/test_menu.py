@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 FULLY_COVERED = '<span class="badge ok">全覆盖</span>'
 
-ALL = [
+CADRE = [
     "home",
     "appeals:queue",
     "duties:mine",
@@ -32,13 +32,15 @@ ALL = [
     "org:import",
     "accounts:me",
 ]
-LEADER = [e for e in ALL if e != "org:import"]
+# The audit log is no role's: audit administrators hold a permission (see below).
+ALL = [*CADRE[:-1], "accounts:audit_log", "accounts:me"]
+LEADER = [e for e in CADRE if e != "org:import"]
 # What each role's menu holds, in order.
 EXPECTED = {
-    Role.ADMIN: ALL,
-    Role.CITY: ALL,
-    Role.TOWN: ALL,
-    Role.VILLAGE: ALL,
+    Role.ADMIN: CADRE,
+    Role.CITY: CADRE,
+    Role.TOWN: CADRE,
+    Role.VILLAGE: CADRE,
     Role.AREA_LEADER: LEADER,
     Role.GROUP_LEADER: LEADER,
     Role.REPRESENTATIVE: [
@@ -155,3 +157,19 @@ def test_an_empty_unit_is_not_complete(county):
     assert empty.empty and not empty.complete
     covered = coverage_for(county.superuser, county.group_a).total
     assert not covered.empty
+
+
+def test_the_auditor_sees_home_and_the_audit_log_only(county, client):
+    from linli.accounts.services import auditors_group
+
+    user = make_user("13711113333", "审计员")
+    user.groups.add(auditors_group())
+    assert [link.url_name for link in menu_for(user)] == [
+        "home",
+        "accounts:audit_log",
+        "accounts:me",
+    ]
+    client.force_login(user)
+    assert client.get(reverse("accounts:audit_log"), **ZH).status_code == 200
+    for name in [e for e in CADRE if e.startswith("org:")]:
+        assert client.get(reverse(name), **ZH).status_code == 403, name

@@ -16,7 +16,9 @@ from tests.support.roles import Actors
 
 pytestmark = pytest.mark.django_db
 
-EMPTY = ["", "   ", "\t\n\u3000", "\x00\x01\x1f", "\u200b\u200d", " \x07 \ufeff "]
+EMPTY = ["", "   ", "\t\n\u3000", "\u200b\u200d", " \ufeff "]
+# Control characters are refused as such by the input layer (`core.inputs.clean_text`).
+CONTROL = ["\x00\x01\x1f", " \x07 \ufeff "]
 
 
 @pytest.fixture
@@ -41,6 +43,14 @@ def test_service_refuses_a_visit_without_who_was_met_or_what_was_found(actors, t
     # Still owed this month: nothing counted.
     owed = selectors.households_owed(actors.county.rep_a, today())
     assert actors.county.households_a[0] in list(owed["visits"])
+
+
+@pytest.mark.parametrize("text", CONTROL)
+def test_service_refuses_control_characters(actors, text):
+    with pytest.raises(InvalidInput) as err:
+        _visit(actors, met=text, findings=text, needs="清理水沟")
+    assert err.value.code == "bad_characters"
+    assert not HomeVisit.objects.exists()
 
 
 @pytest.mark.parametrize("fields", [{"met": "李奶奶"}, {"findings": "屋顶漏雨"}])
@@ -91,6 +101,12 @@ def test_api_answers_400_visit_empty_and_writes_nothing(actors):
     r = api.post(
         "/duties/visits",
         {"household_id": county.households_a[2].pk, "met": " \x00", "needs": "低保"},
+    )
+    assert r.status_code == 400, r.content  # refused by the API's parser
+    assert not HomeVisit.objects.exists()
+    r = api.post(
+        "/duties/visits",
+        {"household_id": county.households_a[2].pk, "met": " \u200b ", "needs": "低保"},
     )
     assert r.status_code == 400, r.content
     assert r.json()["code"] == "visit_empty"

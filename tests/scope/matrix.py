@@ -171,6 +171,10 @@ PAGES: dict[str, Entry] = {
         ok=302,
         note="one's own token",
     ),
+    # The audit log: superusers and audit administrators (a permission, not a role).
+    "accounts:audit_log": admin(note="audit administrators"),
+    "accounts:audit_export": admin(note="audit administrators"),
+    "accounts:audit_verify": admin(method="POST", body=empty),
     "set_language": public(),
     # org
     "org:unit_tree": listing(

@@ -23,3 +23,21 @@ class Clock:
         for module in (services, compliance, selectors):
             self._monkeypatch.setattr(module, "today", lambda: self.today)
         return day
+
+
+class LimiterClock:
+    """The clock of the attempt counters (`core/ratelimit.py`), set by the test.
+
+    It starts 5 seconds into a day (so into a minute, an hour and every window the
+    limits use): a minute's window then has 55 seconds left, a day's 86,395."""
+
+    START = 20834 * 86400 + 5
+
+    def __init__(self, monkeypatch):
+        from linli.core import ratelimit
+
+        self.now = float(self.START)
+        monkeypatch.setattr(ratelimit, "_now", lambda: self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

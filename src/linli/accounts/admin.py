@@ -13,7 +13,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
 
 from . import services, twofactor
+from .forms import AdminLoginForm
 from .models import ApiToken, AuditLog, RoleAssignment, User
+
+# The admin's own login door is behind the login lockout too (accounts/lockout.py).
+admin.site.login_form = AdminLoginForm
 
 if TYPE_CHECKING:
     # django-stubs makes the admin classes generic; at run time they are not subscriptable.
@@ -197,7 +201,7 @@ for _model in (TOTPDevice, StaticDevice):
 class AuditLogAdmin(ReadOnlyAdminMixin, _AuditAdmin):
     """Read-only: the audit log is append-only."""
 
-    list_display = ["at", "actor", "action", "target_type", "target_id", "ip"]
+    list_display = ["seq", "at", "actor", "action", "target_type", "target_id", "ip"]
     list_filter = ["action", "target_type"]
     search_fields = ["actor__phone", "actor__name", "target_id"]
     date_hierarchy = "at"

@@ -4,7 +4,7 @@ code, for a user who has one) for a token; list and revoke one's own tokens."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
@@ -15,30 +15,30 @@ from linli.accounts.models import ApiToken, Role, TokenScope, User
 from linli.accounts.scope import scope_for
 from linli.core.api_schemas import errors
 from linli.core.errors import DomainError
+from linli.core.inputs import Id, Line, Phone, Secret, bounded
 
-from . import twofactor
+from . import lockout, twofactor
 from .services import token_create, token_revoke
 
 router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    phone: str = Field(max_length=20)
-    password: str = Field(max_length=128)
-    otp: str = Field(
+    phone: Phone
+    password: Secret
+    otp: Annotated[str, Line(20)] = Field(
         "",
-        max_length=20,
         description="The two-factor code (authenticator or recovery code); required for a "
         "user who has turned two-factor on.",
     )
-    name: str = Field("", max_length=100, description="A name to recognise the token by.")
+    name: Annotated[str, Line(100)] = Field("", description="A name to recognise the token by.")
     scopes: list[TokenScope] | None = Field(
         None,
         max_length=2,
         description="`read` (GET only) and/or `write`; default both.",
     )
-    expires_in_days: int | None = Field(
-        None, ge=1, description="Lifetime in days; default and maximum are set by the site."
+    expires_in_days: Annotated[int, bounded(1, 36_500)] | None = Field(
+        None, description="Lifetime in days; default and maximum are set by the site."
     )
 
 
@@ -115,18 +115,26 @@ def _second_factor(user: User, code: str) -> None:
 @router.post(
     "/token",
     auth=None,
-    response={200: TokenOut, **errors(400, 401, 403)},
+    response={200: TokenOut, **errors(400, 401, 403, 429)},
     summary="Issue an API token",
     description="The password, and for a user with two-factor authentication the code "
     "(`otp`): 401 `otp_required` without it, `otp_invalid` when wrong; 403 "
     "`otp_enrol_required` for a user whose role requires two-factor and who has not "
-    "turned it on.",
+    "turned it on. Failed attempts lock the account and the client address for a while "
+    "(429 with `Retry-After`); see docs/security.md.",
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
+    lockout.refuse_if_locked(request, payload.phone)
     user = authenticate(request, phone=payload.phone.strip(), password=payload.password)
     if user is None:
+        lockout.failed(request, payload.phone)
         raise BadCredentials(_("Wrong mobile number or password."))
-    _second_factor(user, payload.otp)
+    try:
+        _second_factor(user, payload.otp)
+    except OtpInvalid:
+        lockout.failed(request, payload.phone)  # a wrong code counts as a failed attempt
+        raise
+    lockout.succeeded(payload.phone)
     token, key = token_create(
         actor=user,
         name=payload.name,
@@ -175,7 +183,7 @@ def tokens(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: ApiTokenOut, **errors(400, 401, 403, 404)},
     summary="Revoke one of my API tokens",
 )
-def revoke_token(request: HttpRequest, token_id: int) -> dict[str, Any]:
+def revoke_token(request: HttpRequest, token_id: Id) -> dict[str, Any]:
     user = cast(User, request.user)
     return _token_out(token_revoke(actor=user, token_id=token_id))
 

@@ -9,6 +9,12 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = _("Accounts")
 
+    def ready(self) -> None:
+        from linli.core.ticks import register
+
+        # Anything a crash left unchained joins the audit chain on the next tick.
+        register("accounts.audit_seal", "linli.accounts.audit.seal_tick", every=60)
+
 
 class LinliAdminConfig(admin_apps.AdminConfig):
     """`django.contrib.admin` with our site: it also asks for a verified session."""

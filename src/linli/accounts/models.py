@@ -179,6 +179,7 @@ class AuditAction(StrEnum):
     OTP_RESET = "otp.reset"
     OTP_RECOVERY_USE = "otp.recovery_use"
     OTP_RECOVERY_REGENERATE = "otp.recovery_regenerate"
+    LOGIN_LOCKOUT = "login.lockout"
     # org: units, people, places, representatives, links, teams
     UNIT_CREATE = "unit.create"
     UNIT_UPDATE = "unit.update"
@@ -230,11 +231,23 @@ class AuditAction(StrEnum):
     DUTIES_DELIBERATION_CORRECT = "duties.deliberation.correct"
     DUTIES_ANNUALREPORT_CORRECT = "duties.annualreport.correct"
     EXPORT_DUTIES = "export.duties"
+    # the audit log itself
+    AUDIT_EXPORT = "audit.export"
+    AUDIT_PURGE = "audit.purge"
 
 
 class AuditLog(models.Model):
-    """Append-only: every write and every view of unmasked personal data."""
+    """Append-only: every write and every view of unmasked personal data.
 
+    Tamper-evident (`accounts.audit`): each entry carries its place in the chain
+    (`seq`, from 1, without gaps) and `hash`, a keyed hash of its content and the
+    previous entry's hash (`prev_hash`). `python -m linli audit_verify` finds an entry
+    changed, deleted or inserted.
+    """
+
+    seq = models.PositiveBigIntegerField(_("sequence"), unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -255,6 +268,31 @@ class AuditLog(models.Model):
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
+        # Reading the log is the auditor's right, apart from the administrators'
+        # (等保 "三员分立": system, security and audit administrators are separate).
+        permissions = [("export_auditlog", "Can export the audit log")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}#{self.target_id}"
+
+
+class AuditChainHead(models.Model):
+    """One row: the last entry of the audit chain (its `seq` and `hash`).
+
+    Appending locks this row, so concurrent writers chain one after another; it also
+    lets `audit_verify` notice entries cut from the end of the log. `purged_seq` and
+    `purged_hash` anchor the chain after old entries were purged (kept >= 180 days).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+    purged_seq = models.PositiveBigIntegerField(default=0)
+    purged_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

@@ -16,6 +16,7 @@ from linli.core.context import client_ip
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.validators import normalize_mobile
 
+from . import audit
 from .models import (
     ApiToken,
     AuditAction,
@@ -39,7 +40,8 @@ def audit_record(
     target_id: Any = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """Append one audit row. Call inside the transaction of the change it records.
+    """Append one audit row. Call inside the transaction of the change it records;
+    the row joins the hash chain when that transaction commits (`accounts.audit`).
 
     `action` must be an `AuditAction`; a free string is refused, so the list of
     actions stays complete.
@@ -49,7 +51,7 @@ def audit_record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
-    return AuditLog.objects.create(
+    entry = AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action.value,
         target_type=target_type,
@@ -57,6 +59,9 @@ def audit_record(
         ip=client_ip.get(),
         detail=detail or {},
     )
+    # Chained into the tamper-evident log once the change commits (accounts.audit).
+    audit.seal_on_commit()
+    return entry
 
 
 def _require_admin(actor: User, unit: UnitRef) -> None:
@@ -328,3 +333,24 @@ def token_authenticate(key: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+AUDITORS_GROUP = "审计员"
+
+
+def auditors_group() -> Any:
+    """The group of audit administrators: they read and export the audit log.
+
+    Reading the log is a permission, not a role at a unit: the log is platform-wide,
+    and the auditor is kept apart from the administrators (等保 "三员分立")."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, created = Group.objects.get_or_create(name=AUDITORS_GROUP)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="accounts",
+                codename__in=["view_auditlog", "export_auditlog"],
+            )
+        )
+    return group

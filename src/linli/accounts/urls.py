@@ -1,19 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-from .forms import LoginForm
+from . import audit_views, views
+from .views import LoginView
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=LoginForm
-        ),
-        name="login",
-    ),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The second step after `login` (accounts/middleware.py sends sessions here).
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
@@ -24,4 +18,7 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/tokens/", views.token_create, name="token_create"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/export/", audit_views.audit_export, name="audit_export"),
+    path("audit/verify/", audit_views.audit_verify, name="audit_verify"),
 ]

@@ -1,8 +1,9 @@
-"""The user's own pages: the second login step, two-factor enrolment, and the account page
-(我的账户) with its two-factor settings and API tokens.
+"""Account pages: the login page (Django's, behind the lockout), the second login step,
+two-factor enrolment, and the account page (我的账户) with its two-factor settings and
+API tokens.
 
-The second step is a view of its own after `login` (which is Django's `LoginView`,
-unchanged): `middleware.TwoFactorMiddleware` sends a session that owes a code here.
+The second step is a view of its own after `login`: `middleware.TwoFactorMiddleware`
+sends a session that owes a code here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -22,7 +24,7 @@ from linli.core.errors import DomainError
 from linli.core.masking import mask_phone
 
 from . import services, twofactor
-from .forms import OtpCodeForm, TokenCreateForm
+from .forms import LoginForm, OtpCodeForm, TokenCreateForm
 from .models import ApiToken, Role
 from .scope import scope_for
 
@@ -31,6 +33,21 @@ if TYPE_CHECKING:
 
     class _SignedInRequest(HttpRequest):
         user: User  # behind login_required
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page with our form; a login the lockout refuses answers 429
+    with `Retry-After`, the form saying how many minutes to wait."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.throttled is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled.retry_after)
+        return response
 
 
 def _next(request: HttpRequest) -> str:

@@ -17,10 +17,11 @@ from ninja.responses import Status as HttpStatus
 
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.inputs import Count, Id
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 
-from . import policy, selectors, services
+from . import policy, selectors, services, throttle
 from .models import Appeal, Category, Level
 from .schemas import (
     ActionIn,
@@ -28,11 +29,13 @@ from .schemas import (
     AppealFilters,
     AppealIn,
     AppealOut,
+    CaseCode,
     CategoryOut,
     CodeSentOut,
     DepartmentOut,
     EventOut,
     FiledOut,
+    Note,
     PublicAppealIn,
     PublicAppealOut,
     PublicCodeIn,
@@ -181,7 +184,7 @@ def _detail(request, appeal: Appeal) -> Appeal:
     response={200: AppealDetailOut, **errors(400, 401, 404)},
     summary="Get an appeal",
 )
-def appeal_detail(request, code: str):
+def appeal_detail(request, code: CaseCode):
     return _detail(request, selectors.appeal_get(request.user, code))
 
 
@@ -190,7 +193,7 @@ def appeal_detail(request, code: str):
     response={200: list[EventOut], **errors(400, 401, 404)},
     summary="The appeal's timeline",
 )
-def appeal_events(request, code: str):
+def appeal_events(request, code: CaseCode):
     return selectors.timeline(selectors.appeal_get(request.user, code))
 
 
@@ -203,7 +206,7 @@ def appeal_events(request, code: str):
     "`already_claimed`, `stale`; 403 `not_allowed` for the wrong role or level; 400 `invalid` "
     "for an action that does not exist.",
 )
-def appeal_action(request, code: str, action: Action, payload: ActionIn):
+def appeal_action(request, code: CaseCode, action: Action, payload: ActionIn):
     appeal = selectors.appeal_get(request.user, code)
     department = (
         get_object_or_404(Department, pk=payload.department_id, active=True)
@@ -241,7 +244,11 @@ def appeal_action(request, code: str, action: Action, payload: ActionIn):
     summary="Add photos with a note (multipart)",
 )
 def appeal_photos(
-    request, code: str, note: Form[str], files: File[list[UploadedFile]], version: Form[int] = None
+    request,
+    code: CaseCode,
+    note: Form[Note],
+    files: File[list[UploadedFile]],
+    version: Form[Count | None] = None,
 ):
     appeal = selectors.appeal_get(request.user, code)
     return services.appeal_act(
@@ -265,7 +272,7 @@ def public_categories(request):
 @public.get(
     "/units", response={200: list[PublicUnitOut], **errors(400)}, summary="Units to report from"
 )
-def public_units(request, parent: int | None = None):
+def public_units(request, parent: Id | None = None):
     """Towns at the top (`parent` omitted), then villages and groups below a unit."""
     qs = Unit.objects.all()
     if parent is None:
@@ -277,15 +284,22 @@ def public_units(request, parent: int | None = None):
 
 
 @public.post(
-    "/codes", response={202: CodeSentOut, **errors(400, 409)}, summary="Send a one-time code"
+    "/codes",
+    response={202: CodeSentOut, **errors(400, 409, 429)},
+    summary="Send a one-time code",
+    description="Limited per client address and per mobile (429 with `Retry-After`).",
 )
 def public_code(request, payload: PublicCodeIn):
+    throttle.code_request(request)
     services.phone_code_request(phone=payload.phone)
     return HttpStatus(202, {"sent": True})
 
 
 @public.post(
-    "/appeals", response={201: FiledOut, **errors(400, 404, 409)}, summary="Report an appeal"
+    "/appeals",
+    response={201: FiledOut, **errors(400, 404, 409, 429)},
+    summary="Report an appeal",
+    description="Wrong codes are limited per mobile (429 with `Retry-After`).",
 )
 def public_file(request, payload: PublicAppealIn):
     phone = services.phone_code_verify(phone=payload.phone, code=payload.code)
@@ -307,16 +321,22 @@ def public_file(request, payload: PublicAppealIn):
 
 
 @public.post(
-    "/track", response={200: PublicAppealOut, **errors(400, 404)}, summary="Follow an appeal"
+    "/track",
+    response={200: PublicAppealOut, **errors(400, 404, 429)},
+    summary="Follow an appeal",
+    description="Limited per client address and, for wrong mobiles, per case code "
+    "(429 with `Retry-After`).",
 )
 def public_track(request, payload: TrackIn):
     from linli.core.validators import normalize_mobile
 
+    throttle.track_attempt(request, payload.code)
     try:
         phone = normalize_mobile(payload.phone)
-    except InvalidInput:
+        appeal = selectors.appeal_for_resident(payload.code, phone)
+    except (InvalidInput, NotFound):
+        throttle.track_failed(payload.code)
         raise NotFound(_("No appeal matches this case code and mobile number.")) from None
-    appeal = selectors.appeal_for_resident(payload.code, phone)
     appeal.public_events = list(selectors.timeline(appeal, public=True))
     return appeal
 

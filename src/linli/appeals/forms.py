@@ -5,7 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.fields import IdChoiceField
+from linli.core.inputs import (
+    IdChoiceField,
+    IdField,
+    LatitudeField,
+    LineField,
+    LongitudeField,
+    TextField,
+)
 
 from .models import Kind, Level, Status, Urgency
 from .selectors import categories_tree
@@ -18,7 +25,7 @@ def category_choices():
 
 
 class AppealFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = LineField(label=_("Search"), max_length=100, required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -31,25 +38,25 @@ class AppealFilterForm(forms.Form):
         label=_("Kind"), required=False, choices=[("", _("All"))] + list(Kind.choices)
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    unit = IdField(required=False)
 
 
 class AppealFileForm(forms.Form):
     """What a representative or hotline operator fills in for a resident."""
 
     category = forms.ChoiceField(label=_("Category"))
-    title = forms.CharField(label=_("Title"), max_length=100, required=False)
-    description = forms.CharField(
+    title = LineField(label=_("Title"), max_length=100, required=False)
+    description = TextField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="normal")
     household = IdChoiceField(label=_("Household"), queryset=None, required=False)
     unit = IdChoiceField(label=_("Or the group / village"), queryset=None, required=False)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
-    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
-    reporter_name = forms.CharField(label=_("Resident's name"), max_length=50, required=False)
-    reporter_phone = forms.CharField(label=_("Resident's mobile"), max_length=20, required=False)
+    address = LineField(label=_("Address"), max_length=200, required=False)
+    latitude = LatitudeField(required=False)
+    longitude = LongitudeField(required=False)
+    reporter_name = LineField(label=_("Resident's name"), max_length=50, required=False)
+    reporter_phone = LineField(label=_("Resident's mobile"), max_length=20, required=False)
 
     def __init__(self, *args, households, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,23 +72,23 @@ class AppealFileForm(forms.Form):
 class PublicReportForm(forms.Form):
     """The resident's own report, without an account."""
 
-    phone = forms.CharField(label=_("Your mobile number"), max_length=20)
-    code = forms.CharField(label=_("Verification code"), max_length=6, required=False)
+    phone = LineField(label=_("Your mobile number"), max_length=20)
+    code = LineField(label=_("Verification code"), max_length=6, required=False)
     category = forms.ChoiceField(label=_("What is it about?"))
-    description = forms.CharField(
+    description = TextField(
         label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="normal")
-    town = forms.IntegerField(label=_("Town"), required=False)
-    village = forms.IntegerField(label=_("Village / community"), required=False)
-    area = forms.IntegerField(label=_("Area"), required=False)
-    group = forms.IntegerField(label=_("Group"), required=False)
-    address = forms.CharField(label=_("Where exactly?"), max_length=200, required=False)
+    town = IdField(label=_("Town"), required=False, widget=forms.NumberInput)
+    village = IdField(label=_("Village / community"), required=False, widget=forms.NumberInput)
+    area = IdField(label=_("Area"), required=False, widget=forms.NumberInput)
+    group = IdField(label=_("Group"), required=False, widget=forms.NumberInput)
+    address = LineField(label=_("Where exactly?"), max_length=200, required=False)
     # The photo input is written by hand (several files); the field carries its errors.
     photos = forms.FileField(label=_("Photos (up to 6)"), required=False)
-    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
-    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
-    reporter_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
+    latitude = LatitudeField(required=False)
+    longitude = LongitudeField(required=False)
+    reporter_name = LineField(label=_("Your name (optional)"), max_length=50, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,5 +120,5 @@ class PublicReportForm(forms.Form):
 
 
 class TrackForm(forms.Form):
-    code = forms.CharField(label=_("Case code"), max_length=20)
-    phone = forms.CharField(label=_("Mobile number used to report"), max_length=20)
+    code = LineField(label=_("Case code"), max_length=20)
+    phone = LineField(label=_("Mobile number used to report"), max_length=20)

@@ -8,15 +8,38 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
 from linli.core.api_schemas import choices_text as _choices
+from linli.core.inputs import (
+    Count,
+    Day,
+    Id,
+    Latitude,
+    Line,
+    Longitude,
+    Moment,
+    Phone,
+    Search,
+    Text,
+    bounded,
+)
 from linli.org.models import UnitKind
 
 from .models import Appeal, AppealEvent, Channel, Kind, Level, Status, Urgency
 from .workflow import ACTION_LABELS, Action, Event
+
+# Input text bounds: the columns (and the services' limits) they go to.
+CaseCode = Annotated[str, Line(20)]
+CategoryCode = Annotated[str, Line(30)]
+Description = Annotated[str, Text(2000)]
+Title = Annotated[str, Line(100)]
+Choice = Annotated[str, Line(20)]
+Address = Annotated[str, Line(200)]
+Name = Annotated[str, Line(50)]
+Note = Annotated[str, Text(2000)]
 
 # The `status` filter of the appeal list: a status, or `open` for every open one.
 AppealStatusFilter = StrEnum(
@@ -38,39 +61,39 @@ class DepartmentOut(Schema):
 
 
 class AppealIn(Schema):
-    category: str = Field(description="A second-level category code, e.g. `facilities`.")
-    description: str
-    title: str = ""
-    urgency: str = Field("normal", description=_choices(Urgency))
-    channel: str = Field(
+    category: CategoryCode = Field(description="A second-level category code, e.g. `facilities`.")
+    description: Description
+    title: Title = ""
+    urgency: Choice = Field("normal", description=_choices(Urgency))
+    channel: Choice = Field(
         "hotline",
         description=_choices(Channel) + " (`self` is only for the public endpoint).",
     )
-    household_id: int | None = Field(None, description="The resident's household, if known.")
-    unit_id: int | None = Field(None, description="The group or village where the problem is.")
-    address: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    reporter_name: str = ""
-    reporter_phone: str = ""
+    household_id: Id | None = Field(None, description="The resident's household, if known.")
+    unit_id: Id | None = Field(None, description="The group or village where the problem is.")
+    address: Address = ""
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    reporter_name: Name = ""
+    reporter_phone: Phone = ""
 
 
 class PublicCodeIn(Schema):
-    phone: str = Field(description="Mobile number to confirm; a 6-digit code is sent to it.")
+    phone: Phone = Field(description="Mobile number to confirm; a 6-digit code is sent to it.")
 
 
 class PublicAppealIn(Schema):
-    category: str
-    description: str
-    title: str = ""
-    urgency: str = "normal"
-    unit_id: int | None = Field(None, description="Village or group (see /public/units).")
-    address: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    reporter_name: str = ""
-    phone: str
-    code: str = Field(description="The one-time code sent to `phone`.")
+    category: CategoryCode
+    description: Description
+    title: Title = ""
+    urgency: Choice = "normal"
+    unit_id: Id | None = Field(None, description="Village or group (see /public/units).")
+    address: Address = ""
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    reporter_name: Name = ""
+    phone: Phone
+    code: Annotated[str, Line(10)] = Field(description="The one-time code sent to `phone`.")
 
 
 class CodeSentOut(Schema):
@@ -78,8 +101,8 @@ class CodeSentOut(Schema):
 
 
 class TrackIn(Schema):
-    code: str = Field(description="Case code.")
-    phone: str = Field(description="The mobile number the appeal was reported with.")
+    code: CaseCode = Field(description="Case code.")
+    phone: Phone = Field(description="The mobile number the appeal was reported with.")
 
 
 class PublicUnitOut(Schema):
@@ -90,18 +113,20 @@ class PublicUnitOut(Schema):
 
 
 class ActionIn(Schema):
-    note: str = Field("", description="Note, reason, result or instructions.")
-    version: int | None = Field(
+    note: Note = Field("", description="Note, reason, result or instructions.")
+    version: Count | None = Field(
         None, description="The `version` you last saw; a newer one answers 409 `stale`."
     )
-    department_id: int | None = Field(None, description="For `refer`.")
-    merge_into: str | None = Field(None, description="Case code, for `merge`.")
-    unit_id: int | None = Field(None, description="For `return`: the unit below to return to.")
-    rating: int | None = Field(None, ge=1, le=5, description="For `rate` (a phone return visit).")
-    party_name: str = ""
-    party_phone: str = ""
-    party_side: str = ""
-    held_at: dt.datetime | None = None
+    department_id: Id | None = Field(None, description="For `refer`.")
+    merge_into: CaseCode | None = Field(None, description="Case code, for `merge`.")
+    unit_id: Id | None = Field(None, description="For `return`: the unit below to return to.")
+    rating: Annotated[int, bounded(1, 5)] | None = Field(
+        None, description="For `rate` (a phone return visit)."
+    )
+    party_name: Name = ""
+    party_phone: Phone = ""
+    party_side: Name = ""
+    held_at: Moment | None = None
     internal: bool = Field(False, description="For `note`: hide it from the resident.")
 
 
@@ -111,17 +136,17 @@ class AppealFilters(Schema):
     )
     level: Level | None = Field(None, description="Only appeals handled at this level.")
     kind: Kind | None = None
-    category: str | None = None
-    q: str | None = Field(None, description="Case code, or text in the title or address.")
+    category: CategoryCode | None = None
+    q: Search | None = Field(None, description="Case code, or text in the title or address.")
     overdue: bool = False
-    unit: int | None = Field(None, description="Only appeals from this unit's subtree.")
+    unit: Id | None = Field(None, description="Only appeals from this unit's subtree.")
     mine: bool = Field(False, description="Only those in my queue.")
 
 
 class StatsQuery(Schema):
-    unit: int = Field(description="Unit id; its subtree is counted, per child unit too.")
-    start: dt.date = Field(description="First day (local time), inclusive.")
-    end: dt.date = Field(description="Last day (local time), inclusive.")
+    unit: Id = Field(description="Unit id; its subtree is counted, per child unit too.")
+    start: Day = Field(description="First day (local time), inclusive.")
+    end: Day = Field(description="Last day (local time), inclusive.")
 
 
 class RatesOut(Schema):

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
+from linli.core.inputs import is_id
 from linli.org.models import STEPLEN, Member, Place, Unit, UnitKind
 
 from . import links, policy
@@ -342,7 +343,7 @@ class ReportPlace:
 
 def _pk(value) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if is_id(text) else None
 
 
 def report_towns() -> QuerySet[Unit]:

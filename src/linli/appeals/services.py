@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import AuditAction, User
 from linli.accounts.scope import scope_for
 from linli.accounts.services import audit_record
+from linli.core import ratelimit
 from linli.core.calendar import deadline_after
 from linli.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from linli.core.photos import PreparedPhoto, photos_prepare
@@ -187,9 +188,16 @@ def phone_code_request(*, phone: str) -> PhoneCode:
 
 
 def phone_code_verify(*, phone: str, code: str) -> str:
-    """Check a code; return the normalised phone or raise InvalidInput."""
+    """Check a code; return the normalised phone or raise InvalidInput.
+
+    Wrong codes are also counted per mobile across codes
+    (`LINLI["THROTTLES"]["code-verify-mobile"]`, 10 an hour): past that every try
+    for the number is refused with Throttled until the hour ends, so asking for
+    new codes does not buy more guesses."""
     phone = normalize_mobile(phone)
     code = (code or "").strip()
+    too_many = _("Too many wrong verification codes for this number.")
+    ratelimit.refuse_if_exceeded("code-verify-mobile", phone, message=too_many)
     with transaction.atomic():
         row = (
             PhoneCode.objects.select_for_update()
@@ -215,6 +223,7 @@ def phone_code_verify(*, phone: str, code: str) -> str:
             row.save(update_fields=["used_at"])
             wrong = False
     if wrong:
+        ratelimit.hit("code-verify-mobile", phone)
         raise InvalidInput(_("The verification code is wrong."), code="code_wrong")
     return phone
 

@@ -18,14 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.scope import scope_for
-from linli.core.errors import DomainError, InvalidInput, NotFound
+from linli.core.errors import DomainError, InvalidInput, NotFound, Throttled
+from linli.core.inputs import is_id, parse_day
 from linli.core.paging import paginate
 from linli.core.photos import photos_prepare
 from linli.core.validators import normalize_mobile
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
 
-from . import exports, links, policy, report_photos, selectors, services
+from . import exports, links, policy, report_photos, selectors, services, throttle
 from .forms import AppealFileForm, AppealFilterForm, PublicReportForm, TrackForm
 from .models import Appeal, AppealPhoto, Category, Level, Status
 from .workflow import ACTION_LABELS, Action, actions_for
@@ -149,7 +150,7 @@ def appeal_act(request, code: str, action: str):
     try:
         department = (
             get_object_or_404(Department, pk=post["department"], active=True)
-            if post.get("department", "").isdigit()
+            if is_id(post.get("department", ""))
             else None
         )
         merge_into = (
@@ -159,7 +160,7 @@ def appeal_act(request, code: str, action: str):
         )
         unit = (
             org_selectors.unit_get(request.user, int(post["unit"]))
-            if post.get("unit", "").isdigit()
+            if is_id(post.get("unit", ""))
             else None
         )
         party = (
@@ -176,7 +177,7 @@ def appeal_act(request, code: str, action: str):
             appeal=appeal,
             action=action,
             note=post.get("note", ""),
-            version=int(post["version"]) if post.get("version", "").isdigit() else None,
+            version=int(post["version"]) if is_id(post.get("version", "")) else None,
             department=department,
             merge_into=merge_into,
             unit=unit,
@@ -257,7 +258,7 @@ def stats(request):
     unit = None
     pk = request.GET.get("unit")
     try:
-        if pk and pk.isdigit():
+        if pk and is_id(pk):
             unit = org_selectors.unit_get(request.user, int(pk))
         else:
             unit = next(iter(org_selectors.root_units_for(request.user)[:1]), None)
@@ -290,10 +291,7 @@ def stats(request):
 
 
 def _date(value):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_day(value)
 
 
 @login_required
@@ -379,14 +377,15 @@ def report(request):
         form.errors.clear()
         held = _hold_photos(request, form)
         try:
+            throttle.code_request(request)
             phone = normalize_mobile(request.POST.get("phone", ""))
             services.phone_code_request(phone=phone)
         except DomainError as exc:
             form.add_domain_error(exc.code, exc.message)
-        else:
-            messages.success(
-                request, _("A verification code was sent to %(phone)s.") % {"phone": phone}
-            )
+            return _report_page(request, form, place, held, verified, refused=exc)
+        messages.success(
+            request, _("A verification code was sent to %(phone)s.") % {"phone": phone}
+        )
         return _report_page(request, form, place, held, verified)
 
     valid = form.is_valid()
@@ -414,7 +413,7 @@ def report(request):
         )
     except DomainError as exc:
         form.add_domain_error(exc.code, exc.message)
-        return _report_page(request, form, place, held, verified)
+        return _report_page(request, form, place, held, verified, refused=exc)
     report_photos.release(request.session)
     tracked = request.session.get(TRACKED, {})
     tracked[filed.code] = filed.reporter_phone
@@ -422,9 +421,10 @@ def report(request):
     return redirect("appeals:track_detail", code=filed.code)
 
 
-def _report_page(request, form, place, held, verified):
-    """The report form as it was left; a refused try answers 400."""
-    return render(
+def _report_page(request, form, place, held, verified, refused: DomainError | None = None):
+    """The report form as it was left; a refused try answers 400 (429 with
+    `Retry-After` when a limit refused it)."""
+    response = render(
         request,
         "appeals/report.html",
         {
@@ -436,6 +436,15 @@ def _report_page(request, form, place, held, verified):
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+    return _throttled_status(response, refused)
+
+
+def _throttled_status(response, refused: DomainError | None):
+    """A page a limit refused answers 429 with `Retry-After` (the form shows the wait)."""
+    if isinstance(refused, Throttled):
+        response.status_code = 429
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def _dev_inbox_url() -> str:
@@ -461,16 +470,26 @@ def track(request):
     code = request.GET.get("code", "")
     initial = {"code": code} if code.isascii() and code.isalnum() and len(code) <= 20 else {}
     form = TrackForm(request.POST or None, initial=initial)
+    refused: Throttled | None = None
     if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
         try:
-            phone = normalize_mobile(form.cleaned_data["phone"])
-            appeal = selectors.appeal_for_resident(form.cleaned_data["code"], phone)
+            throttle.track_attempt(request, code)
+            try:
+                phone = normalize_mobile(form.cleaned_data["phone"])
+                appeal = selectors.appeal_for_resident(code, phone)
+            except (InvalidInput, NotFound):
+                throttle.track_failed(code)
+                raise
+        except Throttled as exc:
+            refused = exc
+            form.add_error(None, exc.message)
         except (InvalidInput, NotFound):
             form.add_error(None, _("No appeal matches this case code and mobile number."))
         else:
             _remember_tracked(request, appeal, phone)
             return redirect("appeals:track_detail", code=appeal.code)
-    return render(request, "appeals/track.html", {"form": form})
+    return _throttled_status(render(request, "appeals/track.html", {"form": form}), refused)
 
 
 def track_link(request, token: str):

@@ -18,11 +18,13 @@ This module imports no other linli app.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
+
+from .inputs import MAX_INT, Page, bounded
 
 MAX_PAGE_SIZE = 200
 
@@ -34,11 +36,14 @@ def choices_text(choices: Any) -> str:
 
 # --- paging ----------------------------------------------------------------------------
 
+# Larger sizes are capped at MAX_PAGE_SIZE, not refused; the bound keeps the value an int32.
+PageSize = Annotated[int, bounded(1, MAX_INT)]
+
 
 class PageParams(Schema):
-    page: int = Field(1, ge=1, description="Page number, from 1.")
-    page_size: int | None = Field(
-        None, ge=1, description=f"Rows per page (default 50, at most {MAX_PAGE_SIZE})."
+    page: Page = Field(1, description="Page number, from 1.")
+    page_size: PageSize | None = Field(
+        None, description=f"Rows per page (default 50, at most {MAX_PAGE_SIZE})."
     )
 
 

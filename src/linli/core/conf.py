@@ -41,3 +41,10 @@ class LinliSettings(TypedDict):
     # API tokens: default and longest lifetime, in days.
     TOKEN_DAYS: int
     TOKEN_MAX_DAYS: int
+    # Key of the audit log's hash chain (HMAC); kept outside the database.
+    AUDIT_KEY: str
+    # Days the audit log is kept before `audit_purge` may remove entries (at least 180).
+    AUDIT_RETENTION_DAYS: int
+    # Throttling and lockout (core/ratelimit.py, docs/security.md): per scope,
+    # (attempts allowed, window in seconds).
+    THROTTLES: dict[str, tuple[int, int]]

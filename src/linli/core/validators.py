@@ -7,7 +7,6 @@ message in the user's language.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.utils.translation import gettext as _
@@ -16,8 +15,17 @@ from stdnum.exceptions import InvalidComponent
 
 from .errors import InvalidInput
 
-if TYPE_CHECKING:
-    from decimal import Decimal
+# Free text and coordinates are checked by the input layer (`core.inputs`); older code
+# imports them from here.
+from .inputs import clean_coordinate, clean_text
+
+__all__ = [
+    "birth_date_from_id",
+    "clean_coordinate",
+    "clean_text",
+    "normalize_id_number",
+    "normalize_mobile",
+]
 
 
 def normalize_id_number(value: str) -> str:
@@ -70,33 +78,3 @@ def normalize_mobile(value: str) -> str:
             _("Mobile number must be a mobile phone number."), code="mobile_not_mobile"
         )
     return str(parsed.national_number)
-
-
-def clean_text(value: str | None, label: str, max_length: int, *, required: bool = False) -> str:
-    """Strip free text; refuse it when required and empty, or when too long."""
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("%(label)s is required.") % {"label": label}, code="required")
-    if len(text) > max_length:
-        raise InvalidInput(
-            _("%(label)s is longer than %(n)d characters.") % {"label": label, "n": max_length},
-            code="too_long",
-        )
-    return text
-
-
-def clean_coordinate(value: object, lo: int, hi: int, label: str) -> Decimal | None:
-    """A latitude or longitude to 6 decimals (about 0.1 m), or None when empty."""
-    from decimal import Decimal, InvalidOperation
-
-    if value in (None, ""):
-        return None
-    try:
-        d = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError, TypeError):
-        raise InvalidInput(
-            _("%(field)s must be a number.") % {"field": label}, code="coordinate"
-        ) from None
-    if not lo <= d <= hi:
-        raise InvalidInput(_("%(field)s is out of range.") % {"field": label}, code="coordinate")
-    return d

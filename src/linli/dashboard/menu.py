@@ -28,8 +28,12 @@ class MenuEntry:
     label: str | Promise
     # Who sees it; None: every signed-in user, with a role or not.
     roles: frozenset[Role] | None
+    # Or, instead of roles, a permission (the audit log is a right, not a role at a unit).
+    perm: str = ""
 
     def shown_to(self, user: Any) -> bool:
+        if self.perm:
+            return bool(user.has_perm(self.perm))
         return self.roles is None or holds_any(user, self.roles)
 
 
@@ -46,6 +50,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("org:representative_list", _("Representatives"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("org:coverage", _("Coverage"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("org:import", _("Import / export"), frozenset(ORG_WRITE_ROLES)),
+    MenuEntry("accounts:audit_log", _("Audit log"), None, perm="accounts.view_auditlog"),
     # Name, roles, two-factor and API tokens: everyone's own page.
     MenuEntry("accounts:me", _("My account"), None),
 )

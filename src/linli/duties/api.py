@@ -16,6 +16,7 @@ from ninja.responses import Status
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.apiparams import JsonOrMultipart
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.inputs import Id
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
 
@@ -287,7 +288,7 @@ def report_create(request, payload: JsonOrMultipart[ReportIn], document: File[Up
 # --- withdraw ------------------------------------------------------------------------------
 
 
-def _withdraw(request, kind: str, record_id: int, payload: WithdrawIn):
+def _withdraw(request, kind: str, record_id: Id, payload: WithdrawIn):
     record = selectors.record_get(request.user, kind, record_id)
     return services.record_withdraw(actor=request.user, record=record, reason=payload.reason)
 
@@ -298,7 +299,7 @@ def _withdraw(request, kind: str, record_id: int, payload: WithdrawIn):
     summary="Withdraw a contact entered by mistake",
     description="Answers the withdrawal: a void record superseding the one withdrawn.",
 )
-def contact_withdraw(request, record_id: int, payload: WithdrawIn):
+def contact_withdraw(request, record_id: Id, payload: WithdrawIn):
     return _withdraw(request, "contact", record_id, payload)
 
 
@@ -307,7 +308,7 @@ def contact_withdraw(request, record_id: int, payload: WithdrawIn):
     response={200: VisitOut, **errors(400, 401, 403, 404)},
     summary="Withdraw a home visit entered by mistake",
 )
-def visit_withdraw(request, record_id: int, payload: WithdrawIn):
+def visit_withdraw(request, record_id: Id, payload: WithdrawIn):
     return _withdraw(request, "visit", record_id, payload)
 
 
@@ -316,7 +317,7 @@ def visit_withdraw(request, record_id: int, payload: WithdrawIn):
     response={200: DeliberationOut, **errors(400, 401, 403, 404)},
     summary="Withdraw a deliberation event entered by mistake",
 )
-def deliberation_withdraw(request, record_id: int, payload: WithdrawIn):
+def deliberation_withdraw(request, record_id: Id, payload: WithdrawIn):
     return _withdraw(request, "deliberation", record_id, payload)
 
 
@@ -325,7 +326,7 @@ def deliberation_withdraw(request, record_id: int, payload: WithdrawIn):
     response={200: ReportOut, **errors(400, 401, 403, 404)},
     summary="Withdraw a yearly report entered by mistake",
 )
-def report_withdraw(request, record_id: int, payload: WithdrawIn):
+def report_withdraw(request, record_id: Id, payload: WithdrawIn):
     return _withdraw(request, "report", record_id, payload)
 
 
@@ -337,7 +338,7 @@ def report_withdraw(request, record_id: int, payload: WithdrawIn):
     response={200: OwedOut, **errors(400, 401, 404)},
     summary="Households still to contact this week and to visit this month",
 )
-def owed(request, representative: int | None = None):
+def owed(request, representative: Id | None = None):
     rep = _representative(request, representative)
     owed = selectors.households_owed(rep, today())
     contacts = list(owed["contacts"].select_related("unit"))

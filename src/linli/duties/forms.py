@@ -10,7 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from linli.appeals.forms import category_choices
 from linli.core.documents import ACCEPT, document_check
 from linli.core.errors import InvalidInput
-from linli.core.fields import IdChoiceField, IdMultipleChoiceField
+from linli.core.inputs import (
+    DayField,
+    IdChoiceField,
+    IdField,
+    IdMultipleChoiceField,
+    IntField,
+    LatitudeField,
+    LineField,
+    LongitudeField,
+    TextField,
+)
 from linli.core.timeutil import today
 
 from .models import ContactMethod, FiveRole, ReportKind
@@ -28,25 +38,25 @@ class DayInput(forms.DateInput):
         return context
 
 
-def _day_field() -> forms.DateField:
-    return forms.DateField(label=_("Date"), widget=DayInput(), initial=today)
+def _day_field() -> DayField:
+    return DayField(label=_("Date"), widget=DayInput(), initial=today)
 
 
 class QuickContactForm(forms.Form):
     """The one-tap "contacted" button of a household row."""
 
-    household = forms.IntegerField(widget=forms.HiddenInput)
+    household = IdField()
     method = forms.ChoiceField(
         label=_("How"), choices=ContactMethod.choices, initial=ContactMethod.PHONE, required=False
     )
     role = forms.ChoiceField(
         label=_("Role served"), choices=FiveRole.choices, initial=FiveRole.LIAISON, required=False
     )
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    note = LineField(label=_("Note"), max_length=500, required=False)
     # Set by the page's script (duties-offline.js): the tap's key, so that a tap
     # queued offline and sent again is recorded once, and the phone's date of the tap.
     client_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    day = forms.DateField(label=_("Date"), required=False, widget=forms.HiddenInput)
+    day = DayField(label=_("Date"), required=False, widget=forms.HiddenInput)
 
     def clean_method(self):
         return self.cleaned_data.get("method") or ContactMethod.PHONE
@@ -67,7 +77,7 @@ class ContactForm(forms.Form):
         widget=forms.RadioSelect,
     )
     role = forms.ChoiceField(label=_("Role served"), choices=FiveRole.choices)
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    note = LineField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, households, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,22 +108,22 @@ class PhotosField(forms.FileField):
 class VisitForm(forms.Form):
     day = _day_field()
     role = forms.ChoiceField(label=_("Role served"), choices=FiveRole.choices)
-    met = forms.CharField(label=_("Who was met"), max_length=200, required=False)
-    findings = forms.CharField(
+    met = LineField(label=_("Who was met"), max_length=200, required=False)
+    findings = TextField(
         label=_("What was found"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    needs = forms.CharField(label=_("Needs"), max_length=500, required=False)
-    risks = forms.CharField(label=_("Risks"), max_length=500, required=False)
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    needs = LineField(label=_("Needs"), max_length=500, required=False)
+    risks = LineField(label=_("Risks"), max_length=500, required=False)
+    note = LineField(label=_("Note"), max_length=500, required=False)
     photos = PhotosField(label=_("Photos"))
-    latitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
-    longitude = forms.DecimalField(required=False, widget=forms.HiddenInput)
+    latitude = LatitudeField(required=False)
+    longitude = LongitudeField(required=False)
     raise_appeal = forms.BooleanField(label=_("Raise an appeal from this visit"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
-    appeal_description = forms.CharField(
+    appeal_description = TextField(
         label=_("Describe the problem"),
         max_length=2000,
         required=False,
@@ -150,22 +160,22 @@ class DeliberationForm(forms.Form):
         label=_("Organised by"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
     day = _day_field()
-    place = forms.CharField(label=_("Place"), max_length=200)
-    topic = forms.CharField(label=_("Topic"), max_length=200)
-    attendee_count = forms.IntegerField(label=_("Number of attendees"), min_value=1)
-    attendees = forms.CharField(
+    place = LineField(label=_("Place"), max_length=200)
+    topic = LineField(label=_("Topic"), max_length=200)
+    attendee_count = IntField(label=_("Number of attendees"), min_value=1)
+    attendees = TextField(
         label=_("Who attended"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    minutes = forms.CharField(
+    minutes = TextField(
         label=_("Minutes"),
         max_length=10000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    outcomes = forms.CharField(
+    outcomes = TextField(
         label=_("Outcomes"),
         max_length=5000,
         required=False,
@@ -186,8 +196,8 @@ class ReportForm(forms.Form):
     representative = IdChoiceField(label=_("Representative"), queryset=None)
     kind = forms.ChoiceField(label=_("Kind"), choices=ReportKind.choices, widget=forms.RadioSelect)
     day = _day_field()
-    audience = forms.CharField(label=_("Audience"), max_length=200, required=False)
-    text = forms.CharField(
+    audience = LineField(label=_("Audience"), max_length=200, required=False)
+    text = TextField(
         label=_("Report"),
         max_length=20000,
         required=False,
@@ -199,7 +209,7 @@ class ReportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         help_text=_("PDF, Word, text or a photo; at most 20 MB."),
     )
-    feedback = forms.CharField(
+    feedback = TextField(
         label=_("Feedback from the audience"),
         max_length=5000,
         required=False,

@@ -2,16 +2,24 @@
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
+import annotated_types
 from django.urls import reverse
 from ninja import Field, Schema
 
-from linli.core.api_schemas import MAX_PAGE_SIZE
+from linli.core.api_schemas import MAX_PAGE_SIZE, PageSize
 from linli.core.api_schemas import choices_text as _choices
+from linli.core.inputs import Count, Day, Id, Latitude, Line, Longitude, Page, Text
 
 from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, Duty, RepCompliance, UnitCompliance
 from .models import AnnualReport, ContactLog, ContactMethod, FiveRole, HomeVisit, ReportKind
+
+# Input text bounds: the columns (and the services' limits) they go to.
+Choice = Annotated[str, Line(20)]
+Short = Annotated[str, Line(200)]
+Note = Annotated[str, Text(500)]
+MaxOrganisers = annotated_types.MaxLen(100)
 
 ComplianceStatus = Literal["on_track", "behind", "missed"]
 
@@ -25,24 +33,26 @@ SUPERSEDES = Field(
 class DutyAppealIn(Schema):
     """An appeal raised from a contact or a visit (the full form is `AppealIn`)."""
 
-    category: str = Field(description="A second-level appeal category code, e.g. `roads`.")
-    description: str
+    category: Annotated[str, Line(30)] = Field(
+        description="A second-level appeal category code, e.g. `roads`."
+    )
+    description: Annotated[str, Text(2000)]
 
 
 # --- records ----------------------------------------------------------------------------
 
 
 class RecordFilters(Schema):
-    representative: int | None = Field(None, description="Only this representative's records.")
-    start: dt.date | None = Field(None, description="From this day (inclusive).")
-    end: dt.date | None = Field(None, description="Until this day (inclusive).")
+    representative: Id | None = Field(None, description="Only this representative's records.")
+    start: Day | None = Field(None, description="From this day (inclusive).")
+    end: Day | None = Field(None, description="Until this day (inclusive).")
     current: bool = Field(
         True, description="Only records that count (not corrected, not withdrawn)."
     )
 
 
 class HouseholdRecordFilters(RecordFilters):
-    household: int | None = Field(None, description="Only records about this household.")
+    household: Id | None = Field(None, description="Only records about this household.")
 
 
 class ReportFilters(RecordFilters):
@@ -50,10 +60,10 @@ class ReportFilters(RecordFilters):
 
 
 class DeliberationFilters(Schema):
-    representative: int | None = Field(None, description="Only events this one organised.")
-    unit: int | None = Field(None, description="Only events held in this unit's subtree.")
-    start: dt.date | None = None
-    end: dt.date | None = None
+    representative: Id | None = Field(None, description="Only events this one organised.")
+    unit: Id | None = Field(None, description="Only events held in this unit's subtree.")
+    start: Day | None = None
+    end: Day | None = None
     current: bool = True
 
 
@@ -74,16 +84,16 @@ class _RecordOut(Schema):
 
 
 class ContactIn(Schema):
-    household_id: int
-    representative_id: int | None = Field(
+    household_id: Id
+    representative_id: Id | None = Field(
         None, description="Whose contact; default: your own (you are the representative)."
     )
-    day: dt.date | None = Field(None, description="Default today; late entries are limited.")
-    method: str = Field(ContactMethod.PHONE, description=_choices(ContactMethod))
-    role: str = Field(FiveRole.LIAISON, description=_choices(FiveRole))
-    note: str = ""
+    day: Day | None = Field(None, description="Default today; late entries are limited.")
+    method: Choice = Field(ContactMethod.PHONE, description=_choices(ContactMethod))
+    role: Choice = Field(FiveRole.LIAISON, description=_choices(FiveRole))
+    note: Note = ""
     raise_appeal: DutyAppealIn | None = Field(None, description="Raise an appeal from it.")
-    supersedes: int | None = SUPERSEDES
+    supersedes: Id | None = SUPERSEDES
     client_key: uuid.UUID | None = Field(
         None,
         description="A key the client gives the entry: sent again, the contact already "
@@ -115,19 +125,19 @@ class ContactOut(_RecordOut):
 
 
 class VisitIn(Schema):
-    household_id: int
-    representative_id: int | None = None
-    day: dt.date | None = None
-    role: str = Field(FiveRole.LIAISON, description=_choices(FiveRole))
-    met: str = Field("", description="Who was met.")
-    findings: str = ""
-    needs: str = ""
-    risks: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    note: str = ""
+    household_id: Id
+    representative_id: Id | None = None
+    day: Day | None = None
+    role: Choice = Field(FiveRole.LIAISON, description=_choices(FiveRole))
+    met: Short = Field("", description="Who was met.")
+    findings: Annotated[str, Text(2000)] = ""
+    needs: Note = ""
+    risks: Note = ""
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    note: Note = ""
     raise_appeal: DutyAppealIn | None = None
-    supersedes: int | None = SUPERSEDES
+    supersedes: Id | None = SUPERSEDES
 
 
 class VisitOut(_RecordOut):
@@ -160,16 +170,18 @@ class VisitOut(_RecordOut):
 
 
 class DeliberationIn(Schema):
-    unit_id: int = Field(description="The village, area or group where it was held.")
-    organiser_ids: list[int] = Field(description="One or more organising representatives.")
-    day: dt.date
-    place: str
-    topic: str
-    attendee_count: int
-    attendees: str = ""
-    minutes: str = ""
-    outcomes: str = ""
-    supersedes: int | None = SUPERSEDES
+    unit_id: Id = Field(description="The village, area or group where it was held.")
+    organiser_ids: Annotated[list[Id], MaxOrganisers] = Field(
+        description="One or more organising representatives."
+    )
+    day: Day
+    place: Short
+    topic: Short
+    attendee_count: Count
+    attendees: Annotated[str, Text(2000)] = ""
+    minutes: Annotated[str, Text(10000)] = ""
+    outcomes: Annotated[str, Text(5000)] = ""
+    supersedes: Id | None = SUPERSEDES
 
 
 class RepRef(Schema):
@@ -204,15 +216,15 @@ class DeliberationOut(Schema):
 
 
 class ReportIn(Schema):
-    representative_id: int | None = None
-    kind: str = Field(description=_choices(ReportKind))
-    day: dt.date
-    audience: str = ""
-    text: str = Field(
+    representative_id: Id | None = None
+    kind: Choice = Field(description=_choices(ReportKind))
+    day: Day
+    audience: Short = ""
+    text: Annotated[str, Text(20000)] = Field(
         "", description="The report; may be empty when a `document` is attached (multipart)."
     )
-    feedback: str = ""
-    supersedes: int | None = SUPERSEDES
+    feedback: Annotated[str, Text(5000)] = ""
+    supersedes: Id | None = SUPERSEDES
 
 
 class ReportOut(_RecordOut):
@@ -233,7 +245,7 @@ class ReportOut(_RecordOut):
 
 
 class WithdrawIn(Schema):
-    reason: str = Field(description="Why the record is withdrawn (required).")
+    reason: Note = Field(description="Why the record is withdrawn (required).")
 
 
 # --- what is owed now, and compliance ------------------------------------------------------
@@ -257,18 +269,18 @@ class OwedOut(Schema):
 
 
 class ComplianceQuery(Schema):
-    unit: int | None = Field(None, description="Every representative of this unit's subtree.")
-    representative: int | None = Field(None, description="Or one representative.")
-    start: dt.date = Field(description="First day, inclusive.")
-    end: dt.date = Field(description="Last day, inclusive.")
+    unit: Id | None = Field(None, description="Every representative of this unit's subtree.")
+    representative: Id | None = Field(None, description="Or one representative.")
+    start: Day = Field(description="First day, inclusive.")
+    end: Day = Field(description="Last day, inclusive.")
     status: Literal["on_track", "behind", "missed", "not_on_track"] | None = Field(
         None,
         description="Only representatives whose overall status is this (`not_on_track`: "
         "behind or missed). The unit's rollup always counts everyone.",
     )
-    page: int = Field(1, ge=1, description="Page of `representatives`, from 1.")
-    page_size: int | None = Field(
-        None, ge=1, description=f"Representatives per page (default 50, at most {MAX_PAGE_SIZE})."
+    page: Page = Field(1, description="Page of `representatives`, from 1.")
+    page_size: PageSize | None = Field(
+        None, description=f"Representatives per page (default 50, at most {MAX_PAGE_SIZE})."
     )
 
 

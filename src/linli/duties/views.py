@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from linli.accounts.access import roles_required
 from linli.accounts.scope import HOUSEHOLD_LIST_ROLES
 from linli.core.errors import DomainError, NotFound
+from linli.core.inputs import in_window, is_id
 from linli.core.paging import paginate
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
@@ -149,6 +150,8 @@ def _period(request) -> tuple[str, dt.date, dt.date]:
         try:
             start = dt.date.fromisoformat(request.GET.get("start", ""))
             end = dt.date.fromisoformat(request.GET.get("end", ""))
+            if not (in_window(start) and in_window(end)):
+                raise ValueError("outside the date window")
             queries.check_period(start, end)
         except ValueError:
             messages.error(request, _("The date is not valid."))
@@ -338,7 +341,7 @@ def _old(request, kind: str):
     pk = request.POST.get("supersedes") or request.GET.get("supersedes")
     if not pk:
         return None
-    if not str(pk).isdigit():
+    if not is_id(pk):
         raise Http404
     record = _get(selectors.record_get, request.user, kind, int(pk))
     if record.superseded_by_id is not None or record.void:
@@ -360,7 +363,7 @@ def _rep_for(request):
     pk = request.POST.get("rep") or request.GET.get("rep")
     if not pk:
         return _my_rep(request)
-    if not str(pk).isdigit():
+    if not is_id(pk):
         raise Http404
     return _get(selectors.representative_for_entry, request.user, int(pk))
 
@@ -430,7 +433,7 @@ def visit_new(request):
     pk = (
         old.household_id if old else (request.POST.get("household") or request.GET.get("household"))
     )
-    if not str(pk or "").isdigit():
+    if not is_id(pk or ""):
         raise Http404
     household = _get(queries.household_for_record, request.user, rep, int(pk))
     initial = {}
@@ -516,7 +519,7 @@ def deliberation_new(request):
     # The organisers offered are those who may organise in the chosen unit; choosing
     # another unit reloads that list (htmx).
     chosen = request.POST.get("unit") or request.GET.get("unit") or initial.get("unit")
-    unit = units.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
+    unit = units.filter(pk=chosen).first() if is_id(chosen or "") else None
     if unit is not None:
         initial["unit"] = unit.pk
     reps = queries.organisers_for(request.user, unit)
@@ -667,7 +670,7 @@ def record_withdraw(request, kind: str, pk: int):
 
 def _unit(request):
     pk = request.GET.get("unit", "")
-    if pk.isdigit():
+    if is_id(pk):
         return _get(org_selectors.unit_get, request.user, int(pk))
     return next(iter(org_selectors.root_units_for(request.user).order_by("path")[:1]), None)
 

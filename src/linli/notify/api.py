@@ -8,6 +8,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from linli.core.api_schemas import Paged, errors
+from linli.core.inputs import Id
 
 from . import selectors, services
 from .schemas import NotificationFilters, NotificationOut, ReadAllOut, UnreadOut
@@ -49,6 +50,6 @@ def notification_read_all(request):
     response={200: NotificationOut, **errors(400, 401, 403, 404)},
     summary="Mark one notification read",
 )
-def notification_read(request, notification_id: int):
+def notification_read(request, notification_id: Id):
     notification = selectors.notification_get(request.user, notification_id)
     return services.notification_read(actor=request.user, notification=notification)

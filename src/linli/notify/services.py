@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput
+from linli.core.inputs import is_id
 from linli.core.validators import normalize_mobile
 
 from . import backends
@@ -373,10 +374,10 @@ def outbox_retry(*, actor: User, ids: Iterable[int | str]) -> int:
         raise Forbidden(
             _("Only an administrator may retry notifications."), code="notify_not_admin"
         )
-    try:
-        wanted = {int(i) for i in ids}
-    except (TypeError, ValueError):
-        raise InvalidInput(_("Choose the messages to retry."), code="notify_ids_invalid") from None
+    given = list(ids)
+    if not all(is_id(i) for i in given):
+        raise InvalidInput(_("Choose the messages to retry."), code="notify_ids_invalid")
+    wanted = {int(i) for i in given}
     rows = list(
         Outbox.objects.select_for_update()
         .filter(pk__in=wanted, status__in=FAILED_STATUSES)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
 from linli.core.errors import InvalidInput
+from linli.core.inputs import LineField
 
 from . import services
 from .models import (
@@ -199,7 +200,7 @@ class PlaceAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 class RepresentativeForm(forms.ModelForm):
-    end_reason = forms.CharField(
+    end_reason = LineField(
         label=_("Reason for ending the term"),
         required=False,
         max_length=200,

@@ -17,6 +17,7 @@ from ninja.responses import Status
 from linli.accounts.models import User
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import NotFound
+from linli.core.inputs import Id
 
 from . import selectors, services
 from .models import HouseholdLink
@@ -111,7 +112,7 @@ def unit_list(request, filters: Query[UnitFilters]):
     tags=["units"],
     summary="Get a unit",
 )
-def unit_detail(request, unit_id: int):
+def unit_detail(request, unit_id: Id):
     return selectors.unit_get(request.user, unit_id)
 
 
@@ -121,7 +122,7 @@ def unit_detail(request, unit_id: int):
     tags=["units"],
     summary="List a unit's direct children",
 )
-def unit_children(request, unit_id: int):
+def unit_children(request, unit_id: Id):
     unit = selectors.unit_get(request.user, unit_id)
     return selectors.units_visible_to(request.user).filter(parent=unit).order_by("path")
 
@@ -153,7 +154,7 @@ def unit_create(request, payload: UnitIn):
     "`unit_move_ties` when a household link, a place or a guard team would be split "
     "across villages (`details.ties` names which).",
 )
-def unit_move(request, unit_id: int, payload: UnitMoveIn):
+def unit_move(request, unit_id: Id, payload: UnitMoveIn):
     unit = selectors.unit_get(request.user, unit_id)
     parent = selectors.unit_get(request.user, payload.parent_id)
     return services.unit_move(actor=request.user, unit=unit, parent=parent)
@@ -206,7 +207,7 @@ def _household_detail(user, household_id: int):
     tags=["households"],
     summary="Get a household with its members and link history",
 )
-def household_detail(request, household_id: int):
+def household_detail(request, household_id: Id):
     return _household_detail(request.user, household_id)
 
 
@@ -230,7 +231,7 @@ def household_create(request, payload: HouseholdIn):
     summary="Change a household's head, address, tags or coordinates",
     description="Only the fields sent are changed; send null to clear a coordinate.",
 )
-def household_update(request, household_id: int, payload: HouseholdPatch):
+def household_update(request, household_id: Id, payload: HouseholdPatch):
     household = selectors.household_get(request.user, household_id)
     services.household_update(
         actor=request.user, household=household, **payload.dict(exclude_unset=True)
@@ -261,7 +262,7 @@ def member_list(request, filters: Query[MemberFilters]):
     tags=["members"],
     summary="Get a household member (ID number and phone masked)",
 )
-def member_detail(request, member_id: int):
+def member_detail(request, member_id: Id):
     return selectors.member_get(request.user, member_id)
 
 
@@ -286,7 +287,7 @@ def member_create(request, payload: MemberIn):
     tags=["members"],
     summary="Show a member's unmasked ID number and phone (audited)",
 )
-def member_reveal(request, member_id: int):
+def member_reveal(request, member_id: Id):
     member = selectors.member_get(request.user, member_id)
     values = services.member_reveal(actor=request.user, member=member)
     return {"id": member.pk, **values}
@@ -330,7 +331,7 @@ def _representative_detail(user, representative_id: int):
     tags=["representatives"],
     summary="Get a representative with the households they serve now",
 )
-def representative_detail(request, representative_id: int):
+def representative_detail(request, representative_id: Id):
     return _representative_detail(request.user, representative_id)
 
 
@@ -358,7 +359,7 @@ def representative_appoint(request, payload: RepresentativeIn):
     tags=["representatives"],
     summary="End a representative's term (their households become uncovered)",
 )
-def representative_end_term(request, representative_id: int, payload: EndTermIn):
+def representative_end_term(request, representative_id: Id, payload: EndTermIn):
     rep = selectors.representative_get(request.user, representative_id)
     services.representative_end_term(
         actor=request.user, representative=rep, term_end=payload.term_end, reason=payload.reason
@@ -419,7 +420,7 @@ def link_assign(request, payload: LinkIn):
     tags=["links"],
     summary="End a household's current link (e.g. the family moved away)",
 )
-def link_end(request, household_id: int, payload: LinkEndIn):
+def link_end(request, household_id: Id, payload: LinkEndIn):
     household = selectors.household_get(request.user, household_id)
     return services.link_end(
         actor=request.user, household=household, on_date=payload.on_date, reason=payload.reason
@@ -473,7 +474,7 @@ def place_create(request, payload: PlaceIn):
     tags=["places"],
     summary="Give a place a responsible representative (or none)",
 )
-def place_assign(request, place_id: int, payload: PlaceAssignIn):
+def place_assign(request, place_id: Id, payload: PlaceAssignIn):
     place = _one(selectors.places_visible_to(request.user), place_id, _("Place not found."))
     rep = (
         selectors.representative_get(request.user, payload.representative_id)
@@ -520,7 +521,7 @@ def team_create(request, payload: TeamIn):
     tags=["teams"],
     summary="Add a member to a guard team",
 )
-def team_member_add(request, team_id: int, payload: TeamMemberIn):
+def team_member_add(request, team_id: Id, payload: TeamMemberIn):
     team = _one(selectors.teams_visible_to(request.user), team_id, _("Guard team not found."))
     member = services.team_member_add(
         actor=request.user, team=team, kind=payload.kind, name=payload.name, phone=payload.phone

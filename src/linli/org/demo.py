@@ -34,7 +34,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import ric
 
 from linli.accounts import twofactor
-from linli.accounts.models import AuditAction, AuditLog, Role, RoleAssignment, User
+from linli.accounts.models import AuditAction, Role, RoleAssignment, User
+from linli.accounts.services import audit_record, auditors_group
 from linli.core.timeutil import today
 
 from .models import (
@@ -80,10 +81,12 @@ REPS_PER_TEAM = 3
 
 # --- demo accounts -------------------------------------------------------------------
 
+AUDITOR = "auditor"
+
 
 @dataclass(frozen=True)
 class DemoAccount:
-    key: str  # a Role value, or "superuser"
+    key: str  # a Role value, "superuser", or "auditor" (reads the audit log, no role)
     label: str  # the role in Chinese
     phone: str
     name: str
@@ -119,6 +122,8 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount(
         Role.DEPARTMENT, "职能部门(住建局)", "13800000008", "宋立新", (CITY_NAME,), "住建局"
     ),
+    # The audit administrator (审计管理员): reads and exports the audit log, nothing else.
+    DemoAccount(AUDITOR, "审计员", "13800000009", "周敏", ()),
 )
 DEMO_PHONES = tuple(a.phone for a in DEMO_ACCOUNTS)
 
@@ -966,6 +971,9 @@ def create_demo_accounts(unit_ids: dict[tuple[str, ...], int], rep_id: int | Non
         users.append(user)
         if acc.key == "superuser":
             continue
+        if acc.key == AUDITOR:
+            user.groups.add(auditors_group())
+            continue
         unit_id = unit_ids[acc.unit]
         RoleAssignment.objects.create(
             user=user,
@@ -1098,8 +1106,9 @@ def build(
             progress(f"constraints checked at {time.monotonic() - started:.1f}s")
         create_demo_accounts(gen.unit_ids, gen.seed_rep_id)
         counts = _count_rows(writer, gen)
-        AuditLog.objects.create(
-            action=AuditAction(f"demo_data.{mode}").value,
+        audit_record(
+            actor=None,
+            action=AuditAction(f"demo_data.{mode}"),
             target_type="org.unit",
             target_id=str(gen.unit_ids[(CITY_NAME,)]),
             detail={"seed": seed, "scale": scale, "counts": counts},

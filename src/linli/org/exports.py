@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
+from linli.core.inputs import is_id
 from linli.core.masking import mask_id_number, mask_phone
 from linli.core.timeutil import age, today
 from linli.core.xlsx import write_xlsx
@@ -93,7 +94,7 @@ class UnitNames:
 def _unit_filter(user, params, field: str, qs: QuerySet) -> QuerySet:
     """The ?unit= filter of the list pages (NotFound if the unit is not visible)."""
     raw = str(params.get("unit", "") or "")
-    if raw.isdigit():
+    if is_id(raw):
         unit = selectors.unit_get(user, int(raw))
         qs = qs.filter(**{f"{field}__startswith": unit.path})
     return qs

@@ -3,7 +3,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.fields import IdChoiceField, IdMultipleChoiceField
+from linli.core.inputs import (
+    DayField,
+    IdChoiceField,
+    IdField,
+    IdMultipleChoiceField,
+    LatitudeField,
+    LineField,
+    LongitudeField,
+)
 
 from .models import (
     GuardTeam,
@@ -19,12 +27,13 @@ from .models import (
 
 
 class HouseholdFilterForm(forms.Form):
-    q = forms.CharField(
+    q = LineField(
         label=_("Search"),
+        max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Name, pinyin initials or address")}),
     )
-    unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    unit = IdField(required=False)
     tag = forms.ChoiceField(
         label=_("Tag"), required=False, choices=[("", _("All"))] + list(HouseholdTag.choices)
     )
@@ -40,13 +49,11 @@ class HouseholdFilterForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    representative = IdChoiceField(
-        label=_("Representative"), queryset=None, empty_label=None
-    )
-    on_date = forms.DateField(
+    representative = IdChoiceField(label=_("Representative"), queryset=None, empty_label=None)
+    on_date = DayField(
         label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    reason = forms.CharField(
+    reason = LineField(
         label=_("Reason"),
         required=False,
         max_length=200,
@@ -62,20 +69,16 @@ class LinkForm(forms.Form):
 
 class HouseholdForm(forms.Form):
     unit = IdChoiceField(label=_("Unit"), queryset=None)
-    head_name = forms.CharField(label=_("Head of household"), max_length=50)
-    address = forms.CharField(label=_("Address"), max_length=200)
+    head_name = LineField(label=_("Head of household"), max_length=50)
+    address = LineField(label=_("Address"), max_length=200)
     tags = forms.MultipleChoiceField(
         label=_("Tags"),
         required=False,
         choices=HouseholdTag.choices,
         widget=forms.CheckboxSelectMultiple,
     )
-    latitude = forms.DecimalField(
-        label=_("Latitude"), required=False, max_digits=9, decimal_places=6
-    )
-    longitude = forms.DecimalField(
-        label=_("Longitude"), required=False, max_digits=9, decimal_places=6
-    )
+    latitude = LatitudeField(label=_("Latitude"), required=False, widget=forms.NumberInput)
+    longitude = LongitudeField(label=_("Longitude"), required=False, widget=forms.NumberInput)
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,26 +92,24 @@ class HouseholdForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = LineField(label=_("Name"), max_length=50)
     relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices)
     sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", "—"), *Sex.choices])
-    id_number = forms.CharField(label=_("ID card number"), required=False, max_length=20)
-    phone = forms.CharField(label=_("Mobile number"), required=False, max_length=20)
+    id_number = LineField(label=_("ID card number"), required=False, max_length=20)
+    phone = LineField(label=_("Mobile number"), required=False, max_length=20)
 
 
 # --- building the tree from the pages (unit page forms) ---------------------------------
 
 
 def _date_field(label, required=False):
-    return forms.DateField(
-        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    return DayField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class UnitChildForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"))
-    name = forms.CharField(label=_("Name"), max_length=100)
-    code = forms.CharField(
+    name = LineField(label=_("Name"), max_length=100)
+    code = LineField(
         label=_("Division code"),
         required=False,
         max_length=12,
@@ -121,13 +122,13 @@ class UnitChildForm(forms.Form):
 
 
 class UnitRenameForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = LineField(label=_("Name"), max_length=100)
 
 
 class PlaceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=PlaceKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=100)
-    address = forms.CharField(label=_("Address"), required=False, max_length=200)
+    name = LineField(label=_("Name"), max_length=100)
+    address = LineField(label=_("Address"), required=False, max_length=200)
     representative: forms.ModelChoiceField[Representative] = IdChoiceField(
         label=_("Serving representative"), queryset=None, required=False
     )
@@ -138,14 +139,12 @@ class PlaceForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    representatives: forms.ModelMultipleChoiceField[Representative] = (
-        IdMultipleChoiceField(
-            label=_("Representatives"),
-            queryset=None,
-            required=False,
-            widget=forms.CheckboxSelectMultiple,
-        )
+    name = LineField(label=_("Name"), max_length=100)
+    representatives: forms.ModelMultipleChoiceField[Representative] = IdMultipleChoiceField(
+        label=_("Representatives"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, representatives=None, **kwargs):
@@ -158,8 +157,8 @@ class TeamMemberForm(forms.Form):
         label=_("Guard team"), queryset=None, empty_label=None
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=MemberKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=50)
-    phone = forms.CharField(label=_("Mobile number"), required=False, max_length=20)
+    name = LineField(label=_("Name"), max_length=50)
+    phone = LineField(label=_("Mobile number"), required=False, max_length=20)
 
     def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,4 +194,4 @@ class AppointForm(forms.Form):
 
 class EndTermForm(forms.Form):
     term_end = _date_field(_("Last day"))
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = LineField(label=_("Reason"), max_length=200)

@@ -6,11 +6,13 @@ members show `id_number_masked` / `phone_masked`. Only the audited
 """
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
+import annotated_types
 from ninja import Field, Schema
 
 from linli.core.api_schemas import choices_text as _choices
+from linli.core.inputs import BirthDate, Day, Id, Latitude, Line, Longitude, Phone, Search
 
 from .models import (
     GuardTeam,
@@ -23,6 +25,16 @@ from .models import (
     Sex,
     UnitKind,
 )
+
+# Input text bounds: the columns they go to.
+UnitName = Annotated[str, Line(100)]
+PersonName = Annotated[str, Line(50)]
+Address = Annotated[str, Line(200)]
+Choice = Annotated[str, Line(20)]
+Reason = Annotated[str, Line(200)]
+TagCode = Annotated[str, Line(50)]
+MaxTags = annotated_types.MaxLen(50)
+MaxItems = annotated_types.MaxLen(500)
 
 # --- small references ------------------------------------------------------------------
 
@@ -66,24 +78,24 @@ class UnitOut(Schema):
 
 
 class UnitFilters(Schema):
-    parent: int | None = Field(None, description="Only direct children of this unit id.")
+    parent: Id | None = Field(None, description="Only direct children of this unit id.")
     kind: UnitKind | None = Field(None, description="Only units of this kind.")
-    q: str | None = Field(None, description="Name contains this text.")
+    q: Search | None = Field(None, description="Name contains this text.")
 
 
 class UnitIn(Schema):
-    parent_id: int | None = Field(
+    parent_id: Id | None = Field(
         description="Parent unit; null creates a top-level city (superusers only)."
     )
-    kind: str = Field(
+    kind: Choice = Field(
         description=_choices(UnitKind) + "; ranked below the parent's (village under town)."
     )
-    name: str
-    code: str = ""
+    name: UnitName
+    code: Annotated[str, Line(12)] = ""
 
 
 class UnitMoveIn(Schema):
-    parent_id: int = Field(
+    parent_id: Id = Field(
         description="The new parent. The unit's whole subtree moves with it; the caller "
         "needs a write role over both the unit and the new parent."
     )
@@ -109,19 +121,21 @@ class MemberOut(Schema):
 
 
 class MemberFilters(Schema):
-    household: int | None = Field(None, description="Only members of this household id.")
+    household: Id | None = Field(None, description="Only members of this household id.")
 
 
 class MemberIn(Schema):
-    household_id: int
-    name: str
-    sex: str = Field("", description="M or F; derived from the ID number when empty.")
-    birth_date: dt.date | None = Field(
+    household_id: Id
+    name: PersonName
+    sex: Choice = Field("", description="M or F; derived from the ID number when empty.")
+    birth_date: BirthDate | None = Field(
         None, description="Derived from the ID number; refused when it disagrees."
     )
-    relation: str = Field(Relation.OTHER.value, description=_choices(Relation))
-    id_number: str = Field("", description="18-character resident ID number, checked.")
-    phone: str = Field("", description="Mainland mobile number.")
+    relation: Choice = Field(Relation.OTHER.value, description=_choices(Relation))
+    id_number: Annotated[str, Line(30)] = Field(
+        "", description="18-character resident ID number, checked."
+    )
+    phone: Phone = Field("", description="Mainland mobile number.")
 
 
 class MemberRevealOut(Schema):
@@ -173,9 +187,9 @@ class HouseholdDetailOut(HouseholdOut):
 
 
 class HouseholdFilters(Schema):
-    unit: int | None = Field(None, description="Only households in this unit and its subtree.")
-    tag: str | None = Field(None, description="Only households with this tag code.")
-    q: str | None = Field(
+    unit: Id | None = Field(None, description="Only households in this unit and its subtree.")
+    tag: TagCode | None = Field(None, description="Only households with this tag code.")
+    q: Search | None = Field(
         None, description="Head name or address contains, or pinyin initials (wjg)."
     )
     covered: bool | None = Field(
@@ -184,20 +198,22 @@ class HouseholdFilters(Schema):
 
 
 class HouseholdIn(Schema):
-    unit_id: int
-    head_name: str
-    address: str
-    tags: list[str] = Field(default_factory=list, description="Tag codes or their labels.")
-    latitude: float | None = None
-    longitude: float | None = None
+    unit_id: Id
+    head_name: PersonName
+    address: Address
+    tags: Annotated[list[TagCode], MaxTags] = Field(
+        default_factory=list, description="Tag codes or their labels."
+    )
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class HouseholdPatch(Schema):
-    head_name: str | None = None
-    address: str | None = None
-    tags: list[str] | None = None
-    latitude: float | None = None
-    longitude: float | None = None
+    head_name: PersonName | None = None
+    address: Address | None = None
+    tags: Annotated[list[TagCode], MaxTags] | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 # --- representatives -------------------------------------------------------------------
@@ -229,20 +245,20 @@ class RepresentativeDetailOut(RepresentativeOut):
 
 
 class RepresentativeFilters(Schema):
-    unit: int | None = Field(None, description="Only representatives of this unit's subtree.")
+    unit: Id | None = Field(None, description="Only representatives of this unit's subtree.")
     active: bool | None = Field(None, description="Serving (true) or past (false) terms.")
 
 
 class RepresentativeIn(Schema):
-    member_id: int = Field(description="The resident; they must live in the village served.")
-    unit_id: int
-    term_start: dt.date | None = Field(None, description="Defaults to today.")
-    user_id: int | None = Field(None, description="Login account to give the representative.")
+    member_id: Id = Field(description="The resident; they must live in the village served.")
+    unit_id: Id
+    term_start: Day | None = Field(None, description="Defaults to today.")
+    user_id: Id | None = Field(None, description="Login account to give the representative.")
 
 
 class EndTermIn(Schema):
-    term_end: dt.date | None = Field(None, description="Defaults to today.")
-    reason: str
+    term_end: Day | None = Field(None, description="Defaults to today.")
+    reason: Reason
 
 
 # --- links -----------------------------------------------------------------------------
@@ -264,24 +280,24 @@ class LinkOut(Schema):
 
 
 class LinkFilters(Schema):
-    household: int | None = None
-    representative: int | None = None
+    household: Id | None = None
+    representative: Id | None = None
     active: bool | None = Field(None, description="Current links (true) or ended ones (false).")
-    on: dt.date | None = Field(None, description="Links valid on this date.")
+    on: Day | None = Field(None, description="Links valid on this date.")
 
 
 class LinkIn(Schema):
-    household_id: int
-    representative_id: int
-    on_date: dt.date | None = Field(None, description="Defaults to today.")
-    reason: str = Field(
+    household_id: Id
+    representative_id: Id
+    on_date: Day | None = Field(None, description="Defaults to today.")
+    reason: Reason = Field(
         "", description="Required when the change leaves a representative outside 5-15."
     )
 
 
 class LinkEndIn(Schema):
-    on_date: dt.date | None = Field(None, description="Defaults to today.")
-    reason: str
+    on_date: Day | None = Field(None, description="Defaults to today.")
+    reason: Reason
 
 
 # --- places ------------------------------------------------------------------------------
@@ -297,20 +313,20 @@ class PlaceOut(Schema):
 
 
 class PlaceFilters(Schema):
-    unit: int | None = Field(None, description="Only places in this unit's subtree.")
+    unit: Id | None = Field(None, description="Only places in this unit's subtree.")
     assigned: bool | None = Field(None, description="Covered by a representative or not.")
 
 
 class PlaceIn(Schema):
-    unit_id: int
-    kind: str = Field(description=_choices(PlaceKind))
-    name: str
-    address: str = ""
-    representative_id: int | None = None
+    unit_id: Id
+    kind: Choice = Field(description=_choices(PlaceKind))
+    name: UnitName
+    address: Address = ""
+    representative_id: Id | None = None
 
 
 class PlaceAssignIn(Schema):
-    representative_id: int | None = Field(description="null removes the representative.")
+    representative_id: Id | None = Field(description="null removes the representative.")
 
 
 # --- guard teams ---------------------------------------------------------------------------
@@ -340,19 +356,19 @@ class TeamOut(Schema):
 
 
 class TeamFilters(Schema):
-    unit: int | None = Field(None, description="Only teams in this unit's subtree.")
+    unit: Id | None = Field(None, description="Only teams in this unit's subtree.")
 
 
 class TeamIn(Schema):
-    unit_id: int
-    name: str
-    representative_ids: list[int] = Field(default_factory=list)
+    unit_id: Id
+    name: UnitName
+    representative_ids: Annotated[list[Id], MaxItems] = Field(default_factory=list)
 
 
 class TeamMemberIn(Schema):
-    kind: str = Field(description=_choices(MemberKind))
-    name: str
-    phone: str = ""
+    kind: Choice = Field(description=_choices(MemberKind))
+    name: PersonName
+    phone: Phone = ""
 
 
 # --- coverage ---------------------------------------------------------------------------------
@@ -379,4 +395,4 @@ class CoverageOut(Schema):
 
 
 class CoverageQuery(Schema):
-    unit: int | None = Field(None, description="Unit id; defaults to the top of your scope.")
+    unit: Id | None = Field(None, description="Unit id; defaults to the top of your scope.")

@@ -21,6 +21,7 @@ from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
 from linli.accounts.services import audit_record, role_grant
 from linli.core import hooks
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.inputs import check_text
 from linli.core.timeutil import today
 from linli.core.validators import (
     birth_date_from_id,
@@ -64,7 +65,7 @@ def _require(actor, roles: set[Role], unit: Unit) -> None:
 
 
 def required_text(value: str | None, label: str, max_length: int) -> str:
-    text = (value or "").strip()
+    text = check_text((value or "").strip(), label, multiline=False)
     if not text:
         raise InvalidInput(_("%(field)s is required.") % {"field": label}, code="required")
     if len(text) > max_length:

@@ -20,7 +20,7 @@ from linli.accounts.scope import (
     scope_for,
 )
 from linli.core.errors import DomainError, NotFound
-from linli.core.fields import is_id
+from linli.core.inputs import is_id
 from linli.core.paging import paginate
 
 from . import selectors, services
@@ -49,7 +49,7 @@ def _get(fn, user, pk):
 
 def _unit_param(request):
     pk = request.GET.get("unit")
-    if pk and pk.isdigit():
+    if pk and is_id(pk):
         return _get(selectors.unit_get, request.user, int(pk))
     roots = list(selectors.root_units_for(request.user)[:1])
     return roots[0] if roots else None
@@ -209,7 +209,7 @@ def member_reveal(request, pk: int):
 def representative_list(request):
     unit = None
     try:
-        if request.GET.get("unit", "").isdigit():
+        if is_id(request.GET.get("unit", "")):
             unit = selectors.unit_get(request.user, int(request.GET["unit"]))
     except NotFound as exc:
         raise Http404(exc.message) from None
