@@ -47,6 +47,9 @@ migrate: setup
 static: setup
 	$(LINLI) collectstatic --noinput -v 0
 
+# The demo mode (LINLI_ENV=demo): the development inbox, the console SMS backend and
+# plain-HTTP cookies. Without it linli runs as production and refuses demo settings.
+demo: export LINLI_ENV ?= demo
 demo: migrate static
 	$(LINLI) demo_data small --if-empty
 	$(LINLI) serve --host $(HOST) --port $(PORT)

@@ -12,6 +12,9 @@ PY="$(cd "$(dirname "${PY:-.venv/bin/python}")" && pwd)/$(basename "${PY:-.venv/
 export LINLI_BENCH_DATABASE_URL="${LINLI_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/linli_bench}"
 export LINLI_DATABASE_URL="$LINLI_BENCH_DATABASE_URL"
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
+# The server bench/03_appeals.py starts speaks plain HTTP on 127.0.0.1 with the demo's
+# key and console SMS: the demo mode (production would refuse to start, rightly).
+export LINLI_ENV="${LINLI_ENV:-demo}"
 
 if [ "${LINLI_BENCH_REBUILD:-0}" = "1" ]; then
   "$PY" - <<'PYEOF'

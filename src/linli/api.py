@@ -102,6 +102,7 @@ def not_found(request, exc: Http404):
 
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
+    from linli.accounts.code_api import router as code_login_router
     from linli.appeals.api import public as appeals_public
     from linli.appeals.api import router as appeals_router
     from linli.duties.api import router as duties_router
@@ -109,6 +110,7 @@ def _register() -> None:
     from linli.org.api import router as org_router
 
     api.add_router("/auth", accounts_router)
+    api.add_router("/auth", code_login_router)
     api.add_router("/", org_router)
     api.add_router("/", notify_router)
     api.add_router("/", appeals_router)

@@ -8,6 +8,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
 # Set Django up before importing anything that touches models (the consumers).
 django_asgi_app = get_asgi_application()
 
+from linli.core.checks import ensure_safe_to_serve  # noqa: E402
+
+# Production refuses to serve with demo-only settings (DEBUG, the demo key, ...).
+ensure_safe_to_serve()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

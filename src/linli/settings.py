@@ -9,8 +9,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from linli.core import hardening
 from linli.core.conf import LinliSettings
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -26,8 +29,19 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# --- Deployment mode (trust-harden; docs/deployment.md "Modes") ------------------
+# LINLI_ENV: production (the default when unset), demo (`make demo`: the
+# development inbox, console SMS, plain HTTP) or test (the suite: tests/settings.py).
+# Production refuses to serve with demo-only settings (core/checks.py).
+try:
+    LINLI_ENV = hardening.mode_from(os.environ.get("LINLI_ENV"))
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+_PRODUCTION = LINLI_ENV == hardening.PRODUCTION
+# --- end of the deployment mode ---------------------------------------------------
+
 DEBUG = env_bool("LINLI_DEBUG", False)
-SECRET_KEY = os.environ.get("LINLI_SECRET_KEY", "insecure-demo-key-change-me-in-production")
+SECRET_KEY = os.environ.get("LINLI_SECRET_KEY", hardening.DEMO_SECRET_KEY)
 ALLOWED_HOSTS = [
     h
     for h in os.environ.get("LINLI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -49,6 +63,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The API page's Swagger UI from our own static files, not a CDN (and no inline script).
+    "ninja",
+    "csp",
     "linli.core",
     "linli.accounts",
     "linli.org",
@@ -61,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "linli.core.middleware.ContentSecurityPolicyMiddleware",
+    "linli.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -173,10 +192,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_ROOT = BASE_DIR / "core" / "site_root"
 WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
-SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -194,11 +210,13 @@ LINLI: LinliSettings = {
     "OTP_MAX_ATTEMPTS": 5,
     # Notifications: the SMS gateway (console = written to the log and the
     # development inbox; http = a generic JSON POST gateway for production).
-    "SMS_BACKEND": os.environ.get("LINLI_SMS_BACKEND", "console"),
+    # The console backend only in demo and test (LINLI_ENV); production must name one.
+    "SMS_BACKEND": os.environ.get("LINLI_SMS_BACKEND", "http" if _PRODUCTION else "console"),
     "SMS_HTTP_URL": os.environ.get("LINLI_SMS_HTTP_URL", ""),
     "SMS_HTTP_TOKEN": os.environ.get("LINLI_SMS_HTTP_TOKEN", ""),
-    # The development inbox page shows messages sent through the console backend.
-    "DEV_INBOX": env_bool("LINLI_DEV_INBOX", True),
+    # The development inbox page shows messages sent through the console backend:
+    # on by default in the demo only (tests/settings.py turns it on for the suite).
+    "DEV_INBOX": env_bool("LINLI_DEV_INBOX", LINLI_ENV == hardening.DEMO),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("LINLI_OUTBOX_MAX_ATTEMPTS", "8")),
     # Seconds between ticks of the in-process ticker (embedded default).
     "TICK_SECONDS": int(os.environ.get("LINLI_TICK_SECONDS", "30")),
@@ -242,6 +260,59 @@ LINLI: LinliSettings = {
 
 # The name authenticator apps show beside the account (otpauth:// URI issuer).
 OTP_TOTP_ISSUER = os.environ.get("LINLI_OTP_ISSUER", "邻里")
+# --- Transport and browser security (trust-harden; docs/deployment.md) ----------
+# On in production, off for the demo and the tests (plain HTTP on 127.0.0.1); each
+# can be set from the environment. Production refuses to start with cookies that
+# are not Secure (core/checks.py).
+SESSION_COOKIE_SECURE = env_bool("LINLI_SECURE_COOKIES", _PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+# HTTPS only: redirect plain HTTP, and tell browsers to keep to HTTPS (HSTS).
+SECURE_SSL_REDIRECT = env_bool("LINLI_SSL_REDIRECT", _PRODUCTION)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("LINLI_HSTS_SECONDS", str(365 * 24 * 3600 if _PRODUCTION else 0))
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LINLI_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a promise to browser vendors that is slow to take back: opt in.
+SECURE_HSTS_PRELOAD = env_bool("LINLI_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "SECURE_HSTS_PRELOAD is not True"
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's).
+if env_bool("LINLI_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# core.middleware.PermissionsPolicyMiddleware: location and camera for this site only.
+PERMISSIONS_POLICY = hardening.PERMISSIONS_POLICY
+# Content-Security-Policy (django-csp, core.middleware.ContentSecurityPolicyMiddleware,
+# which adds ws(s)://<host> to connect-src for the live badge). No inline script or
+# style anywhere: scripts are static files, data reaches them in data-* attributes
+# or json_script.
+try:
+    _tile_source = hardening.tile_source(LINLI["MAP_TILE_URL"])
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *([_tile_source] if _tile_source else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "frame-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+    },
+}
+# --- end of transport and browser security ----------------------------------------
 
 # Uploaded files (photos, report documents). They are served by views that check scope,
 # never as public static files.

@@ -10,8 +10,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("accounts", "0004_audit_chain")]
-AFTER = [("accounts", "0005_apitoken_scopes_expiry_revocation")]
+BEFORE = [("accounts", "0005_logincode")]
+AFTER = [("accounts", "0006_apitoken_scopes_expiry_revocation")]
 
 
 def _migrate(targets):

@@ -52,7 +52,7 @@ def test_appoint_and_end_term(login_as, county):
         "/members",
         {"household_id": county.households_a[6].pk, "name": "李新", "relation": "head"},
     ).json()
-    account = make_user("13700009999", "李新")
+    account = make_user("13700009999", "李新", Role.GROUP_LEADER, county.group_a)
 
     response = post(
         client,

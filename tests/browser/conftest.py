@@ -83,6 +83,18 @@ def page_at(browser):
         time.sleep(0.5)
 
 
+# An init script (it runs before any of the page's own) that keeps every
+# Content-Security-Policy violation the page reports in window.__csp.
+RECORD_CSP_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+    " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+CSP_VIOLATIONS = "() => window.__csp || []"
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     out = SCREENSHOTS / f"{name}.png"

@@ -15,6 +15,8 @@ Every page is checked at 360 px (a phone) and 1280 px (a desk):
   and codes (tokens with a digit);
 * axe-core (npm `axe-core`, injected into the page) finds no critical and no serious
   violation;
+* the page carries a Content-Security-Policy and breaks none of it (no inline script,
+  handler or style: `securitypolicyviolation` events, recorded from before its scripts);
 * at phone width, every tap target is at least 44 x 44 px (WCAG 2.5.5, AAA). A
   target is a link, a button, a `<summary>`, a select, a text field, or the label
   of a radio or checkbox (the label is what a thumb taps; the round box inside it
@@ -38,6 +40,7 @@ import pytest
 from django.core.management import call_command
 
 from linli.org.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from tests.browser.conftest import CSP_VIOLATIONS, RECORD_CSP_VIOLATIONS
 from tests.support.twofactor import pass_second_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -200,6 +203,7 @@ def test_every_role_every_page_two_widths(reference_data, live_server, browser):
 
     for account in accounts:
         context = browser.new_context(viewport=WIDTHS["desk"], locale="zh-CN")
+        context.add_init_script(RECORD_CSP_VIOLATIONS)
         page = context.new_page()
         label = account.label if account else "居民(未登录)"
         if account is None:
@@ -235,7 +239,7 @@ def test_every_role_every_page_two_widths(reference_data, live_server, browser):
             small = page.evaluate(SMALL_TARGETS, MIN_TARGET)
             if small:
                 problems.append(f"{where} [phone]: tap targets under 44px {small[:8]}")
-            page.add_script_tag(content=axe_source)
+            page.evaluate(axe_source)  # not add_script_tag: the CSP refuses inline scripts
             # The same page at both widths: the desk layout is the phone page resized
             # (the stylesheet's breakpoints apply as the window widens).
             for width, viewport in WIDTHS.items():
@@ -251,6 +255,11 @@ def test_every_role_every_page_two_widths(reference_data, live_server, browser):
                         f"{where} [{width}]: axe {v['impact']} {v['id']} x{v['nodes']} {v['where']}"
                     )
                 axe_seconds += time.monotonic() - t0
+            csp = page.evaluate(CSP_VIOLATIONS)
+            if csp:
+                problems.append(f"{where}: Content-Security-Policy violations {csp[:4]}")
+            if "content-security-policy" not in response.headers:
+                problems.append(f"{where}: no Content-Security-Policy header")
             if url in nav:  # one level below the navigation, not deeper
                 todo.extend(u for u in page.evaluate(FIRST_ROWS) if followable(u, base))
         pages_by_role[label] = len(done)

@@ -66,8 +66,8 @@ def test_visit_with_photos_from_a_phone_then_a_leader_records_one(
     expect(thumbs).to_have_count(3)
     # Each thumbnail is a real image the browser loads (lazily: scroll to them first).
     thumbs.first.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('#history .record-photos img'))"
+    page.wait_for_function(  # a function: an expression string is eval'd, which the CSP refuses
+        "() => Array.from(document.querySelectorAll('#history .record-photos img'))"
         ".every(img => img.complete && img.naturalWidth > 0)"
     )
     screenshot(page, "duties-visit-history-phone")

@@ -254,7 +254,7 @@ def test_representatives_import(county, town_a_user, superuser):
     )
     rows = [
         [valid_id_number(21), "李新代表", GROUP_A, "2025-03-01"],  # 2 good
-        [valid_id_number(1), "", GROUP_A, ""],  # 3 already serving (rep_a)
+        [valid_id_number(1), "", "浏阳市/大瑶镇/李畋村", ""],  # 3 serving elsewhere (rep_a)
         [valid_id_number(2), "", GROUP_A, ""],  # 4 resident of town B: not visible
         [valid_id_number(21), "别人", GROUP_A, ""],  # 5 name mismatch
     ]

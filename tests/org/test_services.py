@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from linli.accounts.models import AuditLog, Role
-from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.org import selectors, services
 from linli.org.models import HouseholdLink, UnitKind
 from linli.org.services import LinkOutOfRange
@@ -239,11 +239,11 @@ def test_cadre_cannot_appoint_an_account_holding_roles_in_another_town(county):
         name="李二",
         relation="head",
     )
-    with pytest.raises(Forbidden) as exc:
+    with pytest.raises(NotFound) as exc:
         services.representative_appoint(
             actor=cadre, member=member, unit=county.group_a, user=foreign
         )
-    assert exc.value.code == "rep_user_foreign"
+    assert exc.value.code == "not_found"
 
 
 def test_household_page_shows_age_not_birth_date(county):

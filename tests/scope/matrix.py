@@ -175,6 +175,9 @@ PAGES: dict[str, Entry] = {
     "accounts:audit_log": admin(note="audit administrators"),
     "accounts:audit_export": admin(note="audit administrators"),
     "accounts:audit_verify": admin(method="POST", body=empty),
+    "accounts:code_login": public(note="login by SMS code: the mobile number"),
+    "accounts:code_verify": public(note="login by SMS code: the code (step 1 if none was asked)"),
+    "accounts:code_password": any_user(note="offered once after a login by code"),
     "set_language": public(),
     # org
     "org:unit_tree": listing(
@@ -245,6 +248,12 @@ PAGES: dict[str, Entry] = {
         marks=rep_marks,
         refused=("rep_b", "rep_c"),
         post=lambda w: {"reason": "迁出本村"},
+    ),
+    "org:representative_phone": scoped(
+        kwargs=kw_pk("county.rep_a"),
+        marks=rep_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"phone": "13912345671"},
     ),
     "org:coverage": scoped(
         query=q_unit(),
@@ -396,6 +405,8 @@ NAMESPACES: dict[str, Entry] = {
 
 API: dict[str, Entry] = {
     "POST /api/v1/auth/token": public(),
+    "POST /api/v1/auth/code": public(note="answers the same whether the number has an account"),
+    "POST /api/v1/auth/code/token": public(),
     "GET /api/v1/auth/me": any_user(),
     "GET /api/v1/auth/tokens": any_user(marks=lambda w: [W.TOKEN_NAME], listing=True),
     "DELETE /api/v1/auth/tokens/{token_id}": any_user(
@@ -451,6 +462,10 @@ API: dict[str, Entry] = {
     ),
     "POST /api/v1/representatives/{representative_id}/end-term": scoped(
         kwargs=lambda w: {"representative_id": w.county.rep_a.pk}, body=lambda w: {"reason": "x"}
+    ),
+    "POST /api/v1/representatives/{representative_id}/phone": scoped(
+        kwargs=lambda w: {"representative_id": w.county.rep_a.pk},
+        body=lambda w: {"phone": "13912345670"},
     ),
     "GET /api/v1/links": listing(household_marks),
     "POST /api/v1/links": scoped(

@@ -133,11 +133,13 @@ class County:
             id_number=valid_id_number(2),
             phone="13800138002",
         )
+        # Without the account of their mobile: the tests give the representatives the
+        # accounts they need (`roles.Actors`, `roles.user_in_town`, ...).
         self.rep_a = s.representative_appoint(
-            actor=su, member=self.member_a, unit=self.group_a, term_start=TERM_START
+            actor=su, member=self.member_a, unit=self.group_a, term_start=TERM_START, account=False
         )
         self.rep_b = s.representative_appoint(
-            actor=su, member=self.member_b, unit=self.group_b, term_start=TERM_START
+            actor=su, member=self.member_b, unit=self.group_b, term_start=TERM_START, account=False
         )
         # Six of seven households linked; the seventh stays uncovered.
         for h in self.households_a[:6]:

@@ -180,6 +180,8 @@ class AuditAction(StrEnum):
     OTP_RECOVERY_USE = "otp.recovery_use"
     OTP_RECOVERY_REGENERATE = "otp.recovery_regenerate"
     LOGIN_LOCKOUT = "login.lockout"
+    LOGIN_CODE = "login.code"  # logged in with a one-time SMS code
+    PASSWORD_SET = "user.password_set"  # set their own password after a code login
     # org: units, people, places, representatives, links, teams
     UNIT_CREATE = "unit.create"
     UNIT_UPDATE = "unit.update"
@@ -192,6 +194,8 @@ class AuditAction(StrEnum):
     PLACE_ASSIGN = "place.assign"
     REPRESENTATIVE_APPOINT = "representative.appoint"
     REPRESENTATIVE_END_TERM = "representative.end_term"
+    REPRESENTATIVE_ACCOUNT = "representative.account"  # account created or linked
+    REPRESENTATIVE_PHONE = "representative.phone"  # mobile changed (and the account's)
     LINK_CREATE = "link.create"
     LINK_MOVE = "link.move"
     LINK_END = "link.end"
@@ -296,3 +300,26 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]}"
+
+
+class LoginCode(models.Model):
+    """A one-time code for logging in by SMS; only its keyed hash is stored.
+
+    One live code per phone: asking again spends the previous one. A code lives
+    `LOGIN_CODE_TTL` seconds and allows `LOGIN_CODE_ATTEMPTS` wrong guesses.
+    """
+
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login code")
+        verbose_name_plural = _("login codes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}**** {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,8 +1,14 @@
-"""Reads on accounts: the audit log for the people allowed to read it."""
+"""Reads on accounts: finding an account by mobile number, which accounts an appointer
+may give to a representative, and the audit log for the people allowed to read it.
+
+Phone lookups go through `user_by_phone` / `users_by_phones` only, so the way a
+mobile number is matched (today the plain column) can change in one place.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -10,7 +16,68 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden
 
-from .models import AuditLog
+from .models import AuditLog, Role, RoleAssignment, User
+from .scope import ORG_WRITE_ROLES, scope_for
+
+# Roles whose holders are never made representatives by someone else: their account
+# is a key to more than a representative's (administrators manage accounts).
+PRIVILEGED_ROLES = (Role.ADMIN,)
+
+
+def user_by_phone(phone: str) -> User | None:
+    """The account whose login is this (normalised) mobile number, if any."""
+    if not phone:
+        return None
+    return User.objects.filter(phone=phone).first()
+
+
+def users_by_phones(phones: Iterable[str]) -> dict[str, User]:
+    """{phone: account} for the (normalised) numbers that have an account."""
+    wanted = sorted({p for p in phones if p})
+    found: dict[str, User] = {}
+    for i in range(0, len(wanted), 2000):
+        for user in User.objects.filter(phone__in=wanted[i : i + 2000]):
+            found[user.phone] = user
+    return found
+
+
+def _unprivileged() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, is_superuser=False, is_staff=False).exclude(
+        pk__in=RoleAssignment.objects.filter(role__in=PRIVILEGED_ROLES).values("user_id")
+    )
+
+
+def bindable_accounts(actor: Any) -> QuerySet[User]:
+    """The accounts `actor` may link to a representative (by id or by phone).
+
+    **Decision**: an account is the appointer's when it is active, neither a superuser
+    nor staff nor an administrator, holds at least one role, and every role it holds
+    is at a unit where the appointer may change the organisation (the org-write roles
+    at that unit or above). Accounts made for representatives by
+    `org.services.representative_account_ensure` hold the representative role at the
+    representative's unit, so they are the appointer's exactly when that unit is.
+    An account without any role belongs to nobody's units and is only the superuser's
+    to link. What this leaves out is refused with the answer of a missing account.
+    """
+    scope = scope_for(actor)
+    base = _unprivileged()
+    if scope.is_superuser:
+        return base
+    paths = scope.paths_for(ORG_WRITE_ROLES)
+    if not paths:
+        return User.objects.none()
+    inside = Q(pk__in=[])
+    for p in paths:
+        inside |= Q(unit__path__startswith=p)
+    assignments = RoleAssignment.objects.all()
+    return base.filter(pk__in=assignments.filter(inside).values("user_id")).exclude(
+        pk__in=assignments.exclude(inside).values("user_id")
+    )
+
+
+def account_bindable(actor: Any, user: User) -> bool:
+    """Is `user` one of `bindable_accounts(actor)`? (One query.)"""
+    return bindable_accounts(actor).filter(pk=user.pk).exists()
 
 
 def can_read_audit(user: Any) -> bool:

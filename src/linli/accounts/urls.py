@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, views
+from . import audit_views, sms_views, views
 from .views import LoginView
 
 app_name = "accounts"
@@ -21,4 +21,8 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export/", audit_views.audit_export, name="audit_export"),
     path("audit/verify/", audit_views.audit_verify, name="audit_verify"),
+    # Login by SMS code (accounts/sms_login.py).
+    path("login/code/", sms_views.code_login, name="code_login"),
+    path("login/code/verify/", sms_views.code_verify, name="code_verify"),
+    path("login/code/password/", sms_views.code_password, name="code_password"),
 ]

@@ -1,10 +1,13 @@
 from collections.abc import Callable
 
-from django.core.exceptions import BadRequest, PermissionDenied
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.core.exceptions import BadRequest, DisallowedHost, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseBase
 
 from .context import client_ip
 from .errors import Forbidden, InvalidInput, NotFound
+from .hardening import permissions_policy_header
 
 
 class RequestContextMiddleware:
@@ -45,3 +48,47 @@ class DomainErrorMiddleware:
             raise PermissionDenied(exception.message) from exception
         if isinstance(exception, InvalidInput):
             raise BadRequest(exception.message) from exception
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header (settings.CONTENT_SECURITY_POLICY), plus this host's WebSocket.
+
+    `connect-src 'self'` covers ws(s) to the same host in current browsers (CSP level
+    3) but not in the older WebViews of cheap phones, so the live badge's socket
+    (notify.js, `/ws/notify/`) is named explicitly, for the host the page came from.
+    """
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return parts
+        socket = f"{'wss' if request.is_secure() else 'ws'}://{host}"
+        update = dict(parts.update or {})
+        connect = update.get("connect-src") or []
+        if isinstance(connect, str):
+            connect = [connect]
+        update["connect-src"] = [*connect, socket]
+        parts.update = update
+        return parts
+
+
+class PermissionsPolicyMiddleware:
+    """Set `Permissions-Policy` from settings.PERMISSIONS_POLICY on every answer.
+
+    Only location and the camera are asked for, by this site's own pages; the rest
+    (microphone, payment, USB, ...) are off for it and for anything it embeds.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.header = permissions_policy_header(getattr(settings, "PERMISSIONS_POLICY", {}))
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if self.header and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = self.header
+        return response

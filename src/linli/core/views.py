@@ -68,7 +68,7 @@ FALLBACK = (
     '<!DOCTYPE html><html lang="zh-hans"><head><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
     "<title>{title}</title></head>"
-    '<body style="font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">'
+    "<body>"
     '<h1>{title}</h1><p>{text}</p><p><a href="/">{home}</a></p></body></html>'
 )
 

@@ -17,9 +17,11 @@ import urllib.request
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
+from linli.core.hardening import CONSOLE_SMS_MODES
 from linli.core.masking import mask_phone
 
 logger = logging.getLogger("linli.notify")
@@ -65,10 +67,24 @@ class HttpSmsBackend:
         http_post(self.url, body, headers)
 
 
+def console_sms_allowed() -> bool:
+    """The console backend writes codes to the log: only in the demo and the tests."""
+    return settings.LINLI_ENV in CONSOLE_SMS_MODES
+
+
 def get_sms_backend() -> SmsBackend:
-    """The backend LINLI["SMS_BACKEND"] names: "console", "http", or a dotted class path."""
+    """The backend LINLI["SMS_BACKEND"] names: "console", "http", or a dotted class path.
+
+    The console backend is refused outside LINLI_ENV=demo/test (production also
+    refuses to start with it: core/checks.py); the delivery then fails and is retried.
+    """
     name = settings.LINLI.get("SMS_BACKEND", "console")
     if name == "console":
+        if not console_sms_allowed():
+            raise ImproperlyConfigured(
+                "The console SMS backend is for LINLI_ENV=demo or test only; "
+                "set LINLI_SMS_BACKEND=http and LINLI_SMS_HTTP_URL."
+            )
         return ConsoleSmsBackend()
     if name == "http":
         return HttpSmsBackend()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import Role
 from linli.accounts.scope import scope_for
 from linli.core.errors import Forbidden, NotFound
+from linli.core.hardening import CONSOLE_SMS_MODES
 
 from .models import FAILED_STATUSES, Channel, Notification, Outbox
 
@@ -75,8 +76,14 @@ def outbox_failed(user: Viewer, *, channel: str = "") -> QuerySet[Outbox]:
 
 
 def dev_inbox_enabled() -> bool:
-    """The development inbox exists only with the console SMS backend and DEV_INBOX on."""
-    return bool(settings.LINLI.get("DEV_INBOX")) and settings.LINLI.get("SMS_BACKEND") == "console"
+    """The development inbox exists only with DEV_INBOX on, the console SMS backend, and
+    LINLI_ENV demo or test: never in production, whatever else is set (production also
+    refuses to start with DEV_INBOX on: core/checks.py)."""
+    return (
+        bool(settings.LINLI.get("DEV_INBOX"))
+        and settings.LINLI.get("SMS_BACKEND") == "console"
+        and settings.LINLI_ENV in CONSOLE_SMS_MODES
+    )
 
 
 def dev_inbox_messages(*, phone: str = "", limit: int = DEV_INBOX_LIMIT) -> list[Outbox]:

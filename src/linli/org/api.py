@@ -14,7 +14,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from linli.accounts.models import User
+from linli.accounts.selectors import bindable_accounts
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import NotFound
 from linli.core.inputs import Id
@@ -46,6 +46,7 @@ from .schemas import (
     RepresentativeFilters,
     RepresentativeIn,
     RepresentativeOut,
+    RepresentativePhoneIn,
     TeamFilters,
     TeamIn,
     TeamMemberIn,
@@ -346,7 +347,9 @@ def representative_appoint(request, payload: RepresentativeIn):
     unit = selectors.unit_get(request.user, payload.unit_id)
     user = None
     if payload.user_id is not None:
-        user = _one(User.objects.filter(is_active=True), payload.user_id, _("User not found."))
+        # Missing, or not the appointer's to give (another town's, a superuser, an
+        # administrator): the same 404.
+        user = _one(bindable_accounts(request.user), payload.user_id, _("User not found."))
     rep = services.representative_appoint(
         actor=request.user, member=member, unit=unit, term_start=payload.term_start, user=user
     )
@@ -363,6 +366,20 @@ def representative_end_term(request, representative_id: Id, payload: EndTermIn):
     rep = selectors.representative_get(request.user, representative_id)
     services.representative_end_term(
         actor=request.user, representative=rep, term_end=payload.term_end, reason=payload.reason
+    )
+    return _representative_detail(request.user, representative_id)
+
+
+@router.post(
+    "/representatives/{representative_id}/phone",
+    response={200: RepresentativeDetailOut, **WRITE_ERRORS},
+    tags=["representatives"],
+    summary="Change a representative's mobile (and their account's login)",
+)
+def representative_phone(request, representative_id: Id, payload: RepresentativePhoneIn):
+    rep = selectors.representative_get(request.user, representative_id)
+    services.representative_phone_change(
+        actor=request.user, representative=rep, phone=payload.phone
     )
     return _representative_detail(request.user, representative_id)
 

@@ -195,3 +195,27 @@ class AppointForm(forms.Form):
 class EndTermForm(forms.Form):
     term_end = _date_field(_("Last day"))
     reason = LineField(label=_("Reason"), max_length=200)
+
+
+class AppointWithAccountForm(AppointForm):
+    """The appointment form with the mobile the representative's account logs in with."""
+
+    phone = LineField(
+        label=_("Mobile number"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "The representative logs in with a code sent by SMS to this number. "
+            "Leave empty to use the number registered for the resident."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+
+class RepresentativePhoneForm(forms.Form):
+    phone = LineField(
+        label=_("Mobile number"),
+        max_length=20,
+        help_text=_("The representative's login account follows the new number."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )

@@ -32,14 +32,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
-from linli.accounts.models import AuditAction
+from linli.accounts.models import AuditAction, Role, RoleAssignment, User
 from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
+from linli.accounts.selectors import bindable_accounts, users_by_phones
 from linli.accounts.services import audit_record
 from linli.core import hooks
 from linli.core.errors import InvalidInput
@@ -430,6 +432,7 @@ class ImportResult:
     unchanged: int = 0  # links: rows that were already so
     flagged: int = 0  # links: flagged outside 5-15
     teams: int = 0  # teams: teams created (created counts the members added)
+    accounts: int = 0  # representatives: login accounts created
     errors: list[RowError] = field(default_factory=list)
     file_problem: str = ""  # the file as a whole could not be read (also in errors)
 
@@ -445,6 +448,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "flagged": self.flagged,
             **({"teams": self.teams} if self.kind == "teams" else {}),
+            **({"accounts": self.accounts} if self.kind == "representatives" else {}),
         }
 
 
@@ -1376,6 +1380,15 @@ def _members(ctx: _Context) -> Callable[[], ImportResult] | None:
 
 
 def _representatives(ctx: _Context) -> Callable[[], ImportResult] | None:
+    """New representatives, each with the login account of their registered mobile.
+
+    A row naming a resident who already serves the same unit changes nothing but
+    gives them an account if they have none, so importing the same file twice is
+    harmless, and importing the roster once more equips representatives appointed
+    before accounts were made. Accounts follow `services.representative_account_ensure`
+    (an existing account of the number is linked only if it is the importer's), checked
+    for all rows at once; nothing is written while any row is refused.
+    """
     parsed: list[tuple[int, str, str, UnitRef, dt.date]] = []
     for number, cells in ctx.rows:
         idn = _id_number(ctx, number, cells, H_ID_NUMBER)
@@ -1387,18 +1400,19 @@ def _representatives(ctx: _Context) -> Callable[[], ImportResult] | None:
     visible = selectors.members_visible_to(ctx.actor)
     for chunk in _chunks({p[1] for p in parsed}):
         for row in visible.filter(id_number__in=chunk).values_list(
-            "id", "name", "id_number", "household__unit__path", "household__unit__depth"
+            "id", "name", "id_number", "household__unit__path", "household__unit__depth", "phone"
         ):
             members[row[2]] = row
-    serving = set()
+    # member id -> (representative id, unit id, account id) of the term serving now
+    serving: dict[int, tuple[int, int, int | None]] = {}
     for chunk in _chunks([m[0] for m in members.values()]):
-        serving.update(
-            Representative.objects.filter(member_id__in=chunk, term_end__isnull=True).values_list(
-                "member_id", flat=True
-            )
-        )
+        for rep_id, member_id, unit_id, user_id in Representative.objects.filter(
+            member_id__in=chunk, term_end__isnull=True
+        ).values_list("id", "member_id", "unit_id", "user_id"):
+            serving[member_id] = (rep_id, unit_id, user_id)
     seen: dict[str, int] = {}
-    plan: list[Representative] = []
+    plan: list[tuple[int, Representative]] = []  # (row, new representative)
+    keep: list[tuple[int, int, int, str]] = []  # (row, representative id, member id, phone)
     for number, idn, name, unit, start in parsed:
         member = members.get(idn)
         if member is None:
@@ -1417,13 +1431,6 @@ def _representatives(ctx: _Context) -> Callable[[], ImportResult] | None:
                 number, H_REP_UNIT, _("A representative must live in the village they serve.")
             )
             continue
-        if member[0] in serving:
-            ctx.error(
-                number,
-                H_ID_NUMBER,
-                _("%(name)s is already a serving representative.") % {"name": member[1]},
-            )
-            continue
         if idn in seen:
             ctx.error(
                 number,
@@ -1432,15 +1439,139 @@ def _representatives(ctx: _Context) -> Callable[[], ImportResult] | None:
             )
             continue
         seen[idn] = number
-        plan.append(
-            Representative(member_id=member[0], unit_id=unit.id, name=member[1], term_start=start)
-        )
+        now = serving.get(member[0])
+        if now is not None:
+            if now[1] != unit.id:
+                ctx.error(
+                    number,
+                    H_ID_NUMBER,
+                    _("%(name)s is already a serving representative.") % {"name": member[1]},
+                )
+            elif now[2] is None and member[5]:
+                keep.append((number, now[0], member[0], member[5]))
+            continue
+        rep = Representative(member_id=member[0], unit_id=unit.id, name=member[1], term_start=start)
+        plan.append((number, rep))
+    accounts = _rep_accounts(ctx, plan, keep, {m[0]: m[5] for m in members.values()})
 
     def write() -> ImportResult:
-        Representative.objects.bulk_create(plan, batch_size=1000)
-        return ImportResult("representatives", "", rows=len(ctx.rows), created=len(plan))
+        reps = [rep for _n, rep in plan]
+        Representative.objects.bulk_create(reps, batch_size=1000)
+        made = accounts.write(reps, keep)
+        return ImportResult(
+            "representatives",
+            "",
+            rows=len(ctx.rows),
+            created=len(reps),
+            unchanged=len(ctx.rows) - len(reps),
+            accounts=made,
+        )
 
     return write
+
+
+@dataclass
+class _RepAccounts:
+    """The login accounts an import of representatives creates and links."""
+
+    actor: Any
+    new: dict[str, str] = field(default_factory=dict)  # phone -> name, to create
+    linked: dict[str, int] = field(default_factory=dict)  # phone -> existing account id
+    unlink: list[int] = field(default_factory=list)  # ended terms giving up their account
+    phones: dict[int, str] = field(default_factory=dict)  # member id -> phone
+
+    def write(self, reps: list[Representative], keep: list[tuple[int, int, int, str]]) -> int:
+        """Create the accounts, link them to the representatives (new ones, and those kept
+        that had none), give each the representative role; answer how many were made."""
+        if self.unlink:
+            Representative.objects.filter(pk__in=self.unlink).update(user=None)
+        User.objects.bulk_create(
+            [
+                User(phone=phone, name=name, password=make_password(None))
+                for phone, name in self.new.items()
+            ],
+            batch_size=1000,
+        )
+        ids = dict(self.linked)
+        for chunk in _chunks(self.new):
+            ids.update(User.objects.filter(phone__in=chunk).values_list("phone", "id"))
+        targets: list[tuple[int, int]] = [(r.pk, r.unit_id) for r in reps]
+        members = {r.pk: r.member_id for r in reps}
+        for _n, rep_id, member_id, _phone in keep:
+            members[rep_id] = member_id
+        for chunk in _chunks([k[1] for k in keep]):
+            targets.extend(Representative.objects.filter(pk__in=chunk).values_list("id", "unit_id"))
+        changed: list[Representative] = []
+        roles: list[RoleAssignment] = []
+        for rep_id, unit_id in targets:
+            user_id = ids.get(self.phones.get(members[rep_id], ""))
+            if user_id is None:
+                continue
+            changed.append(Representative(pk=rep_id, user_id=user_id))
+            roles.append(RoleAssignment(user_id=user_id, role=Role.REPRESENTATIVE, unit_id=unit_id))
+        Representative.objects.bulk_update(changed, ["user"], batch_size=1000)
+        RoleAssignment.objects.bulk_create(roles, batch_size=1000, ignore_conflicts=True)
+        return len(self.new)
+
+
+def _rep_accounts(
+    ctx: _Context,
+    plan: list[tuple[int, Representative]],
+    keep: list[tuple[int, int, int, str]],
+    phones: dict[int, str],
+) -> _RepAccounts:
+    """Check, for all rows at once, the account each representative will log in with:
+    a new one for a number without an account, or the existing account of the number
+    when it is the importer's (`accounts.selectors.bindable_accounts`) and free."""
+    out = _RepAccounts(ctx.actor)
+    wanted: list[tuple[int, int, str, str]] = []  # (row, member id, phone, name)
+    for number, rep in plan:
+        if phones.get(rep.member_id):
+            wanted.append((number, rep.member_id, phones[rep.member_id], rep.name))
+    for number, _rep_id, member_id, phone in keep:
+        wanted.append((number, member_id, phone, ""))
+    existing = users_by_phones(w[2] for w in wanted)
+    ids = [u.pk for u in existing.values()]
+    allowed: set[int] = set()
+    held: dict[int, tuple[int, int, bool]] = {}  # account -> (representative, member, ended)
+    for chunk in _chunks(ids):
+        allowed.update(
+            bindable_accounts(ctx.actor).filter(pk__in=chunk).values_list("pk", flat=True)
+        )
+        for rep_id, user_id, member_id, end in Representative.objects.filter(
+            user_id__in=chunk
+        ).values_list("id", "user_id", "member_id", "term_end"):
+            held[user_id] = (rep_id, member_id, end is not None)
+    first: dict[str, int] = {}
+    refused = services.account_refused().message
+    for number, member_id, phone, name in wanted:
+        if phone in first:
+            ctx.error(
+                number,
+                H_ID_NUMBER,
+                _(
+                    "This resident's mobile number is also the one of the representative in "
+                    "row %(row)d; each representative logs in with their own number."
+                )
+                % {"row": first[phone]},
+            )
+            continue
+        first[phone] = number
+        user = existing.get(phone)
+        if user is None:
+            out.new[phone] = name
+        else:
+            holder = held.get(user.pk)
+            if user.pk not in allowed or (
+                holder is not None and (holder[1] != member_id or not holder[2])
+            ):
+                ctx.error(number, H_ID_NUMBER, refused)
+                continue
+            if holder is not None:
+                out.unlink.append(holder[0])
+            out.linked[phone] = user.pk
+        out.phones[member_id] = phone
+    return out
 
 
 # --- household links -------------------------------------------------------------------------
@@ -1903,6 +2034,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
                 result.created, result.ended = done.created, done.ended
                 result.unchanged, result.flagged = done.unchanged, done.flagged
                 result.teams = done.teams
+                result.accounts = done.accounts
                 audit_record(
                     actor=actor,
                     action=AuditAction(f"import.{kind}"),
@@ -1911,6 +2043,7 @@ def import_file(*, actor, kind: str, data: bytes, filename: str = "") -> ImportR
                 )
     except IntegrityError:
         result.created = result.ended = result.unchanged = result.flagged = result.teams = 0
+        result.accounts = 0
         ctx.error(
             None,
             "",

@@ -396,3 +396,10 @@ class CoverageOut(Schema):
 
 class CoverageQuery(Schema):
     unit: Id | None = Field(None, description="Unit id; defaults to the top of your scope.")
+
+
+class RepresentativePhoneIn(Schema):
+    phone: Phone = Field(
+        max_length=20,
+        description="The new registered mobile; the representative's login account follows it.",
+    )

@@ -16,12 +16,14 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from linli.accounts.models import AuditAction, Role, RoleAssignment, User
+from linli.accounts.models import AuditAction, Role, User
 from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
+from linli.accounts.selectors import account_bindable, user_by_phone
 from linli.accounts.services import audit_record, role_grant
 from linli.core import hooks
-from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.inputs import check_text
+from linli.core.masking import mask_phone
 from linli.core.timeutil import today
 from linli.core.validators import (
     birth_date_from_id,
@@ -522,12 +524,113 @@ def same_village(a: Unit, b: Unit) -> bool:
     return path_at(a.path, VILLAGE_DEPTH) == path_at(b.path, VILLAGE_DEPTH)
 
 
+def account_not_found() -> NotFound:
+    """The one answer for an account id that does not exist and one that is not the
+    appointer's to give (`accounts.selectors.bindable_accounts`)."""
+    return NotFound(_("User not found."))
+
+
+def account_refused() -> Conflict:
+    """The one answer when a representative's mobile number is already the login of an
+    account the appointer may not link: it says nothing of whose account it is."""
+    return Conflict(
+        _(
+            "This mobile number is already the login of another account, which cannot be "
+            "given to this representative. Correct the number, or ask an administrator."
+        ),
+        code="rep_account_refused",
+    )
+
+
+def _free_account_for(user: User, member_id: int) -> Representative | None:
+    """May `user` become the account of a new term of `member_id`? Answer the ended
+    term of the same resident that holds it (to be unlinked), None if it is free;
+    refuse an account serving someone else."""
+    held = Representative.objects.filter(user=user).first()
+    if held is None:
+        return None
+    if held.member_id == member_id and held.term_end is not None:
+        return held
+    raise account_refused()
+
+
+def _link_account(*, actor: User, rep: Representative, user: User, created: bool) -> User:
+    rep.user = user
+    rep.save(update_fields=["user"])
+    role_grant(actor=actor, user=user, role=Role.REPRESENTATIVE, unit=rep.unit)
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPRESENTATIVE_ACCOUNT,
+        target=rep,
+        detail={"user": user.pk, "created": created},
+    )
+    return user
+
+
+@transaction.atomic
+def representative_account_ensure(*, actor: User, representative: Representative) -> User | None:
+    """Give a serving representative a login account for their registered mobile.
+
+    The one place a representative's account is made (the page form, the API and the
+    admin through `representative_appoint`; the import writes the same rows in bulk,
+    `imports._representatives`). With no account for the number yet, one is created:
+    active, without a usable password (the first login is by a code sent by SMS,
+    `accounts.sms_login`), holding the representative role at the representative's
+    unit. An existing account of that number is linked only when it is the appointer's
+    (`accounts.selectors.bindable_accounts`: in their units, never a superuser, staff
+    or administrator) and serves no other representative; otherwise `Conflict`
+    `rep_account_refused`, which does not say whose it is. A representative without a
+    mobile number, with an account already, or whose term ended is left as it is.
+    """
+    rep = Representative.objects.select_related("member", "unit", "user").get(pk=representative.pk)
+    _require(actor, ORG_WRITE_ROLES, rep.unit)
+    if rep.user_id is not None or rep.term_end is not None or not rep.member.phone:
+        return rep.user
+    phone = rep.member.phone
+    user = user_by_phone(phone)
+    if user is None:
+        user = User.objects.create_user(phone=phone, password=None, name=rep.name)
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_CREATE,
+            target=user,
+            detail={
+                "role": str(Role.REPRESENTATIVE),
+                "unit": rep.unit_id,
+                "representative": rep.pk,
+            },
+        )
+        return _link_account(actor=actor, rep=rep, user=user, created=True)
+    if not account_bindable(actor, user):
+        raise account_refused()
+    old = _free_account_for(user, rep.member_id)
+    if old is not None:
+        Representative.objects.filter(pk=old.pk).update(user=None)
+    return _link_account(actor=actor, rep=rep, user=user, created=False)
+
+
 @transaction.atomic
 def representative_appoint(
-    *, actor: User, member: Member, unit: Unit, term_start: dt.date | None = None, user=None
+    *,
+    actor: User,
+    member: Member,
+    unit: Unit,
+    term_start: dt.date | None = None,
+    user: User | None = None,
+    account: bool = True,
+    phone: str = "",
 ) -> Representative:
-    """Make a resident the representative of a group (or another unit) from `term_start`."""
+    """Make a resident the representative of a group (or another unit) from `term_start`.
+
+    `user`: an existing account to give them, which must be the appointer's
+    (`accounts.selectors.bindable_accounts`); one that is not answers exactly like a
+    missing one (`NotFound`). Without `user`, and with `account` (the default), the
+    representative gets the account of their registered mobile number
+    (`representative_account_ensure`). `phone`, when given, becomes the resident's
+    registered mobile first (the form asks for it when none is registered).
+    """
     _require(actor, ORG_WRITE_ROLES, unit)
+    new_phone = normalize_mobile(phone) if phone and phone.strip() else ""
     if not same_village(member.household.unit, unit):
         raise InvalidInput(
             _("A representative must live in the village they serve."), code="rep_other_village"
@@ -537,19 +640,21 @@ def representative_appoint(
             _("%(name)s is already a serving representative.") % {"name": member.name},
             code="rep_exists",
         )
+    old = None
     if user is not None:
-        if Representative.objects.filter(user=user).exists():
+        if not account_bindable(actor, user):
+            raise account_not_found()
+        held = Representative.objects.filter(user=user).first()
+        if held is not None and (held.member_id != member.pk or held.term_end is None):
             raise Conflict(
                 _("This account already belongs to a representative."), code="rep_user_taken"
             )
-        # An account holding roles elsewhere must not be pulled into this unit
-        # by someone who cannot see those roles.
-        actor_scope = scope_for(actor)
-        for path in RoleAssignment.objects.filter(user=user).values_list("unit__path", flat=True):
-            if not actor_scope.can(ORG_WRITE_ROLES, path):
-                raise Forbidden(
-                    _("This account holds roles outside your units."), code="rep_user_foreign"
-                )
+        old = held
+    if old is not None:
+        Representative.objects.filter(pk=old.pk).update(user=None)
+    if new_phone and new_phone != member.phone:
+        Member.objects.filter(pk=member.pk).update(phone=new_phone)
+        member.phone = new_phone
     rep = Representative.objects.create(
         member=member, unit=unit, name=member.name, term_start=term_start or today(), user=user
     )
@@ -559,14 +664,74 @@ def representative_appoint(
         actor=actor,
         action=AuditAction.REPRESENTATIVE_APPOINT,
         target=rep,
-        detail={"member": member.pk, "unit": unit.pk, "term_start": str(rep.term_start)},
+        detail={
+            "member": member.pk,
+            "unit": unit.pk,
+            "term_start": str(rep.term_start),
+            **({"phone": mask_phone(new_phone)} if new_phone else {}),
+        },
     )
+    if user is None and account:
+        representative_account_ensure(actor=actor, representative=rep)
+        rep.refresh_from_db(fields=["user"])
+    return rep
+
+
+@transaction.atomic
+def representative_phone_change(
+    *, actor: User, representative: Representative, phone: str
+) -> Representative:
+    """Change a representative's registered mobile, and their account's login with it.
+
+    The account keeps its password and roles; a number that is already another
+    account's login is refused (`rep_account_refused`), as is changing the login of an
+    account that is not the appointer's to manage. A serving representative without an
+    account gets one for the new number.
+    """
+    rep = Representative.objects.select_related("member", "unit", "user").get(pk=representative.pk)
+    _require(actor, ORG_WRITE_ROLES, rep.unit)
+    new = normalize_mobile(phone) if phone and phone.strip() else ""
+    before = rep.member.phone
+    if new == before:
+        return rep
+    account = rep.user
+    if account is not None and new:
+        if not account_bindable(actor, account):
+            raise Forbidden(
+                _("This representative's account is managed by an administrator."),
+                code="rep_account_foreign",
+            )
+        other = user_by_phone(new)
+        if other is not None and other.pk != account.pk:
+            raise account_refused()
+    member = Member.objects.select_for_update().get(pk=rep.member_id)
+    member.phone = new
+    member.save(update_fields=["phone"])
+    if account is not None and new:
+        User.objects.filter(pk=account.pk).update(phone=new)
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPRESENTATIVE_PHONE,
+        target=rep,
+        detail={
+            "before": mask_phone(before),
+            "after": mask_phone(new),
+            "account": account.pk if account is not None else None,
+        },
+    )
+    if account is None and new:
+        representative_account_ensure(actor=actor, representative=rep)
+    rep.refresh_from_db()
     return rep
 
 
 @transaction.atomic
 def representative_end_term(
-    *, actor: User, representative: Representative, term_end: dt.date | None = None, reason: str = ""
+    *,
+    actor: User,
+    representative: Representative,
+    term_end: dt.date | None = None,
+    reason: str = "",
 ) -> Representative:
     """End a term; the representative's households become uncovered from that day."""
     _require(actor, ORG_WRITE_ROLES, representative.unit)
@@ -801,9 +966,7 @@ def team_member_add(
 def _require_department_admin(actor: User) -> None:
     """Departments serve the whole city: a superuser or an administrator manages them."""
     if not scope_for(actor).has_role(Role.ADMIN):
-        raise Forbidden(
-            _("Only an administrator may manage departments."), code="department_admin"
-        )
+        raise Forbidden(_("Only an administrator may manage departments."), code="department_admin")
 
 
 @transaction.atomic

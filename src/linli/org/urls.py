@@ -31,6 +31,11 @@ urlpatterns = [
         views.representative_end_term,
         name="representative_end_term",
     ),
+    path(
+        "representatives/<int:pk>/phone/",
+        views.representative_phone,
+        name="representative_phone",
+    ),
     path("coverage/", views.coverage, name="coverage"),
     path("import/", views_io.import_page, name="import"),
     path("import/template/<str:kind>.<str:fmt>", views_io.import_template, name="import_template"),

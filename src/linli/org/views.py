@@ -25,13 +25,14 @@ from linli.core.paging import paginate
 
 from . import selectors, services
 from .forms import (
-    AppointForm,
+    AppointWithAccountForm,
     EndTermForm,
     HouseholdFilterForm,
     HouseholdForm,
     LinkForm,
     MemberForm,
     PlaceForm,
+    RepresentativePhoneForm,
     TeamForm,
     TeamMemberForm,
     UnitChildForm,
@@ -518,7 +519,7 @@ def representative_appoint(request, pk: int):
     units = (
         selectors.units_visible_to(request.user).filter(path__startswith=unit.path).order_by("path")
     )
-    form = AppointForm(
+    form = AppointWithAccountForm(
         request.POST or None,
         members=candidates,
         shown=candidates.filter(pk__in=ids[:MEMBER_CHOICES] + ids[MEMBER_CHOICES + 1 :]),
@@ -532,7 +533,12 @@ def representative_appoint(request, pk: int):
         title=_("Appoint a representative in %(name)s") % {"name": unit.name},
         save=lambda cd: services.representative_appoint(actor=request.user, **cd),
         success=_("The representative has been appointed."),
-        fields={"rep_other_village": "member", "rep_exists": "member"},
+        fields={
+            "rep_other_village": "member",
+            "rep_exists": "member",
+            "rep_account_refused": "phone",
+            "mobile_invalid": "phone",
+        },
         extra={"search": {"q": q, "more": more, "limit": MEMBER_CHOICES}},
     )
 
@@ -553,5 +559,28 @@ def representative_end_term(request, pk: int):
         ),
         success=_("The term of %(name)s has ended.") % {"name": rep.name},
         fields={"rep_term_dates": "term_end", "link_dates": "term_end", "required": "reason"},
+        back=reverse("org:representative_detail", args=[rep.pk]),
+    )
+
+
+@roles_required(ORG_WRITE_ROLES)
+def representative_phone(request, pk: int):
+    """Change a serving representative's mobile; their login account follows it."""
+    rep = _get(selectors.representative_get, request.user, pk)
+    if rep.term_end is not None:
+        raise Http404
+    if not scope_for(request.user).can(ORG_WRITE_ROLES, rep.unit.path):
+        raise PermissionDenied
+    form = RepresentativePhoneForm(request.POST or None)
+    return _form_page(
+        request,
+        form,
+        unit=rep.unit,
+        title=_("Change the mobile number of %(name)s") % {"name": rep.name},
+        save=lambda cd: services.representative_phone_change(
+            actor=request.user, representative=rep, phone=cd["phone"]
+        ),
+        success=_("The mobile number of %(name)s has been changed.") % {"name": rep.name},
+        fields={"rep_account_refused": "phone", "mobile_invalid": "phone"},
         back=reverse("org:representative_detail", args=[rep.pk]),
     )

@@ -8,6 +8,8 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_s
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from linli.core.checks import ensure_safe_to_serve
+from linli.core.hardening import DEMO
 from linli.core.ticks import Ticker
 
 
@@ -24,6 +26,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Production (LINLI_ENV unset or "production") refuses unsafe settings here.
+        ensure_safe_to_serve()
+        if settings.LINLI_ENV == DEMO:
+            self.stdout.write(
+                "linli: DEMO mode (LINLI_ENV=demo): one-time codes are shown at "
+                "/notify/dev-inbox/ and no SMS is sent; never use it with real residents"
+            )
         self.collect_static_once()
         ticker = None
         if options["no_ticker"]:

@@ -23,7 +23,7 @@ def give_every_token_an_expiry(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_audit_chain"),
+        ("accounts", "0005_logincode"),
     ]
 
     operations = [
