@@ -10,11 +10,12 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test setup assets messages migrate static serve lint bench clean help
+.PHONY: demo test faults setup assets messages migrate static serve lint bench clean help
 
 help:
 	@echo "make demo   set up, load the demo county and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite"
+	@echo "make faults fault tests: PostgreSQL restarted, Redis stopped, a worker killed (slow)"
 	@echo "make bench  county-scale benchmarks (needs PostgreSQL: LINLI_BENCH_DATABASE_URL)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -63,6 +64,11 @@ lint: $(STAMP)
 
 test: setup lint
 	bash scripts/test.sh
+
+# Throwaway PostgreSQL clusters and Redis servers of their own (needs the
+# PostgreSQL binaries and redis-server installed, not running): docs/operations.md.
+faults: setup
+	bash scripts/faults.sh
 
 bench: setup
 	bash scripts/bench.sh

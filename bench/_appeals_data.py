@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from linli.core.crypto import blind_index, decrypt, encrypt
+
 SEED = 20261129
 OPEN_SHARE = 0.02
 META = "bench_appeals_meta"  # one row: anchor, counts, load time (not a Django table)
@@ -161,7 +163,7 @@ def read_county() -> County:
     )
     rep_name = dict(_fetch("SELECT id, name FROM org_representative"))
     member = {
-        hid: (name, phone)
+        hid: (name, decrypt(phone))  # encrypted at rest (core.crypto)
         for hid, name, phone in _fetch(
             "SELECT DISTINCT ON (household_id) household_id, name, phone FROM org_member "
             "WHERE phone <> '' ORDER BY household_id, id"
@@ -195,6 +197,7 @@ APPEAL_COLS = [
     "supervised", "first_claim_due_at", "first_claimed_at", "resolved_at", "resolved_level",
     "resolved_on_time", "result", "visit_due_at", "rating", "rating_comment", "closed_at",
     "merged_into_id", "agreement", "version", "created_at", "updated_at",
+    "reporter_phone_hash",
 ]  # fmt: skip
 APPEAL_DEFAULTS = {c: None for c in APPEAL_COLS} | {
     "suspended_status": "",
@@ -444,6 +447,9 @@ class Generator:
         self.counts["appeals"] += 1
         self.counts["events"] += len(events)
         self.status_counts[a["status"]] = self.status_counts.get(a["status"], 0) + 1
+        # The mobile is encrypted at rest and found through its keyed hash (core.crypto).
+        a["reporter_phone_hash"] = blind_index(a["reporter_phone"] or "")
+        a["reporter_phone"] = encrypt(a["reporter_phone"] or "")
         return tuple(a[col] for col in APPEAL_COLS), events
 
     def escalations(self, event, chain, since_times, anc, rep):

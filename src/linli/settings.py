@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DomainErrorMiddleware",
     "linli.core.inputs.InputMiddleware",
+    "linli.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "linli.urls"
@@ -124,7 +125,11 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'linli.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("LINLI_DATABASE_URL", _default_sqlite), conn_max_age=60
+        os.environ.get("LINLI_DATABASE_URL", _default_sqlite),
+        conn_max_age=60,
+        # A connection the server dropped (a restart) is found and replaced before
+        # use, by Django or by the pool's check (core.middleware.DatabaseUnavailableMiddleware).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
@@ -218,6 +223,9 @@ LINLI: LinliSettings = {
     # on by default in the demo only (tests/settings.py turns it on for the suite).
     "DEV_INBOX": env_bool("LINLI_DEV_INBOX", LINLI_ENV == hardening.DEMO),
     "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("LINLI_OUTBOX_MAX_ATTEMPTS", "8")),
+    # Seconds a worker holds a claimed outbox row (renewed before each delivery); a row
+    # a killed worker held is delivered again after this.
+    "OUTBOX_LEASE_SECONDS": int(os.environ.get("LINLI_OUTBOX_LEASE_SECONDS", "60")),
     # Seconds between ticks of the in-process ticker (embedded default).
     "TICK_SECONDS": int(os.environ.get("LINLI_TICK_SECONDS", "30")),
     # Leaflet tile URL template, e.g. a local tile server; empty = no tiles.
@@ -342,7 +350,22 @@ if _redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_redis_url]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": _redis_url,
+                        # redis-py (>= 8) reads with a 5 s timeout by default, the same
+                        # as channels_redis's blocking pop: an idle page's socket then
+                        # died every few seconds. Reads wait longer than the pop; a
+                        # Redis that is down is noticed at connect, within 2 s.
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 2,
+                        # A pooled connection idle this long is pinged first, so one
+                        # that a Redis restart closed is replaced, not used and failed.
+                        "health_check_interval": 5,
+                    }
+                ]
+            },
         }
     }
 else:

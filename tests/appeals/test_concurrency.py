@@ -75,3 +75,49 @@ def test_two_ticks_at_once_escalate_each_overdue_appeal_once(actors, file_appeal
         assert a.level == Level.VILLAGE
         assert a.events.filter(action="escalate").count() == 1
         assert a.events.filter(action="overdue").count() == 1
+
+
+def _uploads(n: int, color: int = 0):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.support.factories import png_bytes
+
+    return [
+        SimpleUploadedFile(f"p{i}.png", png_bytes(color=(color, i * 40, 90)), "image/png")
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize(("have", "batches"), [(2, [4, 4]), (5, [1, 1, 1, 1]), (2, [4, 4, 4, 4])])
+def test_photo_uploads_at_once_never_pass_the_limit(actors, file_appeal, have, batches):
+    """Issue 11: the count was read before the row lock, so uploads at once all passed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock race runs in the PostgreSQL pass")
+    from django.conf import settings
+
+    from linli.appeals.models import AppealPhoto
+
+    limit = settings.LINLI["PHOTO_MAX_COUNT"]
+    appeal = file_appeal(photos=_uploads(have)) if have else file_appeal()
+    assert appeal.photos.count() == have
+    rep = actors.rep
+
+    def upload(i: int, n: int):
+        files = _uploads(n, color=i * 30)
+        return lambda: services.appeal_act(
+            actor=actors.fresh(rep),
+            appeal=Appeal.objects.get(pk=appeal.pk),
+            action="note",
+            note=f"batch {i}",
+            photos=files,
+        )
+
+    outcomes = _race([upload(i, n) for i, n in enumerate(batches)])
+    wins = [o for o in outcomes if isinstance(o, Appeal)]
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(wins) + len(refused) == len(batches)
+    assert all(o.code == "photo_count" for o in refused)
+    total = AppealPhoto.objects.filter(appeal_id=appeal.pk).count()
+    assert total <= limit
+    assert total == have + sum(batches[outcomes.index(w)] for w in wins)
+    assert len(wins) == 1  # room for exactly one batch in every case here

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from linli.appeals import services
 from linli.appeals.models import Appeal, AppealPhoto, PhoneCode, Status
+from linli.core.crypto import blind_index
 from linli.notify.models import Outbox
 from tests.support.factories import RESIDENT_PHONE, png_bytes
 from tests.support.queries import assert_queries_flat
@@ -171,7 +172,7 @@ def test_public_report_with_code_then_track_and_rate(client, actors, manhole_cat
     county = actors.county
     r = client.post(reverse("appeals:report"), {"phone": RESIDENT_PHONE, "send_code": "1"})
     assert r.status_code == 200
-    assert PhoneCode.objects.filter(phone=RESIDENT_PHONE).count() == 1
+    assert PhoneCode.objects.filter(phone_hash=blind_index(RESIDENT_PHONE)).count() == 1
     code = _code_for(RESIDENT_PHONE)
     photo = SimpleUploadedFile("manhole.png", png_bytes(), content_type="image/png")
     r = client.post(

@@ -35,6 +35,11 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         LINLI_SMS_BACKEND="http",
         LINLI_SMS_HTTP_URL="https://sms.example.gov.cn/send",
         LINLI_ALLOWED_HOSTS="linli.example.gov.cn",
+        # Personal data and the audit chain have keys of their own (core/crypto.py,
+        # accounts/audit.py).
+        LINLI_DATA_KEYS="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        LINLI_HASH_KEY="blind-index-key-" + "h" * 40,
+        LINLI_AUDIT_KEY="audit-chain-key-" + "a" * 40,
     )
     for key, value in extra.items():
         if value is None:
@@ -72,8 +77,12 @@ def test_a_well_configured_production_starts(tmp_path):
         ({"LINLI_DEV_INBOX": "1"}, "linli.E003", "development inbox is on"),
         ({"LINLI_SMS_BACKEND": "console"}, "linli.E004", "console SMS backend"),
         ({"LINLI_SECURE_COOKIES": "0"}, "linli.E005", "Cookies are not Secure"),
+        ({"LINLI_DATA_KEYS": None}, "crypto.E001", "LINLI_DATA_KEYS not set"),
     ],
-    ids=["debug", "demo-key", "short-key", "dev-inbox", "console-sms", "insecure-cookies"],
+    ids=[
+        "debug", "demo-key", "short-key", "dev-inbox", "console-sms", "insecure-cookies",
+        "no-data-keys",
+    ],
 )
 def test_production_refuses_to_start_with_demo_settings(tmp_path, change, code, words):
     result = start_asgi(production_env(tmp_path, **change))
@@ -81,7 +90,7 @@ def test_production_refuses_to_start_with_demo_settings(tmp_path, change, code, 
     assert "linli refuses to start" in result.stderr
     assert code in result.stderr and words in result.stderr
     # Only what is wrong is named.
-    assert result.stderr.count("linli.E00") == 1
+    assert result.stderr.count("linli.E00") + result.stderr.count("crypto.E00") == 1
 
 
 def test_wsgi_refuses_too(tmp_path):

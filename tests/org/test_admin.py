@@ -202,21 +202,20 @@ def test_place_representative_is_assigned_through_the_service(county, admin_clie
 def test_guard_team_members_are_added_through_the_service(county, admin_client):
     team = county.team_a
     existing = list(team.members.all())
+    # Two inlines: the existing members, mobiles masked ("members"), and new rows only
+    # ("members-2"), so that no existing mobile is ever rendered in clear.
     data = {
-        "members-TOTAL_FORMS": str(len(existing) + 1),
+        "members-TOTAL_FORMS": str(len(existing)),
         "members-INITIAL_FORMS": str(len(existing)),
+        "members-2-TOTAL_FORMS": "1",
+        "members-2-INITIAL_FORMS": "0",
+        "members-2-0-kind": "volunteer",
+        "members-2-0-name": "赵志愿",
+        "members-2-0-phone": "138 0013 8099",
     }
     for i, m in enumerate(existing):
         data[f"members-{i}-id"] = m.pk
         data[f"members-{i}-team"] = team.pk
-    n = len(existing)
-    data.update(
-        {
-            f"members-{n}-kind": "volunteer",
-            f"members-{n}-name": "赵志愿",
-            f"members-{n}-phone": "138 0013 8099",
-        }
-    )
     r = admin_client.post(reverse("admin:org_guardteam_change", args=[team.pk]), data)
     assert r.status_code == 302, r.content.decode()[:2000]
     added = GuardTeam.objects.get(pk=team.pk).members.get(name="赵志愿")

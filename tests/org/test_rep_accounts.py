@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from linli.accounts.models import AuditLog, Role, RoleAssignment, User
+from linli.core.crypto import blind_index
 from linli.core.errors import Conflict, NotFound
 from linli.org import imports, services
 from linli.org.imports import H_ID_NUMBER, H_PERSON, H_REP_UNIT
@@ -156,7 +157,9 @@ def test_binding_by_id_refuses_the_superuser_and_other_towns_like_a_missing_id(
         answers.append((response.status_code, response.json()))
     assert answers[0][0] == 404 and answers[0][1]["code"] == "not_found"
     assert all(a == answers[0] for a in answers), answers
-    assert not Representative.objects.filter(member__id_number__in=[valid_id_number(50)]).exists()
+    assert not Representative.objects.filter(
+        member__id_number_hash=blind_index(valid_id_number(50))
+    ).exists()
     assert not RoleAssignment.objects.filter(user=county.superuser).exists()
 
 
@@ -194,6 +197,11 @@ def test_phone_change_api(client, county, town_a, town_b):
     response = post(client, path, {"phone": "13711110063"})
     assert response.status_code == 200, response.content
     assert User.objects.filter(phone="13711110063", pk=rep.user_id).exists()
+    # The resident's record follows, and is found by the new number (its blind index).
+    from linli.org.selectors import members_with_phone
+
+    assert list(members_with_phone("13711110063")) == [rep.member]
+    assert not members_with_phone("13711110062").exists()
 
 
 # --- the page form ----------------------------------------------------------------------------
@@ -210,6 +218,9 @@ def test_the_form_creates_the_account(client, county, town_a):
     rep = Representative.objects.get(member=member)
     assert rep.user is not None and rep.user.phone == "13711110070"
     assert rep.member.phone == "13711110070"
+    from linli.org.selectors import members_with_phone
+
+    assert list(members_with_phone("13711110070")) == [member]
     # A number that is another town's login is refused beside the field, nothing written.
     make_user("13711110071", "永和镇村干部", Role.VILLAGE, county.village_b)
     other = resident(county, 71)

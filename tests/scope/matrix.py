@@ -311,6 +311,9 @@ PAGES: dict[str, Entry] = {
         method="POST",
         body=lambda w: {"note": "外人的备注"},
     ),
+    "appeals:reporter_reveal": scoped(
+        kwargs=lambda w: {"code": w.appeal.code}, method="POST", body=empty
+    ),
     "appeals:report": public(),
     "appeals:public_units": public(),
     "appeals:track": public(),

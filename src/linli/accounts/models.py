@@ -228,6 +228,7 @@ class AuditAction(StrEnum):
     APPEAL_RESUME = "appeal.resume"
     APPEAL_REOPEN = "appeal.reopen"
     APPEAL_MERGE = "appeal.merge"
+    APPEAL_REPORTER_REVEAL = "appeal.reporter_reveal"  # the reporter's mobile in clear
     EXPORT_APPEALS = "export.appeals"
     # duties
     DUTIES_CONTACTLOG_CORRECT = "duties.contactlog.correct"

@@ -3,6 +3,7 @@ edit; appeals and their timeline are read-only here (they change only through
 the state machine)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.admin import ReadOnlyAdminMixin
 
@@ -52,5 +53,11 @@ class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "level", "kind", "urgency", "channel"]
     search_fields = ["code", "title"]
     date_hierarchy = "created_at"
+    # The reporter's mobile is encrypted at rest and shown masked only.
     exclude = ["reporter_phone"]
+    readonly_fields = ["masked_reporter_phone"]
     inlines = [AppealEventInline]
+
+    @admin.display(description=_("reporter's mobile"))
+    def masked_reporter_phone(self, obj):
+        return obj.reporter_phone_masked

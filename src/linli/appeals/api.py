@@ -17,6 +17,7 @@ from ninja.responses import Status as HttpStatus
 
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.idempotency import idempotent
 from linli.core.inputs import Count, Id
 from linli.org import selectors as org_selectors
 from linli.org.models import Department, Unit
@@ -102,6 +103,7 @@ def department_list(request):
 
 
 @router.post("/appeals", response={201: FiledOut, **WRITE_ERRORS}, summary="File an appeal")
+@idempotent("appeals.create")
 def appeal_create(request, payload: AppealIn):
     household = (
         org_selectors.household_get(request.user, payload.household_id)
@@ -243,6 +245,7 @@ def appeal_action(request, code: CaseCode, action: Action, payload: ActionIn):
     response={200: AppealOut, **WRITE_ERRORS},
     summary="Add photos with a note (multipart)",
 )
+@idempotent("appeals.photos")
 def appeal_photos(
     request,
     code: CaseCode,
@@ -301,6 +304,7 @@ def public_code(request, payload: PublicCodeIn):
     summary="Report an appeal",
     description="Wrong codes are limited per mobile (429 with `Retry-After`).",
 )
+@idempotent("appeals.public_file")
 def public_file(request, payload: PublicAppealIn):
     phone = services.phone_code_verify(phone=payload.phone, code=payload.code)
     unit = get_object_or_404(Unit, pk=payload.unit_id) if payload.unit_id else None

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.crypto import BlindIndexField, EncryptedCharField
 from linli.core.masking import mask_phone
 
 
@@ -177,7 +178,9 @@ class Appeal(models.Model):
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     reporter_name = models.CharField(_("reporter"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("reporter's mobile"), max_length=20, blank=True)
+    # Encrypted at rest; a resident's appeals are found through the keyed hash.
+    reporter_phone = EncryptedCharField(_("reporter's mobile"), max_length=20, blank=True)
+    reporter_phone_hash = BlindIndexField("reporter_phone")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -275,7 +278,7 @@ class Appeal(models.Model):
             ),
             models.Index(fields=["representative", "status"], name="appeal_rep"),
             models.Index(fields=["department", "status"], name="appeal_dept"),
-            models.Index(fields=["reporter_phone"], name="appeal_phone"),
+            models.Index(fields=["reporter_phone_hash"], name="appeal_phone_hash"),
         ]
 
     def __str__(self) -> str:
@@ -375,7 +378,8 @@ class DisputeParty(models.Model):
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="parties")
     name = models.CharField(_("name"), max_length=50)
-    phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    # Encrypted at rest; never looked up by value, so it has no hash.
+    phone = EncryptedCharField(_("mobile number"), max_length=20, blank=True)
     role = models.CharField(_("side"), max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -411,9 +415,13 @@ class MediationSession(models.Model):
 
 
 class PhoneCode(models.Model):
-    """A one-time code confirming a resident's mobile number."""
+    """A one-time code confirming a resident's mobile number.
 
-    phone = models.CharField(max_length=20, db_index=True)
+    Only the keyed hash of the number is kept (`core.crypto.blind_index`): the code
+    is sent from the number the resident typed, and checked against it.
+    """
+
+    phone_hash = models.CharField(max_length=64, db_index=True)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -424,4 +432,4 @@ class PhoneCode(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.phone[:3]}**** {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.phone_hash[:8]}… {self.created_at:%Y-%m-%d %H:%M}"

@@ -26,9 +26,11 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.crypto import blind_index
 from linli.core.errors import NotFound
 from linli.core.inputs import is_id
-from linli.org.models import STEPLEN, Member, Place, Unit, UnitKind
+from linli.org.models import STEPLEN, Place, Unit, UnitKind
+from linli.org.selectors import members_with_phone
 
 from . import links, policy
 from .models import (
@@ -64,7 +66,7 @@ def appeal_for_resident(code: str, phone: str) -> Appeal:
     """The tracking page: an appeal found by its code and the reporter's mobile."""
     appeal = (
         Appeal.objects.select_related("category", "unit", "department")
-        .filter(code=str(code or "").strip().upper(), reporter_phone=phone)
+        .filter(code=str(code or "").strip().upper(), reporter_phone_hash=blind_index(phone))
         .first()
     )
     if appeal is None or not phone:
@@ -462,7 +464,7 @@ def report_place_search(q: str, limit: int = 12) -> list[PlaceMatch]:
 def resident_home_unit(phone: str) -> Unit | None:
     """The unit of the household whose member has this (confirmed) mobile number."""
     member = (
-        Member.objects.filter(phone=phone).select_related("household__unit").order_by("pk").first()
+        members_with_phone(phone).select_related("household__unit").order_by("pk").first()
         if phone
         else None
     )

@@ -30,11 +30,12 @@ from linli.accounts.scope import scope_for
 from linli.accounts.services import audit_record
 from linli.core import ratelimit
 from linli.core.calendar import deadline_after
+from linli.core.crypto import blind_index
 from linli.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from linli.core.photos import PreparedPhoto, photos_prepare
+from linli.core.photos import PreparedPhoto, photos_check_count, photos_prepare
 from linli.core.validators import clean_coordinate, clean_text, normalize_mobile
-from linli.org.models import Department, Household, Member, Representative, Unit
-from linli.org.selectors import representative_on
+from linli.org.models import Department, Household, Representative, Unit
+from linli.org.selectors import members_with_phone, representative_on
 from linli.org.services import same_village
 
 from . import events, links, policy
@@ -148,6 +149,27 @@ def _notify_webhooks(appeal: Appeal, action: str) -> None:
     )
 
 
+# --- the reporter's mobile in clear ------------------------------------------------
+
+
+@transaction.atomic
+def reporter_phone_reveal(*, actor: User, appeal: Appeal) -> str:
+    """The reporter's mobile unmasked, for a call back, and the view audited.
+
+    Whoever handles the appeal, supervises it from above, or holds it while it is
+    referred to their department may see it; the mobile is masked everywhere else.
+    """
+    if not policy.capacities(actor, appeal) & {Cap.HANDLER, Cap.SUPERIOR, Cap.DEPARTMENT}:
+        raise Forbidden(_("You may not view unmasked personal data."))
+    audit_record(
+        actor=actor,
+        action=AuditAction.APPEAL_REPORTER_REVEAL,
+        target=appeal,
+        detail={"fields": ["reporter_phone"]},
+    )
+    return appeal.reporter_phone
+
+
 # --- one-time codes for residents ------------------------------------------------
 
 
@@ -161,7 +183,9 @@ def phone_code_request(*, phone: str) -> PhoneCode:
     """Send a 6-digit code to a mobile number through the outbox."""
     phone = normalize_mobile(phone)
     now = timezone.now()
-    recent = PhoneCode.objects.filter(phone=phone, created_at__gte=now - dt.timedelta(hours=24))
+    recent = PhoneCode.objects.filter(
+        phone_hash=blind_index(phone), created_at__gte=now - dt.timedelta(hours=24)
+    )
     if recent.filter(created_at__gte=now - dt.timedelta(seconds=60)).exists():
         raise Conflict(
             _("A code was sent less than a minute ago; please wait before asking again."),
@@ -171,7 +195,7 @@ def phone_code_request(*, phone: str) -> PhoneCode:
         raise Conflict(_("Too many codes for this number today."), code="code_too_many")
     code = f"{secrets.randbelow(10**6):06d}"
     row = PhoneCode.objects.create(
-        phone=phone,
+        phone_hash=blind_index(phone),
         code_hash=_code_hash(phone, code),
         expires_at=now + dt.timedelta(seconds=settings.LINLI["OTP_TTL_SECONDS"]),
     )
@@ -201,7 +225,9 @@ def phone_code_verify(*, phone: str, code: str) -> str:
     with transaction.atomic():
         row = (
             PhoneCode.objects.select_for_update()
-            .filter(phone=phone, used_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(
+                phone_hash=blind_index(phone), used_at__isnull=True, expires_at__gt=timezone.now()
+            )
             .order_by("-created_at")
             .first()
         )
@@ -352,7 +378,7 @@ def appeal_file(
         # A resident known to the register, reporting about their own village:
         # route to their household's representative.
         member = (
-            Member.objects.filter(phone=reporter_phone).select_related("household__unit").first()
+            members_with_phone(reporter_phone).select_related("household__unit").first()
         )
         if member is not None and (unit is None or same_village(member.household.unit, unit)):
             household = member.household
@@ -512,6 +538,7 @@ def appeal_act(
     `version`, when given (pages and the API send the version they showed),
     refuses a change made on a stale view.
     """
+    # A first check before the costly re-encoding; the binding one is under the lock.
     prepared = photos_prepare(photos, already=appeal.photos.count()) if photos else []
     params = ActParams(
         department=department,
@@ -530,6 +557,10 @@ def appeal_act(
             )
         except Appeal.DoesNotExist:
             raise NotFound(_("No such appeal.")) from None
+        if prepared:
+            # Counted under the row lock, in the transaction that inserts: two
+            # uploads at once queue here and the second sees the first's photos.
+            photos_check_count(AppealPhoto.objects.filter(appeal=locked).count(), len(prepared))
         if action == Action.CLAIM and locked.status != Status.PENDING and locked.assignee_id:
             raise Conflict(
                 _("Already claimed by %(name)s.") % {"name": locked.assignee.name},

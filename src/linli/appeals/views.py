@@ -127,6 +127,23 @@ def _return_units(appeal: Appeal):
 
 
 @login_required
+@require_POST
+def reporter_reveal(request, code: str):
+    """The reporter's mobile in clear (htmx), audited by the service."""
+    appeal = _appeal(request.user, code)
+    try:
+        phone = services.reporter_phone_reveal(actor=request.user, appeal=appeal)
+    except DomainError as exc:
+        return render(
+            request,
+            "appeals/_reporter_phone.html",
+            {"appeal": appeal, "error": exc.message},
+            status=exc.status,
+        )
+    return render(request, "appeals/_reporter_phone.html", {"appeal": appeal, "revealed": phone})
+
+
+@login_required
 def appeal_detail(request, code: str):
     appeal = _appeal(request.user, code)
     context = {

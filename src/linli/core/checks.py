@@ -6,7 +6,11 @@ In production mode (LINLI_ENV=production, the default) these are errors:
 - linli.E002 the demo secret key, or one that is short or trivial;
 - linli.E003 the development inbox on (it shows every one-time code to anyone);
 - linli.E004 the console SMS backend (codes written to the log, never sent);
-- linli.E005 session or CSRF cookies that are not Secure.
+- linli.E005 session or CSRF cookies that are not Secure;
+- crypto.E001 no keys of its own for the ID numbers and mobiles (LINLI_DATA_KEYS,
+  LINLI_HASH_KEY);
+and warnings: linli.W001 an HTTP SMS backend without its URL, linli.W002 no
+LINLI_AUDIT_KEY of its own.
 
 They run with `python -m linli check --deploy` and, before anything is served, in
 `linli.asgi`, `linli.wsgi` and the `serve` command (`ensure_safe_to_serve`), which
@@ -16,6 +20,7 @@ does not run them: a checkout has no secret key, and needs none to be linted.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +29,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from .crypto import check_keys
 from .hardening import PRODUCTION, secret_key_problem
 
 DEMO_HINT = "For a demo on this machine, set LINLI_ENV=demo instead (as `make demo` does)."
@@ -80,6 +86,18 @@ def deployment_messages() -> list[checks.CheckMessage]:
                 "cookies would also travel over plain HTTP.",
                 hint="Serve over HTTPS and unset LINLI_SECURE_COOKIES. " + DEMO_HINT,
                 id="linli.E005",
+            )
+        )
+    # ID numbers and mobiles must not be encrypted with keys derived from SECRET_KEY.
+    found.extend(check_keys())
+    if not os.environ.get("LINLI_AUDIT_KEY"):
+        found.append(
+            checks.Warning(
+                "LINLI_AUDIT_KEY is not set: the audit chain's key is derived from "
+                "LINLI_SECRET_KEY, so rotating the secret key would break its verification.",
+                hint="Set LINLI_AUDIT_KEY to a long random string and keep it outside the "
+                "database and its backups (docs/security.md).",
+                id="linli.W002",
             )
         )
     if settings.LINLI.get("SMS_BACKEND") == "http" and not settings.LINLI.get("SMS_HTTP_URL"):

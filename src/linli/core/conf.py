@@ -28,6 +28,7 @@ class LinliSettings(TypedDict):
     # The development inbox page shows messages sent through the console backend.
     DEV_INBOX: bool
     OUTBOX_MAX_ATTEMPTS: int
+    OUTBOX_LEASE_SECONDS: int
     # Seconds between ticks of the in-process ticker (embedded default).
     TICK_SECONDS: int
     # Leaflet tile URL template; empty = no tiles.

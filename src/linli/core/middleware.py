@@ -1,3 +1,4 @@
+import logging
 from collections.abc import Callable
 
 from csp.middleware import CSPMiddleware, PolicyParts
@@ -8,6 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from .context import client_ip
 from .errors import Forbidden, InvalidInput, NotFound
 from .hardening import permissions_policy_header
+from .views import is_database_unavailable, unavailable
+
+logger = logging.getLogger("linli.unavailable")
 
 
 class RequestContextMiddleware:
@@ -92,3 +96,36 @@ class PermissionsPolicyMiddleware:
         if self.header and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = self.header
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """The database out of reach mid-request answers 503 with Retry-After, never 500.
+
+    PostgreSQL restarting, a connection the server dropped, the pool exhausted, SQLite
+    locked past its timeout: Django raises `OperationalError` or `InterfaceError`. The
+    request's transaction was rolled back, so nothing of it was saved; the client may
+    send it again (with its `Idempotency-Key` a create is made once whatever happened).
+    The API answers `{code: "unavailable", message}`, pages the plain error page.
+    Django closes the broken connection at the end of the request, and the next one
+    opens a fresh one (`CONN_HEALTH_CHECKS`, the pool's check).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
+        if not is_database_unavailable(exception):
+            return None
+        logger.warning(
+            "database unavailable during %s %s: %s: %s",
+            request.method,
+            request.path,
+            type(exception).__name__,
+            str(exception).strip().splitlines()[0] if str(exception).strip() else "",
+        )
+        return unavailable(request)

@@ -68,3 +68,33 @@ def _calendar_changed(**kwargs: object) -> None:
 
     calendar.invalidate()
     transaction.on_commit(calendar.invalidate)
+
+
+class IdempotencyKey(models.Model):
+    """One create request made under an `Idempotency-Key` header, and its answer.
+
+    `linli.core.idempotency` inserts the row in the transaction of the create, so
+    a crash leaves both or neither; a retry with the same key finds the row and
+    gets the stored answer instead of a second record. Rows older than
+    `idempotency.TTL` are purged by the `core.idempotency_purge` tick.
+    """
+
+    key = models.CharField(_("key"), max_length=255)
+    # "user:<id>" for an account or a token; "anon" for the public endpoints.
+    principal = models.CharField(_("principal"), max_length=100)
+    operation = models.CharField(_("operation"), max_length=100)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status = models.PositiveSmallIntegerField(_("status"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="core_idempotency_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.operation} {self.key}"

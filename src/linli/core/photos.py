@@ -93,7 +93,17 @@ def photos_prepare(uploads: Iterable[Upload] | None, *, already: int = 0) -> lis
     one is refused.
     """
     checked = [u for u in (uploads or []) if u]
-    limit = settings.LINLI["PHOTO_MAX_COUNT"]
-    if already + len(checked) > limit:
-        raise InvalidInput(_("At most %(n)d photos.") % {"n": limit}, code="photo_count")
+    photos_check_count(already, len(checked))
     return [photo_prepare(u) for u in checked]
+
+
+def photos_check_count(already: int, adding: int) -> None:
+    """Refuse `adding` more photos to a record that holds `already`.
+
+    A record that grows (an appeal gaining photos with notes) must count
+    `already` under its row lock, in the transaction that inserts: a count read
+    before the lock lets two uploads at once both pass the limit.
+    """
+    limit = settings.LINLI["PHOTO_MAX_COUNT"]
+    if already + adding > limit:
+        raise InvalidInput(_("At most %(n)d photos.") % {"n": limit}, code="photo_count")

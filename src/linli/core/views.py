@@ -9,9 +9,11 @@ fails, a fixed page is sent.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -45,6 +47,14 @@ PAGES: dict[int, tuple[str, Promise, Promise]] = {
             "(or the tracking code) and try again."
         ),
     ),
+    503: (
+        "unavailable",
+        gettext_lazy("The service is briefly unavailable"),
+        gettext_lazy(
+            "The database could not be reached. What you sent was not saved unless you saw "
+            "it confirmed; try again in a moment."
+        ),
+    ),
     500: (
         "server_error",
         gettext_lazy("Something went wrong"),
@@ -61,7 +71,11 @@ API_MESSAGES: dict[int, Promise] = {
     403: gettext_lazy("You may not do this."),
     404: gettext_lazy("Not found."),
     500: gettext_lazy("Something went wrong on the server."),
+    503: gettext_lazy("The service is briefly unavailable; try again in a moment."),
 }
+
+# Seconds a client is asked to wait before retrying after a 503.
+RETRY_AFTER = 5
 
 # Sent when even the plain 500 template cannot render (a broken template or URLconf).
 FALLBACK = (
@@ -132,8 +146,25 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return _page(request, 404)
 
 
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` says the database is out of reach (connection lost or refused, a
+    server restarting, SQLite locked): an error a client can retry, not a bug."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: JSON `{code: "unavailable", message}` under the API, the
+    plain error page elsewhere (no database needed to render it)."""
+    response = server_error(request, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def server_error(request: HttpRequest, status: int = 500) -> HttpResponse:
     """No context processors, no session, no query: only the template and the settings."""
+    if status == 500 and is_database_unavailable(sys.exc_info()[1]):
+        # Raised outside a view (a session saved after it): still a retryable 503.
+        return unavailable(request)
     if _is_api(request):
         return _api_error(status)
     context = {**_context(status), "PLATFORM_NAME": settings.PLATFORM_NAME, "plain": True}

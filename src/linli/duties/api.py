@@ -16,6 +16,7 @@ from ninja.responses import Status
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.apiparams import JsonOrMultipart
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.idempotency import idempotent
 from linli.core.inputs import Id
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
@@ -117,6 +118,7 @@ def contact_list(request, filters: Query[HouseholdRecordFilters]):
     description="Phone, online or in person; one per household per week is owed. "
     "400 `not_linked` if the representative did not serve the household that day.",
 )
+@idempotent("duties.contact")
 def contact_create(request, payload: ContactIn):
     rep = _representative(request, payload.representative_id)
     household = queries.household_for_record(request.user, rep, payload.household_id)
@@ -160,6 +162,7 @@ def visit_list(request, filters: Query[HouseholdRecordFilters]):
     "of the visit it corrects, one with photos has those only." + MULTIPART,
     openapi_extra=_json_too(VisitIn),
 )
+@idempotent("duties.visit")
 def visit_create(
     request, payload: JsonOrMultipart[VisitIn], photos: File[list[UploadedFile]] = None
 ):
@@ -222,6 +225,7 @@ def deliberation_list(request, filters: Query[DeliberationFilters]):
     description="Organised by one or more representatives in your scope; one a quarter is "
     "owed by each.",
 )
+@idempotent("duties.deliberation")
 def deliberation_create(request, payload: DeliberationIn):
     unit = queries.deliberation_unit_get(request.user, payload.unit_id)
     ids = set(payload.organiser_ids)
@@ -269,6 +273,7 @@ def report_list(request, filters: Query[ReportFilters]):
     "its content: 400 `document_type`, `document_too_large`), or both." + MULTIPART,
     openapi_extra=_json_too(ReportIn),
 )
+@idempotent("duties.report")
 def report_create(request, payload: JsonOrMultipart[ReportIn], document: File[UploadedFile] = None):
     rep = _representative(request, payload.representative_id)
     report = services.report_log(

@@ -48,7 +48,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("linli.notify")
 
+# How long a claimed row stays a worker's: renewed before each delivery, so a
+# batch may take longer than this, but a row a dead worker held is due again
+# this long after it began to deliver it (settings LINLI["OUTBOX_LEASE_SECONDS"]).
 LEASE = dt.timedelta(seconds=60)
+
+
+def _lease() -> dt.timedelta:
+    seconds = settings.LINLI.get("OUTBOX_LEASE_SECONDS")
+    return dt.timedelta(seconds=int(seconds)) if seconds else LEASE
 BACKOFF_BASE = 30  # seconds before the first retry; doubles each attempt
 BACKOFF_MAX = 60 * 60
 CHANNELS = frozenset(Channel.values)
@@ -253,7 +261,7 @@ def _claim(*, now: dt.datetime, limit: int) -> list[Outbox]:
         if not ids:
             return []
         Outbox.objects.filter(pk__in=ids).update(
-            locked_until=now + LEASE, attempts=F("attempts") + 1
+            locked_until=now + _lease(), attempts=F("attempts") + 1
         )
     return list(Outbox.objects.filter(pk__in=ids).select_related("user", "webhook").order_by("id"))
 
@@ -263,6 +271,8 @@ def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> i
     now = now or timezone.now()
     rows = _claim(now=now, limit=limit)
     for row in rows:
+        if not _renew(row):
+            continue  # the lease ran out and another worker took the row over
         try:
             _deliver(row)
         except Exception as exc:
@@ -270,6 +280,24 @@ def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> i
         else:
             _mark_sent(row)
     return len(rows)
+
+
+def _renew(row: Outbox) -> bool:
+    """Extend this worker's lease on `row` just before delivering it; False if lost.
+
+    The rows of a batch are delivered one after another, each webhook up to its
+    HTTP timeout: without renewal the last rows' leases could run out while the
+    worker is alive, and a second worker would deliver them too.
+    """
+    until = timezone.now() + _lease()
+    if row.locked_until is not None and row.locked_until > until:
+        until = row.locked_until  # never shorten (a caller's clock may run ahead)
+    renewed = Outbox.objects.filter(
+        pk=row.pk, locked_until=row.locked_until, status__in=DUE_STATUSES
+    ).update(locked_until=until)
+    if renewed:
+        row.locked_until = until
+    return bool(renewed)
 
 
 def _deliver(row: Outbox) -> None:

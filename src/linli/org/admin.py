@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
 from linli.core.errors import InvalidInput
 from linli.core.inputs import LineField
+from linli.core.validators import normalize_mobile
 
 from . import services
 from .models import (
@@ -25,6 +26,7 @@ from .models import (
     Representative,
     Unit,
 )
+from .selectors import member_id_number_q, member_phone_q
 
 
 class AddOnlyInline(admin.TabularInline):
@@ -140,12 +142,46 @@ class HouseholdAdmin(ServiceAdminMixin, admin.ModelAdmin):
 class MemberAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Members are added here or on the household page; no service edits them yet."""
 
-    list_display = ["name", "relation", "household"]
+    list_display = ["name", "relation", "household", "masked_id_number", "masked_phone"]
     search_fields = ["name"]
     fields = ["household", "name", "relation", "sex", "birth_date", "id_number", "phone"]
     autocomplete_fields = ["household"]
     list_select_related = ["household"]
-    # Raw ID numbers and phones are kept out of the list; the form is for administrators only.
+    # ID numbers and mobiles are shown masked, in the list and on the (read-only) detail;
+    # the clear values are typed in only when a member is added. Revealing them is the
+    # member page's audited "Show" (`services.member_reveal`), not offered here.
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.fields
+        return ["household", "name", "relation", "sex", "age", "masked_id_number", "masked_phone"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["age", "masked_id_number", "masked_phone"] if obj else []
+
+    @admin.display(description=_("ID card number"))
+    def masked_id_number(self, obj):
+        return obj.id_number_masked
+
+    @admin.display(description=_("mobile number"))
+    def masked_phone(self, obj):
+        return obj.phone_masked
+
+    @admin.display(description=_("Age"))
+    def age(self, obj):
+        return obj.age
+
+    def get_search_results(self, request, queryset, search_term):
+        """Names as usual; an ID number or mobile only whole, through its keyed hash."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            try:
+                phone = normalize_mobile(term)
+            except InvalidInput:
+                phone = term
+            found |= queryset.filter(member_phone_q(phone) | member_id_number_q(term))
+        return found, may_have_duplicates
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -279,8 +315,29 @@ class HouseholdLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 class GuardTeamMemberInline(AddOnlyInline):
+    """The team's members, mobiles masked; new members are added in the inline below."""
+
+    model = GuardTeamMember
+    fields = ["kind", "name", "masked_phone"]
+    readonly_fields = ["masked_phone"]
+
+    @admin.display(description=_("mobile number"))
+    def masked_phone(self, obj):
+        return obj.phone_masked
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class GuardTeamMemberAddInline(AddOnlyInline):
+    """Only new rows: an existing member's mobile is never shown in clear here."""
+
     model = GuardTeamMember
     fields = ["kind", "name", "phone"]
+    verbose_name_plural = _("add guard team members")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
 
 @admin.register(GuardTeam)
@@ -291,7 +348,7 @@ class GuardTeamAdmin(ServiceAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
     fields = ["unit", "name", "representatives"]
     autocomplete_fields = ["unit", "representatives"]
-    inlines = [GuardTeamMemberInline]
+    inlines = [GuardTeamMemberInline, GuardTeamMemberAddInline]
 
     def get_readonly_fields(self, request, obj=None):
         return ["unit", "name", "representatives"] if obj else []

@@ -36,6 +36,7 @@ from stdnum.cn import ric
 from linli.accounts import twofactor
 from linli.accounts.models import AuditAction, Role, RoleAssignment, User
 from linli.accounts.services import audit_record, auditors_group
+from linli.core.crypto import blind_index, blind_index_fields, encrypt, encrypted_fields
 from linli.core.timeutil import today
 
 from .models import (
@@ -445,6 +446,18 @@ class RowWriter:
             ]
             for m in FLUSH_ORDER
         }
+        # COPY writes the tuples as they are, so the encrypted columns (ID numbers,
+        # mobiles) are encrypted here and their keyed hashes appended (`core.crypto`).
+        self.encrypted = {
+            m: [i for i, a in enumerate(COLUMNS[m]) if a in {f.name for f in encrypted_fields(m)}]
+            for m in FLUSH_ORDER
+        }
+        self.hashed = {
+            m: [(COLUMNS[m].index(f.source), f.column) for f in blind_index_fields(m)]
+            for m in FLUSH_ORDER
+        }
+        for m in FLUSH_ORDER:
+            self.columns[m] += [column for _i, column in self.hashed[m]]
         self.rows: dict[type[models.Model], list[tuple]] = {m: [] for m in FLUSH_ORDER}
         self.next_id = {m: (m.objects.aggregate(n=Max("id"))["n"] or 0) + 1 for m in FLUSH_ORDER}
         self.counts = {m: 0 for m in FLUSH_ORDER}
@@ -517,6 +530,9 @@ class RowWriter:
         cols = ", ".join(qn(c) for c in self.columns[model])
         sql = f"COPY {qn(model._meta.db_table)} ({cols}) FROM STDIN"
         json_cols = self.json_cols[model]
+        encrypted, hashed = self.encrypted[model], self.hashed[model]
+        if encrypted or hashed:
+            rows = [self._protect(r, encrypted, hashed) for r in rows]
         connection.ensure_connection()
         with connection.connection.cursor() as cur, cur.copy(sql) as copy:
             if json_cols:
@@ -528,6 +544,14 @@ class RowWriter:
             else:
                 for r in rows:
                     copy.write_row(r)
+
+    @staticmethod
+    def _protect(row: tuple, encrypted: list[int], hashed: list[tuple[int, str]]) -> tuple:
+        out = list(row)
+        for i in encrypted:
+            out[i] = encrypt(row[i] or "")
+        out += [blind_index(row[i] or "") for i, _column in hashed]
+        return tuple(out)
 
     def finish(self) -> None:
         self.flush()

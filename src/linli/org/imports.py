@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
@@ -1348,7 +1348,11 @@ def _members(ctx: _Context) -> Callable[[], ImportResult] | None:
     numbers = [d["id_number"] for _n, _h, d in checked if d["id_number"]]
     taken: set[str] = set()
     for chunk in _chunks(numbers):
-        taken.update(Member.objects.filter(id_number__in=chunk).values_list("id_number", flat=True))
+        taken.update(
+            Member.objects.filter(selectors.member_id_number_q(chunk)).values_list(
+                "id_number", flat=True
+            )
+        )
     seen: dict[str, int] = {}
     plan: list[tuple[int, dict]] = []
     for number, household_id, data in checked:
@@ -1399,7 +1403,7 @@ def _representatives(ctx: _Context) -> Callable[[], ImportResult] | None:
     members: dict[str, tuple] = {}
     visible = selectors.members_visible_to(ctx.actor)
     for chunk in _chunks({p[1] for p in parsed}):
-        for row in visible.filter(id_number__in=chunk).values_list(
+        for row in visible.filter(selectors.member_id_number_q(chunk)).values_list(
             "id", "name", "id_number", "household__unit__path", "household__unit__depth", "phone"
         ):
             members[row[2]] = row
@@ -1610,7 +1614,7 @@ def _links(ctx: _Context) -> Callable[[], ImportResult] | None:
     visible = selectors.representatives_visible_to(ctx.actor).filter(term_end__isnull=True)
     for chunk in _chunks({p[1] for p in parsed}):
         for pk, name, start, path, depth, idn in visible.filter(
-            member__id_number__in=chunk
+            selectors.member_id_number_q(chunk, "member__")
         ).values_list("id", "name", "term_start", "unit__path", "unit__depth", "member__id_number"):
             reps[idn] = _RepRef(pk, name, start, path, depth)
     current: dict[int, tuple] = {}
@@ -1761,11 +1765,12 @@ def _serving(ctx: _Context, names: set[str], phones: set[str]) -> list[_ServingR
     visible = selectors.representatives_visible_to(ctx.actor).filter(term_end__isnull=True)
     fields = ("id", "name", "member__phone", "unit__path", "unit__depth")
     found: dict[int, _ServingRef] = {}
-    for field_name, values in (("name__in", names), ("member__phone__in", phones)):
+    for field_q, values in (
+        (lambda chunk: Q(name__in=chunk), names),
+        (lambda chunk: selectors.member_phone_q(chunk, "member__"), phones),
+    ):
         for chunk in _chunks(values):
-            for pk, name, phone, path, depth in visible.filter(**{field_name: chunk}).values_list(
-                *fields
-            ):
+            for pk, name, phone, path, depth in visible.filter(field_q(chunk)).values_list(*fields):
                 found[pk] = _ServingRef(pk, name, phone, Unit(path=path, depth=depth))
     return list(found.values())
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.crypto import BlindIndexField, EncryptedCharField
 from linli.core.masking import mask_id_number, mask_phone
 from linli.core.timeutil import age
 
@@ -174,8 +175,12 @@ class Member(models.Model):
     relation = models.CharField(
         _("relation to head"), max_length=20, choices=Relation.choices, default=Relation.OTHER
     )
-    id_number = models.CharField(_("ID card number"), max_length=18, blank=True)
-    phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    # Encrypted at rest; looked up and kept unique through the keyed hashes
+    # (`core.crypto`): filter on `id_number_hash=blind_index(...)`, never on the value.
+    id_number = EncryptedCharField(_("ID card number"), max_length=18, blank=True)
+    id_number_hash = BlindIndexField("id_number")
+    phone = EncryptedCharField(_("mobile number"), max_length=20, blank=True)
+    phone_hash = BlindIndexField("phone")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -184,12 +189,16 @@ class Member(models.Model):
         ordering = ["household_id", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number"], condition=~Q(id_number=""), name="uniq_member_id_number"
+                fields=["id_number_hash"],
+                condition=~Q(id_number_hash=""),
+                name="uniq_member_id_number_hash",
             ),
         ]
         indexes = [
             # Appeals find a reporting resident's household by their mobile.
-            models.Index(fields=["phone"], condition=~Q(phone=""), name="member_phone"),
+            models.Index(
+                fields=["phone_hash"], condition=~Q(phone_hash=""), name="member_phone_hash"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -386,7 +395,8 @@ class GuardTeamMember(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=MemberKind.choices)
     name = models.CharField(_("name"), max_length=50)
-    phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    # Encrypted at rest; never looked up by value, so it has no hash.
+    phone = EncryptedCharField(_("mobile number"), max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -7,6 +7,7 @@ exist" and "not yours" are the same NotFound.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import Scope, scope_for
+from linli.core.crypto import blind_index
 from linli.core.errors import NotFound
 
 from .models import (
@@ -108,6 +110,38 @@ def member_get(user, pk) -> Member:
     if member is None:
         raise NotFound(_("Household member not found."))
     return member
+
+
+# --- lookups by ID number or mobile ---------------------------------------------
+# Both are encrypted at rest (`core.crypto`): every lookup by value goes through
+# the keyed hash, here. Exact matches only; a partial number finds nothing.
+
+
+def _hashes(values: str | Iterable[str]) -> list[str]:
+    values = [values] if isinstance(values, str) else values
+    return [h for h in (blind_index(v) for v in values) if h]
+
+
+def member_phone_q(phones: str | Iterable[str], prefix: str = "") -> Q:
+    """Members (or, with a prefix such as "member__", their holders) with one of these
+    normalised mobiles. An empty value matches nothing."""
+    return Q(**{f"{prefix}phone_hash__in": _hashes(phones)})
+
+
+def member_id_number_q(numbers: str | Iterable[str], prefix: str = "") -> Q:
+    """Members (or, with a prefix, their holders) with one of these normalised ID numbers."""
+    return Q(**{f"{prefix}id_number_hash__in": _hashes(numbers)})
+
+
+def members_with_phone(phone: str) -> QuerySet[Member]:
+    """Every member registered with this normalised mobile, unscoped (routing a
+    resident's report to their household; the caller decides what to show)."""
+    return Member.objects.filter(member_phone_q(phone))
+
+
+def representatives_with_phone(phone: str) -> QuerySet[Representative]:
+    """Representatives whose member record has this normalised mobile, unscoped."""
+    return Representative.objects.filter(member_phone_q(phone, "member__"))
 
 
 def representatives_q(user, prefix: str = "") -> Q:

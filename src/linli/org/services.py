@@ -21,6 +21,7 @@ from linli.accounts.scope import LINK_WRITE_ROLES, ORG_WRITE_ROLES, scope_for
 from linli.accounts.selectors import account_bindable, user_by_phone
 from linli.accounts.services import audit_record, role_grant
 from linli.core import hooks
+from linli.core.crypto import blind_index
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.inputs import check_text
 from linli.core.masking import mask_phone
@@ -54,7 +55,7 @@ from .models import (
     encode_step,
     path_at,
 )
-from .selectors import current_link_q, current_links
+from .selectors import current_link_q, current_links, member_id_number_q
 
 
 class LinkOutOfRange(InvalidInput):
@@ -433,7 +434,7 @@ def member_validate(
 def member_create(*, actor: User, household: Household, **fields) -> Member:
     _require(actor, ORG_WRITE_ROLES, household.unit)
     data = member_validate(**fields)
-    if data["id_number"] and Member.objects.filter(id_number=data["id_number"]).exists():
+    if data["id_number"] and Member.objects.filter(member_id_number_q(data["id_number"])).exists():
         raise Conflict(
             _("A resident with this ID card number is already registered."), code="id_number_exists"
         )
@@ -653,7 +654,10 @@ def representative_appoint(
     if old is not None:
         Representative.objects.filter(pk=old.pk).update(user=None)
     if new_phone and new_phone != member.phone:
-        Member.objects.filter(pk=member.pk).update(phone=new_phone)
+        # update() fills no blind index by itself: the hash goes with the number.
+        Member.objects.filter(pk=member.pk).update(
+            phone=new_phone, phone_hash=blind_index(new_phone)
+        )
         member.phone = new_phone
     rep = Representative.objects.create(
         member=member, unit=unit, name=member.name, term_start=term_start or today(), user=user
@@ -706,7 +710,7 @@ def representative_phone_change(
             raise account_refused()
     member = Member.objects.select_for_update().get(pk=rep.member_id)
     member.phone = new
-    member.save(update_fields=["phone"])
+    member.save(update_fields=["phone", "phone_hash"])
     if account is not None and new:
         User.objects.filter(pk=account.pk).update(phone=new)
     audit_record(
