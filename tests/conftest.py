@@ -42,6 +42,26 @@ def user_in_town_a(county):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):
+    """`client.force_login(user)` is a whole login, both steps: a user who has or needs
+    an authenticator gets one (if missing) and a verified session
+    (`tests/support/twofactor.py`). The check itself stays on: password logins and
+    `client.force_login(user, verified=False)` meet the second step."""
+    from django.test import Client
+
+    from tests.support.twofactor import needs_second_step, verify_session
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None, *, verified=True):
+        original(self, user, backend)
+        if verified and needs_second_step(user):
+            verify_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_working_day_calendar():
     """Tests roll back calendar rows; the per-process calendar cache must not outlive them."""
     from linli.core import calendar

@@ -19,13 +19,26 @@ from linli.accounts.services import token_authenticate
 from linli.core.errors import DomainError, Throttled
 from linli.core.inputs import SafeJsonParser
 
+# Methods a read-only token may call.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class TokenScopeRefused(DomainError):
+    status = 403
+    code = "token_scope"
+
 
 class TokenAuth(HttpBearer):
+    """A live API token (not expired, not revoked); a read-only token calls GET only."""
+
     def authenticate(self, request: HttpRequest, token: str):
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        api_token = token_authenticate(token)
+        if api_token is None:
+            return None
+        if request.method not in READ_METHODS and not api_token.can_write:
+            raise TokenScopeRefused(_("This token may only read (its scope is read)."))
+        request.user = api_token.user
+        return api_token.user
 
 
 api = NinjaAPI(

@@ -50,13 +50,19 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("LINLI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with a site that asks for a verified session.
+    "linli.accounts.apps.LinliAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Two-factor authentication: TOTP devices, and static devices for recovery codes
+    # (linli/accounts/twofactor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The API page's Swagger UI from our own static files, not a CDN (and no inline script).
     "ninja",
     "csp",
@@ -80,9 +86,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second step?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A session that still owes its second step (or its enrolment) goes there first.
+    "linli.accounts.middleware.TwoFactorMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
     "linli.core.middleware.DomainErrorMiddleware",
     "linli.core.middleware.ApiErrorShapeMiddleware",
@@ -225,6 +235,14 @@ LINLI: LinliSettings = {
     "PUBLIC_URL": os.environ.get("LINLI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
     # Days a tracking link in an SMS (/t/<token>) keeps opening the appeal.
     "TRACK_LINK_DAYS": int(os.environ.get("LINLI_TRACK_LINK_DAYS", "30")),
+    # Two-factor authentication is required of administrators, the command centre and
+    # town staff (accounts/twofactor.py `required_for`). Switching it off is for a
+    # closed test installation only; it is on unless LINLI_TWO_FACTOR_REQUIRED=0.
+    "TWO_FACTOR_REQUIRED": env_bool("LINLI_TWO_FACTOR_REQUIRED", True),
+    # API tokens: the lifetime of a new token unless asked otherwise, and the longest
+    # lifetime anyone may ask for (days).
+    "TOKEN_DAYS": int(os.environ.get("LINLI_TOKEN_DAYS", "90")),
+    "TOKEN_MAX_DAYS": int(os.environ.get("LINLI_TOKEN_MAX_DAYS", "365")),
     # The audit chain's HMAC key; without LINLI_AUDIT_KEY it is derived from SECRET_KEY
     # (fine for the demo; a deployment sets its own and keeps it out of the database).
     "AUDIT_KEY": os.environ.get("LINLI_AUDIT_KEY")
@@ -249,6 +267,8 @@ LINLI: LinliSettings = {
     },
 }
 
+# The name authenticator apps show beside the account (otpauth:// URI issuer).
+OTP_TOTP_ISSUER = os.environ.get("LINLI_OTP_ISSUER", "邻里")
 # --- Transport and browser security (trust-harden; docs/deployment.md) ----------
 # On in production, off for the demo and the tests (plain HTTP on 127.0.0.1); each
 # can be set from the environment. Production refuses to start with cookies that

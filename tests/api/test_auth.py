@@ -5,6 +5,7 @@ from django.test import Client
 
 from linli.accounts.models import Role
 from tests.support.api import get, post, url
+from tests.support.twofactor import enrol, fresh_code
 
 
 @pytest.mark.parametrize(
@@ -23,8 +24,10 @@ def test_unauthenticated_requests_get_401(client, county, method, path):
     assert response.status_code == 401
 
 
-def _token(client, phone: str, password: str) -> str:
-    response = post(client, "/auth/token", {"phone": phone, "password": password})
+def _token(client, user, password: str = "pw-test-123") -> str:
+    """A token for a town cadre, who must send a two-factor code with the password."""
+    body = {"phone": user.phone, "password": password, "otp": fresh_code(enrol(user))}
+    response = post(client, "/auth/token", body)
     assert response.status_code == 200, response.content
     return response.json()["token"]
 
@@ -32,7 +35,7 @@ def _token(client, phone: str, password: str) -> str:
 def test_a_bearer_token_from_auth_token_authenticates(county, user_in_town_a):
     user = user_in_town_a(Role.TOWN)
     client = Client()
-    key = _token(client, user.phone, "pw-test-123")
+    key = _token(client, user)
     headers = {"Authorization": f"Bearer {key}"}
 
     response = client.get(url("/households"), headers=headers)
@@ -44,7 +47,7 @@ def test_a_bearer_token_from_auth_token_authenticates(county, user_in_town_a):
 def test_a_bearer_token_write_needs_no_csrf_token(county, user_in_town_a):
     user = user_in_town_a(Role.TOWN)
     client = Client(enforce_csrf_checks=True)
-    key = _token(client, user.phone, "pw-test-123")
+    key = _token(client, user)
 
     response = post(
         client,

@@ -274,6 +274,7 @@ def test_only_a_few_operations_take_no_input(document):
     }
     assert without_input == {
         f"GET {url('/auth/me')}",
+        f"GET {url('/auth/tokens')}",
         f"GET {url('/appeal-categories')}",
         f"GET {url('/departments')}",
         f"GET {url('/notifications/unread-count')}",

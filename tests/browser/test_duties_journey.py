@@ -11,6 +11,7 @@ from linli.accounts.models import Role
 from linli.duties.models import ContactLog
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.support.roles import make_user
+from tests.support.twofactor import pass_second_step
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,6 +25,7 @@ def _login(page, base, phone):
     page.fill("input[name=username]", phone)
     page.fill("input[name=password]", "pw-test-123")
     page.click("button[type=submit]")
+    pass_second_step(page, base, phone)
     page.wait_for_url(f"{base}/")
 
 

@@ -22,6 +22,7 @@ from linli.org.models import UnitKind
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.support.factories import RESIDENT_PHONE, png_bytes
 from tests.support.roles import Actors
+from tests.support.twofactor import pass_second_step
 
 SMALL_PHONE = {"width": 360, "height": 780}
 
@@ -36,6 +37,7 @@ def _login(page, base, phone):
     page.fill("input[name=username]", phone)
     page.fill("input[name=password]", "pw-test-123")
     page.click("button[type=submit]")
+    pass_second_step(page, base, phone)
     page.wait_for_url(f"{base}/")
 
 

@@ -16,6 +16,7 @@ from django.core.management import call_command
 
 from linli.org.demo import DEMO_PASSWORD
 from tests.browser.conftest import screenshot
+from tests.support.twofactor import pass_second_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +65,7 @@ def test_lists_are_cards_on_a_phone_and_tables_on_a_desk(reference_data, live_se
     page.fill("input[name=username]", TOWN_CADRE)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
+    pass_second_step(page, base, TOWN_CADRE)
     page.wait_for_url(f"{base}/")
 
     for path, rows, badged in LISTS:

@@ -41,6 +41,7 @@ from django.core.management import call_command
 
 from linli.org.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.browser.conftest import CSP_VIOLATIONS, RECORD_CSP_VIOLATIONS
+from tests.support.twofactor import pass_second_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -215,6 +216,7 @@ def test_every_role_every_page_two_widths(reference_data, live_server, browser):
             page.fill("input[name=username]", account.phone)
             page.fill("input[name=password]", DEMO_PASSWORD)
             page.click("button[type=submit]")
+            pass_second_step(page, base, account.phone)
             page.wait_for_url(f"{base}/")
             todo = []
         todo += [u for u in dict.fromkeys(page.evaluate(NAV_LINKS)) if followable(u, base)]

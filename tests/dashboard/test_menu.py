@@ -30,9 +30,10 @@ CADRE = [
     "org:representative_list",
     "org:coverage",
     "org:import",
+    "accounts:me",
 ]
 # The audit log is no role's: audit administrators hold a permission (see below).
-ALL = [*CADRE, "accounts:audit_log"]
+ALL = [*CADRE[:-1], "accounts:audit_log", "accounts:me"]
 LEADER = [e for e in CADRE if e != "org:import"]
 # What each role's menu holds, in order.
 EXPECTED = {
@@ -42,8 +43,14 @@ EXPECTED = {
     Role.VILLAGE: CADRE,
     Role.AREA_LEADER: LEADER,
     Role.GROUP_LEADER: LEADER,
-    Role.REPRESENTATIVE: ["home", "appeals:queue", "duties:mine", "org:household_list"],
-    Role.DEPARTMENT: ["home", "appeals:queue"],
+    Role.REPRESENTATIVE: [
+        "home",
+        "appeals:queue",
+        "duties:mine",
+        "org:household_list",
+        "accounts:me",
+    ],
+    Role.DEPARTMENT: ["home", "appeals:queue", "accounts:me"],
 }
 
 
@@ -94,7 +101,7 @@ def test_the_pages_left_out_of_a_menu_refuse_the_role(role, county, user_in_town
 def test_a_superuser_sees_everything_and_a_user_without_a_role_only_home(superuser):
     assert [link.url_name for link in menu_for(superuser)] == ALL
     nobody = make_user("13711113333", "无角色")
-    assert [link.url_name for link in menu_for(nobody)] == ["home"]
+    assert [link.url_name for link in menu_for(nobody)] == ["home", "accounts:me"]
 
 
 def test_the_current_page_is_marked(county, user_in_town_a):
@@ -157,7 +164,11 @@ def test_the_auditor_sees_home_and_the_audit_log_only(county, client):
 
     user = make_user("13711113333", "审计员")
     user.groups.add(auditors_group())
-    assert [link.url_name for link in menu_for(user)] == ["home", "accounts:audit_log"]
+    assert [link.url_name for link in menu_for(user)] == [
+        "home",
+        "accounts:audit_log",
+        "accounts:me",
+    ]
     client.force_login(user)
     assert client.get(reverse("accounts:audit_log"), **ZH).status_code == 200
     for name in [e for e in CADRE if e.startswith("org:")]:

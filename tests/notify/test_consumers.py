@@ -96,3 +96,28 @@ def test_http_still_goes_to_django(db):
     status, body = async_to_sync(http_get)(application, "/accounts/login/")
     assert status == 200
     assert "登录" in body.decode()
+
+
+def test_a_session_owing_its_two_factor_code_is_refused(client, user):
+    """A user with an authenticator who has given only the password gets no socket."""
+    from tests.support.twofactor import enrol
+
+    enrol(user)
+    client.force_login(user, verified=False)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    async def run():
+        return await socket(cookie).connect()
+
+    assert async_to_sync(run)() is False
+
+    client.force_login(user)  # now verified
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    async def again():
+        ws = socket(cookie)
+        ok = await ws.connect()
+        await ws.disconnect()
+        return ok
+
+    assert async_to_sync(again)() is True

@@ -147,6 +147,7 @@ class TestSmall:
         for phone in demo.DEMO_PHONES:
             assert phone in small
         assert demo.DEMO_PASSWORD in small and "村(居)民代表" in small
+        assert demo.DEMO_OTP_SECRET in small and "demo_otp" in small
         assert AuditLog.objects.filter(action="demo_data.small").count() == 1
         # No per-row audit of the generated organisation; the demo appeals are
         # made through the services, which audit what they audit anyway.
@@ -173,6 +174,22 @@ class TestSmall:
         dept = RoleAssignment.objects.get(role=Role.DEPARTMENT)
         assert dept.department.name == "住建局" and dept.unit.depth == 1
         assert User.objects.count() == len(demo.DEMO_ACCOUNTS)
+
+    def test_demo_accounts_that_need_two_factor_log_in_with_the_published_key(self, small, client):
+        from django.urls import reverse
+
+        from linli.accounts import twofactor
+        from linli.dashboard.management.commands.demo_otp import demo_code
+
+        for acc in demo.DEMO_ACCOUNTS:
+            user = User.objects.get(phone=acc.phone)
+            assert twofactor.has_device(user) is twofactor.required_for(user), acc.phone
+        town = User.objects.get(phone="13800000003")
+        assert client.login(phone=town.phone, password=demo.DEMO_PASSWORD)
+        assert client.get(reverse("home")).status_code == 302  # the code first
+        code, _left = demo_code()
+        client.post(reverse("accounts:otp_verify"), {"code": code})
+        assert client.get(reverse("home")).status_code == 200
 
     def test_representative_account_sees_only_its_households(self, small):
         user = User.objects.get(phone="13800000007")

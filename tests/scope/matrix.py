@@ -148,6 +148,29 @@ PAGES: dict[str, Entry] = {
     "home": listing(unit_marks, strangers=OTHER_TOWN, note="coverage of each unit below"),
     "accounts:login": public(),
     "accounts:logout": public(),
+    # The second login step and the account page (我的账户): one's own account only.
+    "accounts:otp_verify": any_user(note="sends a verified session on"),
+    "accounts:otp_enrol": any_user(note="one's own new authenticator"),
+    "accounts:otp_recovery": any_user(method="POST", body=empty, note="one's own codes"),
+    "accounts:otp_disable": any_user(
+        method="POST", body=empty, note="one's own device; refused to a required role"
+    ),
+    "accounts:me": any_user(
+        marks=lambda w: [W.TOKEN_NAME], listing=True, note="one's own name, roles, tokens"
+    ),
+    "accounts:token_create": any_user(
+        method="POST",
+        body=lambda w: {"name": "新令牌", "scope": "read", "expires_in_days": "30"},
+        note="a token for oneself",
+    ),
+    "accounts:token_revoke": any_user(
+        kwargs=lambda w: {"pk": w.token.pk},
+        method="POST",
+        body=empty,
+        object=True,
+        ok=302,
+        note="one's own token",
+    ),
     # The audit log: superusers and audit administrators (a permission, not a role).
     "accounts:audit_log": admin(note="audit administrators"),
     "accounts:audit_export": admin(note="audit administrators"),
@@ -388,6 +411,10 @@ API: dict[str, Entry] = {
     "POST /api/v1/auth/code": public(note="answers the same whether the number has an account"),
     "POST /api/v1/auth/code/token": public(),
     "GET /api/v1/auth/me": any_user(),
+    "GET /api/v1/auth/tokens": any_user(marks=lambda w: [W.TOKEN_NAME], listing=True),
+    "DELETE /api/v1/auth/tokens/{token_id}": any_user(
+        kwargs=lambda w: {"token_id": w.token.pk}, object=True, note="one's own token"
+    ),
     # org
     "GET /api/v1/units": listing(unit_marks, strangers=OTHER_TOWN),
     "POST /api/v1/units": scoped(

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from linli.accounts.models import Role
+from linli.accounts.services import token_create
 from linli.core.timeutil import today
 from linli.org import services as org
 from tests.support import factories
@@ -21,6 +22,7 @@ VISIT_FINDINGS = "走访发现ZV61"
 DELIBERATION_TOPIC = "议事修路ZD73"
 REPORT_TEXT = "述职报告ZR82"
 NOTIFICATION_TITLE = "通知标题ZN95"
+TOKEN_NAME = "甲镇令牌ZT31"
 
 
 class World:
@@ -84,6 +86,7 @@ class World:
             document=upload("report.txt", "述职报告全文".encode(), "text/plain"),
         )
         self.notification = factories.notification(self.town_a, title=NOTIFICATION_TITLE)
+        self.token, _key = token_create(actor=self.town_a, name=TOKEN_NAME)
         self.today = today()
 
     people = ("town_a", "rep_a", "town_b", "rep_b", "rep_c", "superuser")

@@ -62,16 +62,7 @@ MAX_PAGES = 150
 # Failures that wait for the per-field input layer (`core.inputs`): the start of a
 # problem line ("POST route [field") -> (reason, database). Listed, they do not fail
 # the run; a listed one that no longer fails does, so the list only shrinks.
-PENDING = pending(
-    {
-        "GET org/representatives/ [q=": (
-            "the representatives page's search has no length bound: a 100,000-character q "
-            "is a LIKE pattern SQLite refuses as too complex (needs core.inputs' bounded "
-            "search on that filter)",
-            "sqlite",
-        ),
-    }
-)
+PENDING = pending({})
 
 
 @dataclass

@@ -7,10 +7,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
 
-from . import services
+from . import services, twofactor
 from .forms import AdminLoginForm
 from .models import ApiToken, AuditLog, RoleAssignment, User
 
@@ -48,6 +50,13 @@ class RoleAssignmentInline(_RoleInline):
         return False
 
 
+@admin.action(description=_("Reset two-factor authentication (a lost phone)"))
+def reset_two_factor(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    for user in queryset:
+        twofactor.reset(actor=_actor(request), user=user)
+    modeladmin.message_user(request, _("Two-factor authentication was reset."))
+
+
 @admin.register(User)
 class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
     ordering = ["phone"]
@@ -55,6 +64,7 @@ class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
     list_filter = ["is_active", "is_staff", "role_assignments__role"]
     search_fields = ["phone", "name"]
     inlines = [RoleAssignmentInline]
+    actions = [reset_two_factor]
     fieldsets = [
         (None, {"fields": ["phone", "name", "password"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
@@ -147,9 +157,44 @@ class RoleAssignmentAdmin(ServiceAdminMixin, _RoleAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(_TokenAdmin):
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at"]
-    readonly_fields = ["key_hash", "prefix", "created_at", "last_used_at"]
+    """Tokens are issued and revoked by their owners (the account page, the API)."""
+
+    list_display = [
+        "prefix",
+        "user",
+        "name",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    readonly_fields = [
+        "user",
+        "name",
+        "key_hash",
+        "prefix",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     search_fields = ["user__phone", "name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Two-factor devices are written through accounts.twofactor only (audited): django-otp's
+# own admins would let staff add or edit devices unaudited. A lost phone is handled by
+# the "reset two-factor" action on accounts.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(AuditLog)

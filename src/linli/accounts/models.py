@@ -114,8 +114,24 @@ def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do: `read` calls GET (and HEAD, OPTIONS) only."""
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+
+
+def default_token_scopes() -> list[str]:
+    return [TokenScope.READ.value, TokenScope.WRITE.value]
+
+
 class ApiToken(models.Model):
-    """A bearer token for the API; only its hash is stored."""
+    """A bearer token for the API; only its hash is stored.
+
+    Every token expires (`expires_at`), may be limited to reading (`scopes`), and can
+    be revoked by its owner (`revoked_at`); `accounts.services.token_authenticate`
+    refuses expired and revoked ones.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -123,9 +139,11 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(_("scopes"), default=default_token_scopes)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -133,6 +151,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def can_write(self) -> bool:
+        return TokenScope.WRITE.value in (self.scopes or [])
+
+    def is_live(self, now: Any = None) -> bool:
+        """Not revoked and not expired."""
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now
 
 
 class AuditAction(StrEnum):
@@ -145,6 +172,13 @@ class AuditAction(StrEnum):
     ROLE_ASSIGN = "role.assign"
     ROLE_REVOKE = "role.revoke"
     TOKEN_CREATE = "token.create"
+    TOKEN_REVOKE = "token.revoke"
+    # accounts: two-factor authentication
+    OTP_ENROL = "otp.enrol"
+    OTP_DISABLE = "otp.disable"
+    OTP_RESET = "otp.reset"
+    OTP_RECOVERY_USE = "otp.recovery_use"
+    OTP_RECOVERY_REGENERATE = "otp.recovery_regenerate"
     LOGIN_LOCKOUT = "login.lockout"
     LOGIN_CODE = "login.code"  # logged in with a one-time SMS code
     PASSWORD_SET = "user.password_set"  # set their own password after a code login

@@ -30,6 +30,7 @@ class UnitRef(Protocol):
     @property
     def path(self) -> str: ...
 
+
 # Roles that see households, members and representatives of their subtree.
 HOUSEHOLD_ROLES = {
     Role.ADMIN,

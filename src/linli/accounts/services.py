@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.context import client_ip
-from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.validators import normalize_mobile
 
 from . import audit
-from .models import ApiToken, AuditAction, AuditLog, Role, RoleAssignment, User, hash_token
+from .models import (
+    ApiToken,
+    AuditAction,
+    AuditLog,
+    Role,
+    RoleAssignment,
+    TokenScope,
+    User,
+    default_token_scopes,
+    hash_token,
+)
 from .scope import UnitRef, scope_for
 
 
@@ -231,25 +244,95 @@ def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
         )
 
 
+# last_used_at is written at most this often per token (seconds): a busy client does
+# not turn every read into a write.
+TOKEN_TOUCH_SECONDS = 60
+
+
+def _token_scopes(scopes: Iterable[str] | None) -> list[str]:
+    if scopes is None:
+        return default_token_scopes()
+    wanted = set()
+    for s in scopes:
+        try:
+            wanted.add(TokenScope(s).value)
+        except ValueError:
+            raise InvalidInput(
+                _("Unknown token scope: %(s)s") % {"s": s}, code="token_scope_unknown"
+            ) from None
+    if not wanted:
+        raise InvalidInput(_("A token needs at least one scope."), code="token_scope_unknown")
+    # Writing implies reading: a write token may also call GET.
+    if TokenScope.WRITE.value in wanted:
+        wanted.add(TokenScope.READ.value)
+    return [s.value for s in TokenScope if s.value in wanted]
+
+
 @transaction.atomic
-def token_create(*, actor: User, name: str = "") -> tuple[ApiToken, str]:
-    """Issue an API token for the acting user; the plain key is returned once."""
+def token_create(
+    *,
+    actor: User,
+    name: str = "",
+    scopes: Iterable[str] | None = None,
+    expires_in_days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Issue an API token for the acting user; the plain key is returned once.
+
+    It expires after `expires_in_days` (default LINLI["TOKEN_DAYS"], at most
+    LINLI["TOKEN_MAX_DAYS"]) and carries `scopes` (default read and write).
+    """
+    days = settings.LINLI["TOKEN_DAYS"] if expires_in_days is None else expires_in_days
+    longest = settings.LINLI["TOKEN_MAX_DAYS"]
+    if not 1 <= days <= longest:
+        raise InvalidInput(
+            _("A token lives between 1 and %(n)d days.") % {"n": longest},
+            code="token_lifetime",
+        )
     key = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=actor, name=name, key_hash=hash_token(key), prefix=key[:8])
-    audit_record(actor=actor, action=AuditAction.TOKEN_CREATE, target=token)
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name.strip(),
+        key_hash=hash_token(key),
+        prefix=key[:8],
+        scopes=_token_scopes(scopes),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.TOKEN_CREATE,
+        target=token,
+        detail={"scopes": token.scopes, "expires_at": token.expires_at.isoformat()},
+    )
     return token, key
 
 
-def token_authenticate(key: str) -> User | None:
+@transaction.atomic
+def token_revoke(*, actor: User, token_id: int) -> ApiToken:
+    """The owner revokes one of their tokens (another user's token is not found)."""
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    if token is None:
+        raise NotFound(_("No such token."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action=AuditAction.TOKEN_REVOKE, target=token)
+    return token
+
+
+def token_authenticate(key: str) -> ApiToken | None:
+    """The live token with this key (its user active), or None: unknown, expired,
+    revoked. Notes when it was used, at most once a minute."""
     token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
-    if token.expires_at and token.expires_at <= now:
+    if not token.is_live(now):
         return None
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+    last = token.last_used_at
+    if last is None or (now - last).total_seconds() >= TOKEN_TOUCH_SECONDS:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+        token.last_used_at = now
+    return token
 
 
 AUDITORS_GROUP = "审计员"

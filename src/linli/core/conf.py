@@ -37,6 +37,11 @@ class LinliSettings(TypedDict):
     PUBLIC_URL: str
     # Days a tracking link sent by SMS (/t/<token>) keeps opening the appeal.
     TRACK_LINK_DAYS: int
+    # Two-factor authentication required of admin, city and town roles and staff.
+    TWO_FACTOR_REQUIRED: bool
+    # API tokens: default and longest lifetime, in days.
+    TOKEN_DAYS: int
+    TOKEN_MAX_DAYS: int
     # Key of the audit log's hash chain (HMAC); kept outside the database.
     AUDIT_KEY: str
     # Days the audit log is kept before `audit_purge` may remove entries (at least 180).

@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from linli.accounts import twofactor
+
 from .menu import menu_for
 
 
@@ -15,6 +17,10 @@ def menu(request: HttpRequest) -> dict[str, Any]:
     URL names, for a page that links to another only when the user may open it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        return {"menu": [], "menu_urls": frozenset()}
+    # A session still owing its two-factor code sees no navigation: every entry would
+    # send it back to the second step.
+    if twofactor.pending(user) is not None:
         return {"menu": [], "menu_urls": frozenset()}
     links = SimpleLazyObject(lambda: menu_for(user, request.path))
     return {

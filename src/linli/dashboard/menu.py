@@ -51,6 +51,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("org:coverage", _("Coverage"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("org:import", _("Import / export"), frozenset(ORG_WRITE_ROLES)),
     MenuEntry("accounts:audit_log", _("Audit log"), None, perm="accounts.view_auditlog"),
+    # Name, roles, two-factor and API tokens: everyone's own page.
+    MenuEntry("accounts:me", _("My account"), None),
 )
 
 

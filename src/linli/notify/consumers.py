@@ -7,6 +7,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from linli.accounts import twofactor
+
 from .selectors import unread_count
 from .services import user_group
 
@@ -22,6 +24,13 @@ class NotifyConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Closing before accept refuses the handshake (HTTP 403).
+            await self.close()
+            return
+        # A session still owing its two-factor code gets no pushes either.
+        owed = await database_sync_to_async(twofactor.session_pending)(
+            user, self.scope.get("session")
+        )
+        if owed is not None:
             await self.close()
             return
         self.group = user_group(user.pk)

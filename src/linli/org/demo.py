@@ -30,8 +30,10 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import ric
 
+from linli.accounts import twofactor
 from linli.accounts.models import AuditAction, Role, RoleAssignment, User
 from linli.accounts.services import audit_record, auditors_group
 from linli.core.crypto import blind_index, blind_index_fields, encrypt, encrypted_fields
@@ -58,6 +60,11 @@ from .services import pinyin_key
 
 DEFAULT_SEED = 430181
 DEMO_PASSWORD = "linli-demo-2026"
+# The demo accounts whose role requires two-factor (superuser, administrator, command
+# centre, town staff) share this authenticator key (base32), printed with the accounts:
+# add it to any authenticator app, or run `python -m linli demo_otp` for the current code.
+# A demo installation only; a real account enrols its own key.
+DEMO_OTP_SECRET = "LINLIDEMOTOTPSECRETKEYFORDEMOUSE"
 REGION = "430181"  # 浏阳市
 CITY_NAME = "浏阳市"
 CITY_CODE = "430181000000"
@@ -1002,7 +1009,26 @@ def create_demo_accounts(unit_ids: dict[tuple[str, ...], int], rep_id: int | Non
         )
         if acc.key == Role.REPRESENTATIVE and rep_id is not None:
             Representative.objects.filter(pk=rep_id).update(user=user)
+    for user in users:
+        if twofactor.required_for(user):
+            twofactor.demo_device(user=user, secret=DEMO_OTP_SECRET)
     return users
+
+
+def otp_note() -> str:
+    """How the demo accounts that need two-factor log in ("" when none is present)."""
+    phones = sorted(
+        TOTPDevice.objects.filter(user__phone__in=DEMO_PHONES, confirmed=True).values_list(
+            "user__phone", flat=True
+        )
+    )
+    if not phones:
+        return ""
+    return (
+        f"双因素验证 Two-factor ({', '.join(phones)}): 验证器密钥 authenticator key "
+        f"{DEMO_OTP_SECRET}\n  或运行 or run `python -m linli demo_otp` 查看当前验证码 "
+        "for the current code."
+    )
 
 
 def account_rows() -> list[tuple[str, str, str, str, str]]:

@@ -41,6 +41,9 @@ from .forms import (
 from .models import KIND_RANK, VILLAGE_DEPTH, Representative, UnitKind
 
 
+SEARCH_MAX = 100
+
+
 def _get(fn, user, pk):
     try:
         return fn(user, pk)
@@ -219,7 +222,9 @@ def representative_list(request):
         qs = qs.filter(unit__path__startswith=unit.path)
     if request.GET.get("status") != "all":
         qs = qs.filter(term_end__isnull=True)
-    q = request.GET.get("q", "").strip()
+    # A name is short; a longer search is cut (the input field says as much), so a
+    # 100,000-character pattern never reaches the database.
+    q = request.GET.get("q", "").strip()[:SEARCH_MAX]
     if q:
         qs = qs.filter(name__contains=q)
     page = paginate(qs.order_by("unit__path", "name", "id"), request.GET.get("page"))

@@ -69,3 +69,6 @@ class Command(BaseCommand):
                 ("角色 role", "手机号 phone", "密码 password", "单位 unit", "姓名 name"), rows
             )
         )
+        note = demo.otp_note()
+        if note:
+            self.stdout.write(note)
