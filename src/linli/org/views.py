@@ -40,7 +40,6 @@ from .forms import (
 )
 from .models import KIND_RANK, VILLAGE_DEPTH, Representative, UnitKind
 
-
 SEARCH_MAX = 100
 
 
