@@ -149,6 +149,9 @@ def test_with_a_device_the_password_alone_reaches_no_page(county, user_in_town_a
     assert landing["Location"].startswith(reverse("accounts:otp_verify"))
     for name in ("home", "accounts:me", "org:household_list"):
         assert client.get(reverse(name)).status_code == 302, name
+    # The second step's page opens no live socket (the socket refuses the session).
+    verify_page = client.get(reverse("accounts:otp_verify")).content.decode()
+    assert "notify.js" not in verify_page
     before = client.session.session_key
 
     done = client.post(
@@ -156,7 +159,8 @@ def test_with_a_device_the_password_alone_reaches_no_page(county, user_in_town_a
         {"code": fresh_code(device), "next": "/org/households/"},
     )
     assert done.status_code == 302 and done["Location"] == "/org/households/"
-    assert client.get(reverse("home")).status_code == 200
+    home = client.get(reverse("home"))
+    assert home.status_code == 200 and "notify.js" in home.content.decode()
     assert client.session.session_key != before  # a new key for the verified session
 
 

@@ -18,10 +18,10 @@ def menu(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": [], "menu_urls": frozenset()}
-    # A session still owing its two-factor code sees no navigation: every entry would
-    # send it back to the second step.
+    # A session still owing its two-factor code sees no navigation (every entry would
+    # send it back to the second step) and opens no live socket (which refuses it).
     if twofactor.pending(user) is not None:
-        return {"menu": [], "menu_urls": frozenset()}
+        return {"menu": [], "menu_urls": frozenset(), "otp_pending": True}
     links = SimpleLazyObject(lambda: menu_for(user, request.path))
     return {
         "menu": links,

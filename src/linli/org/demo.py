@@ -1035,7 +1035,13 @@ def account_rows() -> list[tuple[str, str, str, str, str]]:
     """(role, phone, password, unit, name) of the demo accounts present in the database."""
     present = set(User.objects.filter(phone__in=DEMO_PHONES).values_list("phone", flat=True))
     return [
-        (a.label, a.phone, DEMO_PASSWORD, " / ".join(a.unit[1:] or a.unit) or "全部", a.name)
+        (
+            a.label,
+            a.phone,
+            DEMO_PASSWORD,
+            "审计日志" if a.key == AUDITOR else " / ".join(a.unit[1:] or a.unit) or "全部",
+            a.name,
+        )
         for a in DEMO_ACCOUNTS
         if a.phone in present
     ]
