@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from linli.accounts import audit
 from linli.accounts.models import AuditAction, AuditChainHead, AuditLog
 from linli.accounts.services import audit_record, auditors_group
-from tests.support.roles import make_user
+from tests.support.roles import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +277,17 @@ def test_concurrent_writers_make_one_unbroken_chain():
     assert AuditLog.objects.count() == 90
     assert sorted(AuditLog.objects.values_list("seq", flat=True)) == list(range(1, 91))
     assert audit.verify().ok
+
+
+def test_a_password_login_is_audited_and_a_failed_one_is_not(client):
+    """Login events are security events (等保 安全审计): who logged in, when, from where."""
+    user = make_user("13711118888", "王建国")
+    url = reverse("accounts:login")
+    client.post(url, {"username": "13711118888", "password": "wrong-password"})
+    assert not AuditLog.objects.filter(action=AuditAction.LOGIN_PASSWORD.value).exists()
+    done = client.post(
+        url, {"username": "13711118888", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3"
+    )
+    assert done.status_code == 302
+    entry = AuditLog.objects.get(action=AuditAction.LOGIN_PASSWORD.value)
+    assert entry.actor == user and entry.ip == "10.1.2.3"

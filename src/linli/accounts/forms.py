@@ -36,7 +36,7 @@ class LockoutMixin(forms.Form):
         except Throttled as exc:
             self.throttled = exc
             raise forms.ValidationError(exc.message, code="throttled") from None
-        lockout.succeeded(phone)
+        lockout.succeeded(phone, self.get_user())  # type: ignore[attr-defined]
         return self.cleaned_data
 
 

@@ -33,7 +33,10 @@ and a list in the admin, comes from Redis (shared, survives an app restart) and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -88,9 +91,13 @@ def failed(request: HttpRequest | None, phone: str) -> None:
         raise ratelimit.throttled(max(waits), _("Too many failed logins."))
 
 
-def succeeded(phone: str) -> None:
-    """The right password: the account's failures start over (the address's do not)."""
+def succeeded(phone: str, user: Any = None) -> None:
+    """The right password: the account's failures start over (the address's do not),
+    and the login is written to the audit log (who, when, from where)."""
     ratelimit.reset(ACCOUNT, account_key(phone))
+    if user is not None:
+        with transaction.atomic():
+            audit_record(actor=user, action=AuditAction.LOGIN_PASSWORD, target=user)
 
 
 def _limit(scope: str) -> int:

@@ -181,6 +181,7 @@ class AuditAction(StrEnum):
     OTP_RECOVERY_REGENERATE = "otp.recovery_regenerate"
     LOGIN_LOCKOUT = "login.lockout"
     LOGIN_CODE = "login.code"  # logged in with a one-time SMS code
+    LOGIN_PASSWORD = "login.password"  # logged in with the password (page or admin)
     PASSWORD_SET = "user.password_set"  # set their own password after a code login
     # org: units, people, places, representatives, links, teams
     UNIT_CREATE = "unit.create"
