@@ -15,6 +15,7 @@ from linli.accounts.models import User
 from tests.browser.conftest import CSP_VIOLATIONS, DESKTOP, PHONE, RECORD_CSP_VIOLATIONS
 from tests.support.factories import RESIDENT_PHONE, appeal, png_bytes
 from tests.support.roles import SUPERUSER_PASSWORD, SUPERUSER_PHONE, Actors
+from tests.support.twofactor import pass_second_step
 
 pytestmark = [
     pytest.mark.browser,
@@ -64,6 +65,7 @@ def _login(page, base, phone, password="pw-test-123"):
     page.fill("input[name=username]", phone)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    pass_second_step(page, base, phone)
     page.wait_for_url(f"{base}/")
 
 
@@ -134,6 +136,9 @@ def test_main_pages_run_without_a_csp_violation(
     admin.page.fill("input[name=username]", SUPERUSER_PHONE)
     admin.page.fill("input[name=password]", SUPERUSER_PASSWORD)
     admin.page.click("input[type=submit]")
+    pass_second_step(admin.page, base, SUPERUSER_PHONE)
+    # The second step lands on the home page; the admin opens once the session is verified.
+    admin.page.goto(f"{base}/admin/")
     admin.page.wait_for_url(f"{base}/admin/")
     admin.assert_clean("admin index")
     admin.visit(f"{base}/admin/accounts/user/")
