@@ -68,6 +68,11 @@ def _choose(page, name, value):
     with page.expect_response(lambda r: "/report/units/" in r.url):
         page.select_option(f"#id_{name}", str(value))
     page.wait_for_selector(f"#id_{name} option[value='{value}'][selected]", state="attached")
+    # Let htmx finish swapping and settling: a change made to a select that is about to
+    # be replaced fires on the old element and asks for nothing (a flake under load).
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
 
 
 def test_manhole_report_goes_level_by_level_and_the_villager_rates_it(
