@@ -59,6 +59,7 @@ class Socket:
 
     def __init__(self, server: kit.Server, session: str, *, patience: float = 10) -> None:
         """Connect, trying again as the page's script does until `patience` runs out."""
+        from websockets.exceptions import InvalidHandshake
         from websockets.sync.client import connect
 
         started = time.monotonic()
@@ -71,7 +72,7 @@ class Socket:
                 )
                 first = json.loads(self.ws.recv(timeout=5))
                 break
-            except (OSError, TimeoutError, ValueError) as exc:
+            except (OSError, TimeoutError, ValueError, InvalidHandshake) as exc:
                 if time.monotonic() - started > patience:
                     raise AssertionError(f"the live-push socket does not open: {exc!r}") from exc
                 time.sleep(1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from linli.accounts import twofactor
 
@@ -13,6 +15,8 @@ from .selectors import unread_count
 from .services import user_group
 
 PUSH_FIELDS = ("unread", "title", "body", "url")
+
+logger = logging.getLogger("linli.notify")
 
 
 class NotifyConsumer(AsyncJsonWebsocketConsumer):
@@ -34,9 +38,25 @@ class NotifyConsumer(AsyncJsonWebsocketConsumer):
             await self.close()
             return
         self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await self._join(self.group):
+            # Redis is away: refuse the handshake (the page's script tries again later)
+            # rather than answer 500; pages and filing do not need the socket.
+            self.group = None
+            await self.close()
+            return
         await self.accept()
         await self.send_json({"unread": await database_sync_to_async(unread_count)(user)})
+
+    async def _join(self, group: str) -> bool:
+        """Join the user's group, once more after a failure: the first command after
+        Redis came back may meet a pooled connection the restart closed."""
+        for attempt in (1, 2):
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+                return True
+            except (ConnectionError, OSError, RedisError) as exc:
+                logger.warning("live push: joining %s failed (attempt %d): %s", group, attempt, exc)
+        return False
 
     async def disconnect(self, code: int) -> None:
         if self.group:
