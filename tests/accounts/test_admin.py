@@ -160,3 +160,14 @@ def test_only_a_superuser_changes_admin_site_privileges(county):
         services.account_update(actor=town_admin, user=other, name="改名")
     assert not User.objects.get(pk=cadre.pk).is_superuser
     assert User.objects.get(pk=other.pk).name == "永和村干部"
+
+
+def test_the_user_list_shows_mobiles_masked(county, admin_client):
+    from linli.accounts.models import User
+
+    User.objects.create_user(phone="13912345678", password="x", name="王建国")
+    body = admin_client.get("/admin/accounts/user/").content.decode()
+    assert "139****5678" in body and "13912345678" not in body
+    # An administrator still finds the account by its whole number.
+    found = admin_client.get("/admin/accounts/user/", {"q": "13912345678"}).content.decode()
+    assert "王建国" in found

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.core.admin import ReadOnlyAdminMixin, ServiceAdminMixin, adopt
+from linli.core.masking import mask_phone
 
 from . import services, twofactor
 from .forms import AdminLoginForm
@@ -60,7 +61,9 @@ def reset_two_factor(modeladmin: Any, request: HttpRequest, queryset: Any) -> No
 @admin.register(User)
 class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
     ordering = ["phone"]
-    list_display = ["phone", "name", "is_active", "is_staff", "date_joined"]
+    # The list shows mobiles masked (个人信息保护); search still finds a whole number.
+    list_display = ["phone_masked", "name", "is_active", "is_staff", "date_joined"]
+    list_display_links = ["phone_masked"]
     list_filter = ["is_active", "is_staff", "role_assignments__role"]
     search_fields = ["phone", "name"]
     inlines = [RoleAssignmentInline]
@@ -73,6 +76,10 @@ class UserAdmin(ServiceAdminMixin, _BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["phone", "name", "password1", "password2"]})
     ]
+
+    @admin.display(description=_("mobile number"), ordering="phone")
+    def phone_masked(self, obj: User) -> str:
+        return mask_phone(obj.phone)
 
     def save_model(
         self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool

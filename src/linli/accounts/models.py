@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.masking import mask_phone
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -48,7 +50,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.phone})"
+        # Masked: the text of a user shows in admin lists, pickers and logs.
+        return f"{self.name} ({mask_phone(self.phone)})"
 
     def get_full_name(self) -> str:
         return self.name
