@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.support.migrations import latest, migrate_to
 
 BEFORE = [("accounts", "0002_initial"), ("org", "0004_member_phone_index")]
 AFTER = [("accounts", "0003_roleassignment_department_fk")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
 
 @pytest.mark.django_db(transaction=True)
 def test_department_names_become_department_rows():
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         Unit = old.get_model("org", "Unit")
         User = old.get_model("accounts", "User")
@@ -36,7 +30,7 @@ def test_department_names_become_department_rows():
         )
         RoleAssignment.objects.create(user=cadre, role="village", unit=city, department="")
 
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         RoleAssignment = new.get_model("accounts", "RoleAssignment")
         Department = new.get_model("org", "Department")
         by_user = {
@@ -47,9 +41,4 @@ def test_department_names_become_department_rows():
         assert by_user[newcomer.pk] == Department.objects.get(name="数据资源局")
         assert by_user[cadre.pk] is None
     finally:
-        _migrate(_leaf_nodes())
-
-
-def _leaf_nodes():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
+        migrate_to(latest())

@@ -6,24 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.support.migrations import latest, migrate_to
 
 BEFORE = [("accounts", "0005_logincode")]
 AFTER = [("accounts", "0006_apitoken_scopes_expiry_revocation")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
 
 @pytest.mark.django_db(transaction=True)
 def test_old_tokens_get_an_expiry_and_both_scopes():
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         User = old.get_model("accounts", "User")
         ApiToken = old.get_model("accounts", "ApiToken")
@@ -34,7 +28,7 @@ def test_old_tokens_get_an_expiry_and_both_scopes():
             user=user, name="有期", key_hash="b" * 64, prefix="bbbbbbbb", expires_at=soon
         )
 
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         ApiToken = new.get_model("accounts", "ApiToken")
         never = ApiToken.objects.get(pk=never.pk)
         left = never.expires_at - timezone.now()
@@ -42,4 +36,4 @@ def test_old_tokens_get_an_expiry_and_both_scopes():
         assert never.scopes == ["read", "write"] and never.revoked_at is None
         assert ApiToken.objects.get(pk=dated.pk).expires_at == soon
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to(latest())

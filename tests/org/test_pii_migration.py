@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from linli.core.crypto import blind_index
 from tests.support.factories import valid_id_number
+from tests.support.migrations import latest, migrate_to
 
 BEFORE = [("org", "0004_member_phone_index")]
 AFTER = [("org", "0005_encrypt_personal_data")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _leaf_nodes():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def _raw(sql: str) -> list[tuple]:
@@ -34,7 +25,7 @@ def _raw(sql: str) -> list[tuple]:
 @pytest.mark.django_db(transaction=True)
 def test_existing_rows_are_encrypted_and_hashed_and_decrypted_going_back():
     idn = valid_id_number(5)
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         Unit = old.get_model("org", "Unit")
         Household = old.get_model("org", "Household")
@@ -50,7 +41,7 @@ def test_existing_rows_are_encrypted_and_hashed_and_decrypted_going_back():
         team = GuardTeam.objects.create(unit=unit, name="护河队")
         GuardTeamMember.objects.create(team=team, kind="volunteer", name="张", phone="13800138011")
 
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         rows = dict(
             (pk, rest)
             for pk, *rest in _raw(
@@ -65,10 +56,10 @@ def test_existing_rows_are_encrypted_and_hashed_and_decrypted_going_back():
         Member = new.get_model("org", "Member")
         assert Member.objects.get(pk=with_both.pk).phone == "13800138001"
 
-        _migrate(BEFORE)
+        migrate_to(BEFORE)
         assert _raw(f"SELECT id_number, phone FROM org_member WHERE id = {with_both.pk}") == [
             (idn, "13800138001")
         ]
         assert _raw("SELECT phone FROM org_guardteammember") == [("13800138011",)]
     finally:
-        _migrate(_leaf_nodes())
+        migrate_to(latest())
