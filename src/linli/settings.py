@@ -72,6 +72,11 @@ INSTALLED_APPS = [
     "linli.notify",
     "linli.appeals",
     "linli.duties",
+    "linli.charter",
+    "linli.conduct",
+    "linli.notices",
+    "linli.activities",
+    "linli.deliberation",
     "linli.dashboard",
     "channels",
 ]
