@@ -240,6 +240,14 @@ class AuditAction(StrEnum):
     DUTIES_DELIBERATION_CORRECT = "duties.deliberation.correct"
     DUTIES_ANNUALREPORT_CORRECT = "duties.annualreport.correct"
     EXPORT_DUTIES = "export.duties"
+    # charter (the responsibility and rights list)
+    CHARTER_DRAFT_CREATE = "charter.draft_create"
+    CHARTER_DRAFT_UPDATE = "charter.draft_update"
+    CHARTER_ENTRY_ADD = "charter.entry_add"
+    CHARTER_ENTRY_UPDATE = "charter.entry_update"
+    CHARTER_ENTRY_DELETE = "charter.entry_delete"
+    CHARTER_PUBLISH = "charter.publish"
+    EXPORT_CHARTER = "export.charter"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"
