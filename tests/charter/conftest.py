@@ -21,7 +21,7 @@ def fixed_today(monkeypatch):
     """The charter services and pages read today through `core.timeutil.today`."""
     import importlib
 
-    for name in ("services", "selectors", "views", "api"):
+    for name in ("services", "selectors", "views", "api", "demo"):
         try:
             module = importlib.import_module(f"linli.charter.{name}")
         except ImportError:

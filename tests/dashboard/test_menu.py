@@ -25,6 +25,8 @@ CADRE = [
     "home",
     "appeals:queue",
     "duties:mine",
+    "charter:mine",
+    "charter:versions",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -34,7 +36,7 @@ CADRE = [
 ]
 # The audit log is no role's: audit administrators hold a permission (see below).
 ALL = [*CADRE[:-1], "accounts:audit_log", "accounts:me"]
-LEADER = [e for e in CADRE if e != "org:import"]
+LEADER = [e for e in CADRE if e not in ("org:import", "charter:versions")]
 # What each role's menu holds, in order.
 EXPECTED = {
     Role.ADMIN: CADRE,
@@ -47,10 +49,11 @@ EXPECTED = {
         "home",
         "appeals:queue",
         "duties:mine",
+        "charter:mine",
         "org:household_list",
         "accounts:me",
     ],
-    Role.DEPARTMENT: ["home", "appeals:queue", "accounts:me"],
+    Role.DEPARTMENT: ["home", "appeals:queue", "charter:mine", "accounts:me"],
 }
 
 

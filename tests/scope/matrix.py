@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tests.charter import world as CW
+
 from . import world as W
 
 PUBLIC, ANY_USER, SCOPED, ADMIN = "public", "any_user", "scoped", "admin"
@@ -121,6 +123,14 @@ def track_token(w) -> str:
     from linli.appeals import links
 
     return links.token_for(w.appeal)
+
+
+def charter_marks(w):
+    return [CW.CHARTER_ENTRY]
+
+
+def charter_title(w):
+    return [CW.CHARTER_TITLE]
 
 
 def kw_pk(attr: str) -> Fn:
@@ -396,6 +406,54 @@ PAGES: dict[str, Entry] = {
     "api:openapi-json": public(),
     "api:openapi-view": public(),
     "api:api-root": public(),
+    # charter (the responsibility and rights list)
+    "charter:mine": scoped(
+        query=q_unit("county.town_a"), marks=charter_marks, strangers=OTHER_TOWN
+    ),
+    "charter:export": scoped(
+        query=q_unit("county.town_a"), marks=charter_marks, strangers=OTHER_TOWN
+    ),
+    "charter:versions": listing(
+        charter_title,
+        strangers=OTHER_TOWN,
+        refused=("rep_b",),
+        post=lambda w: {
+            "unit": w.county.village_a.pk,
+            "title": "李畋村清单",
+            "effective_from": w.charter.next_day,
+        },
+    ),
+    "charter:versions_export": listing(charter_title, strangers=OTHER_TOWN, refused=("rep_b",)),
+    "charter:version_detail": scoped(
+        kwargs=lambda w: {"pk": w.charter.town_list.pk}, marks=charter_marks, strangers=OTHER_TOWN
+    ),
+    "charter:version_edit": scoped(
+        kwargs=lambda w: {"pk": w.charter.draft.pk},
+        method="POST",
+        body=lambda w: {"title": "改名", "effective_from": w.charter.next_day, "note": ""},
+        denied=(403, 404),
+        ok=302,
+    ),
+    "charter:version_publish": scoped(
+        kwargs=lambda w: {"pk": w.charter.draft.pk}, method="POST", body=empty, denied=(403, 404)
+    ),
+    "charter:entry_new": scoped(
+        kwargs=lambda w: {"pk": w.charter.draft.pk},
+        post=lambda w: {"code": "town-new", "kind": "right", "title": "新权利"},
+        denied=(403, 404),
+    ),
+    "charter:entry_edit": scoped(
+        kwargs=lambda w: {"pk": w.charter.draft_entry.pk},
+        marks=lambda w: [CW.DRAFT_ENTRY],
+        post=lambda w: {"code": "town-draft", "kind": "right", "title": "改后"},
+        denied=(403, 404),
+    ),
+    "charter:entry_delete": scoped(
+        kwargs=lambda w: {"pk": w.charter.draft_spare.pk},
+        method="POST",
+        body=empty,
+        denied=(403, 404),
+    ),
 }
 
 # Whole namespaces classified at once.
@@ -600,5 +658,41 @@ API: dict[str, Entry] = {
         owner="anonymous",
         strangers=(),
         note="the code and phone are the credentials",
+    ),
+    # charter (the responsibility and rights list)
+    "GET /api/v1/charter/in-force": scoped(
+        query=q_unit("county.town_a"), marks=charter_marks, strangers=OTHER_TOWN
+    ),
+    "GET /api/v1/charter/versions": listing(charter_title, strangers=OTHER_TOWN),
+    "GET /api/v1/charter/versions/{version_id}": scoped(
+        kwargs=lambda w: {"version_id": w.charter.town_list.pk},
+        marks=charter_marks,
+        strangers=OTHER_TOWN,
+    ),
+    "POST /api/v1/charter/versions": scoped(
+        body=lambda w: {
+            "unit_id": w.county.village_a.pk,
+            "title": "李畋村清单",
+            "effective_from": w.charter.next_day,
+        },
+        denied=(403, 404),
+    ),
+    "PATCH /api/v1/charter/versions/{version_id}": scoped(
+        kwargs=lambda w: {"version_id": w.charter.draft.pk}, body=lambda w: {"title": "改名"}
+    ),
+    "POST /api/v1/charter/versions/{version_id}/publish": scoped(
+        kwargs=lambda w: {"version_id": w.charter.draft.pk}, body=empty
+    ),
+    "POST /api/v1/charter/versions/{version_id}/entries": scoped(
+        kwargs=lambda w: {"version_id": w.charter.draft.pk},
+        body=lambda w: {"code": "town-new", "kind": "right", "title": "新权利"},
+    ),
+    "PATCH /api/v1/charter/entries/{entry_id}": scoped(
+        kwargs=lambda w: {"entry_id": w.charter.draft_entry.pk},
+        body=lambda w: {"text": "补充"},
+        marks=lambda w: [CW.DRAFT_ENTRY],
+    ),
+    "DELETE /api/v1/charter/entries/{entry_id}": scoped(
+        kwargs=lambda w: {"entry_id": w.charter.draft_spare.pk}, body=empty
     ),
 }

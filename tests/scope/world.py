@@ -10,6 +10,7 @@ from linli.accounts.models import Role
 from linli.accounts.services import token_create
 from linli.core.timeutil import today
 from linli.org import services as org
+from tests.charter.world import CharterWorld
 from tests.support import factories
 from tests.support.api import ApiClient
 from tests.support.factories import RESIDENT_PHONE, County, upload
@@ -88,6 +89,7 @@ class World:
         self.notification = factories.notification(self.town_a, title=NOTIFICATION_TITLE)
         self.token, _key = token_create(actor=self.town_a, name=TOKEN_NAME)
         self.today = today()
+        self.charter = CharterWorld(self)
 
     people = ("town_a", "rep_a", "town_b", "rep_b", "rep_c", "superuser")
 

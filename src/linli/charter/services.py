@@ -75,12 +75,10 @@ def _day(value: Any) -> dt.date:
 def _check_effective(unit: Unit, day: dt.date, *, exclude: int | None = None) -> None:
     """A new version takes effect after the unit's latest published one, and not in the
     past (the first version of a unit may record a list already in force)."""
-    latest = (
-        CharterVersion.objects.filter(unit=unit, status=CharterStatus.PUBLISHED)
-        .exclude(pk=exclude)
-        .order_by("-effective_from")
-        .first()
-    )
+    published = CharterVersion.objects.filter(unit=unit, status=CharterStatus.PUBLISHED)
+    if exclude is not None:
+        published = published.exclude(pk=exclude)
+    latest = published.order_by("-effective_from").first()
     if latest is None:
         return
     if day <= latest.effective_from:

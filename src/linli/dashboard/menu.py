@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.access import holds_any
 from linli.accounts.models import Role
 from linli.accounts.scope import HOUSEHOLD_LIST_ROLES, HOUSEHOLD_ROLES, ORG_WRITE_ROLES
+from linli.charter.policy import WRITE_ROLES as CHARTER_WRITE_ROLES
 
 EVERY_ROLE = frozenset(Role)
 
@@ -44,6 +45,10 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("appeals:queue", _("Appeals"), EVERY_ROLE),
     # Representatives keep their duties; leaders and cadres follow their team's.
     MenuEntry("duties:mine", _("Duties"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    # The responsibility and rights list in force, for everyone at a unit; its versions
+    # and drafts for the cadres who write a list.
+    MenuEntry("charter:mine", _("Responsibility list"), EVERY_ROLE),
+    MenuEntry("charter:versions", _("List versions"), CHARTER_WRITE_ROLES),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
