@@ -186,3 +186,25 @@ def test_a_draft_is_hidden_from_those_who_do_not_write_it(client, county, people
         client.force_login(user)
         response = client.get(reverse("charter:version_detail", args=[draft.pk]))
         assert response.status_code == 404, user
+
+
+def test_a_draft_title_and_date_are_changed_from_the_page(client, county, people, city_list):
+    client.force_login(people.town_a)
+    client.post(
+        reverse("charter:versions"),
+        {"unit": county.town_a.pk, "title": "草稿", "effective_from": "2026-06-10"},
+    )
+    draft = CharterVersion.objects.get(unit=county.town_a)
+    url = reverse("charter:version_edit", args=[draft.pk])
+    ok = client.post(url, {"title": "大瑶镇新清单", "effective_from": "2026-07-01", "note": "说明"})
+    assert ok.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title, draft.effective_from.isoformat()) == ("大瑶镇新清单", "2026-07-01")
+    audit = AuditLog.objects.count()
+    bad = client.post(url, {"title": "", "effective_from": "9999-01-01"}, follow=True, **ZH)
+    assert bad.status_code == 200 and AuditLog.objects.count() == audit
+    draft.refresh_from_db()
+    assert draft.title == "大瑶镇新清单"
+    # Only those who write the list may change it.
+    client.force_login(people.village_a)
+    assert client.post(url, {"title": "村改", "effective_from": "2026-07-01"}).status_code == 404

@@ -290,3 +290,15 @@ def test_every_write_is_audited(county, people, city_list):
     assert actions.count("charter.draft_create") == 1 and actions.count("charter.publish") == 1
     publish = AuditLog.objects.get(action="charter.publish")
     assert publish.actor == people.city and "right-fund" in publish.detail["entries"]
+
+
+def test_the_duty_figure_is_the_duty_rule_in_force_never_a_copy(county, city_list):
+    from linli.duties.models import DutyRule
+
+    DutyRule.objects.create(effective_from=dt.date(2026, 6, 1), contacts_per_week=2)
+    now = rules.in_force(county.group_a, TODAY)
+    before = rules.in_force(county.group_a, dt.date(2026, 5, 20))
+    assert " 2 " in now.by_code()["contact"].duty_text
+    assert " 1 " in before.by_code()["contact"].duty_text
+    assert now.rule.effective_from == dt.date(2026, 6, 1)
+    assert not CharterEntry.objects.filter(text__contains="2 次").exists()
