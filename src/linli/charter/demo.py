@@ -4,6 +4,10 @@ The city's default list (the four ones, the five roles and the four rights: to b
 informed, to attend village meetings, a service fund of at least 200 yuan a year,
 training), in force since the first day of this year; and 大瑶镇's version, which raises
 the service fund to 300 yuan and adds one entry of its own.
+
+`seed` writes them directly (the demo run is audited once, as `demo_data.small`) after
+checking them with the publishing rules; `publish_city_defaults` and
+`publish_town_version` write the same lists through the services (the tests use them).
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.core.timeutil import today
 from linli.org.models import Unit, UnitKind
 
-from . import services
-from .models import CharterVersion, DutyLink, EntryKind
+from . import rules, services
+from .models import CharterEntry, CharterStatus, CharterVersion, DutyLink, EntryKind
 
 R, W = EntryKind.RESPONSIBILITY, EntryKind.RIGHT
 
@@ -39,6 +44,14 @@ CITY_DEFAULTS: tuple[tuple[str, str, str, str, int | None, str, str], ...] = (
 )  # fmt: skip
 
 TOWN_NAME = "大瑶镇"
+
+
+TOWN_ENTRIES: tuple[dict[str, Any], ...] = (
+    {"code": "right-fund", "kind": W, "text": "镇财政每年另行补助100元。", "floor": 300,
+     "floor_unit": "元/年"},
+    {"code": "town-festival", "kind": R, "title": "参与睦邻邻里节",
+     "text": "每年至少参与组织一次睦邻邻里节活动。", "order": 5},
+)  # fmt: skip
 
 
 def city_entries() -> list[dict[str, Any]]:
@@ -76,25 +89,33 @@ def publish_town_version(actor, town: Unit, effective_from) -> CharterVersion:
         effective_from=effective_from,
         note="服务群众专项资金提高到每年300元；增加参与睦邻邻里节。",
     )
-    services.charter_entry_add(
-        actor=actor,
-        version=version,
-        code="right-fund",
-        kind=W,
-        text="镇财政每年另行补助100元。",
-        floor=300,
-        floor_unit="元/年",
-    )
-    services.charter_entry_add(
-        actor=actor,
-        version=version,
-        code="town-festival",
-        kind=R,
-        title="参与睦邻邻里节",
-        text="每年至少参与组织一次睦邻邻里节活动。",
-        order=5,
-    )
+    for data in TOWN_ENTRIES:
+        services.charter_entry_add(actor=actor, version=version, **data)
     return services.charter_publish(actor=actor, version=version)
+
+
+def _write(actor, unit: Unit, title: str, day, entries, note: str = "") -> CharterVersion:
+    """A published version written directly, as the demo's other bulk rows are (the run
+    is audited once, as `demo_data.small`); checked by the same rules as publishing."""
+    version = CharterVersion(
+        unit=unit,
+        number=1,
+        title=title,
+        effective_from=day,
+        note=note,
+        status=CharterStatus.PUBLISHED,
+        created_by=actor,
+        published_by=actor,
+        published_at=timezone.now(),
+    )
+    rows = [CharterEntry(version=version, **data) for data in entries]
+    inherited = rules.in_force(unit, day, below=False).by_code()
+    problems = rules.weakenings(inherited, rows)
+    if problems:
+        raise ValueError(f"demo list of {unit.name} weakens the list above: {problems}")
+    version.save()
+    CharterEntry.objects.bulk_create(rows)
+    return version
 
 
 def seed(progress=print) -> int:
@@ -108,11 +129,18 @@ def seed(progress=print) -> int:
     start = today().replace(month=1, day=1)
     made = 0
     with transaction.atomic():
-        publish_city_defaults(actor, city, start)
+        _write(actor, city, "村（居）民代表责权清单", start, city_entries())
         made += 1
         town = Unit.objects.filter(parent=city, name=TOWN_NAME).first()
         if town is not None:
-            publish_town_version(actor, town, start)
+            _write(
+                actor,
+                town,
+                f"{town.name}村（居）民代表责权清单",
+                start,
+                TOWN_ENTRIES,
+                note="服务群众专项资金提高到每年300元；增加参与睦邻邻里节。",
+            )
             made += 1
     progress(f"demo charter: {made} published lists")
     return made
