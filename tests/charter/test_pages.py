@@ -208,3 +208,14 @@ def test_a_draft_title_and_date_are_changed_from_the_page(client, county, people
     # Only those who write the list may change it.
     client.force_login(people.village_a)
     assert client.post(url, {"title": "村改", "effective_from": "2026-07-01"}).status_code == 404
+
+
+def test_stored_formulas_and_control_characters_export_as_text(client, county, people, city_list):
+    entry = city_list.entries.get(code="role-model")
+    # Stored around the input layer (an old row, a bulk import): the export still holds it.
+    CharterEntry.objects.filter(pk=entry.pk).update(title="=1+1", text="坏\x01字\x1b尾")
+    response = page(client, people.rep_a, "charter:export")
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    row = next(r for r in book["责权清单"].iter_rows(min_row=2) if r[1].value == "role-model")
+    assert row[2].value == "=1+1" and row[2].data_type == "s"
+    assert row[3].value == "坏\ufffd字\ufffd尾"
