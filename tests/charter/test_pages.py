@@ -219,3 +219,18 @@ def test_stored_formulas_and_control_characters_export_as_text(client, county, p
     row = next(r for r in book["责权清单"].iter_rows(min_row=2) if r[1].value == "role-model")
     assert row[2].value == "=1+1" and row[2].data_type == "s"
     assert row[3].value == "坏\ufffd字\ufffd尾"
+
+
+def test_a_representative_may_choose_the_lists_above_them(client, county, people, town_list):
+    body = page(client, people.rep_a, "charter:mine").content.decode()
+    for unit in (county.city, county.town_a, county.village_a, county.group_a):
+        assert f'<option value="{unit.pk}"' in body, unit.name
+    assert f'<option value="{county.town_b.pk}"' not in body
+    city = page(client, people.rep_a, "charter:mine", unit=county.city.pk).content.decode()
+    assert "不少于 200 元/年" in city and "参与睦邻邻里节" not in city
+
+
+def test_a_superuser_without_a_role_sees_the_top_list(client, county, superuser, town_list):
+    body = page(client, superuser, "charter:mine").content.decode()
+    assert "责权清单 · 浏阳市" in body and f'<option value="{county.village_b.pk}"' in body
+    assert page(client, superuser, "charter:versions").status_code == 200

@@ -35,7 +35,7 @@ WRITE_ROLES = frozenset().union(*WRITERS.values())
 NOTHING = Q(pk__in=[])
 
 
-def _line_paths(user) -> set[str]:
+def line_paths(user) -> set[str]:
     """The paths of the user's units and of every unit above them."""
     out: set[str] = set()
     for path in scope_for(user).unit_paths:
@@ -48,7 +48,7 @@ def list_units_q(user, prefix: str = "") -> Q:
     scope = scope_for(user)
     if scope.is_superuser:
         return Q()
-    return Q(**{f"{prefix}path__in": sorted(_line_paths(user))}) | scope.path_q(
+    return Q(**{f"{prefix}path__in": sorted(line_paths(user))}) | scope.path_q(
         f"{prefix}path", scope.unit_paths
     )
 
@@ -57,7 +57,7 @@ def can_view_list(user, unit: Unit) -> bool:
     scope = scope_for(user)
     return (
         scope.is_superuser
-        or unit.path in _line_paths(user)
+        or unit.path in line_paths(user)
         or any(unit.path.startswith(p) for p in scope.unit_paths)
     )
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import scope_for
 from linli.core.errors import NotFound
-from linli.org.models import VILLAGE_DEPTH, Representative, Unit
+from linli.org.models import STEPLEN, VILLAGE_DEPTH, Representative, Unit
 
 from . import policy, rules
 from .models import CharterEntry, CharterStatus, CharterVersion
@@ -53,12 +53,16 @@ def default_unit(user) -> Unit | None:
 
 
 def unit_choices(user, current: Unit | None = None) -> list[Unit]:
-    """Units to choose from on the pages: the user's own and the list-holding units
-    (city, towns, villages) of their scope."""
+    """Units to choose from on the pages: the user's own, the list-holding units (city,
+    towns, villages) above them and in their scope."""
     scope = scope_for(user)
-    qs = Unit.objects.filter(
-        scope.path_q("path", scope.unit_paths), depth__lte=VILLAGE_DEPTH
-    ).order_by("path")
+    if scope.is_superuser:
+        where = Q()
+    else:
+        above = {p for p in policy.line_paths(user) if len(p) // STEPLEN <= VILLAGE_DEPTH}
+        # Not `path_q(...) | ...` for a superuser: Django drops an empty Q from an OR.
+        where = scope.path_q("path", scope.unit_paths) | Q(path__in=sorted(above))
+    qs = Unit.objects.filter(where, depth__lte=VILLAGE_DEPTH).order_by("path")
     units = list(qs[:UNIT_CHOICES_MAX])
     own = default_unit(user)
     for extra in (own, current):
