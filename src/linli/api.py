@@ -105,6 +105,7 @@ def _register() -> None:
     from linli.accounts.code_api import router as code_login_router
     from linli.appeals.api import public as appeals_public
     from linli.appeals.api import router as appeals_router
+    from linli.conduct.api import router as conduct_router
     from linli.duties.api import router as duties_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
@@ -115,6 +116,7 @@ def _register() -> None:
     api.add_router("/", notify_router)
     api.add_router("/", appeals_router)
     api.add_router("/", duties_router)
+    api.add_router("/", conduct_router)
     api.add_router("/public", appeals_public)
 
 

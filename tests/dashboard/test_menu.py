@@ -25,6 +25,8 @@ CADRE = [
     "home",
     "appeals:queue",
     "duties:mine",
+    "conduct:entries",
+    "conduct:breaches",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -33,7 +35,8 @@ CADRE = [
     "accounts:me",
 ]
 # The audit log is no role's: audit administrators hold a permission (see below).
-ALL = [*CADRE[:-1], "accounts:audit_log", "accounts:me"]
+# A representative's own breach records come after the cadres' breach records.
+ALL = [*CADRE[:5], "conduct:mine", *CADRE[5:-1], "accounts:audit_log", "accounts:me"]
 LEADER = [e for e in CADRE if e != "org:import"]
 # What each role's menu holds, in order.
 EXPECTED = {
@@ -47,10 +50,12 @@ EXPECTED = {
         "home",
         "appeals:queue",
         "duties:mine",
+        "conduct:entries",
+        "conduct:mine",
         "org:household_list",
         "accounts:me",
     ],
-    Role.DEPARTMENT: ["home", "appeals:queue", "accounts:me"],
+    Role.DEPARTMENT: ["home", "appeals:queue", "conduct:entries", "accounts:me"],
 }
 
 

@@ -44,6 +44,11 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("appeals:queue", _("Appeals"), EVERY_ROLE),
     # Representatives keep their duties; leaders and cadres follow their team's.
     MenuEntry("duties:mine", _("Duties"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    # The negative list binds everyone; leaders and cadres follow the breach records,
+    # a representative answers those against them.
+    MenuEntry("conduct:entries", _("Negative list"), EVERY_ROLE),
+    MenuEntry("conduct:breaches", _("Breach records"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("conduct:mine", _("My breach records"), frozenset({Role.REPRESENTATIVE})),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
