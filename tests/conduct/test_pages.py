@@ -72,7 +72,7 @@ def test_the_catalogue_writer_adds_an_entry(actors, catalogue, county):
     assert _client(actors.rep).get(reverse("conduct:entry_new")).status_code == 403
 
 
-def test_the_breach_records_filter_page_and_export(actors, report, clock, media):
+def test_the_breach_records_filter_page_and_export(actors, report, clock, media, county):
     report("FM-01")
     report("FM-04")
     c = _client(actors.town)
@@ -80,7 +80,10 @@ def test_the_breach_records_filter_page_and_export(actors, report, clock, media)
     assert "利用代表身份谋取私利" in body and "无故不履行联系户职责" not in body
     rows = c.get(reverse("conduct:breaches"), {"q": "低保"}, HTTP_HX_REQUEST="true")
     assert rows.status_code == 200 and "<html" not in rows.content.decode()
-    assert c.get(reverse("conduct:breaches"), {"unit": 10**30}).status_code in (200, 404)
+    assert c.get(reverse("conduct:breaches"), {"unit": 10**30}).status_code == 200
+    by_unit = c.get(reverse("conduct:breaches"), {"unit": county.village_a.pk, "severity": "minor"})
+    assert "无故不履行联系户职责" in by_unit.content.decode()
+    assert "利用代表身份谋取私利" not in by_unit.content.decode()
     export = c.get(reverse("conduct:breaches_export"), {"stage": "reported"})
     cells = _cells(export)
     assert cells[0][1] == "代表" and len(cells) == 3

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.documents import ACCEPT
-from linli.core.inputs import DayField, IdChoiceField, IdField, LineField, TextField
+from linli.core.inputs import DayField, IdChoiceField, LineField, TextField
 from linli.core.timeutil import today
 from linli.duties.forms import DayInput, MultiplePhotoInput, PhotosField
 
@@ -73,7 +73,12 @@ class BreachFilterForm(forms.Form):
         label=_("Severity"), required=False, choices=ALL + list(Severity.choices)
     )
     overdue = forms.BooleanField(label=_("Window passed without statement"), required=False)
-    unit = IdField(required=False)
+    unit = IdChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All"))
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit: Any = self.fields["unit"]
+        unit.queryset = units
 
 
 class BreachReportForm(forms.Form):

@@ -23,7 +23,7 @@ from linli.accounts.models import Role
 from linli.core.errors import DomainError, NotFound
 from linli.core.paging import paginate
 from linli.org import selectors as org_selectors
-from linli.org.models import Unit
+from linli.org.models import Unit, UnitKind
 
 from . import exports, policy, selectors, services
 from .forms import (
@@ -51,6 +51,8 @@ else:
     _Request = HttpRequest
 
 EVERY_ROLE = frozenset(Role)
+# The units the breach records can be narrowed to: towns and villages.
+FILTER_KINDS = (UnitKind.TOWN, UnitKind.SUBDISTRICT, UnitKind.VILLAGE, UnitKind.COMMUNITY)
 BREACH_ROLES = policy.VIEW_ROLES
 MINE_ROLES = frozenset({Role.REPRESENTATIVE})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -169,10 +171,10 @@ def entry_edit(request: _Request, pk: int) -> HttpResponse:
 
 
 def _breach_filters(request: _Request) -> tuple[BreachFilterForm, dict[str, Any], Any]:
-    form = BreachFilterForm(request.GET or None)
+    units = org_selectors.units_visible_to(request.user).filter(kind__in=FILTER_KINDS)
+    form = BreachFilterForm(request.GET or None, units=units.order_by("path"))
     data = form.cleaned_data if form.is_valid() else {}
-    unit = _get(org_selectors.unit_get, request.user, data["unit"]) if data.get("unit") else None
-    return form, data, unit
+    return form, data, data.get("unit")
 
 
 def _breaches(request: _Request) -> tuple[BreachFilterForm, dict[str, Any], Any, Any]:
