@@ -199,16 +199,21 @@ def test_every_step_is_in_the_history_and_audited(report, actors):
     ]
 
 
-def test_the_representative_is_told_when_reported_and_decided(report, actors):
-    breach = report()
+def test_the_representative_is_told_when_reported_and_decided(
+    report, actors, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        breach = report()
     assert Outbox.objects.filter(user=actors.rep, kind="conduct.reported").count() == 1
-    services.breach_dismiss(actor=actors.town, breach=breach, reason="不属实")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.breach_dismiss(actor=actors.town, breach=breach, reason="不属实")
     assert Outbox.objects.filter(user=actors.rep, kind="conduct.decided").count() == 1
-    titles = list(
-        Notification.objects.filter(user=actors.rep).values_list("title", flat=True)
-    ) or list(Outbox.objects.filter(user=actors.rep).values_list("title", flat=True))
-    assert titles
-    assert not Outbox.objects.filter(user=actors.rep_b).exists()
+    # Delivered to the representative's in-app inbox, with a link to the record.
+    inbox = Notification.objects.filter(user=actors.rep).order_by("id")
+    assert [n.url for n in inbox] == [f"/conduct/breaches/{breach.pk}/"] * 2
+    assert "2026-03-09" in inbox[0].title
+    # Nobody else is told.
+    assert not Outbox.objects.exclude(user=actors.rep).filter(kind__startswith="conduct.").exists()
 
 
 # --- the incentives selector ------------------------------------------------------------------
@@ -218,8 +223,8 @@ def test_severe_confirmed_excludes_from_the_hundred_best(report, actors, county,
     minor = report("FM-04")
     services.breach_statement(actor=actors.rep, breach=minor, text="说明")
     services.breach_confirm(actor=actors.town, breach=minor, reason="属实")
-    year = minor.decided_at.year if minor.decided_at else clock.today.year
     minor.refresh_from_db()
+    assert minor.decided_at is not None
     year = minor.decided_at.year
     assert not selectors.excluded_from_hundred_best(county.rep_a, year)
     severe = report("FM-01")
