@@ -265,3 +265,15 @@ def test_the_catalogue_city_and_town_lists(actors, county, catalogue, media):
     assert "DY-05" not in codes_b and "FM-01" in codes_b
     assert "DY-05" in codes_rep
     assert NegativeEntry.objects.filter(code="DY-05", unit=county.town_a).exists()
+
+
+def test_the_list_does_not_grow_queries_with_rows(
+    actors, report, media, django_assert_max_num_queries
+):
+    report()
+    api = ApiClient(actors.town)
+    api.get("/conduct/breaches")
+    for _ in range(6):
+        report()
+    with django_assert_max_num_queries(12):
+        assert api.get("/conduct/breaches").json()["count"] == 7
