@@ -292,3 +292,4 @@ def superiors_of(appeal: Appeal) -> list[User]:
             role_assignments__unit=unit,
         ).distinct()
     )
+
