@@ -106,6 +106,7 @@ def _register() -> None:
     from linli.appeals.api import public as appeals_public
     from linli.appeals.api import router as appeals_router
     from linli.charter.api import router as charter_router
+    from linli.conduct.api import router as conduct_router
     from linli.duties.api import router as duties_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
@@ -117,6 +118,7 @@ def _register() -> None:
     api.add_router("/", appeals_router)
     api.add_router("/", duties_router)
     api.add_router("/", charter_router)
+    api.add_router("/", conduct_router)
     api.add_router("/public", appeals_public)
 
 

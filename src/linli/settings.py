@@ -270,6 +270,8 @@ LINLI: LinliSettings = {
         "code-address-day": (20, 24 * 3600),
         "code-verify-mobile": (10, 3600),
     },
+    # Days a representative has to give their statement on a reported breach (conduct).
+    "CONDUCT_RESPONSE_DAYS": int(os.environ.get("LINLI_CONDUCT_RESPONSE_DAYS", "7")),
 }
 
 # The name authenticator apps show beside the account (otpauth:// URI issuer).

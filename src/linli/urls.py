@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("linli.appeals.urls")),
     path("duties/", include("linli.duties.urls")),
     path("charter/", include("linli.charter.urls")),
+    path("conduct/", include("linli.conduct.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

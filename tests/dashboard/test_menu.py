@@ -27,6 +27,8 @@ CADRE = [
     "duties:mine",
     "charter:mine",
     "charter:versions",
+    "conduct:entries",
+    "conduct:breaches",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -35,7 +37,9 @@ CADRE = [
     "accounts:me",
 ]
 # The audit log is no role's: audit administrators hold a permission (see below).
-ALL = [*CADRE[:-1], "accounts:audit_log", "accounts:me"]
+# A representative's own breach records come after the cadres' breach records.
+_MINE = CADRE.index("conduct:breaches") + 1
+ALL = [*CADRE[:_MINE], "conduct:mine", *CADRE[_MINE:-1], "accounts:audit_log", "accounts:me"]
 LEADER = [e for e in CADRE if e not in ("org:import", "charter:versions")]
 # What each role's menu holds, in order.
 EXPECTED = {
@@ -50,10 +54,12 @@ EXPECTED = {
         "appeals:queue",
         "duties:mine",
         "charter:mine",
+        "conduct:entries",
+        "conduct:mine",
         "org:household_list",
         "accounts:me",
     ],
-    Role.DEPARTMENT: ["home", "appeals:queue", "charter:mine", "accounts:me"],
+    Role.DEPARTMENT: ["home", "appeals:queue", "charter:mine", "conduct:entries", "accounts:me"],
 }
 
 

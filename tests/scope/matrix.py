@@ -119,6 +119,14 @@ def appeal_marks(w):
     return [w.appeal.code, W.APPEAL_TEXT]
 
 
+def breach_marks(w):
+    return [W.BREACH_TEXT]
+
+
+def entry_marks(w):
+    return [W.ENTRY_TITLE]
+
+
 def track_token(w) -> str:
     from linli.appeals import links
 
@@ -402,6 +410,31 @@ PAGES: dict[str, Entry] = {
     "duties:team": scoped(query=q_unit(), marks=rep_marks),
     "duties:export": scoped(query=q_unit(), marks=rep_marks),
     "duties:rep": scoped(kwargs=kw_pk("county.rep_a"), marks=rep_marks),
+    # conduct: the negative list (the city's entries are everyone's; town A's are not
+    # town B's) and breach records (not even another representative of the group)
+    "conduct:entries": listing(entry_marks, strangers=OTHER_TOWN),
+    "conduct:entries_export": listing(entry_marks, strangers=OTHER_TOWN),
+    "conduct:entry_new": any_user(note="a form for the writer's own lists"),
+    "conduct:entry_edit": scoped(
+        kwargs=kw_pk("conduct_entry"), marks=entry_marks, refused=("rep_b", "rep_c")
+    ),
+    "conduct:breaches": listing(breach_marks, refused=("rep_b", "rep_c")),
+    "conduct:breaches_export": listing(breach_marks, refused=("rep_b", "rep_c")),
+    "conduct:breach_new": any_user(note="the report form: representatives of one's units"),
+    "conduct:breach": scoped(kwargs=kw_pk("breach"), marks=breach_marks),
+    "conduct:breach_act": scoped(
+        kwargs=lambda w: {"pk": w.breach.pk, "action": "statement"},
+        method="POST",
+        body=lambda w: {"text": "外人陈述"},
+    ),
+    "conduct:evidence": scoped(kwargs=kw_pk("breach_photo"), anon=404),
+    "conduct:mine": any_user(
+        marks=breach_marks,
+        listing=True,
+        owner="rep_a",
+        strangers=("rep_b", "rep_c"),
+        note="one's own breach records as a representative",
+    ),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -646,6 +679,57 @@ API: dict[str, Entry] = {
     "GET /api/v1/duties/compliance": scoped(
         query=lambda w: {"representative": w.county.rep_a.pk, **_period(w)},
         marks=rep_marks,
+    ),
+    # conduct
+    "GET /api/v1/conduct/entries": listing(entry_marks, strangers=OTHER_TOWN),
+    "POST /api/v1/conduct/entries": scoped(
+        body=lambda w: {
+            "code": "TA-09",
+            "title": "外人条目",
+            "severity": "minor",
+            "unit_id": w.county.town_a.pk,
+        },
+        denied=(403, 404),
+        ok=201,
+    ),
+    "PUT /api/v1/conduct/entries/{entry_id}": scoped(
+        kwargs=lambda w: {"entry_id": w.conduct_entry.pk},
+        body=lambda w: {"title": "外人改条目", "severity": "minor", "active": False},
+        denied=(403, 404),
+    ),
+    "GET /api/v1/conduct/breaches": listing(breach_marks),
+    "GET /api/v1/conduct/breaches/{breach_id}": scoped(
+        kwargs=lambda w: {"breach_id": w.breach.pk}, marks=breach_marks
+    ),
+    "POST /api/v1/conduct/breaches": scoped(
+        body=lambda w: {
+            "representative_id": w.county.rep_a.pk,
+            "entry_id": w.city_entry.pk,
+            "description": "外人举报",
+            "occurred_on": w.today.isoformat(),
+        },
+        ok=201,
+    ),
+    "POST /api/v1/conduct/breaches/{breach_id}/statement": scoped(
+        kwargs=lambda w: {"breach_id": w.breach.pk}, body=lambda w: {"text": "外人陈述"}
+    ),
+    "POST /api/v1/conduct/breaches/{breach_id}/confirm": scoped(
+        kwargs=lambda w: {"breach_id": w.breach_stated.pk}, body=lambda w: {"reason": "外人确认"}
+    ),
+    "POST /api/v1/conduct/breaches/{breach_id}/dismiss": scoped(
+        kwargs=lambda w: {"breach_id": w.breach_stated.pk}, body=lambda w: {"reason": "外人驳回"}
+    ),
+    "POST /api/v1/conduct/breaches/{breach_id}/withdraw": scoped(
+        kwargs=lambda w: {"breach_id": w.breach.pk},
+        body=lambda w: {"reason": "撤回"},
+        owner="superuser",
+        note="the reporter withdraws",
+    ),
+    "POST /api/v1/conduct/breaches/{breach_id}/evidence": scoped(
+        kwargs=lambda w: {"breach_id": w.breach.pk},
+        body=lambda w: {"photos": W.upload()},
+        multipart=True,
+        ok=201,
     ),
     # public (no account)
     "GET /api/v1/public/appeal-categories": public(),

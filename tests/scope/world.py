@@ -24,6 +24,8 @@ DELIBERATION_TOPIC = "议事修路ZD73"
 REPORT_TEXT = "述职报告ZR82"
 NOTIFICATION_TITLE = "通知标题ZN95"
 TOKEN_NAME = "甲镇令牌ZT31"
+BREACH_TEXT = "违规收礼ZC27"
+ENTRY_TITLE = "甲镇条目ZE19"
 
 
 class World:
@@ -88,8 +90,40 @@ class World:
         )
         self.notification = factories.notification(self.town_a, title=NOTIFICATION_TITLE)
         self.token, _key = token_create(actor=self.town_a, name=TOKEN_NAME)
+        self._conduct(su, rep)
         self.today = today()
         self.charter = CharterWorld(self)
+
+    def _conduct(self, su, rep):
+        """Town A's own negative-list entry; two breach records against rep_a reported by
+        the superuser (so town_a may review them): one waiting for the statement (with a
+        photo), one whose statement is recorded (ready to confirm)."""
+        from linli.conduct import services as conduct
+        from linli.conduct.demo import seed_catalogue
+        from linli.conduct.models import NegativeEntry
+
+        seed_catalogue(su)
+        self.conduct_entry = conduct.entry_create(
+            actor=su, unit=self.county.town_a, code="TA-01", title=ENTRY_TITLE, severity="minor"
+        )
+        self.city_entry = NegativeEntry.objects.get(code="FM-02")
+        self.breach = conduct.breach_report(
+            actor=su,
+            representative=rep,
+            entry=self.city_entry,
+            description=BREACH_TEXT,
+            occurred_on=today(),
+            photos=[upload()],
+        )
+        self.breach_photo = self.breach.evidence.get()
+        self.breach_stated = conduct.breach_report(
+            actor=su,
+            representative=rep,
+            entry=self.conduct_entry,
+            description=BREACH_TEXT,
+            occurred_on=today(),
+        )
+        conduct.breach_statement(actor=self.rep_a, breach=self.breach_stated, text="本人说明")
 
     people = ("town_a", "rep_a", "town_b", "rep_b", "rep_c", "superuser")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from linli.conduct import selectors as conduct_selectors
+from linli.conduct import services as conduct_services
 from linli.duties import compliance, selectors, services
 
 
@@ -20,7 +22,8 @@ class Clock:
 
     def set(self, day: dt.date) -> dt.date:
         self.today = day
-        for module in (services, compliance, selectors):
+        # The conduct app's response windows read the same "today".
+        for module in (services, compliance, selectors, conduct_services, conduct_selectors):
             self._monkeypatch.setattr(module, "today", lambda: self.today)
         return day
 

@@ -248,6 +248,17 @@ class AuditAction(StrEnum):
     CHARTER_ENTRY_DELETE = "charter.entry_delete"
     CHARTER_PUBLISH = "charter.publish"
     EXPORT_CHARTER = "export.charter"
+    # conduct: the negative list and breach records
+    CONDUCT_ENTRY_CREATE = "conduct.entry.create"
+    CONDUCT_ENTRY_UPDATE = "conduct.entry.update"
+    CONDUCT_BREACH_REPORT = "conduct.breach.report"
+    CONDUCT_BREACH_EVIDENCE = "conduct.breach.evidence"
+    CONDUCT_BREACH_STATEMENT = "conduct.breach.statement"
+    CONDUCT_BREACH_CONFIRM = "conduct.breach.confirm"
+    CONDUCT_BREACH_DISMISS = "conduct.breach.dismiss"
+    CONDUCT_BREACH_WITHDRAW = "conduct.breach.withdraw"
+    EXPORT_CONDUCT_ENTRIES = "export.conduct_entries"
+    EXPORT_CONDUCT_BREACHES = "export.conduct_breaches"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"

@@ -49,3 +49,5 @@ class LinliSettings(TypedDict):
     # Throttling and lockout (core/ratelimit.py, docs/security.md): per scope,
     # (attempts allowed, window in seconds).
     THROTTLES: dict[str, tuple[int, int]]
+    # Days a representative has to give their statement on a reported breach (conduct).
+    CONDUCT_RESPONSE_DAYS: int

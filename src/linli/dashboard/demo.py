@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from linli.appeals import demo as appeals_demo
 from linli.charter import demo as charter_demo
+from linli.conduct import demo as conduct_demo
 from linli.duties import demo as duties_demo
 
 # In layer order: a seeder may rely on the rows of those before it.
@@ -20,6 +21,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     appeals_demo.seed,
     duties_demo.seed,
     charter_demo.seed,
+    conduct_demo.seed,
 )
 
 

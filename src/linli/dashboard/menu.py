@@ -49,6 +49,11 @@ MENU: tuple[MenuEntry, ...] = (
     # and drafts for the cadres who write a list.
     MenuEntry("charter:mine", _("Responsibility list"), EVERY_ROLE),
     MenuEntry("charter:versions", _("List versions"), CHARTER_WRITE_ROLES),
+    # The negative list binds everyone; leaders and cadres follow the breach records,
+    # a representative answers those against them.
+    MenuEntry("conduct:entries", _("Negative list"), EVERY_ROLE),
+    MenuEntry("conduct:breaches", _("Breach records"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("conduct:mine", _("My breach records"), frozenset({Role.REPRESENTATIVE})),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
