@@ -240,6 +240,17 @@ class AuditAction(StrEnum):
     DUTIES_DELIBERATION_CORRECT = "duties.deliberation.correct"
     DUTIES_ANNUALREPORT_CORRECT = "duties.annualreport.correct"
     EXPORT_DUTIES = "export.duties"
+    # activities: service days, activities, sign-ups
+    SERVICE_DAY_SET = "activities.service_day_set"
+    ACTIVITY_CREATE = "activities.create"
+    ACTIVITY_UPDATE = "activities.update"
+    ACTIVITY_CANCEL = "activities.cancel"
+    ACTIVITY_SIGNUP = "activities.signup"
+    ACTIVITY_SIGNUP_CANCEL = "activities.signup_cancel"
+    ACTIVITY_ATTENDANCE = "activities.attendance"
+    ACTIVITY_PHOTOS = "activities.photos"
+    ACTIVITY_HOLD = "activities.hold"
+    EXPORT_ACTIVITIES = "export.activities"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"

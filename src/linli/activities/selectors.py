@@ -1,0 +1,248 @@
+"""Every read of service days and activities, scoped through `policy`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core.errors import NotFound
+from linli.core.timeutil import today
+from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, Unit, path_at
+
+from . import policy, rules
+from .models import Activity, ActivityKind, ActivityStatus, ServiceDayRule, Signup
+
+
+def _with_related(qs: QuerySet[Activity]) -> QuerySet[Activity]:
+    return qs.select_related("unit").prefetch_related("organisers", "guard_teams")
+
+
+def activities_visible_to(user: Any) -> QuerySet[Activity]:
+    return _with_related(Activity.objects.filter(policy.visible_q(user)).distinct())
+
+
+def activity_get(user: Any, pk: int) -> Activity:
+    """An activity the user sees (404 otherwise, whether it exists or not)."""
+    activity = activities_visible_to(user).filter(pk=pk).first()
+    if activity is None:
+        raise NotFound(_("No such activity."))
+    return activity
+
+
+def activity_manage_get(user: Any, pk: int) -> Activity:
+    """An activity the user may manage (404 otherwise: not yours is not there)."""
+    activity = _with_related(Activity.objects.filter(policy.manage_q(user), pk=pk)).first()
+    if activity is None:
+        raise NotFound(_("No such activity."))
+    return activity
+
+
+def activity_public(pk: int) -> Activity:
+    """The public page's activity: anyone may read its title, time, place, organisers."""
+    activity = _with_related(Activity.objects.filter(pk=pk)).first()
+    if activity is None:
+        raise NotFound(_("No such activity."))
+    return activity
+
+
+def activities_filtered(
+    user: Any,
+    *,
+    unit: Unit | None = None,
+    kind: str = "",
+    status: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[Activity]:
+    qs = activities_visible_to(user)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if start is not None:
+        qs = qs.filter(starts_at__gte=_day_start(start))
+    if end is not None:
+        qs = qs.filter(starts_at__lt=_day_start(end + dt.timedelta(days=1)))
+    return qs.annotate(
+        signed_up=Count("signups", filter=Q(signups__cancelled_at__isnull=True), distinct=True)
+    ).order_by("-starts_at", "-id")
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def deliberation_meetings(unit: Unit, *, held_only: bool = False) -> QuerySet[Activity]:
+    """The deliberation meetings (睦邻议事会) held or planned in `unit` and below, not
+    cancelled: the meetings the deliberation list puts its items on."""
+    qs = Activity.objects.filter(
+        unit__path__startswith=unit.path, kind=ActivityKind.DELIBERATION
+    ).exclude(status=ActivityStatus.CANCELLED)
+    if held_only:
+        qs = qs.filter(status=ActivityStatus.HELD)
+    return _with_related(qs).order_by("-starts_at", "-id")
+
+
+def signups_of(activity: Activity) -> QuerySet[Signup]:
+    """Who signed up and has not cancelled (for organisers and cadres only)."""
+    return activity.signups.filter(cancelled_at__isnull=True).order_by("id")
+
+
+def signed_up_count(activity: Activity) -> int:
+    return signups_of(activity).count()
+
+
+def attendance_count(activity: Activity) -> int:
+    """Who came: the sign-ups ticked as attended, plus the walk-ins."""
+    return signups_of(activity).filter(attended=True).count() + activity.walk_ins
+
+
+def places_left(activity: Activity) -> int | None:
+    """None when the activity has no limit."""
+    if activity.capacity is None:
+        return None
+    return max(0, activity.capacity - signed_up_count(activity))
+
+
+def signup_of_user(activity: Activity, user: Any) -> Signup | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return signups_of(activity).filter(user=user).first()
+
+
+# --- the service day -----------------------------------------------------------------------
+
+
+def rules_of(unit: Unit) -> QuerySet[ServiceDayRule]:
+    """The unit's own rule history, newest first."""
+    return ServiceDayRule.objects.filter(unit=unit).order_by("-effective_from", "-id")
+
+
+def _specs(unit_path: str) -> list[rules.Spec]:
+    return [
+        rules.Spec(
+            kind=r.kind,
+            effective_from=r.effective_from,
+            month_day=r.month_day,
+            nth=r.nth,
+            weekday=r.weekday,
+        )
+        for r in ServiceDayRule.objects.filter(unit__path=unit_path)
+    ]
+
+
+def specs_for(unit: Unit) -> tuple[list[rules.Spec], list[rules.Spec]]:
+    """(the village's own specs, the town's): a town's own are the second; above a town
+    there is no service day."""
+    if unit.depth < TOWN_DEPTH:
+        return [], []
+    town = _specs(path_at(unit.path, TOWN_DEPTH))
+    if unit.depth < VILLAGE_DEPTH:
+        return [], town
+    return _specs(path_at(unit.path, VILLAGE_DEPTH)), town
+
+
+def coming_service_days(
+    unit: Unit, *, start: dt.date | None = None, count: int = 6
+) -> list[dt.date]:
+    own, town = specs_for(unit)
+    return rules.service_days(own, town, start or today(), count)
+
+
+def is_service_day(unit: Unit, day: dt.date) -> bool:
+    own, town = specs_for(unit)
+    return rules.is_service_day(own, town, day)
+
+
+def rule_in_force(unit: Unit, day: dt.date | None = None) -> tuple[rules.Spec | None, bool]:
+    """(the spec in force, whether it is the unit's own) on `day`."""
+    day = day or today()
+    own, town = specs_for(unit)
+    spec = rules.in_force(own, day)
+    if spec is not None and spec.kind != "follow":
+        return spec, True
+    return rules.in_force(town, day), False
+
+
+# --- the calendar ---------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarDay:
+    day: dt.date
+    service_day: bool = False
+    activities: list[Activity] = field(default_factory=list)
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, month, 1)
+    return first, dt.date(year, month, rules.last_day(year, month))
+
+
+def calendar_month(user: Any, unit: Unit, year: int, month: int) -> list[CalendarDay]:
+    """The days of the month that hold a service day or an activity of `unit` (its own,
+    those of the units above it, and those below it the user sees), in order."""
+    first, last = month_bounds(year, month)
+    days: dict[dt.date, CalendarDay] = {}
+    own, town = specs_for(unit)
+    for d in rules.service_days(own, town, first, 2):
+        if d <= last:
+            days.setdefault(d, CalendarDay(d)).service_day = True
+    qs = activities_for_unit(user, unit).filter(
+        starts_at__gte=_day_start(first), starts_at__lt=_day_start(last + dt.timedelta(days=1))
+    )
+    for a in qs.order_by("starts_at", "id"):
+        d = timezone.localtime(a.starts_at).date()
+        days.setdefault(d, CalendarDay(d)).activities.append(a)
+    return [days[d] for d in sorted(days)]
+
+
+def activities_for_unit(user: Any, unit: Unit) -> QuerySet[Activity]:
+    """The activities a unit's calendar shows to `user`: the unit's and its ancestors'
+    (public), and those below it that the user sees."""
+    above = Q(unit__path__in=unit.ancestor_paths())
+    below = Q(unit__path__startswith=unit.path) & policy.visible_q(user)
+    return _with_related(Activity.objects.filter(above | below).distinct())
+
+
+def feed_activities(unit: Unit, *, since: dt.date) -> QuerySet[Activity]:
+    """The public feed: the unit's and its ancestors' activities from `since` on."""
+    return (
+        Activity.objects.filter(
+            unit__path__in=unit.ancestor_paths(), starts_at__gte=_day_start(since)
+        )
+        .select_related("unit")
+        .order_by("starts_at", "id")
+    )
+
+
+def calendar_units(user: Any) -> QuerySet[Unit]:
+    return Unit.objects.filter(policy.calendar_units_q(user)).order_by("path")
+
+
+def default_unit(user: Any) -> Unit | None:
+    """The viewer's unit for the calendar: the village (or town) of their first unit."""
+    from linli.accounts.scope import scope_for
+
+    paths = scope_for(user).unit_paths
+    for p in paths:
+        target = path_at(p, VILLAGE_DEPTH)
+        unit = Unit.objects.filter(path=target, kind__in=policy.CALENDAR_KINDS).first()
+        if unit is not None:
+            return unit
+    return calendar_units(user).first()
+
+
+def create_units(user: Any) -> QuerySet[Unit]:
+    return Unit.objects.filter(policy.create_units_q(user)).order_by("path")
+
+
+def rule_units(user: Any) -> QuerySet[Unit]:
+    return Unit.objects.filter(policy.rule_units_q(user)).order_by("path")
