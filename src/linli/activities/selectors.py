@@ -10,12 +10,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.errors import NotFound
+from linli.appeals.models import OPEN_STATUSES, Appeal
+from linli.appeals.selectors import appeals_visible_to
+from linli.core.errors import InvalidInput, NotFound
 from linli.core.timeutil import today
-from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, Unit, path_at
+from linli.duties.policy import organisers_q
+from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, GuardTeam, Representative, Unit, path_at
 
 from . import policy, rules
-from .models import Activity, ActivityKind, ActivityStatus, ServiceDayRule, Signup
+from .models import Activity, ActivityKind, ActivityPhoto, ActivityStatus, ServiceDayRule, Signup
 
 
 def _with_related(qs: QuerySet[Activity]) -> QuerySet[Activity]:
@@ -40,6 +43,10 @@ def activity_manage_get(user: Any, pk: int) -> Activity:
     if activity is None:
         raise NotFound(_("No such activity."))
     return activity
+
+
+def activity_public_qs() -> QuerySet[Activity]:
+    return Activity.objects.all()
 
 
 def activity_public(pk: int) -> Activity:
@@ -71,7 +78,12 @@ def activities_filtered(
     if end is not None:
         qs = qs.filter(starts_at__lt=_day_start(end + dt.timedelta(days=1)))
     return qs.annotate(
-        signed_up=Count("signups", filter=Q(signups__cancelled_at__isnull=True), distinct=True)
+        signed_up=Count("signups", filter=Q(signups__cancelled_at__isnull=True), distinct=True),
+        attended_n=Count(
+            "signups",
+            filter=Q(signups__cancelled_at__isnull=True, signups__attended=True),
+            distinct=True,
+        ),
     ).order_by("-starts_at", "-id")
 
 
@@ -246,3 +258,85 @@ def create_units(user: Any) -> QuerySet[Unit]:
 
 def rule_units(user: Any) -> QuerySet[Unit]:
     return Unit.objects.filter(policy.rule_units_q(user)).order_by("path")
+
+
+# --- what a form or a request names ----------------------------------------------------------
+
+
+def organisers_for(unit: Unit | None) -> QuerySet[Representative]:
+    """Serving representatives who may organise in `unit` (its line: below or above)."""
+    if unit is None:
+        return Representative.objects.none()
+    return (
+        Representative.objects.filter(organisers_q(unit), term_end__isnull=True)
+        .select_related("unit")
+        .order_by("unit__path", "name")
+    )
+
+
+def teams_for(unit: Unit | None) -> QuerySet[GuardTeam]:
+    """Guard teams of `unit`'s line."""
+    if unit is None:
+        return GuardTeam.objects.none()
+    return GuardTeam.objects.filter(
+        Q(unit__path__startswith=unit.path) | Q(unit__path__in=unit.ancestor_paths())
+    ).order_by("unit__path", "name")
+
+
+def _by_ids(qs: QuerySet[Any], ids: list[int], label: str) -> list[Any]:
+    ids = list(dict.fromkeys(ids))
+    found = {o.pk: o for o in qs.filter(pk__in=ids)}
+    if len(found) != len(ids):
+        raise InvalidInput(_("Unknown %(label)s.") % {"label": label}, code="unknown")
+    return [found[i] for i in ids]
+
+
+def organisers_by_ids(unit: Unit, ids: list[int]) -> list[Representative]:
+    return _by_ids(organisers_for(unit), ids, _("organiser"))
+
+
+def teams_by_ids(unit: Unit, ids: list[int]) -> list[GuardTeam]:
+    return _by_ids(teams_for(unit), ids, _("guard team"))
+
+
+def appeals_by_codes(user: Any, codes: list[str]) -> list[Appeal]:
+    """Open appeals in the user's scope, by case code (unknown or not theirs: 400)."""
+    wanted = list(dict.fromkeys(c.strip().upper() for c in codes if c.strip()))
+    found = {
+        a.code: a
+        for a in appeals_visible_to(user).filter(code__in=wanted, status__in=OPEN_STATUSES)
+    }
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise InvalidInput(
+            _("No open appeal in your scope has the code %(code)s.") % {"code": missing[0]},
+            code="appeal",
+        )
+    return [found[c] for c in wanted]
+
+
+def open_appeals_for(user: Any, unit: Unit | None) -> QuerySet[Appeal]:
+    """Open appeals of `unit`'s subtree the user sees (the form's choices)."""
+    if unit is None:
+        return Appeal.objects.none()
+    return (
+        appeals_visible_to(user)
+        .filter(status__in=OPEN_STATUSES, unit__path__startswith=unit.path)
+        .order_by("-created_at")
+    )
+
+
+def appeals_visible_to_ids(user: Any, ids: list[int]) -> QuerySet[Appeal]:
+    return appeals_visible_to(user).filter(pk__in=ids)
+
+
+def photo_get(user: Any, pk: int) -> ActivityPhoto:
+    """A photo of an activity the user sees (404 otherwise)."""
+    photo = (
+        ActivityPhoto.objects.filter(pk=pk)
+        .filter(activity__in=Activity.objects.filter(policy.visible_q(user)).values("pk"))
+        .first()
+    )
+    if photo is None:
+        raise NotFound(_("No such photo."))
+    return photo
