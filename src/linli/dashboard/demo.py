@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from linli.activities import demo as activities_demo
 from linli.appeals import demo as appeals_demo
 from linli.duties import demo as duties_demo
 
 # In layer order: a seeder may rely on the rows of those before it.
-DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (appeals_demo.seed, duties_demo.seed)
+DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
+    appeals_demo.seed,
+    duties_demo.seed,
+    activities_demo.seed,
+)
 
 
 def seed_domains(progress: Callable[[str], object] = print) -> None:
