@@ -15,7 +15,16 @@ from linli.appeals.selectors import appeals_visible_to
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.timeutil import today
 from linli.duties.policy import organisers_q
-from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, GuardTeam, Representative, Unit, path_at
+from linli.org.models import (
+    STEPLEN,
+    TOWN_DEPTH,
+    VILLAGE_DEPTH,
+    GuardTeam,
+    Representative,
+    Unit,
+    UnitKind,
+    path_at,
+)
 
 from . import policy, rules
 from .models import Activity, ActivityKind, ActivityPhoto, ActivityStatus, ServiceDayRule, Signup
@@ -236,7 +245,9 @@ def feed_activities(unit: Unit, *, since: dt.date) -> QuerySet[Activity]:
 
 
 def calendar_units(user: Any) -> QuerySet[Unit]:
-    return Unit.objects.filter(policy.calendar_units_q(user)).order_by("path")
+    return (
+        Unit.objects.filter(policy.calendar_units_q(user)).select_related("parent").order_by("path")
+    )
 
 
 def default_unit(user: Any) -> Unit | None:
@@ -253,7 +264,21 @@ def default_unit(user: Any) -> Unit | None:
 
 
 def create_units(user: Any) -> QuerySet[Unit]:
-    return Unit.objects.filter(policy.create_units_q(user)).order_by("path")
+    return (
+        Unit.objects.filter(policy.create_units_q(user)).select_related("parent").order_by("path")
+    )
+
+
+def create_unit_choices(user: Any) -> QuerySet[Unit]:
+    """The units a form offers: cadres of a town or above choose among towns, villages
+    and areas (their groups would be thousands); the API takes any of `create_units`."""
+    from linli.accounts.scope import scope_for
+
+    scope = scope_for(user)
+    qs = create_units(user)
+    if scope.is_superuser or any(len(p) // STEPLEN <= TOWN_DEPTH for p in scope.unit_paths):
+        qs = qs.exclude(kind=UnitKind.GROUP)
+    return qs
 
 
 def rule_units(user: Any) -> QuerySet[Unit]:

@@ -218,7 +218,7 @@ def activity_export(request: HttpRequest) -> FileResponse:
 
 
 def _form(request: HttpRequest, activity: Activity | None) -> ActivityForm:
-    units = selectors.create_units(request.user)
+    units = selectors.create_unit_choices(request.user)
     if activity is not None:
         units = Unit.objects.filter(pk=activity.unit_id)
     initial: dict[str, Any] = {}
