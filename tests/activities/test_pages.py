@@ -50,7 +50,9 @@ LAST_OK = 28
 @pytest.mark.parametrize("month", ["0001-01", "9999-12", "2025-13", "x", "2025-00"])
 def test_a_bad_month_is_refused_not_a_500(client, county, rep_user, month):
     client.force_login(rep_user)
-    assert client.get(reverse("activities:calendar"), {"month": month}).status_code == 404
+    assert client.get(reverse("activities:calendar"), {"month": month}).status_code == 400
+    r = client.get(reverse("activities:calendar"), {"unit": "1\x00"})
+    assert r.status_code == 400
 
 
 def test_the_other_towns_unit_is_not_offered(client, county, rep_user):
@@ -185,7 +187,9 @@ def test_list_filters_and_excel_export(client, county, village_cadre, make_activ
     r = client.get(reverse("activities:list"), {"kind": "lecture"})
     body = r.content.decode()
     assert "防火宣讲" in body and "义务理发" not in body
-    assert client.get(reverse("activities:list"), {"start": "0001-01-01"}).status_code == 200
+    for bad in ({"start": "0001-01-01"}, {"end": "9999-12-31"}, {"unit": str(10**30)}):
+        assert client.get(reverse("activities:list"), bad).status_code == 400
+        assert client.get(reverse("activities:export"), bad).status_code == 400
     r = client.get(reverse("activities:export"), {"kind": "volunteer"})
     book = load_workbook(io.BytesIO(b"".join(r.streaming_content)), read_only=True)
     cells = [c for row in book.active.iter_rows(values_only=True) for c in row if c]

@@ -216,6 +216,11 @@ def q_activity_unit(w) -> dict:
     return {"unit": activity(w).unit_id}
 
 
+def q_activity_kind(w) -> dict:
+    """The list narrowed to the activity's kind (the pages offer only the user's units)."""
+    return {"kind": activity(w).kind}
+
+
 def activity_marks(w):
     return [activity(w).title]
 
@@ -498,8 +503,8 @@ PAGES: dict[str, Entry] = {
         kwargs=lambda w: {"unit_id": w.county.village_a.pk},
         note="a phone calendar subscribes without a login: titles, times, places only",
     ),
-    "activities:list": listing(activity_marks, query=q_activity_unit, strangers=OTHER_TOWN),
-    "activities:export": listing(activity_marks, query=q_activity_unit, strangers=OTHER_TOWN),
+    "activities:list": listing(activity_marks, query=q_activity_kind, strangers=OTHER_TOWN),
+    "activities:export": listing(activity_marks, query=q_activity_kind, strangers=OTHER_TOWN),
     "activities:create": any_user(note="the form offers the units the user may plan in"),
     "activities:detail": public(
         kwargs=kw_activity,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -60,7 +61,7 @@ def _unit_param(request: HttpRequest, qs: Any, name: str = "unit") -> Unit | Non
     if not value:
         return None
     if not is_id(value):
-        raise Http404
+        raise BadRequest(_("The unit is not valid."))
     unit = qs.filter(pk=value).first()
     if unit is None:
         raise Http404
@@ -77,7 +78,7 @@ def _month(request: HttpRequest) -> tuple[int, int]:
         if not (EVENT_YEARS[0] <= year <= EVENT_YEARS[1] and 1 <= month <= 12):
             raise ValueError
     except ValueError:
-        raise Http404 from None
+        raise BadRequest(_("The month is not valid.")) from None
     return year, month
 
 
@@ -195,6 +196,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         request,
         "activities/list.html",
         {"form": form, "page": page, "query": query, "can_create": _can_create(request)},
+        status=400 if form.errors else 200,
     )
 
 
@@ -205,6 +207,8 @@ def _can_create(request: HttpRequest) -> bool:
 @roles_required(ROLES)
 def activity_export(request: HttpRequest) -> FileResponse:
     form, qs, filters = _filtered(request)
+    if form.errors:
+        raise BadRequest(_("Some filters are not valid."))
     result = exports.activities_xlsx(user=_actor(request), activities=qs, filters=filters)
     return FileResponse(
         result.file,
