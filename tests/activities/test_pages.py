@@ -247,3 +247,19 @@ def test_the_service_day_page(client, county, village_cadre, rep_user):
     assert client.get(url).status_code == 200  # reads the history
     r = client.post(url, {"kind": "follow", "effective_from": today().isoformat()})
     assert r.status_code == 404 and ServiceDayRule.objects.count() == 1
+
+
+def test_the_admin_is_read_only_and_masks_the_mobile(client, superuser, make_activity):
+    a = make_activity()
+    # A resident's sign-up, as an import would leave it.
+    Signup.objects.create(activity=a, name="王阿姨", phone=RESIDENT)
+    client.force_login(superuser)
+    for model in ("activity", "servicedayrule", "signup"):
+        r = client.get(reverse(f"admin:activities_{model}_changelist"))
+        assert r.status_code == 200, model
+        assert client.get(reverse(f"admin:activities_{model}_add")).status_code == 403
+    body = client.get(reverse("admin:activities_signup_changelist")).content.decode()
+    assert "王阿姨" in body and RESIDENT not in body
+    signup = Signup.objects.get()
+    body = client.get(reverse("admin:activities_signup_change", args=[signup.pk])).content.decode()
+    assert RESIDENT not in body
