@@ -116,3 +116,16 @@ def test_is_service_day_agrees_with_the_coming_dates():
     while day < D(2026, 1, 1):
         assert is_service_day([], town, day) == (day in days), day
         day += dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(("year", "month"), MONTHS)
+def test_the_month_grid_holds_every_day_once_in_weeks_from_monday(year, month):
+    from linli.activities.selectors import month_weeks
+
+    weeks = month_weeks([], year, month)
+    days = [c.day for week in weeks for c in week if c is not None]
+    assert all(len(week) == 7 for week in weeks)
+    assert days == [D(year, month, n) for n in range(1, calendar.monthrange(year, month)[1] + 1)]
+    for week in weeks:
+        for i, cell in enumerate(week):
+            assert cell is None or cell.day.weekday() == i

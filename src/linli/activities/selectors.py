@@ -225,6 +225,20 @@ def calendar_month(user: Any, unit: Unit, year: int, month: int) -> list[Calenda
     return [days[d] for d in sorted(days)]
 
 
+def month_weeks(days: list[CalendarDay], year: int, month: int) -> list[list[CalendarDay | None]]:
+    """The month as weeks (Monday first) for a grid: each day of the month a
+    `CalendarDay` (empty when nothing happens), None before the 1st and after the last."""
+    first, last = month_bounds(year, month)
+    by_day = {d.day: d for d in days}
+    cells: list[CalendarDay | None] = [None] * first.weekday()
+    day = first
+    while day <= last:
+        cells.append(by_day.get(day) or CalendarDay(day))
+        day += dt.timedelta(days=1)
+    cells += [None] * (-len(cells) % 7)
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
 def activities_for_unit(user: Any, unit: Unit) -> QuerySet[Activity]:
     """The activities a unit's calendar shows to `user`: the unit's and its ancestors'
     (public), and those below it that the user sees."""

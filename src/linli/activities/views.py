@@ -35,6 +35,7 @@ from linli.org.models import Unit
 
 from . import exports, ics, policy, selectors, services
 from .forms import (
+    WEEKDAYS,
     ActivityForm,
     AttendanceForm,
     CancelForm,
@@ -111,8 +112,11 @@ def calendar(request: HttpRequest) -> HttpResponse:
     if unit is not None:
         feed = reverse("activities:ics", args=[unit.pk])
         spec, own = selectors.rule_in_force(unit)
+        days = selectors.calendar_month(request.user, unit, year, month)
         context.update(
-            days=selectors.calendar_month(request.user, unit, year, month),
+            days=days,
+            weeks=selectors.month_weeks(days, year, month),
+            weekdays=[label for _value, label in WEEKDAYS],
             coming=selectors.coming_service_days(unit, count=COMING),
             rule=spec,
             rule_own=own,
