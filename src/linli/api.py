@@ -103,6 +103,8 @@ def not_found(request, exc: Http404):
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
     from linli.accounts.code_api import router as code_login_router
+    from linli.activities.api import public as activities_public
+    from linli.activities.api import router as activities_router
     from linli.appeals.api import public as appeals_public
     from linli.appeals.api import router as appeals_router
     from linli.charter.api import router as charter_router
@@ -120,6 +122,8 @@ def _register() -> None:
     api.add_router("/", charter_router)
     api.add_router("/", conduct_router)
     api.add_router("/public", appeals_public)
+    api.add_router("/", activities_router)
+    api.add_router("/public", activities_public)
 
 
 _register()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("duties/", include("linli.duties.urls")),
     path("charter/", include("linli.charter.urls")),
     path("conduct/", include("linli.conduct.urls")),
+    path("activities/", include("linli.activities.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -10,7 +10,6 @@ BEFORE = [("accounts", "0002_initial"), ("org", "0004_member_phone_index")]
 AFTER = [("accounts", "0003_roleassignment_department_fk")]
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_department_names_become_department_rows():
     old = migrate_to(BEFORE)

@@ -14,7 +14,6 @@ BEFORE = [("accounts", "0005_logincode")]
 AFTER = [("accounts", "0006_apitoken_scopes_expiry_revocation")]
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_old_tokens_get_an_expiry_and_both_scopes():
     old = migrate_to(BEFORE)

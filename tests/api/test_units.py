@@ -112,6 +112,7 @@ def test_a_move_is_refused_outside_the_users_units(login_as, county):
     moved = post(client, f"/units/{county.group_a.pk}/move", {"parent_id": area["id"]})
     assert moved.status_code == 200, moved.content
 
+
 def test_unit_list_query_count_does_not_grow_with_rows(su_client, county, superuser):
     def build(n):
         for _ in range(n):

@@ -34,18 +34,42 @@ def spread(actors, file_appeal):
     for status in (Status.PENDING, Status.CLAIMED, Status.REFERRED, Status.CLOSED):
         assignee = actors.rep if status != Status.PENDING else None
         # neighbourhood level, routed to rep_a
-        made.append(_place(file_appeal(), level=Level.GROUP, unit=c.group_a, status=status,
-                           assignee=assignee))
+        made.append(
+            _place(
+                file_appeal(), level=Level.GROUP, unit=c.group_a, status=status, assignee=assignee
+            )
+        )
         # neighbourhood level, nobody assigned yet (any representative of the group)
-        made.append(_place(file_appeal(), level=Level.GROUP, unit=c.group_a, status=status,
-                           assignee=None, rep=None))
+        made.append(
+            _place(
+                file_appeal(),
+                level=Level.GROUP,
+                unit=c.group_a,
+                status=status,
+                assignee=None,
+                rep=None,
+            )
+        )
         # the other town's group
-        made.append(_place(file_appeal(household=c.households_b[0]), level=Level.GROUP,
-                           unit=c.group_b, status=status, assignee=None))
+        made.append(
+            _place(
+                file_appeal(household=c.households_b[0]),
+                level=Level.GROUP,
+                unit=c.group_b,
+                status=status,
+                assignee=None,
+            )
+        )
         made.append(_place(file_appeal(), level=Level.VILLAGE, unit=c.village_a, status=status))
         made.append(_place(file_appeal(), level=Level.TOWN, unit=c.town_a, status=status))
-        made.append(_place(file_appeal(household=c.households_b[0]), level=Level.TOWN,
-                           unit=c.town_b, status=status))
+        made.append(
+            _place(
+                file_appeal(household=c.households_b[0]),
+                level=Level.TOWN,
+                unit=c.town_b,
+                status=status,
+            )
+        )
         made.append(_place(file_appeal(), level=Level.CITY, unit=c.city, status=status))
     return made
 
@@ -59,8 +83,9 @@ def test_visible_q_and_can_view_agree(actors, spread):
     # not vacuous: some see a lot, some see little, and town B sees none of town A
     town_b = actors.fresh(actors.town_b)
     assert all(
-        not policy.can_view(town_b, a) for a in spread if a.origin_path.startswith(
-            actors.county.town_a.path)
+        not policy.can_view(town_b, a)
+        for a in spread
+        if a.origin_path.startswith(actors.county.town_a.path)
     )
 
 
@@ -68,9 +93,7 @@ def test_handling_q_and_in_queue_agree(actors, spread):
     sizes = {}
     for name in ROLES:
         user = actors.fresh(getattr(actors, name))
-        by_query = set(
-            Appeal.objects.filter(policy.handling_q(user)).values_list("pk", flat=True)
-        )
+        by_query = set(Appeal.objects.filter(policy.handling_q(user)).values_list("pk", flat=True))
         by_check = {a.pk for a in spread if policy.in_queue(user, a)}
         assert by_query == by_check, name
         sizes[name] = len(by_query)
@@ -88,9 +111,7 @@ def test_queue_of_a_level_is_the_handler_capacity_at_that_level(actors, spread):
             by_check = {
                 a.pk
                 for a in spread
-                if a.level == level
-                and a.is_open
-                and Cap.HANDLER in policy.capacities(user, a)
+                if a.level == level and a.is_open and Cap.HANDLER in policy.capacities(user, a)
             }
             assert by_query == by_check, (name, level)
 

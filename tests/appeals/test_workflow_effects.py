@@ -59,7 +59,9 @@ def test_declared_effects_happen_and_nothing_else(action, actors, file_appeal):
     kwargs = _who(t, actors)
     if action == Action.RETURN:
         # Returned from the village to the group it came from.
-        Appeal.objects.filter(pk=appeal.pk).update(level=Level.VILLAGE, unit=actors.county.village_a)
+        Appeal.objects.filter(pk=appeal.pk).update(
+            level=Level.VILLAGE, unit=actors.county.village_a
+        )
         kwargs = {"actor": actors.fresh(actors.village)}
     audits, sms, notices = (
         AuditLog.objects.count(),

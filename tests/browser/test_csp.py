@@ -22,6 +22,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
+
 class Watched:
     """A page that remembers CSP violations, CSP console errors and document headers."""
 

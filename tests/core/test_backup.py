@@ -30,8 +30,12 @@ def _linli(*args: str, database_url: str, tmp_path: Path) -> subprocess.Complete
         LINLI_MEDIA_ROOT=str(tmp_path / "media-restored"),
     )
     return subprocess.run(
-        [sys.executable, "-m", "linli", *args], env=env, cwd=ROOT, capture_output=True,
-        text=True, timeout=300,
+        [sys.executable, "-m", "linli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -105,8 +109,10 @@ def test_postgres_backup_restores_into_a_fresh_database_with_equal_counts(
 
     settings_db = connection.settings_dict
     name = f"linli_restore_{uuid.uuid4().hex[:8]}"
-    host, port, user = settings_db["HOST"] or "127.0.0.1", settings_db["PORT"] or 5432, (
-        settings_db["USER"] or "postgres"
+    host, port, user = (
+        settings_db["HOST"] or "127.0.0.1",
+        settings_db["PORT"] or 5432,
+        (settings_db["USER"] or "postgres"),
     )
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')

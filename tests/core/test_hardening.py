@@ -49,7 +49,9 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], env: dict[str, str], timeout: int = 90) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], env: dict[str, str], timeout: int = 90
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
@@ -80,7 +82,12 @@ def test_a_well_configured_production_starts(tmp_path):
         ({"LINLI_DATA_KEYS": None}, "crypto.E001", "LINLI_DATA_KEYS not set"),
     ],
     ids=[
-        "debug", "demo-key", "short-key", "dev-inbox", "console-sms", "insecure-cookies",
+        "debug",
+        "demo-key",
+        "short-key",
+        "dev-inbox",
+        "console-sms",
+        "insecure-cookies",
         "no-data-keys",
     ],
 )
@@ -236,7 +243,9 @@ def test_the_proxy_header_is_trusted_only_when_asked(tmp_path):
 
 
 def test_a_tile_server_is_allowed_for_images(tmp_path):
-    env = production_env(tmp_path, LINLI_MAP_TILE_URL="https://{s}.tiles.example.cn/{z}/{x}/{y}.png")
+    env = production_env(
+        tmp_path, LINLI_MAP_TILE_URL="https://{s}.tiles.example.cn/{z}/{x}/{y}.png"
+    )
     code = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
@@ -266,8 +275,13 @@ def test_pages_carry_the_csp_and_the_other_headers(client):
     assert policy["object-src"] == "'none'"
     assert policy["base-uri"] == "'self'"
     assert "unsafe" not in response["Content-Security-Policy"]
-    assert response["Permissions-Policy"].startswith("geolocation=(self), camera=(self), microphone=()")
-    assert "payment=()" in response["Permissions-Policy"] and "usb=()" in response["Permissions-Policy"]
+    assert response["Permissions-Policy"].startswith(
+        "geolocation=(self), camera=(self), microphone=()"
+    )
+    assert (
+        "payment=()" in response["Permissions-Policy"]
+        and "usb=()" in response["Permissions-Policy"]
+    )
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
@@ -343,9 +357,14 @@ def test_secret_key_problems():
 
 def test_tile_sources():
     assert hardening.tile_source("") == ""
-    assert hardening.tile_source("https://tiles.example.cn/{z}/{x}/{y}.png") == "https://tiles.example.cn"
+    assert (
+        hardening.tile_source("https://tiles.example.cn/{z}/{x}/{y}.png")
+        == "https://tiles.example.cn"
+    )
     assert hardening.tile_source("http://{s}.osm.example/{z}/{x}/{y}.png") == "http://*.osm.example"
-    assert hardening.tile_source("https://t.example:8443/{z}/{x}/{y}.png") == "https://t.example:8443"
+    assert (
+        hardening.tile_source("https://t.example:8443/{z}/{x}/{y}.png") == "https://t.example:8443"
+    )
     for bad in ("tiles.example.cn/{z}", "https://tiles{s}.example.cn/{z}.png", "data:x"):
         with pytest.raises(ValueError):
             hardening.tile_source(bad)

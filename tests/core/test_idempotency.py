@@ -45,7 +45,9 @@ def _filing(actors) -> dict:
 
 def _post(api: ApiClient, path: str, body: dict, key: str):
     return api.client.post(
-        f"/api/v1{path}", body, content_type="application/json",
+        f"/api/v1{path}",
+        body,
+        content_type="application/json",
         headers={**api.headers, KEY: key},
     )
 
@@ -67,9 +69,7 @@ def test_a_retried_appeal_create_answers_the_first_answer_and_files_once(actors)
     assert Appeal.objects.count() == 1
     # Key order in the JSON body does not make another request.
     reordered = dict(reversed(list(_filing(actors).items())))
-    assert _post(api, "/appeals", reordered, key).content == (
-        first.content
-    )
+    assert _post(api, "/appeals", reordered, key).content == (first.content)
     assert Appeal.objects.count() == 1
 
 
@@ -116,9 +116,12 @@ def test_a_refused_request_lets_the_key_go(actors):
 
 def test_public_filing_replays_after_the_code_was_used(actors):
     c = Client()
-    assert c.post(
-        "/api/v1/public/codes", {"phone": RESIDENT_PHONE}, content_type="application/json"
-    ).status_code == 202
+    assert (
+        c.post(
+            "/api/v1/public/codes", {"phone": RESIDENT_PHONE}, content_type="application/json"
+        ).status_code
+        == 202
+    )
     body = Outbox.objects.filter(address=RESIDENT_PHONE, kind="appeal.code").get().body
     code = re.search(r"\d{6}", body).group(0)
     payload = {
@@ -129,18 +132,24 @@ def test_public_filing_replays_after_the_code_was_used(actors):
         "code": code,
     }
     key = _key()
-    first = c.post("/api/v1/public/appeals", payload, content_type="application/json",
-                   headers={KEY: key})
+    first = c.post(
+        "/api/v1/public/appeals", payload, content_type="application/json", headers={KEY: key}
+    )
     assert first.status_code == 201, first.content
     # The code is spent; the retry still gets its answer, and no second appeal.
-    again = c.post("/api/v1/public/appeals", payload, content_type="application/json",
-                   headers={KEY: key})
+    again = c.post(
+        "/api/v1/public/appeals", payload, content_type="application/json", headers={KEY: key}
+    )
     assert again.status_code == 201 and again.content == first.content
     assert again["Idempotent-Replayed"] == "true"
     assert Appeal.objects.count() == 1
     # Without the code nobody else replays it.
-    r = c.post("/api/v1/public/appeals", {**payload, "code": "000000"},
-               content_type="application/json", headers={KEY: key})
+    r = c.post(
+        "/api/v1/public/appeals",
+        {**payload, "code": "000000"},
+        content_type="application/json",
+        headers={KEY: key},
+    )
     assert r.status_code == 409 and r.json()["code"] == "idempotency_key_reused"
 
 
@@ -207,8 +216,7 @@ def test_deliberation_retried_is_recorded_once(actors):
         "attendee_count": 12,
     }
     key = _key()
-    answers = [_post(town, "/duties/deliberations", body, key)
-               for _ in range(2)]
+    answers = [_post(town, "/duties/deliberations", body, key) for _ in range(2)]
     assert answers[0].status_code == 201, answers[0].content
     assert answers[1].content == answers[0].content
     assert Deliberation.objects.count() == 1
@@ -259,7 +267,9 @@ def test_two_requests_with_one_key_at_once_create_once(reference_data, county):
             client = Client()
             barrier.wait()
             answers[i] = client.post(
-                "/api/v1/appeals", _filing(actors), content_type="application/json",
+                "/api/v1/appeals",
+                _filing(actors),
+                content_type="application/json",
                 headers={**api.headers, KEY: key},
             )
         finally:
@@ -282,6 +292,8 @@ def test_one_key_on_two_operations_is_409(actors):
     key = _key()
     body = {"household_id": county.households_a[0].pk, "method": "phone"}
     assert _post(rep, "/duties/contacts", body, key).status_code == 201
-    r = _post(rep, "/duties/visits", {"household_id": county.households_a[0].pk, "met": "户主"}, key)
+    r = _post(
+        rep, "/duties/visits", {"household_id": county.households_a[0].pk, "met": "户主"}, key
+    )
     assert r.status_code == 409 and r.json()["code"] == "idempotency_key_reused"
     assert HomeVisit.objects.count() == 0

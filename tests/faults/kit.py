@@ -75,8 +75,17 @@ class PgCluster:
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(
-            "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync",
-            "-E", "UTF8", "--locale=C",
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
         )
         # Small and fast: nothing here needs to survive the machine.
         with open(self.data / "postgresql.conf", "a") as conf:
@@ -93,8 +102,18 @@ class PgCluster:
 
     def ctl(self, action: str, *extra: str) -> None:
         self._run(
-            "pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-l", str(self.dir / "log"),
-            "-o", f"-p {self.port} -k {self.dir} -h 127.0.0.1", action, *extra,
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.dir / "log"),
+            "-o",
+            f"-p {self.port} -k {self.dir} -h 127.0.0.1",
+            action,
+            *extra,
         )
 
     def start(self) -> None:
@@ -118,8 +137,18 @@ class PgCluster:
 
     def psql(self, db: str, sql: str) -> str:
         out = self._run(
-            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db,
-            "-At", "-c", sql,
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            db,
+            "-At",
+            "-c",
+            sql,
         )
         return out.stdout
 
@@ -139,9 +168,19 @@ class Redis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(self.ping, timeout=20, what="redis")
 
@@ -180,7 +219,11 @@ def env(**extra: str) -> dict[str, str]:
 def linli(*args: str, environ: dict[str, str], timeout: float = 300) -> str:
     """Run `python -m linli ...` to the end; return its output (raise with it on failure)."""
     done = subprocess.run(
-        [PYTHON, "-m", "linli", *args], env=environ, cwd=ROOT, capture_output=True, text=True,
+        [PYTHON, "-m", "linli", *args],
+        env=environ,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )
     if done.returncode:
@@ -251,7 +294,10 @@ class Server:
 
 
 def request(
-    method: str, url: str, body: dict | None = None, headers: dict[str, str] | None = None,
+    method: str,
+    url: str,
+    body: dict | None = None,
+    headers: dict[str, str] | None = None,
     timeout: float = 15,
 ) -> tuple[int, dict[str, str], bytes]:
     """One HTTP request; (status, headers, body). A connection error raises OSError."""

@@ -93,7 +93,12 @@ def test_restart_postgres_while_filing(pg, seeded, var_dir, figures):
             "select description, count(*) from appeals_appeal group by description "
             "having count(*) > 1",
         ).strip()
-        total = int(pg.psql("linli_restart", "select count(*) from appeals_appeal where description like 'fault test %'").strip())
+        total = int(
+            pg.psql(
+                "linli_restart",
+                "select count(*) from appeals_appeal where description like 'fault test %'",
+            ).strip()
+        )
         figures.update(
             requests=len(outcomes),
             ok_2xx=len(ok),

@@ -123,15 +123,35 @@ def test_stop_redis_pages_and_filing_keep_working(pg, seeded, var_dir, figures):
         seed = dict(seeded)
         done = subprocess.run(
             [kit.PYTHON, "-c", SEED.format(url=receiver.url, **seed)],
-            env=environ, cwd=kit.ROOT, capture_output=True, text=True, timeout=120,
+            env=environ,
+            cwd=kit.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
         seed.update(json.loads(done.stdout.strip().splitlines()[-1]))
         server = kit.Server(environ)
         worker = subprocess.Popen(
-            [kit.PYTHON, "-m", "celery", "-A", "linli", "worker", "-B", "--pool", "solo",
-             "-l", "warning", "-s", f"{var_dir}/beat-schedule"],
-            env=environ, cwd=kit.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                kit.PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "linli",
+                "worker",
+                "-B",
+                "--pool",
+                "solo",
+                "-l",
+                "warning",
+                "-s",
+                f"{var_dir}/beat-schedule",
+            ],
+            env=environ,
+            cwd=kit.ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,  # -B forks beat: the group is stopped together
         )
 

@@ -63,7 +63,11 @@ def test_kill_9_a_worker_mid_delivery(pg, seeded, var_dir, figures):
     try:
         done = subprocess.run(
             [kit.PYTHON, "-c", SEED.format(url=receiver.url, rows=ROWS)],
-            env=environ, cwd=kit.ROOT, capture_output=True, text=True, timeout=120,
+            env=environ,
+            cwd=kit.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
         seeded = json.loads(done.stdout.strip().splitlines()[-1])
@@ -82,11 +86,14 @@ def test_kill_9_a_worker_mid_delivery(pg, seeded, var_dir, figures):
         # Every row is marked sent (once: a mark only moves a row out of the due statuses).
         try:
             kit.wait_for(
-                lambda: pg.psql(
-                    "linli_worker",
-                    "select count(*) from notify_outbox where status = 'sent' "
-                    "and kind = 'fault.test'",
-                ).strip() == str(ROWS),
+                lambda: (
+                    pg.psql(
+                        "linli_worker",
+                        "select count(*) from notify_outbox where status = 'sent' "
+                        "and kind = 'fault.test'",
+                    ).strip()
+                    == str(ROWS)
+                ),
                 timeout=30,
                 what="every row marked sent",
             )

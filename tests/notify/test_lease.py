@@ -18,7 +18,9 @@ def test_the_lease_is_configurable(user, settings):
 
 
 def test_a_row_taken_over_by_another_worker_is_skipped(user, monkeypatch):
-    rows = notify_user(user=user, kind="k", title="t") + notify_user(user=user, kind="k2", title="u")
+    rows = notify_user(user=user, kind="k", title="t") + notify_user(
+        user=user, kind="k2", title="u"
+    )
     Outbox.objects.update(status=OutboxStatus.PENDING, sent_at=None, locked_until=None)
     Notification.objects.all().delete()
     real_deliver = services._deliver

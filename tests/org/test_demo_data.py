@@ -166,7 +166,9 @@ class TestSmall:
                 assert user.is_superuser
                 continue
             if acc.key == demo.AUDITOR:
-                assert user.has_perm("accounts.view_auditlog") and not user.role_assignments.exists()
+                assert (
+                    user.has_perm("accounts.view_auditlog") and not user.role_assignments.exists()
+                )
                 continue
             ra = RoleAssignment.objects.select_related("unit").get(user=user)
             assert ra.role == acc.key

@@ -14,8 +14,6 @@ BEFORE = [("org", "0004_member_phone_index")]
 AFTER = [("org", "0005_encrypt_personal_data")]
 
 
-
-
 def _raw(sql: str) -> list[tuple]:
     with connection.cursor() as cur:
         cur.execute(sql)

@@ -120,9 +120,7 @@ def test_changing_the_mobile_moves_the_login(county, town_a):
     assert AuditLog.objects.filter(action="representative.phone", target_id=str(rep.pk)).exists()
     make_user("13711110048", "别人", Role.VILLAGE, county.village_b)
     with pytest.raises(Conflict) as exc:
-        services.representative_phone_change(
-            actor=town_a, representative=rep, phone="13711110048"
-        )
+        services.representative_phone_change(actor=town_a, representative=rep, phone="13711110048")
     assert exc.value.code == "rep_account_refused"
     rep.refresh_from_db()
     assert rep.user.phone == "13711110047"
@@ -273,9 +271,7 @@ def test_import_refuses_foreign_accounts_and_shared_numbers(county, town_a):
     twin_2 = resident(county, 92, "13711110091")
     rows = [[m.id_number, "", GROUP_A, ""] for m in (foreign, twin_1, twin_2)]
     with translation.override("en"):
-        result = imports.import_file(
-            actor=town_a, kind="representatives", data=xlsx(HEADERS, rows)
-        )
+        result = imports.import_file(actor=town_a, kind="representatives", data=xlsx(HEADERS, rows))
     assert {(e.row, e.column) for e in result.errors} == {(2, H_ID_NUMBER), (4, H_ID_NUMBER)}
     assert "永和" not in " ".join(e.message for e in result.errors)
     assert not Representative.objects.filter(member__in=[foreign, twin_1, twin_2]).exists()
@@ -297,9 +293,7 @@ def test_import_query_count_does_not_grow_with_rows(county, town_a):
     for n in (2, 3, 9):  # the first import warms what is read once per process
         data = xlsx(HEADERS, rows(n))
         count, result, _sql = count_queries(
-            lambda data=data: imports.import_file(
-                actor=town_a, kind="representatives", data=data
-            )
+            lambda data=data: imports.import_file(actor=town_a, kind="representatives", data=data)
         )
         assert result.ok, result.errors
         assert result.accounts == n
@@ -314,7 +308,8 @@ def test_the_import_page_counts_the_accounts(client, county, town_a):
     member = resident(county, 95, "13711110095")
     data = xlsx(HEADERS, [[member.id_number, "", GROUP_A, ""]])
     response = client.post(
-        reverse("org:import"), {"kind": "representatives", "file": SimpleUploadedFile("r.xlsx", data)}
+        reverse("org:import"),
+        {"kind": "representatives", "file": SimpleUploadedFile("r.xlsx", data)},
     )
     assert response.status_code == 200, response.content.decode()[:500]
     body = response.content.decode()

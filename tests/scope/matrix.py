@@ -160,6 +160,110 @@ def _period(w) -> dict:
     return {"start": f"{w.today.year}-01-01", "end": f"{w.today.year}-12-31"}
 
 
+# --- activities: built on first use in each test (the world predates the app) ---------------
+
+ACTIVITY_TITLE = "邻里节ZA19"
+PAST_TITLE = "已开始活动ZA23"
+SIGNUP_NAME = "报名人ZS27"
+
+
+def _activity(w, title: str, hours: int):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linli.activities.models import Activity, Signup
+
+    found = Activity.objects.filter(title=title).first()
+    if found is not None:
+        return found
+    a = Activity.objects.create(
+        unit=w.county.village_a,
+        kind="festival",
+        title=title,
+        place="村部",
+        starts_at=timezone.now() + dt.timedelta(hours=hours),
+        created_by=w.superuser,
+    )
+    a.organisers.set([w.county.rep_a])
+    Signup.objects.create(activity=a, name=SIGNUP_NAME, phone="13912349999")
+    Signup.objects.create(activity=a, name=w.rep_a.name, user=w.rep_a)
+    return a
+
+
+def activity(w):
+    """Town A's coming activity (open for sign-up), organised by rep_a, who signed up."""
+    return _activity(w, ACTIVITY_TITLE, 2)
+
+
+def past_activity(w):
+    """Town A's activity that started an hour ago (attendance, photos, held)."""
+    return _activity(w, PAST_TITLE, -1)
+
+
+def activity_photo(w):
+    from django.core.files.base import ContentFile
+
+    from linli.activities.models import ActivityPhoto
+    from tests.support.factories import png_bytes
+
+    a = past_activity(w)
+    photo = a.photos.first()
+    if photo is None:
+        photo = ActivityPhoto(
+            activity=a, content_type="image/png", size=1, width=40, height=30, sha256="x"
+        )
+        photo.image.save("p.png", ContentFile(png_bytes()), save=True)
+    return photo
+
+
+def kw_activity(w) -> dict:
+    return {"pk": activity(w).pk}
+
+
+def api_activity(w) -> dict:
+    return {"activity_id": activity(w).pk}
+
+
+def api_past(w) -> dict:
+    return {"activity_id": past_activity(w).pk}
+
+
+def q_activity_unit(w) -> dict:
+    """The list narrowed to the activity's unit (which builds the activity first)."""
+    return {"unit": activity(w).unit_id}
+
+
+def q_activity_kind(w) -> dict:
+    """The list narrowed to the activity's kind (the pages offer only the user's units)."""
+    return {"kind": activity(w).kind}
+
+
+def activity_marks(w):
+    return [activity(w).title]
+
+
+def activity_body(w) -> dict:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return {
+        "kind": "lecture",
+        "title": "外人宣讲",
+        "place": "村部",
+        "starts_at": (timezone.now() + dt.timedelta(days=2)).isoformat(),
+        "organiser_ids": [w.county.rep_a.pk],
+    }
+
+
+def calendar_query(w) -> dict:
+    from django.utils import timezone
+
+    month = timezone.localtime(activity(w).starts_at).strftime("%Y-%m")
+    return {"unit": w.county.village_a.pk, "month": month}
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 PAGES: dict[str, Entry] = {
@@ -434,6 +538,40 @@ PAGES: dict[str, Entry] = {
         owner="rep_a",
         strangers=("rep_b", "rep_c"),
         note="one's own breach records as a representative",
+    # activities: a representative of group A (rep_c) sees its village's activities, so the
+    # reads are denied to the other town; the writes to whoever does not manage them.
+    "activities:calendar": scoped(query=calendar_query, marks=activity_marks, strangers=OTHER_TOWN),
+    "activities:ics": public(
+        kwargs=lambda w: {"unit_id": w.county.village_a.pk},
+        note="a phone calendar subscribes without a login: titles, times, places only",
+    ),
+    "activities:list": listing(activity_marks, query=q_activity_kind, strangers=OTHER_TOWN),
+    "activities:export": listing(activity_marks, query=q_activity_kind, strangers=OTHER_TOWN),
+    "activities:create": any_user(note="the form offers the units the user may plan in"),
+    "activities:detail": public(
+        kwargs=kw_activity,
+        marks=lambda w: [SIGNUP_NAME],
+        listing=True,
+        note="public page; who signed up only for organisers and cadres",
+    ),
+    "activities:signup": public(
+        kwargs=kw_activity,
+        method="POST",
+        body=lambda w: {"action": "signup"},
+        note="a resident with mobile and one-time code, or a signed-in user",
+    ),
+    "activities:edit": scoped(kwargs=kw_activity, marks=activity_marks),
+    "activities:cancel": scoped(
+        kwargs=kw_activity, method="POST", body=lambda w: {"reason": "外人取消"}
+    ),
+    "activities:manage": scoped(kwargs=kw_activity, marks=activity_marks),
+    "activities:photo": scoped(
+        kwargs=lambda w: {"pk": activity_photo(w).pk}, anon=404, strangers=OTHER_TOWN
+    ),
+    "activities:service_day": scoped(
+        kwargs=lambda w: {"unit_id": w.county.village_a.pk},
+        marks=unit_marks,
+        strangers=OTHER_TOWN,
     ),
     # the API's own pages
     "api:openapi-json": public(),
@@ -730,6 +868,53 @@ API: dict[str, Entry] = {
         body=lambda w: {"photos": W.upload()},
         multipart=True,
         ok=201,
+    # activities
+    "GET /api/v1/activities": listing(activity_marks, query=q_activity_unit, strangers=OTHER_TOWN),
+    "POST /api/v1/activities": scoped(
+        body=lambda w: {"unit_id": w.county.village_a.pk, **activity_body(w)},
+        denied=(403, 404),
+        note="rep_c may plan in its village only naming itself among the organisers",
+    ),
+    "GET /api/v1/activities/{activity_id}": scoped(
+        kwargs=api_activity, marks=activity_marks, strangers=OTHER_TOWN
+    ),
+    "PUT /api/v1/activities/{activity_id}": scoped(kwargs=api_activity, body=activity_body),
+    "POST /api/v1/activities/{activity_id}/cancel": scoped(
+        kwargs=api_activity, body=lambda w: {"reason": "外人取消"}
+    ),
+    "POST /api/v1/activities/{activity_id}/signups": scoped(
+        kwargs=api_activity, body=empty, strangers=OTHER_TOWN
+    ),
+    "DELETE /api/v1/activities/{activity_id}/signups/mine": scoped(
+        kwargs=api_activity, owner="rep_a", strangers=OTHER_TOWN
+    ),
+    "POST /api/v1/activities/{activity_id}/attendance": scoped(
+        kwargs=api_past, body=lambda w: {"attended": [], "walk_ins": 2}
+    ),
+    "POST /api/v1/activities/{activity_id}/photos": scoped(
+        kwargs=api_past, body=lambda w: {"files": W.upload()}, multipart=True
+    ),
+    "POST /api/v1/activities/{activity_id}/held": scoped(
+        kwargs=api_past, body=lambda w: {"outcome": "外人的成效"}
+    ),
+    "GET /api/v1/activities/service-days/{unit_id}": scoped(
+        kwargs=lambda w: {"unit_id": w.county.village_a.pk},
+        marks=unit_marks,
+        strangers=OTHER_TOWN,
+    ),
+    "PUT /api/v1/activities/service-days/{unit_id}": scoped(
+        kwargs=lambda w: {"unit_id": w.county.village_a.pk},
+        body=lambda w: {"kind": "month_day", "month_day": 10},
+        denied=(403, 404),
+        note="rep_c reads its village's service day but may not set it",
+    ),
+    "GET /api/v1/public/activities/{activity_id}": public(kwargs=api_activity),
+    "POST /api/v1/public/activities/{activity_id}/signups": public(
+        kwargs=api_activity,
+        body=lambda w: {"name": "外人", "phone": "13912349998", "code": "000000"},
+    ),
+    "POST /api/v1/public/activities/{activity_id}/signups/cancel": public(
+        kwargs=api_activity, body=lambda w: {"phone": "13912349998", "code": "000000"}
     ),
     # public (no account)
     "GET /api/v1/public/appeal-categories": public(),

@@ -259,6 +259,17 @@ class AuditAction(StrEnum):
     CONDUCT_BREACH_WITHDRAW = "conduct.breach.withdraw"
     EXPORT_CONDUCT_ENTRIES = "export.conduct_entries"
     EXPORT_CONDUCT_BREACHES = "export.conduct_breaches"
+    # activities: service days, activities, sign-ups
+    SERVICE_DAY_SET = "activities.service_day_set"
+    ACTIVITY_CREATE = "activities.create"
+    ACTIVITY_UPDATE = "activities.update"
+    ACTIVITY_CANCEL = "activities.cancel"
+    ACTIVITY_SIGNUP = "activities.signup"
+    ACTIVITY_SIGNUP_CANCEL = "activities.signup_cancel"
+    ACTIVITY_ATTENDANCE = "activities.attendance"
+    ACTIVITY_PHOTOS = "activities.photos"
+    ACTIVITY_HOLD = "activities.hold"
+    EXPORT_ACTIVITIES = "export.activities"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"

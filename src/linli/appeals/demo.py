@@ -41,7 +41,8 @@ def seed(progress=print) -> int:
     rep = Representative.objects.get(user=rep_user)
     households = [
         link.household
-        for link in current_links().filter(representative=rep)
+        for link in current_links()
+        .filter(representative=rep)
         .select_related("household__unit")
         .order_by("household_id")[:6]
     ]

@@ -292,4 +292,3 @@ def superiors_of(appeal: Appeal) -> list[User]:
             role_assignments__unit=unit,
         ).distinct()
     )
-

@@ -106,11 +106,7 @@ def queue_for(user, level: str | None = None) -> QuerySet[Appeal]:
 
 
 def department_queue(user) -> QuerySet[Appeal]:
-    return (
-        appeals_visible_to(user)
-        .filter(policy.department_q(user))
-        .order_by("due_at", "id")
-    )
+    return appeals_visible_to(user).filter(policy.department_q(user)).order_by("due_at", "id")
 
 
 def appeals_filtered(
@@ -151,9 +147,7 @@ def appeals_filtered(
 
 
 def timeline(appeal: Appeal, *, public: bool = False) -> QuerySet[AppealEvent]:
-    qs = appeal.events.select_related("actor", "unit", "department").prefetch_related(
-        "photos"
-    )
+    qs = appeal.events.select_related("actor", "unit", "department").prefetch_related("photos")
     if public:
         qs = qs.filter(internal=False)
     return qs.order_by("at", "id")
@@ -349,9 +343,7 @@ def _pk(value) -> int | None:
 
 
 def report_towns() -> QuerySet[Unit]:
-    return Unit.objects.filter(parent__parent__isnull=True, parent__isnull=False).order_by(
-        "path"
-    )
+    return Unit.objects.filter(parent__parent__isnull=True, parent__isnull=False).order_by("path")
 
 
 def report_place(*, town=None, village=None, area=None, group=None, unit=None) -> ReportPlace:
@@ -449,9 +441,7 @@ def report_place_search(q: str, limit: int = 12) -> list[PlaceMatch]:
     paths = {p for u in units for p in u.ancestor_paths()} | {
         p for pl in places for p in pl.unit.ancestor_paths()
     }
-    names = dict(
-        Unit.objects.filter(path__in=paths, depth__gte=2).values_list("path", "name")
-    )
+    names = dict(Unit.objects.filter(path__in=paths, depth__gte=2).values_list("path", "name"))
 
     def where(unit: Unit) -> str:
         return " › ".join(names[p] for p in unit.ancestor_paths() if p in names)

@@ -377,9 +377,7 @@ def appeal_file(
     if household is None and reporter_phone:
         # A resident known to the register, reporting about their own village:
         # route to their household's representative.
-        member = (
-            members_with_phone(reporter_phone).select_related("household__unit").first()
-        )
+        member = members_with_phone(reporter_phone).select_related("household__unit").first()
         if member is not None and (unit is None or same_village(member.household.unit, unit)):
             household = member.household
             unit = None
@@ -574,7 +572,13 @@ def appeal_act(
             else policy.capacities(actor, locked, resident_phone=resident_phone)
         )
         return _transition(
-            locked, action, actor, caps, note=note, params=params, internal=internal,
+            locked,
+            action,
+            actor,
+            caps,
+            note=note,
+            params=params,
+            internal=internal,
             prepared=prepared,
         )
 
@@ -783,9 +787,7 @@ def _on_refer(step: _Step) -> None:
 
 def _on_answer(step: _Step) -> None:
     appeal = step.appeal
-    step.data = events.department_data(
-        name=appeal.department.name if appeal.department_id else ""
-    )
+    step.data = events.department_data(name=appeal.department.name if appeal.department_id else "")
 
 
 def _on_supervise(step: _Step) -> None:

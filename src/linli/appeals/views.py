@@ -579,9 +579,7 @@ def track_act(request, code: str, action: str):
         if action == Action.WITHDRAW:
             done = _("Your appeal was withdrawn.")
         elif appeal.status == Status.PENDING:
-            done = _(
-                "Thank you for your rating. The appeal is reopened and will be handled again."
-            )
+            done = _("Thank you for your rating. The appeal is reopened and will be handled again.")
         else:
             done = _("Thank you for your rating.")
         messages.success(request, done)

@@ -95,8 +95,13 @@ def pg_tool(name: str) -> str:
 def _pg_env() -> dict[str, str]:
     db: dict[str, Any] = dict(settings.DATABASES["default"])
     env = dict(os.environ)
-    for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"),
-                     ("PASSWORD", "PGPASSWORD"), ("NAME", "PGDATABASE")):
+    for key, var in (
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("USER", "PGUSER"),
+        ("PASSWORD", "PGPASSWORD"),
+        ("NAME", "PGDATABASE"),
+    ):
         if db.get(key):
             env[var] = str(db[key])
     return env
@@ -159,9 +164,18 @@ def _pg_dump(path: Path) -> dict[str, int]:
         snapshot = cursor.fetchone()[0]
         counts = table_counts(cursor)
         done = subprocess.run(
-            [pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges",
-             f"--snapshot={snapshot}", "-f", str(path)],
-            env=_pg_env(), capture_output=True, text=True,
+            [
+                pg_tool("pg_dump"),
+                "-Fc",
+                "--no-owner",
+                "--no-privileges",
+                f"--snapshot={snapshot}",
+                "-f",
+                str(path),
+            ],
+            env=_pg_env(),
+            capture_output=True,
+            text=True,
         )
         if done.returncode:
             raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
@@ -207,9 +221,18 @@ def restore(archive: Path, *, log: Callable[[str], None] = print) -> dict[str, A
         else:
             connection.close()
             done = subprocess.run(
-                [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-                 "-d", _pg_env().get("PGDATABASE", ""), str(source)],
-                env=_pg_env(), capture_output=True, text=True,
+                [
+                    pg_tool("pg_restore"),
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    "-d",
+                    _pg_env().get("PGDATABASE", ""),
+                    str(source),
+                ],
+                env=_pg_env(),
+                capture_output=True,
+                text=True,
             )
             if done.returncode:
                 raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
@@ -235,7 +258,7 @@ def restore(archive: Path, *, log: Callable[[str], None] = print) -> dict[str, A
 def _restore_media(tar: tarfile.TarFile, log: Callable[[str], None]) -> None:
     root = Path(settings.MEDIA_ROOT)
     members = [m for m in tar.getmembers() if m.name.startswith("media/") and m.isfile()]
-    clashes = [m.name for m in members if (root / m.name[len("media/"):]).exists()]
+    clashes = [m.name for m in members if (root / m.name[len("media/") :]).exists()]
     if clashes:
         raise BackupError(f"media files already exist under {root}: {clashes[:3]} ...")
     with tempfile.TemporaryDirectory(prefix="linli-media-") as tmp:

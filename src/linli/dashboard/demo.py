@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from linli.activities import demo as activities_demo
 from linli.appeals import demo as appeals_demo
 from linli.charter import demo as charter_demo
 from linli.conduct import demo as conduct_demo
@@ -22,6 +23,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     duties_demo.seed,
     charter_demo.seed,
     conduct_demo.seed,
+    activities_demo.seed,
 )
 
 

@@ -54,6 +54,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("conduct:entries", _("Negative list"), EVERY_ROLE),
     MenuEntry("conduct:breaches", _("Breach records"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("conduct:mine", _("My breach records"), frozenset({Role.REPRESENTATIVE})),
+    # Service days and activities: representatives organise and sign up, cadres plan.
+    MenuEntry("activities:calendar", _("Activities"), frozenset(HOUSEHOLD_LIST_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

@@ -57,6 +57,8 @@ LEASE = dt.timedelta(seconds=60)
 def _lease() -> dt.timedelta:
     seconds = settings.LINLI.get("OUTBOX_LEASE_SECONDS")
     return dt.timedelta(seconds=int(seconds)) if seconds else LEASE
+
+
 BACKOFF_BASE = 30  # seconds before the first retry; doubles each attempt
 BACKOFF_MAX = 60 * 60
 CHANNELS = frozenset(Channel.values)
