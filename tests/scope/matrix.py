@@ -538,6 +538,7 @@ PAGES: dict[str, Entry] = {
         owner="rep_a",
         strangers=("rep_b", "rep_c"),
         note="one's own breach records as a representative",
+    ),
     # activities: a representative of group A (rep_c) sees its village's activities, so the
     # reads are denied to the other town; the writes to whoever does not manage them.
     "activities:calendar": scoped(query=calendar_query, marks=activity_marks, strangers=OTHER_TOWN),
@@ -868,6 +869,7 @@ API: dict[str, Entry] = {
         body=lambda w: {"photos": W.upload()},
         multipart=True,
         ok=201,
+    ),
     # activities
     "GET /api/v1/activities": listing(activity_marks, query=q_activity_unit, strangers=OTHER_TOWN),
     "POST /api/v1/activities": scoped(
