@@ -106,6 +106,7 @@ def _register() -> None:
     from linli.appeals.api import public as appeals_public
     from linli.appeals.api import router as appeals_router
     from linli.duties.api import router as duties_router
+    from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
 
@@ -115,6 +116,7 @@ def _register() -> None:
     api.add_router("/", notify_router)
     api.add_router("/", appeals_router)
     api.add_router("/", duties_router)
+    api.add_router("/", notices_router)
     api.add_router("/public", appeals_public)
 
 

@@ -240,6 +240,11 @@ class AuditAction(StrEnum):
     DUTIES_DELIBERATION_CORRECT = "duties.deliberation.correct"
     DUTIES_ANNUALREPORT_CORRECT = "duties.annualreport.correct"
     EXPORT_DUTIES = "export.duties"
+    # notices
+    NOTICE_PUBLISH = "notice.publish"
+    NOTICE_WITHDRAW = "notice.withdraw"
+    NOTICE_DELIVER = "notice.deliver"
+    EXPORT_NOTICES = "export.notices"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"
