@@ -13,9 +13,14 @@ from collections.abc import Callable
 
 from linli.appeals import demo as appeals_demo
 from linli.duties import demo as duties_demo
+from linli.notices import demo as notices_demo
 
 # In layer order: a seeder may rely on the rows of those before it.
-DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (appeals_demo.seed, duties_demo.seed)
+DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
+    appeals_demo.seed,
+    duties_demo.seed,
+    notices_demo.seed,
+)
 
 
 def seed_domains(progress: Callable[[str], object] = print) -> None:

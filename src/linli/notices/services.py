@@ -235,8 +235,7 @@ def _contact(
         actor=actor,
         representative=rep,
         household=household,
-        day=day,
-        method=method,
+        method=method,  # dated today by the duties service
         role=FiveRole.PUBLICIST,
         note=(_("Policy notice: %(title)s") % {"title": notice.title})[:500],
     )
