@@ -191,3 +191,21 @@ def test_withdraw_page(client, town, publish):
     assert notice.withdrawn and notice.withdraw_reason == "内容有误"
     body = page(client, town.cadre, "notices:detail", notice.pk).content.decode()
     assert "内容有误" in body and "hx-trigger" not in body
+
+
+def test_list_and_detail_queries_do_not_grow_with_the_rows(
+    client, town, publish, django_assert_max_num_queries
+):
+    notices = [publish(title=f"通知{n}") for n in range(6)]
+    for n in notices:
+        services.delivery_record(
+            actor=town.user_a, notice=n, household=town.county.households_a[0], method="online"
+        )
+    for user in (town.user_a, town.cadre):
+        client.force_login(user)
+        with django_assert_max_num_queries(20):
+            assert client.get(reverse("notices:list"), **ZH).status_code == 200
+        with django_assert_max_num_queries(25):
+            assert (
+                client.get(reverse("notices:detail", args=[notices[0].pk]), **ZH).status_code == 200
+            )
