@@ -13,7 +13,7 @@ from django.db import transaction
 
 from linli.accounts.models import User
 from linli.org.demo import CITY_NAME
-from linli.org.models import Unit, UnitKind
+from linli.org.models import Household, Unit, UnitKind
 from linli.org.selectors import current_links
 
 from . import services
@@ -70,7 +70,7 @@ def _deliveries(notice: Notice, actor: User) -> int:
     )
     mine = [lnk for lnk in links if getattr(lnk.representative.user, "phone", "") == REP_PHONE]
     chosen = [lnk.household for lnk in mine[: len(mine) // 2]]
-    firsts = {}
+    firsts: dict[int, Household] = {}
     for lnk in links:
         firsts.setdefault(lnk.representative_id, lnk.household)
     chosen += [h for rep, h in list(firsts.items())[::3] if h not in chosen][:40]
