@@ -24,6 +24,8 @@ from . import policy
 from .models import Delivery, Notice
 
 STATUSES = ("active", "withdrawn")
+# Up to this many units, the reach queries name the subtree's unit ids.
+NARROW_UNITS = 3000
 
 
 def my_representative(user) -> Representative | None:
@@ -202,29 +204,23 @@ def reach(user, notice: Notice, unit: Unit) -> Reach:
             if row is not None:
                 setattr(row, attr, getattr(row, attr) + n)
 
-    tally(
-        Household.objects.filter(unit__path__startswith=unit.path)
-        .values_list("unit_id")
-        .annotate(n=Count("pk"))
-        .order_by(),
-        "households",
-    )
-    # Every delivery of the notice lies in its subtree: grouped by unit alone (an
-    # index-only scan); units outside `unit` are dropped by `tally`.
-    tally(
-        Delivery.objects.filter(notice=notice)
-        .values_list("unit_id")
-        .annotate(n=Count("pk"))
-        .order_by(),
-        "reached",
-    )
+    # Grouped by unit id alone, no join to the units: an index-only scan for a whole city.
+    # A small subtree names its unit ids; a large one reads every row and `tally` drops
+    # the units outside it (cheaper than joining 400,000 households to their units).
+    households = Household.objects.all()
+    deliveries = Delivery.objects.filter(notice=notice)
+    if len(subtree) <= NARROW_UNITS:
+        households = households.filter(unit_id__in=list(subtree))
+        deliveries = deliveries.filter(unit_id__in=list(subtree))
+    tally(households.values_list("unit_id").annotate(n=Count("*")).order_by(), "households")
+    tally(deliveries.values_list("unit_id").annotate(n=Count("*")).order_by(), "reached")
     out = Reach(notice=notice, unit=unit, total=total, children=[rows[c.path] for c in children])
     if unit.depth >= VILLAGE_DEPTH:
-        out.representatives = _by_representative(notice, unit)
+        out.representatives = _by_representative(notice, list(subtree))
         out.by_method = dict(
-            Delivery.objects.filter(notice=notice, unit__path__startswith=unit.path)
+            Delivery.objects.filter(notice=notice, unit_id__in=list(subtree))
             .values_list("method")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"))
             .order_by()
         )
     parent = unit.parent
@@ -237,16 +233,19 @@ def reach(user, notice: Notice, unit: Unit) -> Reach:
     return out
 
 
-def _by_representative(notice: Notice, unit: Unit) -> list[ReachRow]:
-    """Per representative serving households of the unit now: their households there,
+def _by_representative(notice: Notice, unit_ids: list[int]) -> list[ReachRow]:
+    """Per representative serving households of these units now: their households there,
     and how many were reached (by anyone)."""
+    # In two steps: the households by unit (an index), then their current links (the
+    # partial unique index on the household); a join lets the planner scan every link.
+    households = list(Household.objects.filter(unit_id__in=unit_ids).values_list("pk", flat=True))
     links = list(
         org_selectors.current_links()
-        .filter(household__unit__path__startswith=unit.path)
+        .filter(household_id__in=households)
         .values_list("representative_id", "household_id")
     )
     reached = set(
-        Delivery.objects.filter(notice=notice, unit__path__startswith=unit.path).values_list(
+        Delivery.objects.filter(notice=notice, household_id__in=[h for _r, h in links]).values_list(
             "household_id", flat=True
         )
     )

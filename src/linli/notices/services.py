@@ -357,7 +357,7 @@ def notice_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
     representative who still has households of its subtree to reach: one in-app
     notification and one SMS, exactly once per notice and representative (the notice row
     is locked for the pass and each reminder leaves a `NoticeReminder` row, unique)."""
-    from linli.notify.services import notify_user
+    from linli.notify.services import notify_users
 
     now = now or timezone.now()
     out = {"notices": 0, "representatives": 0}
@@ -403,22 +403,26 @@ def notice_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
                 NoticeReminder(notice=notice, representative_id=rep, unreached=n, sent_at=now)
                 for rep, n in todo.items()
             )
+            # One bulk insert per count of households left (the title says it), not
+            # one per representative: a town has a thousand or more.
+            by_count: dict[int, list[User]] = {}
             reps = Representative.objects.filter(pk__in=todo).select_related("user")
             for rep in reps:
-                if rep.user is None or not rep.user.is_active:
-                    continue
-                notify_user(
-                    user=rep.user,
+                if rep.user is not None and rep.user.is_active:
+                    by_count.setdefault(todo[rep.pk], []).append(rep.user)
+            for n, users in sorted(by_count.items()):
+                notify_users(
+                    users=users,
                     kind="notices.reminder",
                     title=(
                         _("Urgent notice: %(n)d households still to reach: %(title)s")
-                        % {"n": todo[rep.pk], "title": notice.title}
+                        % {"n": n, "title": notice.title}
                     )[:200],
                     url=_notice_url(notice),
                     data={"notice": notice.pk},
                     channels=("inapp", "sms"),
                 )
-                out["representatives"] += 1
+                out["representatives"] += len(users)
             Notice.objects.filter(pk=notice.pk).update(reminded_at=now)
             out["notices"] += 1
     return out
