@@ -16,7 +16,6 @@ from linli.core.errors import InvalidInput, NotFound
 from linli.core.idempotency import idempotent
 from linli.core.inputs import Id
 from linli.org import selectors as org_selectors
-from linli.org.models import Household
 
 from . import selectors, services
 from .schemas import (
@@ -152,11 +151,6 @@ def delivery_list(request, notice_id: Id):
     return selectors.deliveries_visible_to(request.user, notice)
 
 
-def _household(request, notice, pk) -> Household:
-    """A household the caller sees (theirs, or in their scope); 404 otherwise."""
-    return org_selectors.household_get(request.user, pk)
-
-
 @router.post(
     "/notices/{notice_id}/deliveries",
     response={201: DeliveryOut, 200: DeliveryOut, **WRITE_ERRORS},
@@ -167,7 +161,8 @@ def _household(request, notice, pk) -> Household:
 )
 def delivery_create(request, notice_id: Id, payload: DeliveryIn):
     notice = selectors.notice_get(request.user, notice_id)
-    household = _household(request, notice, payload.household_id)
+    # A household the caller sees (theirs, or in their scope); 404 otherwise.
+    household = org_selectors.household_get(request.user, payload.household_id)
     rep = (
         org_selectors.representative_get(request.user, payload.representative_id)
         if payload.representative_id is not None

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from linli.accounts.models import Role
 from linli.accounts.scope import ORG_WRITE_ROLES, scope_for
 from linli.duties import policy as duties_policy
 from linli.org.models import Representative, Unit, UnitKind, ancestor_paths_of
@@ -131,12 +130,3 @@ def default_reach_path(user, notice: Notice) -> str | None:
 
 def can_record_for(user, representative: Representative) -> bool:
     return duties_policy.can_record_for(user, representative)
-
-
-def record_for_q(user, prefix: str = "") -> Q:
-    return duties_policy.record_for_q(user, prefix)
-
-
-def is_representative(user) -> bool:
-    scope = scope_for(user)
-    return bool(scope.representative_ids) or Role.REPRESENTATIVE in scope.roles

@@ -233,7 +233,8 @@ def _per_child(table: str, unit: Unit, notice_id: int | None = None) -> list[tup
     index-only scan), joined to the units, summed by the child's path prefix. Below a city
     the rows are first narrowed to the subtree's units; for a whole city, reading every
     row beats a semi-join of 400,000 households to their units."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[int | str] = []
     if notice_id is not None:
         where.append("notice_id = %s")
         params.append(notice_id)
