@@ -110,6 +110,7 @@ def _register() -> None:
     from linli.charter.api import router as charter_router
     from linli.conduct.api import router as conduct_router
     from linli.duties.api import router as duties_router
+    from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
 
@@ -121,6 +122,7 @@ def _register() -> None:
     api.add_router("/", duties_router)
     api.add_router("/", charter_router)
     api.add_router("/", conduct_router)
+    api.add_router("/", notices_router)
     api.add_router("/public", appeals_public)
     api.add_router("/", activities_router)
     api.add_router("/public", activities_public)

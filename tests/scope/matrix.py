@@ -262,6 +262,49 @@ def calendar_query(w) -> dict:
 
     month = timezone.localtime(activity(w).starts_at).strftime("%Y-%m")
     return {"unit": w.county.village_a.pk, "month": month}
+# --- notices: town A's notice to village A, with one delivery ------------------------------
+
+NOTICE_TITLE = "防汛预警ZP17"
+
+
+def notice(w):
+    """Town A's notice to village A and its delivery to `w.household`, made on first use in
+    each test (the module's world does not hold them): plain rows, no audit, so `written()`
+    does not count them."""
+    from linli.notices.models import Delivery, Notice
+
+    found = Notice.objects.filter(title=NOTICE_TITLE).first()
+    if found is not None:
+        return found
+    made = Notice.objects.create(
+        unit=w.county.village_a, kind="flood", title=NOTICE_TITLE, published_by=w.town_a
+    )
+    Delivery.objects.create(
+        notice=made,
+        household=w.household,
+        unit_id=w.household.unit_id,
+        representative=w.county.rep_a,
+        method="online",
+        recorded_by=w.rep_a,
+    )
+    return made
+
+
+def kw_notice(w) -> dict:
+    return {"pk": notice(w).pk}
+
+
+def api_notice(w) -> dict:
+    return {"notice_id": notice(w).pk}
+
+
+def q_notice(w) -> dict:
+    notice(w)  # made before the list is asked for
+    return {"kind": "flood"}
+
+
+def notice_marks(w):
+    return [NOTICE_TITLE]
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -574,6 +617,47 @@ PAGES: dict[str, Entry] = {
         marks=unit_marks,
         strangers=OTHER_TOWN,
     ),
+    # notices (the notice reaches rep_c's group too: rep_c sees it, not its reach)
+    "notices:list": listing(notice_marks, query=q_notice, strangers=OTHER_TOWN),
+    "notices:export": listing(notice_marks, query=q_notice, strangers=OTHER_TOWN),
+    "notices:new": listing(
+        unit_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"unit": w.county.village_a.pk, "kind": "policy", "title": "外人通知"},
+        post_denied=(200, 403),
+        note="the form offers the units of one's scope; another's is not a choice",
+    ),
+    "notices:detail": scoped(kwargs=kw_notice, marks=notice_marks, strangers=OTHER_TOWN),
+    "notices:reach": scoped(kwargs=kw_notice, marks=rep_marks),
+    "notices:deliver": any_user(
+        kwargs=kw_notice,
+        method="POST",
+        body=lambda w: {"household": w.county.households_a[3].pk, "method": "online"},
+        owner="rep_a",
+        object=True,
+        ok=302,
+        denied=(302, 404),
+        note="one's own households only: others get the list's error (302), no record",
+    ),
+    "notices:deliver_bulk": any_user(
+        kwargs=kw_notice,
+        method="POST",
+        body=lambda w: {"households": [w.county.households_a[3].pk], "method": "online"},
+        owner="rep_a",
+        object=True,
+        ok=302,
+        denied=(302, 404),
+        note="one's own households only",
+    ),
+    "notices:withdraw": scoped(
+        kwargs=kw_notice,
+        method="POST",
+        body=lambda w: {"reason": "外人撤回"},
+        refused=("rep_b", "rep_c"),
+        ok=302,
+    ),
+    "notices:export_reach": scoped(kwargs=kw_notice, marks=rep_marks),
+    "notices:export_deliveries": scoped(kwargs=kw_notice, marks=household_marks),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -917,6 +1001,34 @@ API: dict[str, Entry] = {
     ),
     "POST /api/v1/public/activities/{activity_id}/signups/cancel": public(
         kwargs=api_activity, body=lambda w: {"phone": "13912349998", "code": "000000"}
+    ),
+    # notices
+    "GET /api/v1/notices": listing(notice_marks, query=q_notice, strangers=OTHER_TOWN),
+    "POST /api/v1/notices": scoped(
+        body=lambda w: {"unit_id": w.county.village_a.pk, "kind": "policy", "title": "外人通知"}
+    ),
+    "GET /api/v1/notices/{notice_id}": scoped(
+        kwargs=api_notice, marks=notice_marks, strangers=OTHER_TOWN
+    ),
+    "POST /api/v1/notices/{notice_id}/withdraw": scoped(
+        kwargs=api_notice, body=lambda w: {"reason": "外人撤回"}, denied=(403, 404)
+    ),
+    "GET /api/v1/notices/{notice_id}/reach": scoped(kwargs=api_notice, marks=rep_marks),
+    "GET /api/v1/notices/{notice_id}/households": scoped(
+        kwargs=api_notice,
+        query=lambda w: {"representative": w.county.rep_a.pk},
+        marks=lambda w: [w.county.households_a[2].head_name],
+    ),
+    "GET /api/v1/notices/{notice_id}/deliveries": scoped(
+        kwargs=api_notice, marks=household_marks, strangers=OTHER_TOWN
+    ),
+    "POST /api/v1/notices/{notice_id}/deliveries": scoped(
+        kwargs=api_notice,
+        body=lambda w: {"household_id": w.county.households_a[3].pk, "method": "online"},
+    ),
+    "POST /api/v1/notices/{notice_id}/deliveries/bulk": scoped(
+        kwargs=api_notice,
+        body=lambda w: {"household_ids": [w.county.households_a[3].pk], "method": "online"},
     ),
     # public (no account)
     "GET /api/v1/public/appeal-categories": public(),

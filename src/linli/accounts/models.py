@@ -270,6 +270,11 @@ class AuditAction(StrEnum):
     ACTIVITY_PHOTOS = "activities.photos"
     ACTIVITY_HOLD = "activities.hold"
     EXPORT_ACTIVITIES = "export.activities"
+    # notices
+    NOTICE_PUBLISH = "notice.publish"
+    NOTICE_WITHDRAW = "notice.withdraw"
+    NOTICE_DELIVER = "notice.deliver"
+    EXPORT_NOTICES = "export.notices"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"

@@ -16,6 +16,7 @@ from linli.appeals import demo as appeals_demo
 from linli.charter import demo as charter_demo
 from linli.conduct import demo as conduct_demo
 from linli.duties import demo as duties_demo
+from linli.notices import demo as notices_demo
 
 # In layer order: a seeder may rely on the rows of those before it.
 DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
@@ -24,6 +25,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     charter_demo.seed,
     conduct_demo.seed,
     activities_demo.seed,
+    notices_demo.seed,
 )
 
 

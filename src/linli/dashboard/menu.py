@@ -56,6 +56,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("conduct:mine", _("My breach records"), frozenset({Role.REPRESENTATIVE})),
     # Service days and activities: representatives organise and sign up, cadres plan.
     MenuEntry("activities:calendar", _("Activities"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    # Cadres publish policy notices and follow their reach; representatives relay them.
+    MenuEntry("notices:list", _("Policy notices"), frozenset(HOUSEHOLD_LIST_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
