@@ -262,6 +262,8 @@ def calendar_query(w) -> dict:
 
     month = timezone.localtime(activity(w).starts_at).strftime("%Y-%m")
     return {"unit": w.county.village_a.pk, "month": month}
+
+
 # --- notices: town A's notice to village A, with one delivery ------------------------------
 
 NOTICE_TITLE = "防汛预警ZP17"
