@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from linli.accounts.models import AuditLog, Role, RoleAssignment, User, phone_index
+from linli.accounts.selectors import user_by_phone
 from linli.core.crypto import blind_index
 from linli.core.errors import Conflict, NotFound
 from linli.org import imports, services
@@ -116,6 +117,7 @@ def test_changing_the_mobile_moves_the_login(county, town_a):
     services.representative_phone_change(actor=town_a, representative=rep, phone="13711110047")
     rep.refresh_from_db()
     assert rep.member.phone == "13711110047" and rep.user.phone == "13711110047"
+    assert user_by_phone("13711110047") == rep.user and user_by_phone("13711110046") is None
     assert AuditLog.objects.filter(action="representative.phone", target_id=str(rep.pk)).exists()
     make_user("13711110048", "别人", Role.VILLAGE, county.village_b)
     with pytest.raises(Conflict) as exc:
