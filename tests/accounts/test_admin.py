@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from linli.accounts.models import AuditLog, Role, RoleAssignment, User
+from linli.accounts.models import AuditLog, Role, RoleAssignment, User, phone_index
 from linli.org.models import Department
 from tests.conftest import make_user
 
@@ -125,7 +125,7 @@ def test_accounts_added_and_changed_in_the_admin_are_audited(county, admin_clien
         },
     )
     assert r.status_code == 302, r.content.decode()[:3000]
-    user = User.objects.get(phone="13733330008")
+    user = User.objects.get(phone_hash=phone_index("13733330008"))
     assert user.check_password("pw-new-account-1")
     assert AuditLog.objects.filter(action="user.create", target_id=str(user.pk)).exists()
     data = {

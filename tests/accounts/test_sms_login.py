@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from linli.accounts import sms_login
 from linli.accounts.models import ApiToken, AuditLog, LoginCode, Role
+from linli.core.crypto import blind_index
 from linli.core.errors import InvalidInput, Throttled
 from linli.notify.models import Outbox
 from tests.support.api import post
@@ -39,7 +40,9 @@ def rep_user(county):
 
 
 def sms_to(phone: str) -> list[Outbox]:
-    return list(Outbox.objects.filter(channel="sms", address=phone, kind="auth.code"))
+    return list(
+        Outbox.objects.filter(channel="sms", address_hash=blind_index(phone), kind="auth.code")
+    )
 
 
 def code_in(row: Outbox) -> str:
@@ -49,7 +52,9 @@ def code_in(row: Outbox) -> str:
 
 
 def last_code(phone: str) -> str:
-    return code_in(Outbox.objects.filter(address=phone, kind="auth.code").latest("id"))
+    return code_in(
+        Outbox.objects.filter(address_hash=blind_index(phone), kind="auth.code").latest("id")
+    )
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -59,7 +64,7 @@ def test_a_code_is_sent_stored_hashed_and_logs_in_once(rep_user):
     sms_login.code_request(phone=PHONE, client=CLIENT)
     [sms] = sms_to(PHONE)
     code = code_in(sms)
-    row = LoginCode.objects.get(phone=PHONE)
+    row = LoginCode.objects.get(phone_hash=blind_index(PHONE))
     assert code not in row.code_hash and len(row.code_hash) == 64
     assert dt.timedelta(minutes=9) < row.expires_at - timezone.now() <= dt.timedelta(minutes=10)
 
@@ -98,7 +103,7 @@ def test_five_wrong_codes_lock_the_code(rep_user):
     with pytest.raises(InvalidInput) as exc:  # the right code no longer works
         sms_login.code_verify(phone=PHONE, code=code, client=CLIENT)
     assert exc.value.code == "code_locked"
-    assert LoginCode.objects.get(phone=PHONE).used_at is not None
+    assert LoginCode.objects.get(phone_hash=blind_index(PHONE)).used_at is not None
 
 
 def test_an_unknown_number_locks_alike(county):

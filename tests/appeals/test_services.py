@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from linli.appeals import selectors, services
 from linli.appeals.models import Appeal, AppealEvent, Level, Status
+from linli.core.crypto import blind_index
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.notify.models import Outbox
 from linli.org import services as org_services
@@ -35,7 +36,7 @@ def test_appeal_from_a_linked_household_goes_to_its_representative(actors, file_
     assert _actions(appeal) == ["file"]
     # The representative is told in the app; the resident gets the case code by SMS.
     assert Outbox.objects.filter(user=actors.rep, channel="inapp", kind="appeal.new").exists()
-    sms = Outbox.objects.get(channel="sms", address=RESIDENT_PHONE)
+    sms = Outbox.objects.get(channel="sms", address_hash=blind_index(RESIDENT_PHONE))
     assert appeal.code in sms.body
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from linli.appeals import links, services
 from linli.appeals.models import AppealEvent, AppealPhoto, Status
+from linli.core.crypto import blind_index
 from linli.notify.models import Outbox
 from tests.support.factories import RESIDENT_PHONE, png_bytes
 
@@ -27,7 +28,11 @@ LINK = re.compile(r"(https?://\S+/t/(\S+))$")
 
 
 def _sms_to_resident(kind: str) -> str:
-    return Outbox.objects.filter(channel="sms", address=RESIDENT_PHONE, kind=kind).latest("id").body
+    return (
+        Outbox.objects.filter(channel="sms", address_hash=blind_index(RESIDENT_PHONE), kind=kind)
+        .latest("id")
+        .body
+    )
 
 
 def _link_in(body: str) -> tuple[str, str]:

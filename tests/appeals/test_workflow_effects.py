@@ -14,6 +14,7 @@ from linli.accounts.models import AuditLog
 from linli.appeals import events, services
 from linli.appeals.models import Appeal, Category, Level, Status
 from linli.appeals.workflow import TABLE, Action, Cap, Notify, transitions_markdown
+from linli.core.crypto import blind_index
 from linli.core.docblocks import read_block
 from linli.core.errors import DomainError
 from linli.notify.models import Outbox
@@ -65,7 +66,7 @@ def test_declared_effects_happen_and_nothing_else(action, actors, file_appeal):
         kwargs = {"actor": actors.fresh(actors.village)}
     audits, sms, notices = (
         AuditLog.objects.count(),
-        Outbox.objects.filter(channel="sms", address=RESIDENT_PHONE).count(),
+        Outbox.objects.filter(channel="sms", address_hash=blind_index(RESIDENT_PHONE)).count(),
         Outbox.objects.filter(channel="inapp", kind=f"appeal.{action}").count(),
     )
     services.appeal_act(
@@ -79,7 +80,9 @@ def test_declared_effects_happen_and_nothing_else(action, actors, file_appeal):
         **kwargs,
     )
     assert AuditLog.objects.count() - audits == (1 if t.audited else 0)
-    told = Outbox.objects.filter(channel="sms", address=RESIDENT_PHONE).count() - sms
+    told = (
+        Outbox.objects.filter(channel="sms", address_hash=blind_index(RESIDENT_PHONE)).count() - sms
+    )
     assert told == (1 if t.tell_resident else 0)
     noticed = Outbox.objects.filter(channel="inapp", kind=f"appeal.{action}").count() - notices
     if t.notify in (Notify.HANDLERS, Notify.ASSIGNEE):

@@ -15,6 +15,7 @@ from django.test import override_settings
 
 from linli.appeals import links, services
 from linli.appeals.models import Appeal, Status
+from linli.core.crypto import blind_index
 from linli.notify.models import Outbox
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.support import factories
@@ -27,7 +28,11 @@ NARROW = {"width": 360, "height": 740}
 
 
 def _link(kind: str) -> str:
-    body = Outbox.objects.filter(channel="sms", address=RESIDENT_PHONE, kind=kind).latest("id").body
+    body = (
+        Outbox.objects.filter(channel="sms", address_hash=blind_index(RESIDENT_PHONE), kind=kind)
+        .latest("id")
+        .body
+    )
     found = re.search(r"(https?://\S+/t/\S+)$", body)
     assert found, body
     return found.group(1)

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from linli.accounts.models import User
+from linli.accounts.models import User, phone_index
 from linli.duties import compliance, queries, views
 from linli.duties import demo as duties_demo
 from linli.duties.models import AnnualReport, ContactLog, Deliberation, DutyTally, HomeVisit
@@ -65,7 +65,7 @@ def test_small_demo_gives_the_month_quarter_and_year_views_a_past(client, clock,
     )
 
     # The city cadre's team page shows it, with this week's contacts beside it.
-    client.force_login(User.objects.get(phone="13800000002"))
+    client.force_login(User.objects.get(phone_hash=phone_index("13800000002")))
     html = client.get(reverse("duties:team"), {"period": "month"}).content.decode()
     assert "2026年11月：11/2–11/29，共4周" in html and 'id="this-week"' in html
     assert f"{month['contacts'].fulfilled}/{month['contacts'].required}" in html

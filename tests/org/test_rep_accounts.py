@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from linli.accounts.models import AuditLog, Role, RoleAssignment, User
+from linli.accounts.models import AuditLog, Role, RoleAssignment, User, phone_index
+from linli.accounts.selectors import user_by_phone
 from linli.core.crypto import blind_index
 from linli.core.errors import Conflict, NotFound
 from linli.org import imports, services
@@ -55,7 +56,7 @@ def roles_of(user) -> set[tuple[str, int]]:
 def test_appointing_creates_the_account_of_the_registered_mobile(county, town_a):
     member = resident(county, 41, "13711110041")
     rep = services.representative_appoint(actor=town_a, member=member, unit=county.group_a)
-    account = User.objects.get(phone="13711110041")
+    account = User.objects.get(phone_hash=phone_index("13711110041"))
     assert rep.user == account and account.name == member.name
     assert account.is_active and not account.has_usable_password()
     assert not account.is_staff and not account.is_superuser
@@ -87,9 +88,8 @@ def test_an_account_not_the_appointers_is_refused_alike(county, town_a, whose):
     elif whose == "admin":
         make_user(phone, "管理员", Role.ADMIN, county.village_a)
     elif whose == "staff":
-        make_user(phone, "后台", Role.VILLAGE, county.village_a).__class__.objects.filter(
-            phone=phone
-        ).update(is_staff=True)
+        staff = make_user(phone, "后台", Role.VILLAGE, county.village_a)
+        User.objects.filter(pk=staff.pk).update(is_staff=True)
     elif whose == "roleless":
         make_user(phone, "无角色")
     member = resident(county, 44, phone)
@@ -107,7 +107,7 @@ def test_a_new_term_takes_the_account_of_the_last_one(county, town_a):
     second = services.representative_appoint(actor=town_a, member=member, unit=county.group_a)
     assert second.user_id == first.user_id is not None
     assert Representative.objects.get(pk=first.pk).user_id is None
-    assert User.objects.filter(phone="13711110045").count() == 1
+    assert User.objects.filter(phone_hash=phone_index("13711110045")).count() == 1
 
 
 def test_changing_the_mobile_moves_the_login(county, town_a):
@@ -117,6 +117,7 @@ def test_changing_the_mobile_moves_the_login(county, town_a):
     services.representative_phone_change(actor=town_a, representative=rep, phone="13711110047")
     rep.refresh_from_db()
     assert rep.member.phone == "13711110047" and rep.user.phone == "13711110047"
+    assert user_by_phone("13711110047") == rep.user and user_by_phone("13711110046") is None
     assert AuditLog.objects.filter(action="representative.phone", target_id=str(rep.pk)).exists()
     make_user("13711110048", "别人", Role.VILLAGE, county.village_b)
     with pytest.raises(Conflict) as exc:
@@ -194,7 +195,7 @@ def test_phone_change_api(client, county, town_a, town_b):
     client.force_login(town_a)
     response = post(client, path, {"phone": "13711110063"})
     assert response.status_code == 200, response.content
-    assert User.objects.filter(phone="13711110063", pk=rep.user_id).exists()
+    assert User.objects.filter(phone_hash=phone_index("13711110063"), pk=rep.user_id).exists()
     # The resident's record follows, and is found by the new number (its blind index).
     from linli.org.selectors import members_with_phone
 
@@ -275,7 +276,7 @@ def test_import_refuses_foreign_accounts_and_shared_numbers(county, town_a):
     assert {(e.row, e.column) for e in result.errors} == {(2, H_ID_NUMBER), (4, H_ID_NUMBER)}
     assert "永和" not in " ".join(e.message for e in result.errors)
     assert not Representative.objects.filter(member__in=[foreign, twin_1, twin_2]).exists()
-    assert not User.objects.filter(phone="13711110091").exists()
+    assert not User.objects.filter(phone_hash=phone_index("13711110091")).exists()
 
 
 def test_import_query_count_does_not_grow_with_rows(county, town_a):

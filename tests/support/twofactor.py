@@ -17,6 +17,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.accounts import twofactor
+from linli.accounts.models import phone_index
 
 # A fixed secret for test accounts that need an authenticator (base32).
 TEST_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -80,10 +81,10 @@ def pass_second_step(page, base: str, phone: str) -> None:
     page.wait_for_load_state()
     verify, enrolment = reverse("accounts:otp_verify"), reverse("accounts:otp_enrol")
     if enrolment in page.url:
-        enrol(User.objects.get(phone=phone))
+        enrol(User.objects.get(phone_hash=phone_index(phone)))
         page.goto(f"{base}{verify}")
     if verify not in page.url:
         return
-    device = enrol(User.objects.get(phone=phone))
+    device = enrol(User.objects.get(phone_hash=phone_index(phone)))
     page.fill("input[name=code]", fresh_code(device))
     page.click("button[type=submit]")

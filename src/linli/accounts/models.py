@@ -8,20 +8,54 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.crypto import BlindIndexField, EncryptedCharField, blind_index
+from linli.core.errors import InvalidInput
 from linli.core.masking import mask_phone
+from linli.core.validators import normalize_mobile
+
+
+def login_phone(value: str) -> str:
+    """A login as stored and looked up: the 11 digits of a mobile number, or what was
+    typed (stripped) when it is not one (an old superuser's login)."""
+    typed = (value or "").strip()
+    try:
+        return normalize_mobile(typed)
+    except InvalidInput:
+        return typed
+
+
+def phone_index(value: str) -> str:
+    """The blind index `User.phone_hash` holds for the login `value`."""
+    return blind_index(login_phone(value))
 
 
 class UserManager(BaseUserManager["User"]):
+    """Accounts are found by their mobile number through its keyed hash
+    (`User.phone_hash`): the number itself is stored encrypted."""
+
     use_in_migrations = True
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        # ModelBackend.authenticate and createsuperuser find an account here.
+        return self.get(phone_hash=phone_index(username or ""))
+
+    async def aget_by_natural_key(self, username: str | None) -> User:
+        return await self.aget(phone_hash=phone_index(username or ""))
+
     def create_user(self, phone: str, password: str | None = None, **extra: Any) -> User:
+        phone = login_phone(phone)
         if not phone:
             raise ValueError("phone is required")
+        if self.filter(phone_hash=blind_index(phone)).exists():
+            # Uniqueness is the hash column's (the encrypted one cannot have it); a
+            # ValidationError is what `createsuperuser` reports as a plain error.
+            raise ValidationError(_("An account with this mobile number already exists."))
         user = self.model(phone=phone, **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -34,7 +68,11 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    phone = models.CharField(_("mobile number"), max_length=20, unique=True)
+    # The login, encrypted at rest (core.crypto); unique and looked up through its keyed
+    # hash only (`accounts.selectors.user_by_phone`, `UserManager.get_by_natural_key`).
+    # The encrypted column itself cannot be unique, hence auth.E003 is silenced.
+    phone = EncryptedCharField(_("mobile number"), max_length=20)
+    phone_hash = BlindIndexField("phone", unique=True)
     name = models.CharField(_("name"), max_length=50)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff (may use the admin site)"), default=False)
@@ -172,6 +210,7 @@ class AuditAction(StrEnum):
     # accounts
     USER_CREATE = "user.create"
     USER_UPDATE = "user.update"
+    USER_PHONE_REVEAL = "user.phone_reveal"  # an account's mobile in clear (the admin)
     ROLE_ASSIGN = "role.assign"
     ROLE_REVOKE = "role.revoke"
     TOKEN_CREATE = "token.create"
@@ -349,7 +388,9 @@ class LoginCode(models.Model):
     `LOGIN_CODE_TTL` seconds and allows `LOGIN_CODE_ATTEMPTS` wrong guesses.
     """
 
-    phone = models.CharField(max_length=20, db_index=True)
+    # Only the keyed hash of the number (core.crypto.blind_index), as for residents'
+    # codes (appeals.PhoneCode): the number is typed again to try a code.
+    phone_hash = models.CharField(max_length=64, db_index=True)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -362,4 +403,4 @@ class LoginCode(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.phone[:3]}**** {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.phone_hash[:8]}… {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,8 +1,8 @@
 """Reads on accounts: finding an account by mobile number, which accounts an appointer
 may give to a representative, and the audit log for the people allowed to read it.
 
-Phone lookups go through `user_by_phone` / `users_by_phones` only, so the way a
-mobile number is matched (today the plain column) can change in one place.
+Phone lookups go through `user_by_phone` / `users_by_phones` only: the number is
+stored encrypted and matched through its keyed hash (`User.phone_hash`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden
 
-from .models import AuditLog, Role, RoleAssignment, User
+from .models import AuditLog, Role, RoleAssignment, User, phone_index
 from .scope import ORG_WRITE_ROLES, scope_for
 
 # Roles whose holders are never made representatives by someone else: their account
@@ -28,17 +28,24 @@ def user_by_phone(phone: str) -> User | None:
     """The account whose login is this (normalised) mobile number, if any."""
     if not phone:
         return None
-    return User.objects.filter(phone=phone).first()
+    return User.objects.filter(phone_hash=phone_index(phone)).first()
 
 
 def users_by_phones(phones: Iterable[str]) -> dict[str, User]:
     """{phone: account} for the (normalised) numbers that have an account."""
-    wanted = sorted({p for p in phones if p})
+    by_hash = {phone_index(p): p for p in phones if p}
+    wanted = sorted(by_hash)
     found: dict[str, User] = {}
     for i in range(0, len(wanted), 2000):
-        for user in User.objects.filter(phone__in=wanted[i : i + 2000]):
-            found[user.phone] = user
+        for user in User.objects.filter(phone_hash__in=wanted[i : i + 2000]):
+            found[by_hash[user.phone_hash]] = user
     return found
+
+
+def phone_q(term: str, prefix: str = "") -> Q:
+    """Accounts (or rows whose `prefix` leads to one, e.g. "user__") whose mobile is
+    exactly `term`, through the keyed hash: the admin's searches by mobile."""
+    return Q(**{f"{prefix}phone_hash": phone_index(term)})
 
 
 def _unprivileged() -> QuerySet[User]:
@@ -112,7 +119,7 @@ def audit_entries(
     if action:
         qs = qs.filter(Q(action=action) | Q(action__startswith=f"{action}."))
     if actor:
-        qs = qs.filter(Q(actor__phone=actor) | Q(actor__name=actor))
+        qs = qs.filter(phone_q(actor, "actor__") | Q(actor__name=actor))
     if target_type:
         qs = qs.filter(target_type=target_type)
     if target_id:

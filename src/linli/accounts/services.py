@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.context import client_ip
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.masking import mask_phone
 from linli.core.validators import normalize_mobile
 
 from . import audit
@@ -29,6 +30,7 @@ from .models import (
     hash_token,
 )
 from .scope import UnitRef, scope_for
+from .selectors import user_by_phone
 
 
 def audit_record(
@@ -129,7 +131,7 @@ def user_create(
     """Create an account holding one role at a unit."""
     _require_admin(actor, unit)
     phone = normalize_mobile(phone)
-    if User.objects.filter(phone=phone).exists():
+    if user_by_phone(phone) is not None:
         raise Conflict(_("An account with this mobile number already exists."), code="user_exists")
     user = User.objects.create_user(phone=phone, password=password, name=name)
     audit_record(
@@ -164,7 +166,7 @@ def account_create(*, actor: User, phone: str, name: str, password: str | None) 
     """Create an account without a role (roles are granted with `role_assign`)."""
     _require_account_admin(actor, None)
     phone = normalize_mobile(phone)
-    if User.objects.filter(phone=phone).exists():
+    if user_by_phone(phone) is not None:
         raise Conflict(_("An account with this mobile number already exists."), code="user_exists")
     user = User.objects.create_user(phone=phone, password=password, name=name)
     audit_record(actor=actor, action=AuditAction.USER_CREATE, target=user)
@@ -183,6 +185,8 @@ def account_update(*, actor: User, user: User, **changes: Any) -> User:
     _require_account_admin(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     groups = changes.pop("groups", None)
+    if "phone" in changes:
+        changes["phone"] = normalize_mobile(changes["phone"])
     changed = [f for f, v in changes.items() if getattr(user, f) != v]
     new_groups = sorted(g.pk for g in groups) if groups is not None else None
     if new_groups is not None and new_groups != sorted(user.groups.values_list("pk", flat=True)):
@@ -190,8 +194,7 @@ def account_update(*, actor: User, user: User, **changes: Any) -> User:
     if PRIVILEGE_FIELDS & set(changed) and not getattr(actor, "is_superuser", False):
         raise Forbidden(_("Only a superuser may change admin-site privileges."))
     if "phone" in changed:
-        changes["phone"] = normalize_mobile(changes["phone"])
-        if User.objects.filter(phone=changes["phone"]).exclude(pk=user.pk).exists():
+        if (other := user_by_phone(changes["phone"])) is not None and other.pk != user.pk:
             raise Conflict(
                 _("An account with this mobile number already exists."), code="user_exists"
             )
@@ -202,6 +205,8 @@ def account_update(*, actor: User, user: User, **changes: Any) -> User:
         if f != "groups":
             setattr(user, f, changes[f])
     fields = [f for f in changed if f != "groups"]
+    if "phone" in fields:
+        fields.append("phone_hash")  # the keyed hash goes with the number
     if fields:
         user.save(update_fields=fields)
     if "groups" in changed and new_groups is not None:
@@ -212,11 +217,30 @@ def account_update(*, actor: User, user: User, **changes: Any) -> User:
         target=user,
         detail={
             "fields": sorted(changed),
-            "before": before,
-            "after": {f: getattr(user, f) for f in before},
+            # The audit log keeps mobiles masked, like every other personal datum in it.
+            "before": _masked(before),
+            "after": _masked({f: getattr(user, f) for f in before}),
         },
     )
     return user
+
+
+def _masked(values: dict[str, Any]) -> dict[str, Any]:
+    return {f: mask_phone(v) if f == "phone" else v for f, v in values.items()}
+
+
+@transaction.atomic
+def account_phone_reveal(*, actor: User, user: User) -> str:
+    """An account's whole mobile number, for those who may change the account (the
+    admin's "Show"), written to the audit log; everywhere else it is shown masked."""
+    _require_account_admin(actor, user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_PHONE_REVEAL,
+        target=user,
+        detail={"fields": ["phone"]},
+    )
+    return user.phone
 
 
 @transaction.atomic

@@ -12,9 +12,10 @@ like after that, with a 6-digit code sent to their registered mobile number.
   (`code_invalid`: wrong, expired or never sent, one message for all; `code_locked`:
   `OTP_MAX_ATTEMPTS` wrong tries, counted per number whether or not it has an account).
 
-Codes are stored as a keyed hash, live `OTP_TTL_SECONDS` (10 minutes), and a new code
-spends the number's previous one. The SMS goes through the notification outbox, which
-sits above `accounts`: `notify` registers the sender with `provide_sender` in its
+Codes are stored as a keyed hash, and the number they were sent to only as its blind
+index (`core.crypto`); they live `OTP_TTL_SECONDS` (10 minutes), and a new code spends
+the number's previous one. The SMS goes through the notification outbox, which sits
+above `accounts`: `notify` registers the sender with `provide_sender` in its
 `ready()` (as `org` registers the representative lookup of `accounts.scope`).
 """
 
@@ -34,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import ratelimit
+from linli.core.crypto import blind_index
 from linli.core.errors import InvalidInput
 from linli.core.validators import normalize_mobile
 
@@ -106,9 +108,11 @@ def code_request(*, phone: str, client: str) -> str:
     now = timezone.now()
     code = new_code()
     with transaction.atomic():
-        LoginCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+        LoginCode.objects.filter(phone_hash=blind_index(phone), used_at__isnull=True).update(
+            used_at=now
+        )
         LoginCode.objects.create(
-            phone=phone,
+            phone_hash=blind_index(phone),
             code_hash=code_hash(phone, code),
             expires_at=now + dt.timedelta(seconds=ttl_seconds()),
         )
@@ -149,7 +153,7 @@ def code_verify(*, phone: str, code: str, client: str) -> User:
     with transaction.atomic():
         row = (
             LoginCode.objects.select_for_update()
-            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+            .filter(phone_hash=blind_index(phone), used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at", "-id")
             .first()
         )

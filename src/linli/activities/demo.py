@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from linli.accounts.models import User
+from linli.accounts.selectors import phone_q
 from linli.core.timeutil import today
 from linli.org.models import Representative, Unit, UnitKind
 
@@ -76,7 +77,7 @@ def seed(progress: Callable[[str], object] = print) -> int:
             unit__path__startswith=village.path, term_end__isnull=True
         ).order_by("unit__path", "pk")[:3]
     )
-    demo_rep = Representative.objects.filter(user__phone=DEMO_REP_PHONE).first()
+    demo_rep = Representative.objects.filter(phone_q(DEMO_REP_PHONE, "user__")).first()
     if demo_rep is not None and demo_rep.unit.path.startswith(village.path):
         reps = [demo_rep, *[r for r in reps if r.pk != demo_rep.pk]][:3]
     made = 0

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from linli.accounts.models import User
+from linli.accounts.selectors import user_by_phone
 from linli.org.models import Department, Representative, Unit
 from linli.org.selectors import current_links
 
@@ -23,7 +24,10 @@ RESIDENT_PHONES = ["13907310001", "13907310002", "13907310003", "13907310004", "
 
 
 def _user(phone: str) -> User:
-    return User.objects.get(phone=phone)
+    user = user_by_phone(phone)
+    if user is None:
+        raise User.DoesNotExist(phone)
+    return user
 
 
 def seed(progress=print) -> int:

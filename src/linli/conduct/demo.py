@@ -13,6 +13,7 @@ import datetime as dt
 from django.db import transaction
 
 from linli.accounts.models import User
+from linli.accounts.selectors import user_by_phone
 from linli.core.timeutil import today
 from linli.org.models import Representative, Unit, UnitKind
 
@@ -97,7 +98,7 @@ def seed_catalogue(actor: User) -> int:
 
 
 def _user(phone: str) -> User | None:
-    return User.objects.filter(phone=phone).first()
+    return user_by_phone(phone)
 
 
 def _backdate(breach: Breach, days: int) -> None:

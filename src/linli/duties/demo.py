@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from linli.accounts.models import User
+from linli.accounts.selectors import user_by_phone
 from linli.core.timeutil import today
 from linli.org.models import HouseholdLink, Representative, Unit, UnitKind
 from linli.org.selectors import current_links
@@ -82,7 +83,7 @@ _TOPICS = [
 def seed(progress=print) -> int:
     if ContactLog.objects.exists():
         return 0
-    user = User.objects.filter(phone=DEMO_REP_PHONE).first()
+    user = user_by_phone(DEMO_REP_PHONE)
     rep = Representative.objects.filter(user=user, term_end__isnull=True).first() if user else None
     if user is None or rep is None:
         progress("demo duties: the demo representative is missing; skipped")

@@ -12,6 +12,7 @@ import itertools
 from django.db import transaction
 
 from linli.accounts.models import User
+from linli.accounts.selectors import user_by_phone
 from linli.org.demo import CITY_NAME
 from linli.org.models import Household, Unit, UnitKind
 from linli.org.selectors import current_links
@@ -28,8 +29,8 @@ METHODS = itertools.cycle(["in_person", "phone", "online"])
 def seed(progress=print) -> int:
     if Notice.objects.exists():
         return 0
-    city_user = User.objects.filter(phone=CITY_PHONE).first()
-    town_user = User.objects.filter(phone=TOWN_PHONE).first()
+    city_user = user_by_phone(CITY_PHONE)
+    town_user = user_by_phone(TOWN_PHONE)
     city = Unit.objects.filter(parent__isnull=True, name=CITY_NAME).first()
     town = Unit.objects.filter(kind=UnitKind.TOWN, name="大瑶镇").first()
     if not (city_user and town_user and city and town):

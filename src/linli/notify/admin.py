@@ -15,7 +15,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.admin import PhoneSearchMixin
+from linli.accounts.models import login_phone
 from linli.core.admin import ReadOnlyAdminMixin
+from linli.core.crypto import blind_index
 from linli.core.errors import DomainError
 
 from .models import Notification, Outbox, Webhook
@@ -51,7 +54,10 @@ class OutboxAdmin(ReadOnlyAdminMixin, _OutboxAdmin):
         "sent_at",
     ]
     list_filter = ["status", "channel"]
-    search_fields = ["kind", "title", "address"]
+    search_fields = ["kind", "title"]
+    # The address is encrypted: shown masked here and on a message's page, never whole.
+    exclude = ["address"]
+    readonly_fields = ["address_masked"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     actions = ["retry_now"]
@@ -59,6 +65,18 @@ class OutboxAdmin(ReadOnlyAdminMixin, _OutboxAdmin):
     @admin.display(description=_("address"))
     def address_masked(self, obj: Outbox) -> str:
         return obj.address_masked
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Outbox], search_term: str
+    ) -> tuple[QuerySet[Outbox], bool]:
+        """Kind and title as usual; a whole address (a mobile, an e-mail address, a
+        URL) through its keyed hash."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            hashes = {blind_index(term), blind_index(login_phone(term))}
+            found |= queryset.filter(address_hash__in=hashes)
+        return found, may_have_duplicates
 
     @admin.action(description=_("Retry now"))
     def retry_now(self, request: _AdminRequest, queryset: QuerySet[Outbox]) -> None:
@@ -77,10 +95,11 @@ class OutboxAdmin(ReadOnlyAdminMixin, _OutboxAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, _NotificationAdmin):
+class NotificationAdmin(PhoneSearchMixin, ReadOnlyAdminMixin, _NotificationAdmin):
     list_display = ["id", "user", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
-    search_fields = ["user__phone", "user__name", "title"]
+    search_fields = ["user__name", "title"]
+    phone_search_path = "user__"
     list_select_related = ["user"]
     date_hierarchy = "created_at"
 

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.crypto import BlindIndexField, EncryptedCharField
 from linli.core.masking import mask_phone
 
 
@@ -64,8 +65,11 @@ class Outbox(models.Model):
         related_name="deliveries",
         verbose_name=_("webhook"),
     )
-    # A mobile number, an e-mail address or a webhook URL; empty for in-app.
-    address = models.CharField(_("address"), max_length=500, blank=True)
+    # A mobile number, an e-mail address or a webhook URL; empty for in-app. Encrypted
+    # at rest (core.crypto: mobiles and e-mail addresses are personal data); the worker
+    # reads it decrypted. Looked up (the development inbox) through its keyed hash.
+    address = EncryptedCharField(_("address"), max_length=500, blank=True)
+    address_hash = BlindIndexField("address")
     title = models.CharField(_("title"), max_length=200, blank=True)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)

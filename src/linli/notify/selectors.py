@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
 from linli.accounts.scope import scope_for
+from linli.core.crypto import blind_index
 from linli.core.errors import Forbidden, NotFound
 from linli.core.hardening import CONSOLE_SMS_MODES
 
@@ -90,5 +91,5 @@ def dev_inbox_messages(*, phone: str = "", limit: int = DEV_INBOX_LIMIT) -> list
     """Recent SMS and e-mail messages, newest first (the demo's stand-in for a phone)."""
     qs = Outbox.objects.filter(channel__in=[Channel.SMS, Channel.EMAIL])
     if phone:
-        qs = qs.filter(channel=Channel.SMS, address=phone)
+        qs = qs.filter(channel=Channel.SMS, address_hash=blind_index(phone))
     return list(qs.order_by("-created_at", "-id")[:limit])

@@ -34,7 +34,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import ric
 
 from linli.accounts import twofactor
-from linli.accounts.models import AuditAction, Role, RoleAssignment, User
+from linli.accounts.models import AuditAction, Role, RoleAssignment, User, phone_index
+from linli.accounts.selectors import users_by_phones
 from linli.accounts.services import audit_record, auditors_group
 from linli.core.crypto import blind_index, blind_index_fields, encrypt, encrypted_fields
 from linli.core.timeutil import today
@@ -1018,9 +1019,9 @@ def create_demo_accounts(unit_ids: dict[tuple[str, ...], int], rep_id: int | Non
 def otp_note() -> str:
     """How the demo accounts that need two-factor log in ("" when none is present)."""
     phones = sorted(
-        TOTPDevice.objects.filter(user__phone__in=DEMO_PHONES, confirmed=True).values_list(
-            "user__phone", flat=True
-        )
+        TOTPDevice.objects.filter(
+            user__phone_hash__in=[phone_index(p) for p in DEMO_PHONES], confirmed=True
+        ).values_list("user__phone", flat=True)
     )
     if not phones:
         return ""
@@ -1033,7 +1034,7 @@ def otp_note() -> str:
 
 def account_rows() -> list[tuple[str, str, str, str, str]]:
     """(role, phone, password, unit, name) of the demo accounts present in the database."""
-    present = set(User.objects.filter(phone__in=DEMO_PHONES).values_list("phone", flat=True))
+    present = set(users_by_phones(DEMO_PHONES))
     return [
         (
             a.label,
@@ -1076,7 +1077,7 @@ def check_empty() -> None:
             f"The database already has {n} organisation units; demo_data only fills an empty "
             "database (数据库已有组织数据). Use --if-empty to skip, or start from a new database."
         )
-    taken = list(User.objects.filter(phone__in=DEMO_PHONES).values_list("phone", flat=True))
+    taken = list(users_by_phones(DEMO_PHONES))
     if taken:
         raise DemoDataExists(
             "Accounts with the demo mobile numbers already exist: " + ", ".join(sorted(taken))

@@ -1497,8 +1497,7 @@ class _RepAccounts:
             batch_size=1000,
         )
         ids = dict(self.linked)
-        for chunk in _chunks(self.new):
-            ids.update(User.objects.filter(phone__in=chunk).values_list("phone", "id"))
+        ids.update({phone: user.pk for phone, user in users_by_phones(self.new).items()})
         targets: list[tuple[int, int]] = [(r.pk, r.unit_id) for r in reps]
         members = {r.pk: r.member_id for r in reps}
         for _n, rep_id, member_id, _phone in keep:

@@ -712,7 +712,8 @@ def representative_phone_change(
     member.phone = new
     member.save(update_fields=["phone", "phone_hash"])
     if account is not None and new:
-        User.objects.filter(pk=account.pk).update(phone=new)
+        # update() fills no blind index by itself: the login's hash goes with it.
+        User.objects.filter(pk=account.pk).update(phone=new, phone_hash=blind_index(new))
     audit_record(
         actor=actor,
         action=AuditAction.REPRESENTATIVE_PHONE,
