@@ -105,6 +105,8 @@ def _register() -> None:
     from linli.accounts.code_api import router as code_login_router
     from linli.appeals.api import public as appeals_public
     from linli.appeals.api import router as appeals_router
+    from linli.deliberation.api import public as deliberation_public
+    from linli.deliberation.api import router as deliberation_router
     from linli.duties.api import router as duties_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
@@ -116,6 +118,8 @@ def _register() -> None:
     api.add_router("/", appeals_router)
     api.add_router("/", duties_router)
     api.add_router("/public", appeals_public)
+    api.add_router("/", deliberation_router)
+    api.add_router("/public", deliberation_public)
 
 
 _register()

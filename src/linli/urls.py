@@ -10,6 +10,7 @@ urlpatterns = [
     path("notify/", include("linli.notify.urls")),
     path("", include("linli.appeals.urls")),
     path("duties/", include("linli.duties.urls")),
+    path("deliberation/", include("linli.deliberation.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

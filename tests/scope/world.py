@@ -88,6 +88,9 @@ class World:
         self.notification = factories.notification(self.town_a, title=NOTIFICATION_TITLE)
         self.token, _key = token_create(actor=self.town_a, name=TOKEN_NAME)
         self.today = today()
+        from tests.deliberation.world import DeliberationObjects
+
+        self.delib = DeliberationObjects(self)
 
     people = ("town_a", "rep_a", "town_b", "rep_b", "rep_c", "superuser")
 

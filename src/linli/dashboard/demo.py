@@ -12,10 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linli.appeals import demo as appeals_demo
+from linli.deliberation import demo as deliberation_demo
 from linli.duties import demo as duties_demo
 
 # In layer order: a seeder may rely on the rows of those before it.
-DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (appeals_demo.seed, duties_demo.seed)
+DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
+    appeals_demo.seed,
+    duties_demo.seed,
+    deliberation_demo.seed,
+)
 
 
 def seed_domains(progress: Callable[[str], object] = print) -> None:

@@ -44,6 +44,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("appeals:queue", _("Appeals"), EVERY_ROLE),
     # Representatives keep their duties; leaders and cadres follow their team's.
     MenuEntry("duties:mine", _("Duties"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    # The deliberation list (议事清单): cadres keep it, representatives vote on it.
+    MenuEntry("deliberation:list", _("Deliberation list"), frozenset(HOUSEHOLD_LIST_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
