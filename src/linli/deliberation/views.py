@@ -22,6 +22,7 @@ from linli.core import ratelimit
 from linli.core.errors import DomainError, NotFound
 from linli.core.inputs import is_id
 from linli.core.paging import paginate
+from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, Unit
 
 from . import exports, policy, selectors, services
 from .forms import (
@@ -96,6 +97,7 @@ def item_list(request):
             "stages": [(s, Stage(s).label, counts.get(s, 0)) for s in ORDER],
             "may_propose": bool(_proposable(request.user)),
             "is_cadre": _managed(request.user).exists(),
+            "public_unit": _public_unit(request.user),
         },
     )
 
@@ -107,6 +109,18 @@ def item_export(request):
     return FileResponse(
         result.file, as_attachment=True, filename=result.filename, content_type=XLSX
     )
+
+
+def _public_unit(user):
+    """The board the user's list links to: their top unit, or its village or town."""
+    unit = selectors.default_unit(user)
+    if unit is None:
+        return None
+    if unit.depth > VILLAGE_DEPTH:
+        return Unit.objects.filter(path=unit.village_path()).first()
+    if unit.depth < TOWN_DEPTH:
+        return None  # a city's board would be every town's: start from a town
+    return unit
 
 
 def _managed(user):
