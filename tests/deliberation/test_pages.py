@@ -212,3 +212,30 @@ def test_comments_hostile_input_and_hiding(client, county, village_cadre):
     assert AuditLog.objects.filter(action="deliberation.comment_hide").exists()
     client.logout()
     assert "广告内容" not in client.get(url).content.decode()
+
+
+def test_the_catalogue_and_the_breaches_export(client, county, town_cadre, village_cadre):
+    matter = services.matter_create(
+        actor=town_cadre, unit=county.town_a, code="ZJ", title="集体资金使用"
+    )
+    services.matter_create(actor=village_cadre, unit=county.village_a, code="CT", title="祠堂")
+    services.skipped_record(
+        actor=town_cadre,
+        unit=county.village_a,
+        matter=matter,
+        decided="购置车辆",
+        decided_on=county.rep_a.term_start,
+    )
+    client.force_login(village_cadre)
+
+    def cells(response):
+        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+        return [row for row in book.active.iter_rows(values_only=True)]
+
+    rows = cells(
+        client.get(reverse("deliberation:catalogue_export"), {"unit": county.village_a.pk})
+    )
+    assert [(r[0], r[4]) for r in rows[1:]] == [("ZJ", "上级"), ("CT", "本级")]
+    rows = cells(client.get(reverse("deliberation:skipped_export")))
+    assert rows[1][2] == "购置车辆"
+    assert AuditLog.objects.filter(action="export.deliberation").count() == 2

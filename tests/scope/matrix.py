@@ -467,6 +467,9 @@ PAGES: dict[str, Entry] = {
         strangers=OTHER_TOWN,
         post=lambda w: {"code": "WX1", "title": "外人事项"},
     ),
+    "deliberation:catalogue_export": scoped(
+        query=lambda w: {"unit": w.county.village_a.pk}, marks=matter_marks, strangers=OTHER_TOWN
+    ),
     "deliberation:matter_retire": scoped(
         kwargs=lambda w: {"pk": w.delib.matter.pk},
         method="POST",
@@ -512,6 +515,7 @@ PAGES: dict[str, Entry] = {
         post_denied=(200, 403),
         note="supervisors' form lists their villages; another's answers the form's error",
     ),
+    "deliberation:skipped_export": listing(skipped_marks, strangers=OTHER_TOWN, refused=("rep_b",)),
     "deliberation:skipped_photo": scoped(
         kwargs=lambda w: {"pk": w.delib.skipped.pk}, strangers=OTHER_TOWN, refused=("rep_b",)
     ),

@@ -81,3 +81,64 @@ def items_xlsx(*, user, params: dict[str, Any]) -> Export:
         detail={"rows": count, "stage": params.get("stage", ""), "q": params.get("q", "")},
     )
     return Export(f"议事清单-{timezone.localdate().isoformat()}.xlsx", out, count)
+
+
+def catalogue_xlsx(*, user, unit) -> Export:
+    """The catalogue that applies at `unit` (inherited entries included, retired marked)."""
+    matters = list(selectors.matters_for(unit, active_only=False))
+
+    def rows():
+        for m in matters:
+            yield [
+                m.code,
+                m.title,
+                m.description,
+                m.unit.name,
+                "本级" if m.unit_id == unit.pk else "上级",
+                "启用" if m.active else "停用",
+            ]
+
+    out, count = write_xlsx(
+        ["编码", "事项", "说明", "设立单位", "来源", "状态"],
+        rows(),
+        sheet="议事清单目录",
+        wide=("事项", "说明"),
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.EXPORT_DELIBERATION,
+        target=unit,
+        detail={"rows": count, "sheet": "catalogue"},
+    )
+    return Export(f"议事清单目录-{unit.name}.xlsx", out, count)
+
+
+def skipped_xlsx(*, user) -> Export:
+    """The undeliberated decisions the user sees."""
+    qs = selectors.skipped_visible_to(user)
+
+    def rows():
+        for r in qs.iterator(chunk_size=500):
+            yield [
+                r.unit.name,
+                f"{r.matter.code} {r.matter.title}",
+                r.decided,
+                r.decided_on.isoformat(),
+                r.evidence,
+                r.recorded_by.name if r.recorded_by else "",
+                _when(r.created_at),
+            ]
+
+    out, count = write_xlsx(
+        ["村（社区）", "清单事项", "决定的内容", "决定日期", "证据", "记录人", "记录时间"],
+        rows(),
+        sheet="未经议事的决定",
+        wide=("决定的内容", "证据"),
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.EXPORT_DELIBERATION,
+        target_type="deliberation.skippeddeliberation",
+        detail={"rows": count, "sheet": "skipped"},
+    )
+    return Export(f"未经议事的决定-{timezone.localdate().isoformat()}.xlsx", out, count)

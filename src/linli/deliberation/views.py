@@ -318,6 +318,17 @@ def catalogue(request):
     )
 
 
+@roles_required(LIST_ROLES)
+def catalogue_export(request):
+    unit = _unit_param(request)
+    if unit is None:
+        raise Http404
+    result = exports.catalogue_xlsx(user=request.user, unit=unit)
+    return FileResponse(
+        result.file, as_attachment=True, filename=result.filename, content_type=XLSX
+    )
+
+
 @roles_required(CADRE_ROLES)
 @require_POST
 def matter_retire(request, pk: int):
@@ -475,6 +486,14 @@ def skipped(request):
         request,
         "deliberation/skipped.html",
         {"form": form, "page": page, "rows": page.object_list, "query": ""},
+    )
+
+
+@roles_required(CADRE_ROLES)
+def skipped_export(request):
+    result = exports.skipped_xlsx(user=request.user)
+    return FileResponse(
+        result.file, as_attachment=True, filename=result.filename, content_type=XLSX
     )
 
 
