@@ -239,3 +239,13 @@ def test_the_catalogue_and_the_breaches_export(client, county, town_cadre, villa
     rows = cells(client.get(reverse("deliberation:skipped_export")))
     assert rows[1][2] == "购置车辆"
     assert AuditLog.objects.filter(action="export.deliberation").count() == 2
+
+
+def test_the_admin_shows_the_list_read_only(client, county, village_cadre, superuser):
+    item = factories.item(county, village_cadre)
+    client.force_login(superuser)
+    for name in ("item", "matter", "votingrule", "vote", "comment", "skippeddeliberation"):
+        assert client.get(reverse(f"admin:deliberation_{name}_changelist")).status_code == 200
+    change = client.get(reverse("admin:deliberation_item_change", args=[item.pk]))
+    assert change.status_code == 200 and "修缮一组村道" in change.content.decode()
+    assert client.get(reverse("admin:deliberation_item_add")).status_code == 403
