@@ -42,7 +42,7 @@ class ProposeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["matter"].queryset = matters
-        self.fields["matter"].label_from_instance = lambda m: f"{m.code} {m.title}"
+        self.fields["matter"].label_from_instance = lambda m: m.title
 
 
 class GroupProposeForm(forms.Form):
@@ -57,7 +57,7 @@ class GroupProposeForm(forms.Form):
     def __init__(self, *args, matters=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["matter"].queryset = matters
-        self.fields["matter"].label_from_instance = lambda m: f"{m.code} {m.title}"
+        self.fields["matter"].label_from_instance = lambda m: m.title
 
 
 class ScheduleForm(forms.Form):
@@ -142,7 +142,7 @@ class SkippedForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["matter"].queryset = matters
-        self.fields["matter"].label_from_instance = lambda m: f"{m.code} {m.title}"
+        self.fields["matter"].label_from_instance = lambda m: m.title
 
 
 class UnitChoiceForm(forms.Form):
