@@ -172,3 +172,18 @@ def test_rule_and_catalogue(county, api, town_cadre, village_cadre):
         "quorum_num": 3, "quorum_den": 2, "majority_num": 1, "majority_den": 2,
     })  # fmt: skip
     assert bad.status_code == 400 and bad.json()["code"] == "rule_quorum"
+
+
+def test_a_retried_proposal_is_made_once(county, api):
+    body = {"unit_id": county.village_a.pk, "title": "重试的提议"}
+    headers = {**api.headers, "Idempotency-Key": "b7d0c3c2-8a34-4f0e-9d61-3a1f0c2e7b11"}
+
+    def send():
+        return api.client.post(
+            "/api/v1/deliberation/items", body, content_type="application/json", headers=headers
+        )
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.content == first.content
+    assert Item.objects.count() == 1
