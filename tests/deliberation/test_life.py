@@ -112,7 +112,7 @@ def test_from_an_appeal_group_to_the_public_notice(county, village_cadre, seven_
         "decide", "progress", "complete", "publish",
     ]  # fmt: skip
     assert all(e.actor_id == village_cadre.pk and e.at for e in item.events.all())
-    assert AuditLog.objects.filter(action="deliberation.item_vote").count() == 2
+    assert AuditLog.objects.filter(action="deliberation.vote").count() == 2
 
     # The town's public board shows it to anyone, with the vote and progress photo
     anon = Client()

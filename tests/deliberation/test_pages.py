@@ -209,7 +209,7 @@ def test_comments_hostile_input_and_hiding(client, county, village_cadre):
     assert client.post(hide, {"reason": "广告"}).status_code == 302
     comment.refresh_from_db()
     assert comment.hidden_at and comment.hidden_by == village_cadre
-    assert AuditLog.objects.filter(action="deliberation.comment_hide").exists()
+    assert AuditLog.objects.filter(action="deliberation.hide_comment").exists()
     client.logout()
     assert "广告内容" not in client.get(url).content.decode()
 

@@ -42,7 +42,7 @@ def test_a_village_inherits_the_towns_catalogue_and_cannot_remove_it(
         services.matter_create(actor=town_cadre, unit=county.town_a, code="CT", title="x")
     services.matter_retire(actor=village_cadre, matter=own)
     assert list(selectors.matters_for(county.village_a)) == [town]
-    assert AuditLog.objects.filter(action="deliberation.matter_retire").count() == 1
+    assert AuditLog.objects.filter(action="deliberation.retire_matter").count() == 1
 
 
 def test_the_default_rule_is_two_thirds_and_more_than_half():
@@ -64,7 +64,7 @@ def test_a_village_rule_changes_the_quorum(county, village_cadre, seven_reps):
         actor=village_cadre, item=item, present=4, votes_for=3, votes_against=1, votes_abstain=0
     )
     assert item.stage == Stage.VOTED and item.passed
-    log = AuditLog.objects.get(action="deliberation.rule_set")
+    log = AuditLog.objects.get(action="deliberation.set_rule")
     assert log.detail["before"] == [2, 3, 1, 2] and log.detail["after"] == [1, 2, 1, 2]
     with pytest.raises(InvalidInput):
         services.rule_set(
@@ -207,7 +207,7 @@ def test_only_a_town_cadre_records_an_undeliberated_decision(county, town_cadre,
     )  # fmt: skip
     assert row.photo
     assert list(selectors.skipped_visible_to(village_cadre)) == [row]
-    assert AuditLog.objects.filter(action="deliberation.skipped_record").exists()
+    assert AuditLog.objects.filter(action="deliberation.record_breach").exists()
     with pytest.raises(InvalidInput):
         services.skipped_record(
             actor=town_cadre, unit=county.village_a, matter=matter, decided="x",

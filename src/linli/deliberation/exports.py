@@ -138,7 +138,7 @@ def skipped_xlsx(*, user) -> Export:
     audit_record(
         actor=user,
         action=AuditAction.EXPORT_DELIBERATION,
-        target_type="deliberation.skippeddeliberation",
+        target_type="deliberation.breach",
         detail={"rows": count, "sheet": "skipped"},
     )
     return Export(f"未经议事的决定-{timezone.localdate().isoformat()}.xlsx", out, count)

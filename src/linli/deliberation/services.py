@@ -103,9 +103,33 @@ def _event(
     )
 
 
+AUDIT = {
+    "matter_create": AuditAction.DELIBERATION_MATTER_CREATE,
+    "matter_retire": AuditAction.DELIBERATION_MATTER_RETIRE,
+    "rule_set": AuditAction.DELIBERATION_RULE_SET,
+    "item_propose": AuditAction.DELIBERATION_ITEM_PROPOSE,
+    "item_schedule": AuditAction.DELIBERATION_ITEM_SCHEDULE,
+    "item_discuss": AuditAction.DELIBERATION_ITEM_DISCUSS,
+    "item_vote": AuditAction.DELIBERATION_ITEM_VOTE,
+    "item_decide": AuditAction.DELIBERATION_ITEM_DECIDE,
+    "item_progress": AuditAction.DELIBERATION_ITEM_PROGRESS,
+    "item_complete": AuditAction.DELIBERATION_ITEM_COMPLETE,
+    "item_publish": AuditAction.DELIBERATION_ITEM_PUBLISH,
+    "item_withdraw": AuditAction.DELIBERATION_ITEM_WITHDRAW,
+    "comment_hide": AuditAction.DELIBERATION_COMMENT_HIDE,
+    "skipped_record": AuditAction.DELIBERATION_SKIPPED_RECORD,
+}
+# A short target type for the breaches (the model's label is 32 characters).
+BREACH = "deliberation.breach"
+
+
 def _audit(actor, action: str, target, detail: dict[str, Any] | None = None) -> None:
     audit_record(
-        actor=actor, action=AuditAction(f"deliberation.{action}"), target=target, detail=detail
+        actor=actor,
+        action=AUDIT[action],
+        target=target,
+        target_type=BREACH if isinstance(target, SkippedDeliberation) else "",
+        detail=detail,
     )
 
 
