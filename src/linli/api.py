@@ -109,6 +109,8 @@ def _register() -> None:
     from linli.appeals.api import router as appeals_router
     from linli.charter.api import router as charter_router
     from linli.conduct.api import router as conduct_router
+    from linli.deliberation.api import public as deliberation_public
+    from linli.deliberation.api import router as deliberation_router
     from linli.duties.api import router as duties_router
     from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
@@ -126,6 +128,8 @@ def _register() -> None:
     api.add_router("/public", appeals_public)
     api.add_router("/", activities_router)
     api.add_router("/public", activities_public)
+    api.add_router("/", deliberation_router)
+    api.add_router("/public", deliberation_public)
 
 
 _register()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("conduct/", include("linli.conduct.urls")),
     path("activities/", include("linli.activities.urls")),
     path("notices/", include("linli.notices.urls")),
+    path("deliberation/", include("linli.deliberation.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -309,6 +309,42 @@ def notice_marks(w):
     return [NOTICE_TITLE]
 
 
+# --- deliberation ---------------------------------------------------------------------------
+
+
+def item_marks(w):
+    from tests.deliberation.world import ITEM_TITLE
+
+    return [ITEM_TITLE]
+
+
+def matter_marks(w):
+    from tests.deliberation.world import MATTER_TITLE
+
+    return [MATTER_TITLE]
+
+
+def published_marks(w):
+    from tests.deliberation.world import PUBLISHED_TITLE
+
+    return [PUBLISHED_TITLE]
+
+
+def skipped_marks(w):
+    from tests.deliberation.world import SKIPPED_TEXT
+
+    return [SKIPPED_TEXT]
+
+
+def _item_op(stage: str, body: Fn) -> Entry:
+    return scoped(
+        kwargs=lambda w: {"item_id": getattr(w.delib, stage).pk},
+        body=body,
+        strangers=OTHER_TOWN,
+        denied=(404,),
+    )
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 PAGES: dict[str, Entry] = {
@@ -660,6 +696,110 @@ PAGES: dict[str, Entry] = {
     ),
     "notices:export_reach": scoped(kwargs=kw_notice, marks=rep_marks),
     "notices:export_deliveries": scoped(kwargs=kw_notice, marks=household_marks),
+    # deliberation (the deliberation list). Representatives of village A (rep_c too) see
+    # its list, so the strangers are the other town's; cadres' pages refuse rep_b (403).
+    "deliberation:list": listing(item_marks, strangers=OTHER_TOWN),
+    "deliberation:export": listing(item_marks, strangers=OTHER_TOWN),
+    "deliberation:new": listing(
+        unit_marks,
+        strangers=OTHER_TOWN,
+        post=lambda w: {"unit": w.county.village_a.pk, "title": "外人提议"},
+        post_denied=(200,),
+        note="the form lists the villages one may propose in; another's answers its error",
+    ),
+    "deliberation:detail": scoped(
+        kwargs=lambda w: {"pk": w.delib.proposed.pk}, marks=item_marks, strangers=OTHER_TOWN
+    ),
+    "deliberation:act": scoped(
+        kwargs=lambda w: {"pk": w.delib.proposed.pk, "action": "withdraw"},
+        method="POST",
+        body=lambda w: {"note": "外人撤回"},
+        strangers=OTHER_TOWN,
+        ok=302,
+    ),
+    "deliberation:photo": public(
+        kwargs=lambda w: {"pk": w.delib.photo.pk},
+        note="a progress photo of an item on public notice",
+    ),
+    "deliberation:comment_hide": scoped(
+        kwargs=lambda w: {"pk": w.delib.comment.pk},
+        method="POST",
+        body=lambda w: {"reason": "外人隐藏"},
+        strangers=OTHER_TOWN,
+        refused=("rep_b",),
+        ok=302,
+    ),
+    "deliberation:catalogue": scoped(
+        query=lambda w: {"unit": w.county.village_a.pk},
+        marks=matter_marks,
+        strangers=OTHER_TOWN,
+        post=lambda w: {"code": "WX1", "title": "外人事项"},
+    ),
+    "deliberation:catalogue_export": scoped(
+        query=lambda w: {"unit": w.county.village_a.pk}, marks=matter_marks, strangers=OTHER_TOWN
+    ),
+    "deliberation:matter_retire": scoped(
+        kwargs=lambda w: {"pk": w.delib.matter.pk},
+        method="POST",
+        body=empty,
+        strangers=OTHER_TOWN,
+        refused=("rep_b",),
+        ok=302,
+    ),
+    "deliberation:rule": scoped(
+        query=lambda w: {"unit": w.county.village_a.pk},
+        marks=unit_marks,
+        strangers=OTHER_TOWN,
+        refused=("rep_b",),
+        post=lambda w: {"quorum_num": 1, "quorum_den": 2, "majority_num": 1, "majority_den": 2},
+    ),
+    "deliberation:groups": scoped(
+        query=lambda w: {"unit": w.county.village_a.pk},
+        marks=lambda w: [w.appeal.code],
+        strangers=OTHER_TOWN,
+        refused=("rep_b",),
+    ),
+    "deliberation:group_propose": scoped(
+        method="POST",
+        body=lambda w: {
+            "unit": w.county.village_a.pk,
+            "appeals": [w.appeal.pk],
+            "title": "外人提议",
+        },
+        strangers=OTHER_TOWN,
+        refused=("rep_b",),
+        ok=302,
+    ),
+    "deliberation:skipped": listing(
+        skipped_marks,
+        strangers=OTHER_TOWN,
+        refused=("rep_b",),
+        post=lambda w: {
+            "unit": w.county.village_a.pk,
+            "matter": w.delib.matter.pk,
+            "decided": "外人记录",
+            "decided_on": w.today.isoformat(),
+        },
+        post_denied=(200, 403),
+        note="supervisors' form lists their villages; another's answers the form's error",
+    ),
+    "deliberation:skipped_export": listing(skipped_marks, strangers=OTHER_TOWN, refused=("rep_b",)),
+    "deliberation:skipped_photo": scoped(
+        kwargs=lambda w: {"pk": w.delib.skipped.pk}, strangers=OTHER_TOWN, refused=("rep_b",)
+    ),
+    "deliberation:public_board": public(
+        kwargs=lambda w: {"unit_id": w.county.town_a.pk},
+        marks=published_marks,
+        owner="anonymous",
+        strangers=(),
+        note="the public notice board: no login",
+    ),
+    "deliberation:public_item": public(
+        kwargs=lambda w: {"pk": w.delib.published.pk},
+        marks=published_marks,
+        owner="anonymous",
+        strangers=(),
+    ),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -1031,6 +1171,88 @@ API: dict[str, Entry] = {
     "POST /api/v1/notices/{notice_id}/deliveries/bulk": scoped(
         kwargs=api_notice,
         body=lambda w: {"household_ids": [w.county.households_a[3].pk], "method": "online"},
+    ),
+    # deliberation
+    "GET /api/v1/deliberation/matters": listing(matter_marks, strangers=OTHER_TOWN),
+    "POST /api/v1/deliberation/matters": scoped(
+        body=lambda w: {"unit_id": w.county.village_a.pk, "code": "WX2", "title": "外人事项"},
+        strangers=OTHER_TOWN,
+    ),
+    "POST /api/v1/deliberation/matters/{matter_id}/retire": scoped(
+        kwargs=lambda w: {"matter_id": w.delib.matter.pk}, body=empty, strangers=OTHER_TOWN
+    ),
+    "GET /api/v1/deliberation/rules/{unit_id}": scoped(
+        kwargs=lambda w: {"unit_id": w.county.village_a.pk}, strangers=OTHER_TOWN
+    ),
+    "PUT /api/v1/deliberation/rules/{unit_id}": scoped(
+        kwargs=lambda w: {"unit_id": w.county.village_a.pk},
+        body=lambda w: {"quorum_num": 1, "quorum_den": 2, "majority_num": 1, "majority_den": 2},
+        strangers=OTHER_TOWN,
+    ),
+    "GET /api/v1/deliberation/items": listing(item_marks, strangers=OTHER_TOWN),
+    "POST /api/v1/deliberation/items": scoped(
+        body=lambda w: {"unit_id": w.county.village_a.pk, "title": "外人提议"},
+        strangers=OTHER_TOWN,
+    ),
+    "GET /api/v1/deliberation/items/{item_id}": scoped(
+        kwargs=lambda w: {"item_id": w.delib.proposed.pk}, marks=item_marks, strangers=OTHER_TOWN
+    ),
+    "POST /api/v1/deliberation/items/{item_id}/schedule": _item_op(
+        "proposed", lambda w: {"meeting_id": w.delib.meeting.pk}
+    ),
+    "POST /api/v1/deliberation/items/{item_id}/discuss": _item_op(
+        "scheduled", lambda w: {"note": "外人讨论"}
+    ),
+    "POST /api/v1/deliberation/items/{item_id}/vote": _item_op(
+        "discussed",
+        lambda w: {"present": 2, "votes_for": 2, "votes_against": 0, "votes_abstain": 0},
+    ),
+    "POST /api/v1/deliberation/items/{item_id}/decide": _item_op(
+        "voted", lambda w: {"decision": "外人决定"}
+    ),
+    "POST /api/v1/deliberation/items/{item_id}/progress": _item_op(
+        "decided", lambda w: {"note": "外人进展"}
+    ),
+    "POST /api/v1/deliberation/items/{item_id}/complete": _item_op("decided", empty),
+    "POST /api/v1/deliberation/items/{item_id}/publish": _item_op("completed", empty),
+    "POST /api/v1/deliberation/items/{item_id}/withdraw": _item_op(
+        "proposed", lambda w: {"note": "外人撤回"}
+    ),
+    "GET /api/v1/deliberation/appeal-groups": scoped(
+        query=lambda w: {"unit": w.county.village_a.pk},
+        marks=lambda w: [w.appeal.code],
+        strangers=OTHER_TOWN,
+    ),
+    "GET /api/v1/deliberation/skipped": listing(skipped_marks, strangers=OTHER_TOWN),
+    "POST /api/v1/deliberation/skipped": scoped(
+        body=lambda w: {
+            "unit_id": w.county.village_a.pk,
+            "matter_id": w.delib.matter.pk,
+            "decided": "外人记录",
+            "decided_on": w.today.isoformat(),
+        },
+        strangers=OTHER_TOWN,
+    ),
+    "POST /api/v1/deliberation/comments/{comment_id}/hide": scoped(
+        kwargs=lambda w: {"comment_id": w.delib.comment.pk},
+        body=lambda w: {"reason": "外人隐藏"},
+        strangers=OTHER_TOWN,
+    ),
+    "GET /api/v1/public/deliberation/boards/{unit_id}": public(
+        kwargs=lambda w: {"unit_id": w.county.town_a.pk},
+        marks=published_marks,
+        owner="anonymous",
+        strangers=(),
+    ),
+    "GET /api/v1/public/deliberation/items/{item_id}": public(
+        kwargs=lambda w: {"item_id": w.delib.published.pk},
+        marks=published_marks,
+        owner="anonymous",
+        strangers=(),
+    ),
+    "POST /api/v1/public/deliberation/items/{item_id}/comments": public(
+        kwargs=lambda w: {"item_id": w.delib.published.pk},
+        body=lambda w: {"name": "王", "text": "同意"},
     ),
     # public (no account)
     "GET /api/v1/public/appeal-categories": public(),

@@ -93,6 +93,9 @@ class World:
         self._conduct(su, rep)
         self.today = today()
         self.charter = CharterWorld(self)
+        from tests.deliberation.world import DeliberationObjects
+
+        self.delib = DeliberationObjects(self)
 
     def _conduct(self, su, rep):
         """Town A's own negative-list entry; two breach records against rep_a reported by

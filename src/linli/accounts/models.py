@@ -314,6 +314,23 @@ class AuditAction(StrEnum):
     NOTICE_WITHDRAW = "notice.withdraw"
     NOTICE_DELIVER = "notice.deliver"
     EXPORT_NOTICES = "export.notices"
+    # deliberation (the deliberation list, 议事清单). No action name holds the target
+    # type of its rows ("deliberation.item"), which the audit page shows beside it.
+    DELIBERATION_MATTER_CREATE = "deliberation.add_matter"
+    DELIBERATION_MATTER_RETIRE = "deliberation.retire_matter"
+    DELIBERATION_RULE_SET = "deliberation.set_rule"
+    DELIBERATION_ITEM_PROPOSE = "deliberation.propose"
+    DELIBERATION_ITEM_SCHEDULE = "deliberation.schedule"
+    DELIBERATION_ITEM_DISCUSS = "deliberation.discuss"
+    DELIBERATION_ITEM_VOTE = "deliberation.vote"
+    DELIBERATION_ITEM_DECIDE = "deliberation.decide"
+    DELIBERATION_ITEM_PROGRESS = "deliberation.progress"
+    DELIBERATION_ITEM_COMPLETE = "deliberation.complete"
+    DELIBERATION_ITEM_PUBLISH = "deliberation.publish"
+    DELIBERATION_ITEM_WITHDRAW = "deliberation.withdraw"
+    DELIBERATION_COMMENT_HIDE = "deliberation.hide_comment"
+    DELIBERATION_SKIPPED_RECORD = "deliberation.record_breach"
+    EXPORT_DELIBERATION = "export.deliberation"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"

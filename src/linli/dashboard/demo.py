@@ -15,6 +15,7 @@ from linli.activities import demo as activities_demo
 from linli.appeals import demo as appeals_demo
 from linli.charter import demo as charter_demo
 from linli.conduct import demo as conduct_demo
+from linli.deliberation import demo as deliberation_demo
 from linli.duties import demo as duties_demo
 from linli.notices import demo as notices_demo
 
@@ -26,6 +27,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     conduct_demo.seed,
     activities_demo.seed,
     notices_demo.seed,
+    deliberation_demo.seed,
 )
 
 

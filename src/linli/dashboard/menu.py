@@ -58,6 +58,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("activities:calendar", _("Activities"), frozenset(HOUSEHOLD_LIST_ROLES)),
     # Cadres publish policy notices and follow their reach; representatives relay them.
     MenuEntry("notices:list", _("Policy notices"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    # The deliberation list (议事清单): cadres keep it, representatives vote on it.
+    MenuEntry("deliberation:list", _("Deliberation list"), frozenset(HOUSEHOLD_LIST_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
