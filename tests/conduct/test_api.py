@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from linli.conduct.models import Breach, BreachEvidence, NegativeEntry, Stage
+from linli.conduct.models import Breach, BreachEvidence, BreachStage, NegativeEntry
 from linli.core.documents import DOCUMENT_MAX_BYTES
 from tests.support.api import ApiClient
 from tests.support.factories import png_bytes, upload
@@ -225,7 +225,7 @@ def test_hostile_review_and_statement_input_is_a_400(actors, report, media):
     assert api.get("/conduct/breaches", stage="nope").status_code == 400
     assert api.get("/conduct/breaches/99999999999999999999").status_code in (400, 404)
     breach.refresh_from_db()
-    assert breach.stage == Stage.REPORTED
+    assert breach.stage == BreachStage.REPORTED
 
 
 # --- the catalogue ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from linli.accounts.models import AuditLog
-from linli.conduct.models import Breach, BreachEvidence, Stage
+from linli.conduct.models import Breach, BreachEvidence, BreachStage
 from tests.support.factories import upload
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_the_representative_states_on_the_phone_page(actors, report):
     )
     assert response.status_code == 302
     breach.refresh_from_db()
-    assert breach.stage == Stage.STATED and breach.statement_by == actors.rep
+    assert breach.stage == BreachStage.STATED and breach.statement_by == actors.rep
 
 
 def test_the_review_page_refuses_an_early_confirm_in_chinese(actors, report):
@@ -140,7 +140,7 @@ def test_the_review_page_refuses_an_early_confirm_in_chinese(actors, report):
     assert response.status_code == 400
     assert "陈述" in response.content.decode()
     breach.refresh_from_db()
-    assert breach.stage == Stage.REPORTED
+    assert breach.stage == BreachStage.REPORTED
     response = c.post(reverse("conduct:breach_act", args=[breach.pk, "dismiss"]), {"reason": ""})
     assert response.status_code == 400
     response = c.post(
@@ -148,7 +148,7 @@ def test_the_review_page_refuses_an_early_confirm_in_chinese(actors, report):
     )
     assert response.status_code == 302
     breach.refresh_from_db()
-    assert breach.stage == Stage.DISMISSED
+    assert breach.stage == BreachStage.DISMISSED
 
 
 def test_an_unknown_action_is_a_404(actors, report):

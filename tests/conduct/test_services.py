@@ -9,7 +9,7 @@ import pytest
 
 from linli.accounts.models import AuditLog
 from linli.conduct import selectors, services
-from linli.conduct.models import BreachEvent, EventKind, Stage
+from linli.conduct.models import BreachEvent, BreachStage, EventKind
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.notify.models import Notification, Outbox
 
@@ -32,7 +32,7 @@ def test_confirm_before_statement_and_window_is_refused(report, actors, clock):
     assert exc.value.code == "breach_not_heard"
     assert "陈述" in str(exc.value.message) or "statement" in exc.value.message
     breach.refresh_from_db()
-    assert breach.stage == Stage.REPORTED and breach.decided_at is None
+    assert breach.stage == BreachStage.REPORTED and breach.decided_at is None
     assert not BreachEvent.objects.filter(breach=breach, kind=EventKind.CONFIRMED).exists()
 
 
@@ -41,7 +41,7 @@ def test_confirm_after_the_statement_is_allowed(report, actors):
     services.breach_statement(actor=actors.rep, breach=breach, text="我承认，已整改")
     services.breach_confirm(actor=actors.town, breach=breach, reason="属实，本人承认")
     breach.refresh_from_db()
-    assert breach.stage == Stage.CONFIRMED
+    assert breach.stage == BreachStage.CONFIRMED
     assert breach.decided_by == actors.town
     assert breach.statement_by == actors.rep
 
@@ -51,7 +51,7 @@ def test_confirm_after_the_window_without_statement_is_allowed(report, actors, c
     clock.set(breach.respond_by + dt.timedelta(days=1))
     services.breach_confirm(actor=actors.town, breach=breach, reason="逾期未陈述，经核实属实")
     breach.refresh_from_db()
-    assert breach.stage == Stage.CONFIRMED
+    assert breach.stage == BreachStage.CONFIRMED
     event = breach.events.get(kind=EventKind.CONFIRMED)
     assert event.data == {"with_statement": False}
 
@@ -60,7 +60,7 @@ def test_dismiss_needs_no_statement(report, actors):
     breach = report()
     services.breach_dismiss(actor=actors.town, breach=breach, reason="查无实据")
     breach.refresh_from_db()
-    assert breach.stage == Stage.DISMISSED
+    assert breach.stage == BreachStage.DISMISSED
 
 
 def test_a_reason_is_required(report, actors):
@@ -128,7 +128,7 @@ def test_a_cadre_records_the_statement_and_who_wrote_it(report, actors):
     breach = report()
     services.breach_statement(actor=actors.group_leader, breach=breach, text="代表口述：已退回")
     breach.refresh_from_db()
-    assert breach.stage == Stage.STATED
+    assert breach.stage == BreachStage.STATED
     assert breach.statement_by == actors.group_leader
     event = breach.events.get(kind=EventKind.STATEMENT)
     assert event.data == {"by_representative": False}
@@ -146,7 +146,7 @@ def test_withdraw_by_the_reporter_only_and_before_review(report, actors):
         services.breach_withdraw(actor=actors.town, breach=breach)
     services.breach_withdraw(actor=actors.village, breach=breach, reason="误报")
     breach.refresh_from_db()
-    assert breach.stage == Stage.WITHDRAWN
+    assert breach.stage == BreachStage.WITHDRAWN
     with pytest.raises(Conflict):
         services.breach_dismiss(actor=actors.town, breach=breach, reason="x")
     decided = report()

@@ -36,8 +36,8 @@ from .schemas import (
     PublicCancelIn,
     PublicSignupIn,
     PublicSignupOut,
-    RuleIn,
-    RuleOut,
+    ServiceDayRuleIn,
+    ServiceDayRuleOut,
     ServiceDaysOut,
 )
 
@@ -258,12 +258,12 @@ def service_days(request, unit_id: Id, count: DateCount = 6):
 
 @router.put(
     "/activities/service-days/{unit_id}",
-    response={200: RuleOut, **WRITE_ERRORS},
+    response={200: ServiceDayRuleOut, **WRITE_ERRORS},
     summary="Set a unit's service day",
     description="By the unit's staff. A new rule from `effective_from`; the old stays in the "
     "history. `follow`: a village or community goes back to its town's day.",
 )
-def service_day_set(request, unit_id: Id, payload: RuleIn):
+def service_day_set(request, unit_id: Id, payload: ServiceDayRuleIn):
     unit = selectors.calendar_units(request.user).filter(pk=unit_id).first()
     if unit is None:
         raise NotFound(_("No such unit."))

@@ -238,7 +238,7 @@ class PublicSignupOut(Schema):
 # --- the service day ---------------------------------------------------------------------------
 
 
-class RuleIn(Schema):
+class ServiceDayRuleIn(Schema):
     kind: RuleKind
     month_day: MonthDay | None = Field(None, description="month_day: 1..28, or -1 (last day).")
     nth: Nth | None = Field(None, description="weekday: 1..4, or -1 (the last).")
@@ -246,7 +246,7 @@ class RuleIn(Schema):
     effective_from: Day | None = Field(None, description="Default today.")
 
 
-class RuleOut(Schema):
+class ServiceDayRuleOut(Schema):
     id: int
     unit_id: int
     kind: str
@@ -262,5 +262,5 @@ class ServiceDaysOut(Schema):
     unit_name: str
     own: bool = Field(description="Whether the rule in force is the unit's own (else its town's).")
     rule: dict[str, Any] | None = Field(description="The rule in force today.")
-    history: list[RuleOut] = Field(description="The unit's own rules, newest first.")
+    history: list[ServiceDayRuleOut] = Field(description="The unit's own rules, newest first.")
     coming: list[dt.date]

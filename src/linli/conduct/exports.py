@@ -12,7 +12,7 @@ from linli.accounts.services import audit_record
 from linli.core.timeutil import today
 from linli.core.xlsx import write_xlsx
 
-from .models import Severity, Stage
+from .models import BreachStage, Severity
 
 ENTRY_HEADERS = ["编号", "条目", "说明", "严重程度", "适用范围", "是否启用"]
 BREACH_HEADERS = [
@@ -71,7 +71,7 @@ def entries_xlsx(*, user: Any, qs: Any) -> Export:
 
 
 def breaches_xlsx(*, user: Any, qs: Any, params: dict[str, Any]) -> Export:
-    severities, stages = dict(Severity.choices), dict(Stage.choices)
+    severities, stages = dict(Severity.choices), dict(BreachStage.choices)
     rows_qs = list(qs.select_related("statement_by")[:100_000])
     rows = (
         [

@@ -12,7 +12,7 @@ from linli.core.inputs import DayField, IdChoiceField, LineField, TextField
 from linli.core.timeutil import today
 from linli.duties.forms import DayInput, MultiplePhotoInput, PhotosField
 
-from .models import Severity, Stage
+from .models import BreachStage, Severity
 
 ALL = [("", _("All"))]
 
@@ -68,7 +68,9 @@ class EntryEditForm(forms.Form):
 
 class BreachFilterForm(forms.Form):
     q = LineField(label=_("Search"), max_length=100, required=False)
-    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=ALL + list(Stage.choices))
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, choices=ALL + list(BreachStage.choices)
+    )
     severity = forms.ChoiceField(
         label=_("Severity"), required=False, choices=ALL + list(Severity.choices)
     )

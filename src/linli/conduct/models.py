@@ -31,7 +31,7 @@ class Severity(models.TextChoices):
 SEVERITY_RANK = {Severity.MINOR: 1, Severity.SERIOUS: 2, Severity.SEVERE: 3}
 
 
-class Stage(models.TextChoices):
+class BreachStage(models.TextChoices):
     REPORTED = "reported", _("Reported")  # waiting for the representative's statement
     STATED = "stated", _("Statement recorded")  # the statement is in: ready for review
     CONFIRMED = "confirmed", _("Confirmed")  # the review found the breach (final)
@@ -39,8 +39,8 @@ class Stage(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")  # the reporter took it back before review (final)
 
 
-OPEN_STAGES = (Stage.REPORTED, Stage.STATED)
-FINAL_STAGES = (Stage.CONFIRMED, Stage.DISMISSED, Stage.WITHDRAWN)
+OPEN_STAGES = (BreachStage.REPORTED, BreachStage.STATED)
+FINAL_STAGES = (BreachStage.CONFIRMED, BreachStage.DISMISSED, BreachStage.WITHDRAWN)
 
 
 class NegativeEntry(models.Model):
@@ -109,7 +109,7 @@ class Breach(models.Model):
     response_days = models.PositiveSmallIntegerField(_("days to respond"))
     respond_by = models.DateField(_("statement due by"))
     stage = models.CharField(
-        _("stage"), max_length=10, choices=Stage.choices, default=Stage.REPORTED
+        _("stage"), max_length=10, choices=BreachStage.choices, default=BreachStage.REPORTED
     )
     statement = models.TextField(_("statement"), blank=True)
     statement_by = models.ForeignKey(

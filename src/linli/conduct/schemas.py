@@ -7,7 +7,7 @@ from ninja import Field, Schema
 
 from linli.core.inputs import Day, Id, Line, Search, Text
 
-from .models import EventKind, EvidenceKind, Severity, Stage
+from .models import BreachStage, EventKind, EvidenceKind, Severity
 
 
 class ConductEntryOut(Schema):
@@ -48,7 +48,7 @@ class ConductEntryUpdateIn(Schema):
 
 
 class BreachFilters(Schema):
-    stage: Stage | None = None
+    stage: BreachStage | None = None
     severity: Severity | None = None
     unit: Id | None = Field(None, description="Only breaches in this unit's subtree.")
     overdue: bool = Field(
@@ -91,7 +91,7 @@ class BreachOut(Schema):
     entry_code: str = Field(alias="entry.code")
     entry_title: str = Field(alias="entry.title")
     severity: Severity
-    stage: Stage
+    stage: BreachStage
     description: str
     occurred_on: dt.date
     reported_at: dt.datetime

@@ -18,7 +18,7 @@ from linli.core.errors import NotFound
 from linli.core.timeutil import today
 
 from . import policy
-from .models import Breach, BreachEvent, NegativeEntry, Severity, Stage
+from .models import Breach, BreachEvent, BreachStage, NegativeEntry, Severity
 
 
 def entries_visible_to(user: Any, *, active_only: bool = False) -> QuerySet[NegativeEntry]:
@@ -73,7 +73,7 @@ def breaches_filtered(
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     if overdue:
-        qs = qs.filter(stage=Stage.REPORTED, respond_by__lt=today())
+        qs = qs.filter(stage=BreachStage.REPORTED, respond_by__lt=today())
     if q:
         qs = qs.filter(
             Q(representative__name__icontains=q)
@@ -121,7 +121,7 @@ def window_passed(breach: Breach, on: dt.date | None = None) -> bool:
 
 def can_confirm_now(breach: Breach) -> bool:
     """The representative has been heard: the statement is recorded, or the window passed."""
-    return breach.stage == Stage.STATED or window_passed(breach)
+    return breach.stage == BreachStage.STATED or window_passed(breach)
 
 
 def actions_for(user: Any, breach: Breach) -> list[str]:
@@ -143,7 +143,11 @@ def actions_for(user: Any, breach: Breach) -> list[str]:
 
 
 def open_count(user: Any) -> int:
-    return breaches_visible_to(user).filter(stage__in=(Stage.REPORTED, Stage.STATED)).count()
+    return (
+        breaches_visible_to(user)
+        .filter(stage__in=(BreachStage.REPORTED, BreachStage.STATED))
+        .count()
+    )
 
 
 # --- for the incentives work (the "hundred best" selection) ------------------------------
@@ -158,7 +162,7 @@ def severe_confirmed(representative_ids: Iterable[int], year: int) -> set[int]:
     return set(
         Breach.objects.filter(
             representative_id__in=ids,
-            stage=Stage.CONFIRMED,
+            stage=BreachStage.CONFIRMED,
             severity=Severity.SEVERE,
             decided_at__year=year,
         ).values_list("representative_id", flat=True)

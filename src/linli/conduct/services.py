@@ -38,11 +38,11 @@ from .models import (
     Breach,
     BreachEvent,
     BreachEvidence,
+    BreachStage,
     EventKind,
     EvidenceKind,
     NegativeEntry,
     Severity,
-    Stage,
 )
 
 if TYPE_CHECKING:
@@ -367,7 +367,7 @@ def breach_statement(*, actor: User, breach: Breach, text: str) -> Breach:
     breach.statement = text
     breach.statement_by = actor
     breach.statement_at = timezone.now()
-    breach.stage = Stage.STATED
+    breach.stage = BreachStage.STATED
     breach.save(update_fields=["statement", "statement_by", "statement_at", "stage"])
     _event(breach, EventKind.STATEMENT, actor, text, by_representative=own)
     audit_record(
@@ -408,7 +408,7 @@ def breach_confirm(*, actor: User, breach: Breach, reason: str) -> Breach:
             % {"day": breach.respond_by.isoformat()},
             code="breach_not_heard",
         )
-    return _decide(actor, breach, Stage.CONFIRMED, reason)
+    return _decide(actor, breach, BreachStage.CONFIRMED, reason)
 
 
 @transaction.atomic
@@ -418,17 +418,17 @@ def breach_dismiss(*, actor: User, breach: Breach, reason: str) -> Breach:
     breach = _lock(breach)
     _refuse_review(actor, breach)
     reason = clean_text(reason, _("Reason"), 2000, required=True)
-    return _decide(actor, breach, Stage.DISMISSED, reason)
+    return _decide(actor, breach, BreachStage.DISMISSED, reason)
 
 
 def _decide(actor: User, breach: Breach, stage: str, reason: str) -> Breach:
-    heard = breach.stage == Stage.STATED
+    heard = breach.stage == BreachStage.STATED
     breach.stage = stage
     breach.decided_by = actor
     breach.decided_at = timezone.now()
     breach.decision_reason = reason
     breach.save(update_fields=["stage", "decided_by", "decided_at", "decision_reason"])
-    confirmed = stage == Stage.CONFIRMED
+    confirmed = stage == BreachStage.CONFIRMED
     _event(
         breach,
         EventKind.CONFIRMED if confirmed else EventKind.DISMISSED,
@@ -462,7 +462,7 @@ def breach_withdraw(*, actor: User, breach: Breach, reason: str = "") -> Breach:
         raise Forbidden(_("Only the reporter may withdraw a report."), code="breach_withdraw")
     _refuse_closed(breach)
     reason = clean_text(reason, _("Reason"), 2000)
-    breach.stage = Stage.WITHDRAWN
+    breach.stage = BreachStage.WITHDRAWN
     breach.decided_by = actor
     breach.decided_at = timezone.now()
     breach.decision_reason = reason

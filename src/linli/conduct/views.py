@@ -37,7 +37,7 @@ from .forms import (
     StatementForm,
     WithdrawForm,
 )
-from .models import Breach, EvidenceKind, Stage
+from .models import Breach, BreachStage, EvidenceKind
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -103,7 +103,7 @@ def entry_list(request: _Request) -> HttpResponse:
             "can_write": policy.can_write_catalogue(user),
             "can_report": policy.can_report_anywhere(user),
             "my_open": selectors.breaches_of_user(user).filter(
-                stage__in=(Stage.REPORTED, Stage.STATED)
+                stage__in=(BreachStage.REPORTED, BreachStage.STATED)
             ),
         },
     )
@@ -361,8 +361,12 @@ def evidence_file(request: _Request, pk: int) -> FileResponse:
 def mine(request: _Request) -> HttpResponse:
     """A representative's own breach records, open ones first, each with its form."""
     qs = selectors.breaches_of_user(request.user)
-    open_rows = list(qs.filter(stage__in=(Stage.REPORTED, Stage.STATED)).order_by("respond_by"))
-    page = paginate(qs.exclude(stage__in=(Stage.REPORTED, Stage.STATED)), request.GET.get("page"))
+    open_rows = list(
+        qs.filter(stage__in=(BreachStage.REPORTED, BreachStage.STATED)).order_by("respond_by")
+    )
+    page = paginate(
+        qs.exclude(stage__in=(BreachStage.REPORTED, BreachStage.STATED)), request.GET.get("page")
+    )
     return render(
         request,
         "conduct/mine.html",

@@ -42,12 +42,12 @@ from .schemas import (
     PublicItemDetailOut,
     PublicItemOut,
     PublishIn,
-    RuleIn,
-    RuleOut,
     ScheduleIn,
     SkippedIn,
     SkippedOut,
     VoteIn,
+    VotingRuleIn,
+    VotingRuleOut,
     WithdrawItemIn,
 )
 
@@ -128,7 +128,7 @@ def matter_retire(request, matter_id: Id):
 
 @router.get(
     "/deliberation/rules/{unit_id}",
-    response={200: RuleOut, **errors(400, 401, 404)},
+    response={200: VotingRuleOut, **errors(400, 401, 404)},
     summary="A village's voting rule",
 )
 def rule_get(request, unit_id: Id):
@@ -137,12 +137,12 @@ def rule_get(request, unit_id: Id):
 
 @router.put(
     "/deliberation/rules/{unit_id}",
-    response={200: RuleOut, **WRITE_ERRORS},
+    response={200: VotingRuleOut, **WRITE_ERRORS},
     summary="Set a village's voting rule",
     description="Quorum: `quorum_num/quorum_den` of the serving representatives present; "
     "adopted: more than `majority_num/majority_den` of those present for. Audited.",
 )
-def rule_put(request, unit_id: Id, payload: RuleIn):
+def rule_put(request, unit_id: Id, payload: VotingRuleIn):
     village = selectors.village_get(request.user, unit_id)
     services.rule_set(
         actor=request.user,

@@ -20,7 +20,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from linli.accounts.models import User
+from linli.accounts.selectors import user_by_phone
 from linli.activities.models import Activity, ActivityKind
 from linli.appeals import services as appeal_services
 from linli.appeals.models import Category
@@ -62,11 +62,10 @@ def seed(progress=print) -> int:
     """Create the demo deliberation list once; return how many items were made."""
     if Item.objects.exists() or Matter.objects.exists():
         return 0
-    try:
-        town_user = User.objects.get(phone="13800000003")
-        village_user = User.objects.get(phone="13800000004")
-        rep_user = User.objects.get(phone="13800000007")
-    except User.DoesNotExist:
+    town_user = user_by_phone("13800000003")
+    village_user = user_by_phone("13800000004")
+    rep_user = user_by_phone("13800000007")
+    if town_user is None or village_user is None or rep_user is None:
         progress("demo deliberation: the demo accounts are missing; skipped")
         return 0
     village = Unit.objects.filter(name="李畋村").first()

@@ -52,7 +52,7 @@ class MatterQuery(Schema):
     all: bool = Field(False, description="Retired entries too.")
 
 
-class RuleOut(Schema):
+class VotingRuleOut(Schema):
     unit_id: int
     quorum_num: int
     quorum_den: int
@@ -62,7 +62,7 @@ class RuleOut(Schema):
     default: bool = Field(description="No rule was set: the defaults apply.")
 
 
-class RuleIn(Schema):
+class VotingRuleIn(Schema):
     quorum_num: Fraction = Field(description="Quorum: this share of the serving ...")
     quorum_den: Fraction = Field(description="... must be present (default 2/3).")
     majority_num: Fraction = Field(description="Adopted: more than this share of those ...")

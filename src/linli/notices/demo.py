@@ -1,7 +1,7 @@
 """Demo notices: a policy notice of the city, and an urgent flood alert of 大瑶镇 with
 some deliveries already recorded. Like the rest of the demo, the rows are not audited
 one by one (the `demo_data` run is audited once): the notices are plain rows, the
-deliveries go through the services' checks and contacts (`services._deliver`, the
+deliveries go through the services' checks and contacts (`services.deliver_one`, the
 phone and in-person ones are the week's contacts of the representatives) without the
 audit row of `delivery_record`."""
 
@@ -77,5 +77,5 @@ def _deliveries(notice: Notice, actor: User) -> int:
     chosen += [h for rep, h in list(firsts.items())[::3] if h not in chosen][:40]
     made = 0
     for household in chosen:
-        made += services._deliver(actor, notice, household, next(METHODS), None).created
+        made += services.deliver_one(actor, notice, household, next(METHODS), None).created
     return made

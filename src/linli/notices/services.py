@@ -158,14 +158,17 @@ def _open(notice: Notice) -> None:
         raise Conflict(_("This notice was withdrawn."), code="notice_withdrawn")
 
 
-def _deliver(
+def deliver_one(
     actor: User,
     notice: Notice,
     household: Household,
     method: str,
     representative: Representative | None,
 ) -> Recorded:
-    """One household: checks, the contact (phone, in person), the delivery row."""
+    """One household: checks, the contact (phone, in person), the delivery row.
+
+    No audit row of its own: `delivery_record` and `delivery_bulk` write it, and the demo
+    seeder calls this directly (the demo data is audited once, as a whole)."""
     if not household.unit.path.startswith(notice.unit.path):
         raise InvalidInput(
             _("The household of %(head)s is not among this notice's households.")
@@ -254,7 +257,7 @@ def delivery_record(
     tap answers the delivery already recorded (`created` False) and writes nothing."""
     method = _check_method(method)
     _open(notice)
-    result = _deliver(actor, notice, household, method, representative)
+    result = deliver_one(actor, notice, household, method, representative)
     if result.created:
         audit_record(
             actor=actor,
@@ -285,7 +288,7 @@ def deliveries_record(
             _("At most %(n)d households at once.") % {"n": MAX_BULK}, code="households"
         )
     _open(notice)
-    out = [_deliver(actor, notice, h, method, representative) for h in households]
+    out = [deliver_one(actor, notice, h, method, representative) for h in households]
     created = [r.delivery.household_id for r in out if r.created]
     if created:
         audit_record(
