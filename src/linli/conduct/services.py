@@ -123,7 +123,11 @@ def entry_update(
     active: bool = True,
 ) -> NegativeEntry:
     """Change an entry of a list the actor writes (a town never touches the city's)."""
-    entry = NegativeEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
+    entry = (
+        NegativeEntry.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .get(pk=entry.pk)
+    )
     _refuse_catalogue(actor, entry.unit)
     before = {"title": entry.title, "severity": entry.severity, "active": entry.active}
     entry.title = clean_text(title, _("Title"), 200, required=True, multiline=False)
@@ -213,7 +217,7 @@ def _refuse_closed(breach: Breach) -> None:
 
 def _lock(breach: Breach) -> Breach:
     return (
-        Breach.objects.select_for_update()
+        Breach.objects.select_for_update(of=("self",))
         .select_related("representative", "unit", "entry")
         .get(pk=breach.pk)
     )
