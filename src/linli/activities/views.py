@@ -619,6 +619,7 @@ def service_day(request: HttpRequest, unit_id: int) -> HttpResponse:
         {
             "unit": unit,
             "form": form,
+            "rule": spec,
             "rule_text": rule_text(spec),
             "rule_own": own,
             "history": [(r, rule_text(r)) for r in selectors.rules_of(unit)],

@@ -63,9 +63,9 @@ def seed(progress=print) -> int:
     if Item.objects.exists() or Matter.objects.exists():
         return 0
     try:
-        town_user = User.objects.get(phone="13800000003")
-        village_user = User.objects.get(phone="13800000004")
-        rep_user = User.objects.get(phone="13800000007")
+        town_user = User.objects.get_by_natural_key("13800000003")
+        village_user = User.objects.get_by_natural_key("13800000004")
+        rep_user = User.objects.get_by_natural_key("13800000007")
     except User.DoesNotExist:
         progress("demo deliberation: the demo accounts are missing; skipped")
         return 0
