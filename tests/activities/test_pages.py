@@ -307,3 +307,12 @@ def test_a_deliberation_meeting_links_to_its_agenda(client, county, village_cadr
         "?meeting="
         not in client.get(reverse("activities:detail", args=[other.pk])).content.decode()
     )
+
+
+def test_the_feed_address_is_machine_text_that_wraps(client, county, village_cadre):
+    """The calendar feed's address is marked translate="no" and may break on a 360px
+    phone (the sweep found it English and scrolling sideways)."""
+    client.force_login(village_cadre)
+    page = client.get(reverse("activities:calendar"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'class="muted feed-url"' in page.content.decode()
+    assert 'translate="no">http://' in page.content.decode()

@@ -57,8 +57,14 @@ def _no_error(page):
     assert "msg-error" not in page.content(), page.locator(".messages").inner_text()
 
 
+WIDEST = """() => [...document.querySelectorAll('main *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
 def _fits(page, width=360):
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, page.evaluate(WIDEST)
 
 
 def _code(page, base, phone):
@@ -260,11 +266,25 @@ def test_a_service_day_meeting_decides_an_item_that_residents_see_on_the_board(
     assert item.stage == "published" and item.passed
     screenshot(desk, "journey12-published-desktop")
 
+    # The same pages fit a cadre's 360 px phone: the calendar, the meeting, the item.
+    phone = page_at(SMALL_PHONE)
+    _login(phone, base, CADRE)
+    phone.click("nav.mainnav >> text=活动")
+    phone.wait_for_selector("#service-day")
+    _fits(phone)
+    screenshot(phone, "journey12-calendar-phone")
+    phone.goto(f"{base}/activities/{second.pk}/manage/")
+    _fits(phone)
+    screenshot(phone, "journey12-manage-phone")
+    phone.goto(f"{base}/deliberation/items/{item.pk}/")
+    _fits(phone)
+    screenshot(phone, "journey12-item-phone")
+
     # 6. A visitor on a phone opens the town's public notice board, the item and comments.
     visitor = page_at(SMALL_PHONE)
     visitor.goto(f"{base}/deliberation/public/{county.town_a.pk}/")
     board = visitor.locator("main").inner_text()
-    assert item.title in board and "同意安装路灯" in board
+    assert item.title in board and "同意安装路灯" in board and "赞成 3" in board
     _fits(visitor)
     screenshot(visitor, "journey12-board-phone")
     visitor.click(f"text={item.title}")
