@@ -316,3 +316,22 @@ def test_the_feed_address_is_machine_text_that_wraps(client, county, village_cad
     page = client.get(reverse("activities:calendar"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert 'class="muted feed-url"' in page.content.decode()
     assert 'translate="no">http://' in page.content.decode()
+
+
+def test_a_meetings_public_page_leads_residents_to_the_notice_board(client, county, make_activity):
+    """Anyone on a deliberation meeting's page finds the village's board of decisions;
+    before, nothing public linked to it."""
+    meeting = make_activity(kind="deliberation", title="睦邻议事会")
+    page = client.get(
+        reverse("activities:detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    board = reverse("deliberation:public_board", args=[county.village_a.pk])
+    assert (
+        f'href="{board}"' in page.content.decode() and "查看议事决定公示" in page.content.decode()
+    )
+    assert client.get(board).status_code == 200
+    other = make_activity()
+    assert (
+        "/deliberation/public/"
+        not in client.get(reverse("activities:detail", args=[other.pk])).content.decode()
+    )

@@ -281,7 +281,13 @@ def test_a_service_day_meeting_decides_an_item_that_residents_see_on_the_board(
     screenshot(phone, "journey12-item-phone")
 
     # 6. A visitor on a phone opens the town's public notice board, the item and comments.
+    #    From the meeting's public page (where residents signed up) to the village's board:
     visitor = page_at(SMALL_PHONE)
+    visitor.goto(f"{base}/activities/{second.pk}/")
+    visitor.click("#board-link")
+    visitor.wait_for_url(f"{base}/deliberation/public/{county.village_a.pk}/")
+    assert item.title in visitor.locator("main").inner_text()
+    #    and the town's board, the address posted on the town's notices:
     visitor.goto(f"{base}/deliberation/public/{county.town_a.pk}/")
     board = visitor.locator("main").inner_text()
     assert item.title in board and "同意安装路灯" in board and "赞成 3" in board
