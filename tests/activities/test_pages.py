@@ -265,3 +265,73 @@ def test_the_admin_is_read_only_and_masks_the_mobile(client, superuser, make_act
     signup = Signup.objects.get()
     body = client.get(reverse("admin:activities_signup_change", args=[signup.pk])).content.decode()
     assert RESIDENT not in body
+
+
+def test_date_fields_show_their_value_in_the_chinese_page(
+    client, county, village_cadre, make_activity
+):
+    """A `type=date` input takes only ISO dates: the locale's 2026/12/15 left it empty,
+    so the service-day form came up with no "effective from" and the edit page lost
+    the activity's date (found on the issue 12 browser journey)."""
+    client.force_login(village_cadre)
+    page = client.get(
+        reverse("activities:service_day", args=[county.village_a.pk]),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).content.decode()
+    assert f'value="{today().isoformat()}"' in page
+    activity = make_activity()
+    day = timezone.localtime(activity.starts_at).date().isoformat()
+    edit = client.get(
+        reverse("activities:edit", args=[activity.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert f'name="day" value="{day}"' in edit.content.decode()
+
+
+def test_no_service_day_is_not_called_the_towns(client, county, village_cadre):
+    client.force_login(village_cadre)
+    page = client.get(
+        reverse("activities:service_day", args=[county.village_a.pk]),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).content.decode()
+    assert "尚未设置服务日" in page and "（镇（街道）的）" not in page
+
+
+def test_a_deliberation_meeting_links_to_its_agenda(client, county, village_cadre, make_activity):
+    client.force_login(village_cadre)
+    meeting = make_activity(kind="deliberation", title="睦邻议事会")
+    agenda = f"{reverse('deliberation:list')}?meeting={meeting.pk}"
+    for name in ("activities:detail", "activities:manage"):
+        assert agenda in client.get(reverse(name, args=[meeting.pk])).content.decode()
+    other = make_activity()
+    assert (
+        "?meeting="
+        not in client.get(reverse("activities:detail", args=[other.pk])).content.decode()
+    )
+
+
+def test_the_feed_address_is_machine_text_that_wraps(client, county, village_cadre):
+    """The calendar feed's address is marked translate="no" and may break on a 360px
+    phone (the sweep found it English and scrolling sideways)."""
+    client.force_login(village_cadre)
+    page = client.get(reverse("activities:calendar"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'class="muted feed-url"' in page.content.decode()
+    assert 'translate="no">http://' in page.content.decode()
+
+
+def test_a_meetings_public_page_leads_residents_to_the_notice_board(client, county, make_activity):
+    """Anyone on a deliberation meeting's page finds the village's board of decisions;
+    before, nothing public linked to it."""
+    meeting = make_activity(kind="deliberation", title="睦邻议事会")
+    page = client.get(
+        reverse("activities:detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    board = reverse("deliberation:public_board", args=[county.village_a.pk])
+    assert (
+        f'href="{board}"' in page.content.decode() and "查看议事决定公示" in page.content.decode()
+    )
+    assert client.get(board).status_code == 200
+    other = make_activity()
+    assert (
+        "/deliberation/public/"
+        not in client.get(reverse("activities:detail", args=[other.pk])).content.decode()
+    )

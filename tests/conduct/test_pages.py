@@ -172,3 +172,18 @@ def test_list_pages_do_not_grow_queries_with_rows(actors, report, django_assert_
     c.get(reverse("conduct:breaches"))
     with django_assert_max_num_queries(25):
         assert c.get(reverse("conduct:breaches")).status_code == 200
+
+
+def test_change_is_offered_only_on_entries_one_may_change(actors, catalogue, county):
+    """A town cadre saw "Change" on the city's entries and got a 404 (the browser sweep)."""
+    c = _client(actors.town)
+    c.post(
+        reverse("conduct:entry_new"),
+        {"unit": county.town_a.pk, "code": "DY-09", "title": "镇条目", "severity": "minor"},
+    )
+    body = c.get(reverse("conduct:entries"), **ZH).content.decode()
+    town_entry = catalogue["FM-01"].__class__.objects.get(code="DY-09")
+    assert reverse("conduct:entry_edit", args=[town_entry.pk]) in body
+    for entry in catalogue.values():
+        assert reverse("conduct:entry_edit", args=[entry.pk]) not in body
+    assert c.get(reverse("conduct:entry_edit", args=[town_entry.pk])).status_code == 200

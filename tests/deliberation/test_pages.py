@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from linli.accounts.models import AuditLog
@@ -249,3 +250,43 @@ def test_the_admin_shows_the_list_read_only(client, county, village_cadre, super
     change = client.get(reverse("admin:deliberation_item_change", args=[item.pk]))
     assert change.status_code == 200 and "修缮一组村道" in change.content.decode()
     assert client.get(reverse("admin:deliberation_item_add")).status_code == 403
+
+
+def test_a_vote_without_a_quorum_says_so_on_the_page(client, county, village_cadre, seven_reps):
+    """Not a bare "saved": the cadre is told the quorum failed and what to do next."""
+    client.force_login(village_cadre)
+    item = factories.item(county, village_cadre)
+    meeting = factories.meeting(county.village_a)
+    services.item_schedule(actor=village_cadre, item=item, meeting=meeting)
+    services.item_discuss(actor=village_cadre, item=item, note="讨论")
+    url = reverse("deliberation:act", kwargs={"pk": item.pk, "action": "vote"})
+    data = {"present": 2, "votes_for": 2, "votes_against": 0, "votes_abstain": 0}
+    page = client.post(url, data, follow=True, **ZH).content.decode()
+    assert "未达法定人数" in page and "请列入之后的议事会再表决" in page
+    assert 'class="msg-warning"' in page
+
+
+def test_the_agenda_of_a_meeting_and_the_meeting_in_local_time(client, county, village_cadre):
+    client.force_login(village_cadre)
+    meeting = factories.meeting(county.village_a, title="十二月议事会")
+    on_it = factories.item(county, village_cadre, title="安装路灯")
+    services.item_schedule(actor=village_cadre, item=on_it, meeting=meeting)
+    factories.item(county, village_cadre, title="别的事项")
+    page = client.get(reverse("deliberation:list"), {"meeting": meeting.pk}, **ZH)
+    text = page.content.decode()
+    assert page.status_code == 200 and "十二月议事会" in text
+    assert "安装路灯" in text and "别的事项" not in text
+    # The item links back to the meeting; the meeting is offered in local time.
+    other = factories.item(county, village_cadre, title="待排事项")
+    detail = client.get(reverse("deliberation:detail", kwargs={"pk": other.pk}), **ZH)
+    local = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
+    assert f"{local} 十二月议事会" in detail.content.decode()
+    item = client.get(reverse("deliberation:detail", kwargs={"pk": on_it.pk})).content.decode()
+    assert reverse("activities:detail", args=[meeting.pk]) in item
+    # A meeting out of reach, or a bad id, is no agenda and no error.
+    assert (
+        "十二月议事会"
+        not in client.get(reverse("deliberation:list"), {"meeting": 99999}).content.decode()
+    )
+    assert client.get(reverse("deliberation:list"), {"meeting": "x"}).status_code == 200
+    assert client.get(reverse("deliberation:list"), {"meeting": "1\x00"}).status_code == 400

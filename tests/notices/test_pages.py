@@ -209,3 +209,12 @@ def test_list_and_detail_queries_do_not_grow_with_the_rows(
             assert (
                 client.get(reverse("notices:detail", args=[notices[0].pk]), **ZH).status_code == 200
             )
+
+
+def test_the_list_loads_its_tap_target_styles(client, county):
+    """The titles of the list are 44px tap targets on a phone (notices.css)."""
+    from linli.accounts.models import Role
+    from tests.support.roles import make_user
+
+    client.force_login(make_user("13700000091", "村干部", Role.VILLAGE, county.village_a))
+    assert "linli/notices.css" in client.get(reverse("notices:list")).content.decode()

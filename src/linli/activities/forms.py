@@ -43,6 +43,17 @@ NTHS = [
 ]
 
 
+class DayInput(forms.DateInput):
+    """A date picker whose value is always ISO: the browser's `type=date` takes nothing
+    else, and Django would render the locale's format (zh-hans: 2026/11/30), leaving
+    the field empty on the page."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: Any = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 def _unit_label(u: Any) -> str:
     return f"{u.parent.name} / {u.name}" if u.parent_id else str(u.name)
 
@@ -52,7 +63,7 @@ class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     title = LineField(label=_("Title"), max_length=200)
     place = LineField(label=_("Place"), max_length=200)
-    day = DayField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DayField(label=_("Date"), widget=DayInput())
     start = forms.ChoiceField(label=_("Starts at"), choices=TIMES, initial="09:00")
     end = forms.ChoiceField(
         label=_("Ends at"), choices=[("", "—"), *TIMES], required=False, initial=""
@@ -137,10 +148,8 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All")), *ActivityStatus.choices], required=False
     )
-    start = DayField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = DayField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label=_("From"), required=False, widget=DayInput())
+    end = DayField(label=_("To"), required=False, widget=DayInput())
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -222,6 +231,4 @@ class RuleForm(forms.Form):
     )
     nth = forms.ChoiceField(label=_("Which one"), choices=[("", "—"), *NTHS], required=False)
     weekday = forms.ChoiceField(label=_("Weekday"), choices=[("", "—"), *WEEKDAYS], required=False)
-    effective_from = DayField(
-        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_from = DayField(label=_("Effective from"), widget=DayInput())

@@ -31,7 +31,7 @@ from linli.core.inputs import EVENT_YEARS, is_id
 from linli.core.paging import paginate
 from linli.core.timeutil import today
 from linli.core.validators import normalize_mobile
-from linli.org.models import Unit
+from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, Unit
 
 from . import exports, ics, policy, selectors, services
 from .forms import (
@@ -46,7 +46,7 @@ from .forms import (
     PhotosForm,
     RuleForm,
 )
-from .models import Activity, ActivityStatus, RuleKind
+from .models import Activity, ActivityKind, ActivityStatus, RuleKind
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -379,10 +379,21 @@ def _detail_context(request: HttpRequest, activity: Activity, **extra: Any) -> d
         "mine": selectors.signup_of_user(activity, request.user) if signed_in else None,
         "manage": manage,
         "signups": list(selectors.signups_of(activity)) if manage else [],
+        "board_unit_id": _board_unit_id(activity),
         "phone_form": extra.pop("phone_form", None) or PhoneSignupForm(),
         "cancel_form": extra.pop("cancel_form", None) or PhoneCancelForm(),
         **extra,
     }
+
+
+def _board_unit_id(activity: Activity) -> int | None:
+    """A deliberation meeting's village (or town), whose public notice board of decided
+    items its page links to: a resident has no other way to find the board."""
+    unit = activity.unit
+    if activity.kind != ActivityKind.DELIBERATION or unit.depth < TOWN_DEPTH:
+        return None
+    path = unit.village_path() if unit.depth >= VILLAGE_DEPTH else unit.path
+    return Unit.objects.filter(path=path).values_list("pk", flat=True).first()
 
 
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -619,6 +630,7 @@ def service_day(request: HttpRequest, unit_id: int) -> HttpResponse:
         {
             "unit": unit,
             "form": form,
+            "rule": spec,
             "rule_text": rule_text(spec),
             "rule_own": own,
             "history": [(r, rule_text(r)) for r in selectors.rules_of(unit)],

@@ -92,6 +92,11 @@ def entry_list(request: _Request) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     user = request.user
+    # "Change" only on the entries the user may change (a town cadre: their town's,
+    # not the city's), as `entry_edit` checks; two queries, not one an entry.
+    city = policy.can_write_city_list(user)
+    towns = {u.pk for u in policy.town_units_for(user)}
+    editable = {e.pk for e in page.object_list if (e.unit_id in towns if e.unit_id else city)}
     return render(
         request,
         "conduct/entries.html",
@@ -101,6 +106,7 @@ def entry_list(request: _Request) -> HttpResponse:
             "rows": page.object_list,
             "query": query.urlencode(),
             "can_write": policy.can_write_catalogue(user),
+            "editable": editable,
             "can_report": policy.can_report_anywhere(user),
             "my_open": selectors.breaches_of_user(user).filter(
                 stage__in=(BreachStage.REPORTED, BreachStage.STATED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.inputs import DayField, IdChoiceField, IdField, IntField, LineField, TextField
@@ -23,6 +24,8 @@ class ItemFilterForm(forms.Form):
         label=_("Stage"), required=False, choices=[("", _("All"))] + list(Stage.choices)
     )
     unit = IdChoiceField(label=_("Village"), queryset=None, required=False)
+    # The agenda of one meeting (the link on the meeting's page).
+    meeting = IdField(required=False)
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,7 +71,7 @@ class ScheduleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = meetings
         self.fields["meeting"].label_from_instance = lambda m: (
-            f"{m.starts_at:%Y-%m-%d %H:%M} {m.title} · {m.place}"
+            f"{timezone.localtime(m.starts_at):%Y-%m-%d %H:%M} {m.title} · {m.place}"
         )
 
 
@@ -130,7 +133,9 @@ class SkippedForm(forms.Form):
     unit = IdChoiceField(label=_("Village"), queryset=None)
     matter = IdChoiceField(label=_("Catalogue matter"), queryset=None)
     decided = TextField(label=_("What was decided"), max_length=2000, widget=_rows(3))
-    decided_on = DayField(label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = DayField(
+        label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     evidence = TextField(label=_("Evidence"), max_length=2000, required=False, widget=_rows(3))
     photo = forms.FileField(
         label=_("Photo of the evidence"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.scope import scope_for
+from linli.activities import selectors as activity_selectors
 from linli.activities.models import Activity, ActivityKind, ActivityStatus
 from linli.appeals import selectors as appeal_selectors
 from linli.appeals.models import Appeal, Status
@@ -122,6 +123,17 @@ def meetings_for(village: Unit) -> QuerySet[Activity]:
     )
 
 
+def meeting_visible(user, pk: int | None) -> Activity | None:
+    """A deliberation meeting the user sees (the activities' rule), for `?meeting=`."""
+    if pk is None:
+        return None
+    return (
+        activity_selectors.activities_visible_to(user)
+        .filter(pk=pk, kind=ActivityKind.DELIBERATION)
+        .first()
+    )
+
+
 def meeting_get(village: Unit, pk) -> Activity:
     meeting = meetings_for(village).filter(pk=pk).first()
     if meeting is None:
@@ -144,9 +156,11 @@ def item_get(user, pk) -> Item:
 
 
 def items_filtered(
-    user, *, stage: str = "", unit: Unit | None = None, q: str = ""
+    user, *, stage: str = "", unit: Unit | None = None, q: str = "", meeting: int | None = None
 ) -> QuerySet[Item]:
     qs = items_visible_to(user)
+    if meeting is not None:
+        qs = qs.filter(meeting_id=meeting)
     if stage:
         qs = qs.filter(stage=stage)
     if unit is not None:

@@ -79,7 +79,11 @@ def _filters(request):
 def item_list(request):
     form, data = _filters(request)
     qs = selectors.items_filtered(
-        request.user, stage=data.get("stage", ""), unit=data.get("unit"), q=data.get("q", "")
+        request.user,
+        stage=data.get("stage", ""),
+        unit=data.get("unit"),
+        q=data.get("q", ""),
+        meeting=data.get("meeting"),
     )
     page = paginate(qs, request.GET.get("page"))
     counts = selectors.stage_counts(request.user, data.get("unit"))
@@ -98,6 +102,7 @@ def item_list(request):
             "may_propose": bool(_proposable(request.user)),
             "is_cadre": _managed(request.user).exists(),
             "public_unit": _public_unit(request.user),
+            "meeting": selectors.meeting_visible(request.user, data.get("meeting")),
         },
     )
 
@@ -242,11 +247,24 @@ def item_act(request, pk: int, action: str):
     if is_id(version or ""):
         params["version"] = int(version)
     try:
-        services.item_act(actor=request.user, item=item, action=action, **params)
+        item = services.item_act(actor=request.user, item=item, action=action, **params)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Saved: %(action)s.") % {"action": Action(action).label})
+        if action == Action.VOTE and item.stage == Stage.SCHEDULED:
+            # The vote was kept but lacked a quorum: say so, and what to do next.
+            vote = item.votes.order_by("-pk").first()
+            messages.warning(
+                request,
+                _(
+                    "The vote was recorded but had no quorum: %(present)d of the "
+                    "%(serving)d representatives serving were present. The item stays on "
+                    "the agenda: put it on a later meeting and vote again."
+                )
+                % {"present": vote.present if vote else 0, "serving": vote.serving if vote else 0},
+            )
+        else:
+            messages.success(request, _("Saved: %(action)s.") % {"action": Action(action).label})
     return redirect("deliberation:detail", pk=item.pk)
 
 
