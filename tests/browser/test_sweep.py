@@ -93,11 +93,14 @@ NO_SIDE_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidt
 VISIBLE_TEXT = """() => {
   // Machine codes marked translate="no" (the audit log's action names and details)
   // are data, not interface text.
-  let body = document.body.innerText;
-  for (const el of document.querySelectorAll('[translate="no"]')) {
-    const t = el.innerText;
-    if (t) body = body.split(t).join(' ');
-  }
+  // Hidden while the text is read (innerText leaves out what is not displayed), then
+  // shown again: cutting their text out of the page's did not work where a long detail
+  // wraps differently inside its cell.
+  const machine = Array.from(document.querySelectorAll('[translate="no"]'));
+  const before = machine.map((el) => el.style.display);
+  machine.forEach((el) => { el.style.display = 'none'; });
+  const body = document.body.innerText;
+  machine.forEach((el, i) => { el.style.display = before[i]; });
   const bits = [document.title, body];
   for (const el of document.querySelectorAll('[title], [placeholder], [aria-label], img[alt]')) {
     for (const attr of ['title', 'placeholder', 'aria-label', 'alt']) {
