@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.inputs import (
     DayField,
+    DayInput,
     IdChoiceField,
     IdMultipleChoiceField,
     IntField,
@@ -41,17 +42,6 @@ NTHS = [
     ("4", _("fourth")),
     (str(LAST), _("last")),
 ]
-
-
-class DayInput(forms.DateInput):
-    """A date picker whose value is always ISO: the browser's `type=date` takes nothing
-    else, and Django would render the locale's format (zh-hans: 2026/11/30), leaving
-    the field empty on the page."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: Any = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _unit_label(u: Any) -> str:

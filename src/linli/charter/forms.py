@@ -6,17 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.inputs import DayField, IdChoiceField, IntField, LineField, TextField
+from linli.core.inputs import DayField, DayInput, IdChoiceField, IntField, LineField, TextField
 
 from .models import DutyLink, EntryKind
 from .services import FLOOR_MAX, ORDER_MAX
-
-
-class DayInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class DraftForm(forms.Form):

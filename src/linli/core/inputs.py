@@ -425,8 +425,20 @@ class IdField(IntField):
         super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class DayInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (yyyy-mm-dd), whatever the
+    language: `type="date"` shows nothing for a localised "2026/12/15"."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: Any = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class DayField(forms.DateField):
-    """A date inside a window of years (`EVENT_YEARS` unless told)."""
+    """A date inside a window of years (`EVENT_YEARS` unless told), picked with `DayInput`."""
+
+    widget = DayInput
 
     def __init__(self, *, years: tuple[int, int] = EVENT_YEARS, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -6,7 +6,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.inputs import DayField, IdChoiceField, IdField, IntField, LineField, TextField
+from linli.core.inputs import (
+    DayField,
+    DayInput,
+    IdChoiceField,
+    IdField,
+    IntField,
+    LineField,
+    TextField,
+)
 from linli.duties.forms import PhotosField
 
 from .models import Stage
@@ -133,9 +141,7 @@ class SkippedForm(forms.Form):
     unit = IdChoiceField(label=_("Village"), queryset=None)
     matter = IdChoiceField(label=_("Catalogue matter"), queryset=None)
     decided = TextField(label=_("What was decided"), max_length=2000, widget=_rows(3))
-    decided_on = DayField(
-        label=_("Decided on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    decided_on = DayField(label=_("Decided on"), widget=DayInput())
     evidence = TextField(label=_("Evidence"), max_length=2000, required=False, widget=_rows(3))
     photo = forms.FileField(
         label=_("Photo of the evidence"),

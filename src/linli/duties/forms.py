@@ -12,6 +12,7 @@ from linli.core.documents import ACCEPT, document_check
 from linli.core.errors import InvalidInput
 from linli.core.inputs import (
     DayField,
+    DayInput,
     IdChoiceField,
     IdField,
     IdMultipleChoiceField,
@@ -26,11 +27,8 @@ from linli.core.timeutil import today
 from .models import ContactMethod, FiveRole, ReportKind
 
 
-class DayInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+class UpToTodayInput(DayInput):
+    """The date picker, offering no day after today (records are of what was done)."""
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -39,7 +37,7 @@ class DayInput(forms.DateInput):
 
 
 def _day_field() -> DayField:
-    return DayField(label=_("Date"), widget=DayInput(), initial=today)
+    return DayField(label=_("Date"), widget=UpToTodayInput(), initial=today)
 
 
 class QuickContactForm(forms.Form):

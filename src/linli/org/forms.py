@@ -50,9 +50,7 @@ class HouseholdFilterForm(forms.Form):
 
 class LinkForm(forms.Form):
     representative = IdChoiceField(label=_("Representative"), queryset=None, empty_label=None)
-    on_date = DayField(
-        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on_date = DayField(label=_("From date"), required=False)
     reason = LineField(
         label=_("Reason"),
         required=False,
@@ -103,7 +101,7 @@ class MemberForm(forms.Form):
 
 
 def _date_field(label, required=False):
-    return DayField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    return DayField(label=label, required=required)
 
 
 class UnitChildForm(forms.Form):
