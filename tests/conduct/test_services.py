@@ -134,6 +134,46 @@ def test_a_cadre_records_the_statement_and_who_wrote_it(report, actors):
     assert event.data == {"by_representative": False}
 
 
+def test_the_reporter_cannot_write_the_statement(report, actors):
+    """The accuser does not write the accused's defence (and so start the review)."""
+    breach = report(actor=actors.village)
+    with pytest.raises(Forbidden) as exc:
+        services.breach_statement(actor=actors.village, breach=breach, text="—")
+    assert exc.value.code == "breach_statement_scope"
+    breach.refresh_from_db()
+    assert breach.stage == BreachStage.REPORTED and breach.statement == ""
+    assert "statement" not in selectors.actions_for(actors.village, breach)
+
+
+def test_who_wrote_the_statement_for_the_representative_does_not_confirm(report, actors):
+    """Town staff may write down what the representative said, but another reviewer
+    decides: one person cannot open the hearing and close it a second later."""
+    breach = report()
+    services.breach_statement(actor=actors.town, breach=breach, text="代表口述：情况属实")
+    breach.refresh_from_db()
+    assert "confirm" not in selectors.actions_for(actors.town, breach)
+    with pytest.raises(Forbidden) as exc:
+        services.breach_confirm(actor=_fresh(actors.town), breach=breach, reason="属实")
+    assert exc.value.code == "breach_reviewer_wrote_statement"
+    services.breach_confirm(actor=actors.city, breach=breach, reason="属实")
+    breach.refresh_from_db()
+    assert breach.stage == BreachStage.CONFIRMED
+
+
+def test_a_cadre_cannot_replace_the_representatives_own_statement(report, actors):
+    breach = report()
+    services.breach_statement(actor=actors.rep, breach=breach, text="我没有收钱，有证人")
+    with pytest.raises(Forbidden) as exc:
+        services.breach_statement(actor=actors.group_leader, breach=breach, text="代表承认了")
+    assert exc.value.code == "breach_statement_scope"
+    breach.refresh_from_db()
+    assert breach.statement == "我没有收钱，有证人" and breach.statement_by == actors.rep
+    # The representative may still add to their own.
+    services.breach_statement(actor=actors.rep, breach=breach, text="补充：证人是邻居王某")
+    breach.refresh_from_db()
+    assert breach.statement == "补充：证人是邻居王某"
+
+
 def test_another_representative_cannot_state(report, actors):
     breach = report()
     with pytest.raises(Forbidden):

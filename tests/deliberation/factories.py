@@ -16,14 +16,19 @@ from tests.support.roles import make_user
 _seq = itertools.count(1)
 
 
+# Meetings are held before their discussion and vote are recorded: the factory's days
+# count from a month ago, so every meeting has taken place and their order is kept.
+HELD_BEFORE = dt.timedelta(days=30)
+
+
 def meeting(village, *, days: int = 1, title: str = "睦邻议事会", **kw) -> Activity:
-    """A deliberation meeting in `village`, `days` from now."""
+    """A deliberation meeting in `village`, on day `days` of the past month (all held)."""
     return Activity.objects.create(
         unit=village,
         kind=kw.pop("kind", ActivityKind.DELIBERATION),
         title=title,
         place=kw.pop("place", "村部"),
-        starts_at=timezone.now() + dt.timedelta(days=days),
+        starts_at=timezone.now() - HELD_BEFORE + dt.timedelta(days=days),
         **kw,
     )
 

@@ -123,6 +123,13 @@ def test_from_an_appeal_group_to_the_public_notice(county, village_cadre, seven_
     text = page.content.decode()
     assert page.status_code == 200
     assert "同意硬化村道" in text and "路基完成" in text
+    # The public history is the vote and what came of it, with no names of who acted
+    assert village_cadre.name not in text
+    api = anon.get(f"/api/v1/public/deliberation/items/{item.pk}").json()
+    public_steps = ["vote", "vote", "decide", "progress", "complete", "publish"]
+    assert [e["action"] for e in api["progress"]] == public_steps
+    assert all("actor" not in e for e in api["progress"])
+    assert village_cadre.name not in str(api)
     photo = item.photos.get()
     assert anon.get(reverse("deliberation:photo", kwargs={"pk": photo.pk})).status_code == 200
 

@@ -86,6 +86,37 @@ def _discussed(county, actor):
     return services.item_discuss(actor=actor, item=item, note="讨论")
 
 
+def test_no_discussion_or_vote_for_a_cancelled_or_coming_meeting(county, village_cadre):
+    """What a meeting said is recorded once it has met: not for a cancelled meeting, and
+    not days before it takes place."""
+    from django.utils import timezone
+
+    from linli.activities.models import ActivityStatus
+
+    coming = factories.meeting(county.village_a)
+    coming.starts_at = timezone.now() + dt.timedelta(days=3)
+    coming.save(update_fields=["starts_at"])
+    item = factories.item(county, village_cadre)
+    item = services.item_schedule(actor=village_cadre, item=item, meeting=coming)
+    with pytest.raises(Conflict) as exc:
+        services.item_discuss(actor=village_cadre, item=item, note="提前写好的讨论")
+    assert exc.value.code == "meeting_not_yet"
+
+    held = factories.meeting(county.village_a, days=2)
+    item = services.item_schedule(actor=village_cadre, item=item, meeting=held)
+    item = services.item_discuss(actor=village_cadre, item=item, note="讨论")
+    held.status = ActivityStatus.CANCELLED
+    held.save(update_fields=["status"])
+    with pytest.raises(Conflict) as exc:
+        services.item_vote(
+            actor=village_cadre, item=item, present=3, votes_for=3, votes_against=0,
+            votes_abstain=0,
+        )  # fmt: skip
+    assert exc.value.code == "meeting_cancelled"
+    item.refresh_from_db()
+    assert item.stage == Stage.DISCUSSED and not Vote.objects.filter(item=item).exists()
+
+
 @pytest.mark.parametrize(
     "counts, code",
     [

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
@@ -93,7 +94,9 @@ def versions_xlsx(*, user, versions: QuerySet[CharterVersion], unit_name: str) -
                 STATUS_NAMES.get(CharterStatus(v.status), v.status),
                 v.note,
                 v.published_by.name if v.published_by else "",
-                v.published_at.strftime("%Y-%m-%d %H:%M") if v.published_at else "",
+                timezone.localtime(v.published_at).strftime("%Y-%m-%d %H:%M")
+                if v.published_at
+                else "",
             ]
 
     def entry_rows():

@@ -165,17 +165,19 @@ def seed(progress=print) -> int:
                 _backdate(b, days_ago)
             return b
 
+        # The town reports; the village cadre writes down what a representative says;
+        # the administrator reviews (no one reviews what they reported or wrote).
         # Waiting for the demo representative's statement.
         report(
-            village,
+            town,
             rep,
             "FM-04",
             "本月以来未联系一组3户联系户，联系户反映找不到代表。",
             place="李畋村一组",
         )
-        # A statement is in: the town reviews.
+        # A statement is in: the administrator reviews.
         stated = report(
-            village,
+            town,
             others[0],
             "FM-02",
             "群众反映代表在协调宅基地纠纷后收下一方送的两条烟。",
@@ -187,9 +189,9 @@ def seed(progress=print) -> int:
             breach=stated,
             text="代表称烟是邻居过年走动时放下的，已于次日退回，可请邻居作证。",
         )
-        # The window passed without a statement: the town may decide.
+        # The window passed without a statement: the administrator may decide.
         report(
-            village,
+            town,
             others[1],
             "FM-05",
             "上报的三次走访照片为同一张照片翻拍，走访户表示未见到代表。",
@@ -197,7 +199,7 @@ def seed(progress=print) -> int:
         )
         # Decided: confirmed (severe) and dismissed; and one withdrawn.
         severe = report(
-            village,
+            town,
             others[2],
             "FM-01",
             "代表为其弟虚报困难情况申请临时救助。",
@@ -207,24 +209,24 @@ def seed(progress=print) -> int:
             actor=village, breach=severe, text="承认帮弟弟填写了申请表，但不清楚情况不属实。"
         )
         services.breach_confirm(
-            actor=town,
+            actor=admin,
             breach=severe,
             reason="经核实申请材料不实，代表明知其弟不符合条件仍代为申请，情节严重。",
         )
         dismissed = report(
-            village, others[3], "FM-09", "有群众反映代表在微信群转发不实消息。", days_ago=15
+            town, others[3], "FM-09", "有群众反映代表在微信群转发不实消息。", days_ago=15
         )
         services.breach_statement(
             actor=village, breach=dismissed, text="转发的是镇政府公众号发布的通知。"
         )
         services.breach_dismiss(
-            actor=town, breach=dismissed, reason="经核实所转内容为官方通知，不属于不实言论。"
+            actor=admin, breach=dismissed, reason="经核实所转内容为官方通知，不属于不实言论。"
         )
         withdrawn = report(
-            village, others[4], "FM-08", "群众反映代表未上报其家门口路灯损坏问题。", days_ago=5
+            town, others[4], "FM-08", "群众反映代表未上报其家门口路灯损坏问题。", days_ago=5
         )
         services.breach_withdraw(
-            actor=village, breach=withdrawn, reason="核实后代表已于当日上报诉求，系误报。"
+            actor=town, breach=withdrawn, reason="核实后代表已于当日上报诉求，系误报。"
         )
     count = Breach.objects.count()
     progress(f"demo conduct: {NegativeEntry.objects.count()} entries, {count} breach records")

@@ -158,7 +158,28 @@ def can_report_anywhere(user: Any) -> bool:
 
 
 def can_state(user: Any, breach: Breach) -> bool:
-    return is_own(user, breach) or scope_for(user).can(set(STATE_ROLES), breach.unit.path)
+    """The representative; or a leader or cadre over them who did not report the breach
+    (the accuser does not write the accused's defence), and only while the representative
+    has not written their own (a cadre does not replace what they said themselves)."""
+    if is_own(user, breach):
+        return True
+    if is_reporter(user, breach) or stated_by_representative(breach):
+        return False
+    return scope_for(user).can(set(STATE_ROLES), breach.unit.path)
+
+
+def stated_by_representative(breach: Breach) -> bool:
+    rep_user = breach.representative.user_id
+    return bool(breach.statement_by_id and rep_user and breach.statement_by_id == rep_user)
+
+
+def wrote_statement_for(user: Any, breach: Breach) -> bool:
+    """`user` wrote the statement on the representative's behalf: they may not confirm."""
+    return bool(
+        breach.statement_by_id
+        and breach.statement_by_id == getattr(user, "pk", None)
+        and not stated_by_representative(breach)
+    )
 
 
 def can_review(user: Any, breach: Breach) -> bool:

@@ -132,7 +132,7 @@ def actions_for(user: Any, breach: Breach) -> list[str]:
     if policy.can_state(user, breach):
         out.append("statement")
     if policy.can_review(user, breach):
-        if can_confirm_now(breach):
+        if can_confirm_now(breach) and not policy.wrote_statement_for(user, breach):
             out.append("confirm")
         out.append("dismiss")
     if policy.can_withdraw(user, breach):

@@ -361,10 +361,13 @@ def breach_statement(*, actor: User, breach: Breach, text: str) -> Breach:
     writes down what they said (`statement_by` says who wrote it)."""
     breach = _lock(breach)
     if not policy.can_state(actor, breach):
-        raise Forbidden(
-            _("Only the representative, or a cadre over them, records the statement."),
-            code="breach_statement_scope",
-        )
+        if policy.is_reporter(actor, breach):
+            message = _("The reporter of a breach cannot record the representative's statement.")
+        elif policy.stated_by_representative(breach) and not policy.is_own(actor, breach):
+            message = _("The representative wrote their own statement; only they may change it.")
+        else:
+            message = _("Only the representative, or a cadre over them, records the statement.")
+        raise Forbidden(message, code="breach_statement_scope")
     _refuse_closed(breach)
     text = clean_text(text, _("Statement"), 5000, required=True)
     own = policy.is_own(actor, breach)
@@ -401,6 +404,14 @@ def breach_confirm(*, actor: User, breach: Breach, reason: str) -> Breach:
     """Confirm the breach, once the representative has been heard (see module doc)."""
     breach = _lock(breach)
     _refuse_review(actor, breach)
+    if policy.wrote_statement_for(actor, breach):
+        raise Forbidden(
+            _(
+                "You wrote down the representative's statement: another reviewer confirms "
+                "the breach."
+            ),
+            code="breach_reviewer_wrote_statement",
+        )
     reason = clean_text(reason, _("Reason"), 2000, required=True)
     if not selectors.can_confirm_now(breach):
         raise Conflict(

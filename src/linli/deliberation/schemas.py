@@ -11,6 +11,7 @@ from linli.core.api_schemas import choices_text as _choices
 from linli.core.inputs import Day, Id, Line, Search, Text, bounded
 
 from .models import Source, Stage
+from .selectors import public_history
 
 Title = Annotated[str, Line(200)]
 Note = Annotated[str, Text(1000)]
@@ -317,18 +318,29 @@ class PublicItemOut(Schema):
         return obj.matter.title if obj.matter else ""
 
 
+class PublicEventOut(Schema):
+    """A step of the public history: no names of who acted."""
+
+    action: str
+    to_stage: str
+    note: str
+    data: dict
+    at: dt.datetime
+    photos: list[str]
+
+    @staticmethod
+    def resolve_photos(obj) -> list[str]:
+        return [reverse("deliberation:photo", kwargs={"pk": p.pk}) for p in obj.photos.all()]
+
+
 class PublicItemDetailOut(PublicItemOut):
     description: str
-    progress: list[ItemEventOut]
+    progress: list[PublicEventOut]
     comments: list[CommentOut]
 
     @staticmethod
     def resolve_progress(obj) -> list:
-        return list(
-            obj.events.filter(action__in=["decide", "progress", "complete", "publish"])
-            .prefetch_related("photos")
-            .order_by("at", "id")
-        )
+        return list(public_history(obj))
 
     @staticmethod
     def resolve_comments(obj) -> list:

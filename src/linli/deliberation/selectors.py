@@ -174,6 +174,15 @@ def history(item: Item) -> QuerySet[ItemEvent]:
     return item.events.select_related("actor").prefetch_related("photos").order_by("at", "id")
 
 
+# What the public notice shows of an item's history: the vote and what came of it. Who
+# proposed, scheduled or discussed it, and the names of those who acted, stay inside.
+PUBLIC_ACTIONS = ("vote", "decide", "progress", "complete", "publish")
+
+
+def public_history(item: Item) -> QuerySet[ItemEvent]:
+    return history(item).filter(action__in=PUBLIC_ACTIONS)
+
+
 def linked_appeals(item: Item) -> QuerySet[ItemAppeal]:
     return item.appeal_links.select_related("appeal", "appeal__category").order_by("appeal_id")
 

@@ -416,11 +416,32 @@ def item_schedule(
     return item
 
 
+def _check_meeting_held_on(item: Item) -> None:
+    """A discussion or a vote is of a meeting that takes place: not a cancelled one, and
+    not one whose day has not come (offer to put the item on another meeting instead)."""
+    meeting = item.meeting
+    if meeting is None:
+        raise Conflict(_("Put the item on a meeting's agenda first."), code="no_meeting")
+    if meeting.status == ActivityStatus.CANCELLED:
+        raise Conflict(
+            _("The meeting was cancelled: put the item on another meeting."),
+            code="meeting_cancelled",
+        )
+    day = timezone.localdate(meeting.starts_at)
+    if day > today():
+        raise Conflict(
+            _("The meeting is on %(day)s: record its discussion and vote on that day or after.")
+            % {"day": day.isoformat()},
+            code="meeting_not_yet",
+        )
+
+
 @transaction.atomic
 def item_discuss(*, actor: User, item: Item, note: str, version: int | None = None) -> Item:
     """Record what the meeting said about the item."""
     item = _lock(item, version)
     _check(actor, item, Action.DISCUSS)
+    _check_meeting_held_on(item)
     note = _text(note, _("Discussion"), required=True)
     if _failed_quorum_at(item):
         raise Conflict(
@@ -466,6 +487,7 @@ def item_vote(
     recorded and the item stays on the agenda, to be put on a later meeting."""
     item = _lock(item, version)
     _check(actor, item, Action.VOTE)
+    _check_meeting_held_on(item)
     present = _count(present, _("Present"))
     votes_for = _count(votes_for, _("For"))
     votes_against = _count(votes_against, _("Against"))

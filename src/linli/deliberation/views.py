@@ -562,7 +562,8 @@ def public_item(request, pk: int):
         "deliberation/public_item.html",
         {
             "item": item,
-            "events": selectors.history(item),
+            "events": selectors.public_history(item),
+            "public": True,
             "comments": selectors.public_comments(item),
             "form": form,
         },
