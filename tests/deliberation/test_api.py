@@ -165,7 +165,7 @@ def test_rule_and_catalogue(county, api, town_cadre, village_cadre):
     r = api.get(f"/deliberation/rules/{county.village_a.pk}").json()
     assert (r["quorum_num"], r["quorum_den"], r["default"]) == (2, 3, True)
     r = api.send("PUT", f"/deliberation/rules/{county.village_a.pk}", {
-        "quorum_num": 1, "quorum_den": 2, "majority_num": 1, "majority_den": 2,
+        "quorum_num": 3, "quorum_den": 4, "majority_num": 1, "majority_den": 2,
     })  # fmt: skip
     assert r.status_code == 200 and r.json()["default"] is False
     bad = api.send("PUT", f"/deliberation/rules/{county.village_a.pk}", {

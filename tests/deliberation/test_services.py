@@ -54,26 +54,35 @@ def test_the_default_rule_is_two_thirds_and_more_than_half():
     assert rule.passes(3, 5) and not rule.passes(3, 6) and not rule.passes(0, 0)
 
 
-def test_a_village_rule_changes_the_quorum(county, village_cadre, seven_reps):
+def test_a_village_rule_raises_the_quorum_and_never_lowers_it(county, village_cadre, seven_reps):
     services.rule_set(
-        actor=village_cadre, unit=county.village_a, quorum_num=1, quorum_den=2,
+        actor=village_cadre, unit=county.village_a, quorum_num=3, quorum_den=4,
         majority_num=1, majority_den=2,
     )  # fmt: skip
     item = _discussed(county, village_cadre)
+    # 5 of 7 present would meet the law's two thirds, not the village's three quarters
     item = services.item_vote(
-        actor=village_cadre, item=item, present=4, votes_for=3, votes_against=1, votes_abstain=0
+        actor=village_cadre, item=item, present=5, votes_for=5, votes_against=0, votes_abstain=0
     )
-    assert item.stage == Stage.VOTED and item.passed
+    assert item.stage == Stage.SCHEDULED and not Vote.objects.get(item=item).quorum_met
     log = AuditLog.objects.get(action="deliberation.set_rule")
-    assert log.detail["before"] == [2, 3, 1, 2] and log.detail["after"] == [1, 2, 1, 2]
+    assert log.detail["before"] == [2, 3, 1, 2] and log.detail["after"] == [3, 4, 1, 2]
+    for q, qd, m, md, code in (
+        (1, 2, 1, 2, "rule_quorum_floor"),  # below two thirds present
+        (1, 100, 1, 100, "rule_quorum_floor"),
+        (2, 3, 1, 3, "rule_majority_floor"),  # below half of those present
+        (2, 3, 2, 2, "rule_majority"),
+    ):
+        with pytest.raises(InvalidInput) as exc:
+            services.rule_set(
+                actor=village_cadre, unit=county.village_a, quorum_num=q, quorum_den=qd,
+                majority_num=m, majority_den=md,
+            )  # fmt: skip
+        assert exc.value.code == code
+    assert AuditLog.objects.filter(action="deliberation.set_rule").count() == 1
     with pytest.raises(InvalidInput):
         services.rule_set(
-            actor=village_cadre, unit=county.village_a, quorum_num=1, quorum_den=2,
-            majority_num=2, majority_den=2,
-        )  # fmt: skip
-    with pytest.raises(InvalidInput):
-        services.rule_set(
-            actor=village_cadre, unit=county.town_a, quorum_num=1, quorum_den=2,
+            actor=village_cadre, unit=county.town_a, quorum_num=3, quorum_den=4,
             majority_num=1, majority_den=2,
         )  # fmt: skip
 

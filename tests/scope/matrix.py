@@ -751,7 +751,7 @@ PAGES: dict[str, Entry] = {
         marks=unit_marks,
         strangers=OTHER_TOWN,
         refused=("rep_b",),
-        post=lambda w: {"quorum_num": 1, "quorum_den": 2, "majority_num": 1, "majority_den": 2},
+        post=lambda w: {"quorum_num": 3, "quorum_den": 4, "majority_num": 1, "majority_den": 2},
     ),
     "deliberation:groups": scoped(
         query=lambda w: {"unit": w.county.village_a.pk},
@@ -1186,7 +1186,7 @@ API: dict[str, Entry] = {
     ),
     "PUT /api/v1/deliberation/rules/{unit_id}": scoped(
         kwargs=lambda w: {"unit_id": w.county.village_a.pk},
-        body=lambda w: {"quorum_num": 1, "quorum_den": 2, "majority_num": 1, "majority_den": 2},
+        body=lambda w: {"quorum_num": 3, "quorum_den": 4, "majority_num": 1, "majority_den": 2},
         strangers=OTHER_TOWN,
     ),
     "GET /api/v1/deliberation/items": listing(item_marks, strangers=OTHER_TOWN),

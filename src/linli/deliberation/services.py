@@ -221,6 +221,18 @@ def rule_set(
             _("The majority must be a share below one (more than it must vote for)."),
             code="rule_majority",
         )
+    # The law's meeting of villagers' representatives (村民委员会组织法 art. 26) sits with
+    # two thirds present and decides by more than half of those present: a village may
+    # ask for more, never for less.
+    if quorum_num * 3 < quorum_den * 2:
+        raise InvalidInput(
+            _("The quorum cannot be below two thirds of the serving representatives."),
+            code="rule_quorum_floor",
+        )
+    if majority_num * 2 < majority_den:
+        raise InvalidInput(
+            _("The majority cannot be below half of those present."), code="rule_majority_floor"
+        )
     rule, _created = VotingRule.objects.select_for_update().get_or_create(unit=unit)
     before = [rule.quorum_num, rule.quorum_den, rule.majority_num, rule.majority_den]
     rule.quorum_num, rule.quorum_den = quorum_num, quorum_den
