@@ -276,3 +276,20 @@ def test_severe_confirmed_excludes_from_the_hundred_best(report, actors, county,
     assert selectors.severe_confirmed([county.rep_a.pk, county.rep_b.pk], year) == {county.rep_a.pk}
     assert selectors.excluded_from_hundred_best(county.rep_a, year)
     assert not selectors.excluded_from_hundred_best(county.rep_a, year - 1)
+
+
+def test_the_representative_is_not_told_who_reported_them(report, actors, client):
+    """No retaliation: the accused sees the record, not the reporter nor the resident."""
+    breach = report(source="王某（村民）")
+    client.force_login(actors.rep)
+    response = client.get(f"/conduct/breaches/{breach.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 200 and breach.description in page
+    assert actors.village.name not in page and "王某" not in page and "上级干部" in page
+    body = client.get(f"/api/v1/conduct/breaches/{breach.pk}").json()
+    assert body["reported_by_name"] == "" and body["source"] == ""
+    assert actors.village.name not in str(body)
+    # The reviewer sees both.
+    client.force_login(actors.town)
+    body = client.get(f"/api/v1/conduct/breaches/{breach.pk}").json()
+    assert body["reported_by_name"] == actors.village.name and body["source"] == "王某（村民）"

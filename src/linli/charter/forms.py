@@ -47,7 +47,7 @@ DUTY_CHOICES = [("", _("Not measured by a duty")), *DutyLink.choices]
 
 class EntryForm(forms.Form):
     code = LineField(
-        label=_("Code"),
+        label=_("Entry code"),
         max_length=40,
         help_text=_(
             "Lower-case letters, digits, '-' and '_'. The code of an entry of the lists "

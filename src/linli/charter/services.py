@@ -259,7 +259,7 @@ def charter_publish(*, actor: User, version: CharterVersion) -> CharterVersion:
 def _clean_entry(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "code" in data or not partial:
-        code = clean_text(data.get("code"), _("Code"), 40, required=True, multiline=False)
+        code = clean_text(data.get("code"), _("Entry code"), 40, required=True, multiline=False)
         code = code.lower()
         if not CODE_RE.match(code):
             raise InvalidInput(

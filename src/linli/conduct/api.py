@@ -15,7 +15,7 @@ from linli.core.idempotency import idempotent
 from linli.core.inputs import Id
 from linli.org import selectors as org_selectors
 
-from . import selectors, services
+from . import policy, selectors, services
 from .models import Breach
 from .schemas import (
     BreachDecisionIn,
@@ -134,8 +134,12 @@ def _detail(request, breach: Breach) -> Breach:
         .prefetch_related("evidence")
         .get(pk=breach.pk)
     )
-    breach.timeline = list(selectors.history(breach))  # type: ignore[attr-defined]
+    breach.timeline = selectors.history_for(request.user, breach)  # type: ignore[attr-defined]
     breach.actions = selectors.actions_for(request.user, breach)  # type: ignore[attr-defined]
+    if policy.is_own(request.user, breach):
+        # Not saved: the representative is not told who reported them, nor which resident.
+        breach.source = ""
+        breach.reporter_label = ""  # type: ignore[attr-defined]
     return breach
 
 

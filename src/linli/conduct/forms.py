@@ -36,7 +36,7 @@ class EntryForm(forms.Form):
     """A new entry: of the city's list, or of one of the writer's towns."""
 
     unit = forms.ChoiceField(label=_("List"), required=False)
-    code = LineField(label=_("Code"), max_length=20)
+    code = LineField(label=_("Entry code"), max_length=20)
     title = LineField(label=_("Title"), max_length=200)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     description = TextField(

@@ -125,7 +125,9 @@ class BreachEventOut(Schema):
 class BreachDetailOut(BreachOut):
     place: str
     source: str
-    reported_by_name: str = Field(alias="reported_by.name")
+    reported_by_name: str = Field(
+        description="Empty for the representative the breach is against (no retaliation)."
+    )
     response_days: int
     statement: str
     statement_by_name: str | None = None
@@ -137,6 +139,13 @@ class BreachDetailOut(BreachOut):
     actions: list[str] = Field(
         description="What the caller may do now: statement, confirm, dismiss, withdraw, evidence."
     )
+
+    @staticmethod
+    def resolve_reported_by_name(obj) -> str:
+        label = getattr(obj, "reporter_label", None)
+        if label is not None:
+            return label
+        return obj.reported_by.name if obj.reported_by_id else ""
 
     @staticmethod
     def resolve_statement_by_name(obj) -> str | None:

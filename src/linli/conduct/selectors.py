@@ -101,6 +101,18 @@ def history(breach: Breach) -> QuerySet[BreachEvent]:
     return breach.events.select_related("actor").order_by("at", "id")
 
 
+def history_for(user: Any, breach: Breach) -> list[BreachEvent]:
+    """The history as `user` may read it: the representative the breach is against is not
+    told who reported it (the steps the reporter took show no name), so that no one
+    retaliates against a cadre or a resident."""
+    events = list(history(breach))
+    if policy.is_own(user, breach):
+        for e in events:
+            if e.actor_id is not None and e.actor_id == breach.reported_by_id:
+                e.actor = None
+    return events
+
+
 def evidence_get(user: Any, pk: int) -> Any:
     from .models import BreachEvidence
 

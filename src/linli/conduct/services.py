@@ -92,7 +92,7 @@ def entry_create(
 ) -> NegativeEntry:
     """Add an entry to the city's list (`unit=None`) or to a town's own list."""
     _refuse_catalogue(actor, unit)
-    code = clean_text(code, _("Code"), 20, required=True, multiline=False)
+    code = clean_text(code, _("Entry code"), 20, required=True, multiline=False)
     if NegativeEntry.objects.filter(code=code).exists():
         raise Conflict(_("An entry with code %(code)s exists.") % {"code": code}, code="entry_code")
     entry = NegativeEntry.objects.create(

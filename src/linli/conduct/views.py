@@ -276,7 +276,7 @@ def _breach_context(request: _Request, breach: Breach) -> dict[str, Any]:
     evidence = list(breach.evidence.all())
     return {
         "breach": breach,
-        "events": selectors.history(breach),
+        "events": selectors.history_for(request.user, breach),
         "photos": [e for e in evidence if e.kind == EvidenceKind.PHOTO],
         "documents": [e for e in evidence if e.kind == EvidenceKind.DOCUMENT],
         "actions": selectors.actions_for(request.user, breach),

@@ -110,7 +110,7 @@ class PublishForm(forms.Form):
 
 
 class MatterForm(forms.Form):
-    code = LineField(label=_("Code"), max_length=30)
+    code = LineField(label=_("Entry code"), max_length=30)
     title = LineField(label=_("Title"), max_length=100)
     description = TextField(
         label=_("Description"), max_length=2000, required=False, widget=_rows(2)

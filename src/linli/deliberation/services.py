@@ -158,7 +158,7 @@ def matter_create(
     """Add an entry to the catalogue of `unit` (and so of every village below it)."""
     if not policy.can_manage(actor, unit):
         raise _forbid(_("You may not change this unit's catalogue."))
-    code = _line(code, _("Code"), 30, required=True)
+    code = _line(code, _("Entry code"), 30, required=True)
     title = _line(title, _("Title"), 100, required=True)
     description = _text(description, _("Description"), 2000)
     applies = selectors.matters_for(unit, active_only=False)
