@@ -14,7 +14,6 @@ from _common import measure, setup_django, table
 
 def main() -> int:
     setup_django()
-    from linli.accounts.models import User
     from linli.core.paging import paginate
     from linli.org import selectors
     from linli.org.models import Unit
@@ -22,7 +21,9 @@ def main() -> int:
     runs = int(os.environ.get("LINLI_BENCH_RUNS", "20"))
 
     def user(phone: str):
-        return User.objects.get(phone=phone)
+        from linli.accounts.selectors import user_by_phone
+
+        return user_by_phone(phone)
 
     city = Unit.objects.get(depth=1, name="浏阳市")
     town = Unit.objects.get(parent=city, name="大瑶镇")

@@ -165,9 +165,10 @@ class QueryLog:
 
 def bench_user():
     from linli.accounts.models import Role, RoleAssignment, User
+    from linli.accounts.selectors import user_by_phone
     from linli.org.models import Unit
 
-    user = User.objects.filter(phone=BENCH_PHONE).first()
+    user = user_by_phone(BENCH_PHONE)
     if user is None:
         user = User(phone=BENCH_PHONE, name="压测（诉求）")
         user.set_unusable_password()
