@@ -111,6 +111,8 @@ def _register() -> None:
     from linli.conduct.api import router as conduct_router
     from linli.deliberation.api import public as deliberation_public
     from linli.deliberation.api import router as deliberation_router
+    from linli.doorbell.api import public as doorbell_public
+    from linli.doorbell.api import router as doorbell_router
     from linli.duties.api import router as duties_router
     from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
@@ -130,6 +132,8 @@ def _register() -> None:
     api.add_router("/public", activities_public)
     api.add_router("/", deliberation_router)
     api.add_router("/public", deliberation_public)
+    api.add_router("/", doorbell_router)
+    api.add_router("/public", doorbell_public)
 
 
 _register()

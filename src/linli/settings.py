@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "linli.notices",
     "linli.activities",
     "linli.deliberation",
+    "linli.doorbell",
     "linli.dashboard",
     "channels",
 ]
@@ -234,6 +235,10 @@ LINLI: LinliSettings = {
     "OUTBOX_LEASE_SECONDS": int(os.environ.get("LINLI_OUTBOX_LEASE_SECONDS", "60")),
     # Seconds between ticks of the in-process ticker (embedded default).
     "TICK_SECONDS": int(os.environ.get("LINLI_TICK_SECONDS", "30")),
+    # The love doorbell's MQTT broker (the bridge, `python -m linli doorbell_bridge`) and
+    # the topic prefix devices publish under (docs/doorbell.md).
+    "DOORBELL_MQTT_URL": os.environ.get("LINLI_MQTT_URL", "mqtt://127.0.0.1:1883"),
+    "DOORBELL_MQTT_PREFIX": os.environ.get("LINLI_MQTT_PREFIX", "linli/doorbell").strip("/"),
     # Leaflet tile URL template, e.g. a local tile server; empty = no tiles.
     "MAP_TILE_URL": os.environ.get("LINLI_MAP_TILE_URL", ""),
     # The site's address as residents reach it: SMS links are built on it.

@@ -14,6 +14,8 @@ class LinliSettings(TypedDict):
     LINK_MIN: int
     LINK_MAX: int
     PAGE_SIZE: int
+    DOORBELL_MQTT_URL: str
+    DOORBELL_MQTT_PREFIX: str
     IMPORT_MAX_ROWS: int
     # Photos (appeals, home visits): at most this many per record, each at most this size.
     PHOTO_MAX_COUNT: int
