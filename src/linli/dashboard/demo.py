@@ -16,6 +16,7 @@ from linli.appeals import demo as appeals_demo
 from linli.charter import demo as charter_demo
 from linli.conduct import demo as conduct_demo
 from linli.deliberation import demo as deliberation_demo
+from linli.doorbell import demo as doorbell_demo
 from linli.duties import demo as duties_demo
 from linli.notices import demo as notices_demo
 
@@ -28,6 +29,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     activities_demo.seed,
     notices_demo.seed,
     deliberation_demo.seed,
+    doorbell_demo.seed,
 )
 
 

@@ -7,3 +7,11 @@ from ninja import Router
 
 router = Router(tags=["doorbell"])
 public = Router(tags=["doorbell"])
+
+# --- care register and pairing ------------------------------------------------------------
+
+
+# --- devices, messages and maintenance ----------------------------------------------------
+
+
+# --- alarms -------------------------------------------------------------------------------

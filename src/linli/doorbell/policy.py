@@ -1,0 +1,155 @@
+"""Who may see and do what with the love doorbell: each rule once, as a query filter
+and an object check built from the same data (the user's `accounts.scope.Scope`).
+
+- **care register** (`recipient_q`, `can_view_recipient`): the household roles whose
+  scope holds the recipient's unit (village cadres, area and group leaders, town,
+  city, administrators), and the recipient's carers: the primary representative of
+  the current pairing and the backups with an account.
+- **health notes** (`can_see_health`): only the carers and the village cadre (the
+  village role at the recipient's village or above it inside that village); not the
+  town, the city, an administrator or a leader. Every view is audited.
+- **manage** (`can_manage`, `manage_units_q`): the organisation-writing roles
+  (administrator, city, town, village) over the unit: register, pair, devices,
+  settings.
+- **alarms** (`alarm_q`, `can_view_alarm`): the household roles over the alarm's unit
+  (the village, town and city panels), and everyone told of it or caring for the
+  recipient. **respond** (`can_respond`: acknowledge, arrive, close): the people
+  told, the carers, and the organisation-writing roles over the unit.
+- **devices and maintenance tasks** (`device_q`): the household roles over the unit;
+  changes are `can_manage`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from linli.accounts.models import Role
+from linli.accounts.scope import HOUSEHOLD_ROLES, ORG_WRITE_ROLES, scope_for
+from linli.org.models import VILLAGE_DEPTH, Unit, path_at
+
+from .models import Alarm, AlarmNotice, CareBackup, CarePairing, CareRecipient
+
+NOTHING = Q(pk__in=[])
+MANAGE_ROLES = frozenset(ORG_WRITE_ROLES)
+VIEW_ROLES = frozenset(HOUSEHOLD_ROLES)
+
+
+def _carer_recipient_ids(user) -> set[int]:
+    """Recipients the user cares for now: as the primary or as a backup with an account."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    scope = scope_for(user)
+    ids: set[int] = set()
+    if scope.representative_ids:
+        ids.update(
+            CarePairing.objects.filter(
+                primary_id__in=scope.representative_ids, ended_on__isnull=True
+            ).values_list("recipient_id", flat=True)
+        )
+    ids.update(
+        CareBackup.objects.filter(user=user, pairing__ended_on__isnull=True).values_list(
+            "pairing__recipient_id", flat=True
+        )
+    )
+    return ids
+
+
+# --- care register ------------------------------------------------------------------------
+
+
+def recipient_q(user, prefix: str = "") -> Q:
+    """Care recipients (a filter; `prefix` reaches them from another model) the user sees."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Q()
+    q = scope.path_q(f"{prefix}unit__path", scope.paths_for(set(VIEW_ROLES)))
+    carer = _carer_recipient_ids(user)
+    if carer:
+        q |= Q(**{f"{prefix}id__in": sorted(carer)})
+    return q
+
+
+def can_view_recipient(user, recipient: CareRecipient) -> bool:
+    scope = scope_for(user)
+    if scope.is_superuser or scope.can(set(VIEW_ROLES), recipient.unit.path):
+        return True
+    return recipient.pk in _carer_recipient_ids(user)
+
+
+def is_carer(user, recipient: CareRecipient) -> bool:
+    return recipient.pk in _carer_recipient_ids(user)
+
+
+def is_village_cadre(user, unit: Unit) -> bool:
+    """The village role at the unit's village (or a unit above it inside the village)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    village = path_at(unit.path, VILLAGE_DEPTH)
+    paths = scope_for(user).roles.get(Role.VILLAGE, ())
+    return any(unit.path.startswith(p) and p.startswith(village) for p in paths)
+
+
+def can_see_health(user, recipient: CareRecipient) -> bool:
+    """Health notes: the carers and the village cadre only (not even an administrator)."""
+    return is_carer(user, recipient) or is_village_cadre(user, recipient.unit)
+
+
+# --- manage -------------------------------------------------------------------------------
+
+
+def manage_units_q(user, field: str = "path") -> Q:
+    scope = scope_for(user)
+    return scope.path_q(field, scope.paths_for(set(MANAGE_ROLES)))
+
+
+def can_manage(user, unit: Unit) -> bool:
+    return scope_for(user).can(set(MANAGE_ROLES), unit.path)
+
+
+# --- devices ------------------------------------------------------------------------------
+
+
+def device_q(user, prefix: str = "") -> Q:
+    scope = scope_for(user)
+    return scope.path_q(f"{prefix}unit__path", scope.paths_for(set(VIEW_ROLES)))
+
+
+def can_view_device(user, unit: Unit) -> bool:
+    return scope_for(user).can(set(VIEW_ROLES), unit.path)
+
+
+# --- alarms -------------------------------------------------------------------------------
+
+
+def alarm_q(user, prefix: str = "") -> Q:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Q()
+    q = scope.path_q(f"{prefix}unit__path", scope.paths_for(set(VIEW_ROLES)))
+    if getattr(user, "is_authenticated", False):
+        told = AlarmNotice.objects.filter(user=user).values_list("alarm_id", flat=True)
+        q |= Q(**{f"{prefix}id__in": told})
+        carer = _carer_recipient_ids(user)
+        if carer:
+            q |= Q(**{f"{prefix}recipient_id__in": sorted(carer)})
+    return q
+
+
+def can_view_alarm(user, alarm: Alarm) -> bool:
+    scope = scope_for(user)
+    if scope.is_superuser or scope.can(set(VIEW_ROLES), alarm.unit.path):
+        return True
+    return _told_or_carer(user, alarm)
+
+
+def _told_or_carer(user, alarm: Alarm) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if AlarmNotice.objects.filter(alarm=alarm, user=user).exists():
+        return True
+    return alarm.recipient_id is not None and alarm.recipient_id in _carer_recipient_ids(user)
+
+
+def can_respond(user, alarm: Alarm) -> bool:
+    """Acknowledge, arrive, close: the people told, the carers, the managing roles."""
+    return can_manage(user, alarm.unit) or _told_or_carer(user, alarm)
