@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 
-def seed() -> None:
+
+def seed(progress: Callable[[str], object] = print) -> int:
     """Care register, pairings, doorbells and a few past alarms for the demo villages."""
-    seed_care()
-    seed_devices()
-    seed_alarms()
+    count = 0
+    for part in (seed_care, seed_devices, seed_alarms):
+        count += part() or 0
+    progress(f"doorbell: {count} rows")
+    return count
 
 
 # --- care register and pairing ------------------------------------------------------------
