@@ -10,7 +10,7 @@ from ninja.responses import Status
 
 from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
 from linli.core.errors import NotFound
-from linli.core.inputs import Id
+from linli.core.inputs import Day, Id
 from linli.org.models import Member, Representative, Unit
 
 from . import policy, selectors, services
@@ -246,10 +246,11 @@ def care_pair_end(request, recipient_id: Id, payload: CarePairEndIn):
 
 @router.get(
     "/doorbell/pairings/mine",
-    response={200: list[MyCarePairingOut], **errors(401)},
+    response={200: list[MyCarePairingOut], **errors(400, 401)},
     summary="My care pairings as the primary, with the visit due",
+    description="`on`: the day the visits are counted to (default today).",
 )
-def care_mine(request):
+def care_mine(request, on: Day | None = None):
     return [
         {
             "recipient_id": s.recipient.pk,
@@ -262,7 +263,7 @@ def care_mine(request):
             "due_on": s.due_on,
             "overdue_days": s.overdue_days,
         }
-        for s in selectors.my_pairings(request.user)
+        for s in selectors.my_pairings(request.user, on)
     ]
 
 
