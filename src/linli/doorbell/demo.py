@@ -17,11 +17,13 @@ from . import services
 from .models import CarePairing, CareRecipient
 
 
-def seed(progress: Callable[[str], object] = print) -> None:
+def seed(progress: Callable[[str], object] = print) -> int:
     """Care register, pairings, doorbells and a few past alarms for the demo villages."""
-    seed_care()
+    made = seed_care()
     seed_devices()
     seed_alarms()
+    progress(f"doorbell: {made} care recipients paired")
+    return made
 
 
 # --- care register and pairing ------------------------------------------------------------
@@ -58,7 +60,8 @@ def _oldest(household_id: int) -> Member | None:
         .order_by("birth_date", "pk")
     )
     dated = [m for m in members if m.birth_date]
-    return (dated or members or [None])[0]
+    found = dated or members
+    return found[0] if found else None
 
 
 def _candidates(village: Unit, demo_rep: Representative) -> list[tuple[int, Representative]]:

@@ -144,8 +144,8 @@ class PairForm(forms.Form):
             self.fields[f"kind_{n}"] = forms.ChoiceField(
                 label=_("Who"), choices=kinds, required=False
             )
-            user_field = IdChoiceField(label=_("Account"), queryset=users, required=False)
-            user_field.label_from_instance = lambda u: str(u.name)  # type: ignore[method-assign]
+            user_field: Any = IdChoiceField(label=_("Account"), queryset=users, required=False)
+            user_field.label_from_instance = lambda u: str(u.name)
             self.fields[f"user_{n}"] = user_field
             self.fields[f"name_{n}"] = LineField(label=_("Name"), max_length=50, required=False)
             self.fields[f"phone_{n}"] = LineField(

@@ -317,7 +317,7 @@ def backup_user_allowed(user: User, unit: Unit) -> bool:
 def _clean_backups(specs: list[BackupSpec], recipient: CareRecipient, primary: Representative):
     if len(specs) > MAX_BACKUPS:
         raise InvalidInput(_("At most %(n)d backups.") % {"n": MAX_BACKUPS}, code="too_many")
-    out = []
+    out: list[tuple[str, User | None, str, str]] = []
     users: set[int] = set()
     phones: set[str] = set()
     for n, b in enumerate(specs, start=1):

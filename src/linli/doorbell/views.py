@@ -367,7 +367,11 @@ def unit_settings(request: HttpRequest, unit_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The doorbell settings were saved."))
             return redirect("doorbell:settings", unit_id=unit.pk)
-    source = Unit.objects.filter(pk=effective.source_unit_id).first()
+    source = (
+        Unit.objects.filter(pk=effective.source_unit_id).first()
+        if effective.source_unit_id
+        else None
+    )
     return _form_page(
         request,
         "doorbell/care_settings.html",
