@@ -213,3 +213,12 @@ def test_settings_page(p, client, county):
     assert client.get(reverse("doorbell:settings", args=[county.village_b.pk])).status_code == 404
     client.force_login(p.rep)
     assert client.get(url).status_code == 403
+
+
+def test_the_list_links_the_settings_and_a_town_reaches_its_villages(p, client, county):
+    client.force_login(p.town)
+    page = client.get(reverse("doorbell:care_list")).content.decode()
+    assert reverse("doorbell:settings", args=[county.town_a.pk]) in page
+    town = client.get(reverse("doorbell:settings", args=[county.town_a.pk])).content.decode()
+    assert reverse("doorbell:settings", args=[county.village_a.pk]) in town
+    assert reverse("doorbell:settings", args=[county.village_b.pk]) not in town

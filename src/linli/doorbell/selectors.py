@@ -97,6 +97,12 @@ def view_units(user) -> QuerySet[Unit]:
     return Unit.objects.filter(scope.path_q("path", scope.paths_for(set(policy.VIEW_ROLES))))
 
 
+def settings_units(user) -> QuerySet[Unit]:
+    """Units whose doorbell settings the user sets: the managed city, towns and villages
+    (groups and areas follow their village)."""
+    return manage_units(user).filter(depth__lte=VILLAGE_DEPTH).order_by("depth", "path")
+
+
 def members_for_register(user, unit: Unit | None = None) -> QuerySet[Member]:
     """Members of households the user manages, not already in care (the register form)."""
     q = policy.manage_units_q(user, "household__unit__path")

@@ -80,6 +80,7 @@ def care_list(request: HttpRequest) -> HttpResponse:
             "rows": [(r, statuses.get(r.pk)) for r in rows],
             "query": query,
             "can_register": selectors.manage_units(request.user).exists(),
+            "settings_unit": selectors.settings_units(request.user).first(),
         },
         status=400 if form.errors else 200,
     )
@@ -375,7 +376,13 @@ def unit_settings(request: HttpRequest, unit_id: int) -> HttpResponse:
     return _form_page(
         request,
         "doorbell/care_settings.html",
-        {"form": form, "unit": unit, "own": own, "source": source},
+        {
+            "form": form,
+            "unit": unit,
+            "own": own,
+            "source": source,
+            "children": selectors.settings_units(request.user).filter(parent=unit),
+        },
     )
 
 
