@@ -32,6 +32,7 @@ CADRE = [
     "activities:calendar",
     "notices:list",
     "deliberation:list",
+    "doorbell:care_list",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -42,7 +43,17 @@ CADRE = [
 # The audit log is no role's: audit administrators hold a permission (see below).
 # A representative's own breach records come after the cadres' breach records.
 _MINE = CADRE.index("conduct:breaches") + 1
-ALL = [*CADRE[:_MINE], "conduct:mine", *CADRE[_MINE:-1], "accounts:audit_log", "accounts:me"]
+# A representative's own care pairings come after the cadres' care register.
+_PAIRINGS = CADRE.index("doorbell:care_list") + 1
+ALL = [
+    *CADRE[:_MINE],
+    "conduct:mine",
+    *CADRE[_MINE:_PAIRINGS],
+    "doorbell:mine",
+    *CADRE[_PAIRINGS:-1],
+    "accounts:audit_log",
+    "accounts:me",
+]
 LEADER = [e for e in CADRE if e not in ("org:import", "charter:versions")]
 # What each role's menu holds, in order.
 EXPECTED = {
@@ -62,6 +73,7 @@ EXPECTED = {
         "activities:calendar",
         "notices:list",
         "deliberation:list",
+        "doorbell:mine",
         "org:household_list",
         "accounts:me",
     ],

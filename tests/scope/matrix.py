@@ -345,6 +345,59 @@ def _item_op(stage: str, body: Fn) -> Entry:
     )
 
 
+# --- doorbell: the care register and pairing (built on first use) -----------------------------
+
+CARE_HEALTH = "心脏病ZH42"
+
+
+def care_recipient(w):
+    """Town A's care recipient: `w.candidate` (household 2, linked to rep_a), with health
+    notes, paired with rep_a; rep_c (same group, not paired) is a stranger to it. Made
+    with the ORM, so that building it inside a stranger's call writes none of the rows
+    the matrix counts."""
+    from linli.doorbell.models import CarePairing, CareRecipient
+
+    found = CareRecipient.objects.filter(member=w.candidate, active=True).first()
+    if found is not None:
+        return found
+    household = w.candidate.household
+    r = CareRecipient.objects.create(
+        household=household,
+        member=w.candidate,
+        unit=household.unit,
+        kind="elderly_alone",
+        health_notes=CARE_HEALTH,
+    )
+    CarePairing.objects.create(recipient=r, primary=w.county.rep_a, visit_every_days=7)
+    return r
+
+
+def care_marks(w):
+    return [care_recipient(w).member.name]
+
+
+def kw_care(w) -> dict:
+    return {"pk": care_recipient(w).pk}
+
+
+def api_care(w) -> dict:
+    return {"recipient_id": care_recipient(w).pk}
+
+
+def q_care(w) -> dict:
+    """The register narrowed to the recipient's kind (which builds the recipient first)."""
+    return {"kind": care_recipient(w).kind}
+
+
+def care_update_body(w) -> dict:
+    r = care_recipient(w)
+    return {"version": r.version, "kind": r.kind, "level": "close"}
+
+
+def kw_village_a(w) -> dict:
+    return {"unit_id": w.county.village_a.pk}
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 PAGES: dict[str, Entry] = {
@@ -800,6 +853,34 @@ PAGES: dict[str, Entry] = {
         owner="anonymous",
         strangers=(),
     ),
+    # doorbell: the care register (cadres and leaders), a recipient (their carers too);
+    # rep_c, a representative of the same group who is not paired, is a stranger.
+    "doorbell:care_list": listing(care_marks, query=q_care, refused=("rep_b", "rep_c")),
+    "doorbell:care_export": listing(care_marks, query=q_care, refused=("rep_b", "rep_c")),
+    "doorbell:care_register": any_user(note="the form offers the members the user manages"),
+    "doorbell:care_detail": scoped(kwargs=kw_care, marks=care_marks),
+    "doorbell:care_edit": scoped(kwargs=kw_care, marks=care_marks, post=care_update_body),
+    "doorbell:care_end": scoped(kwargs=kw_care, marks=care_marks),
+    "doorbell:care_contacts": scoped(
+        kwargs=kw_care,
+        marks=care_marks,
+        post=lambda w: {"name_1": "李儿子", "relation_1": "儿子", "phone_1": "13912345678"},
+    ),
+    "doorbell:care_pair": scoped(
+        kwargs=kw_care,
+        marks=care_marks,
+        post=lambda w: {"primary": w.county.rep_a.pk, "visit_every_days": 14},
+    ),
+    "doorbell:care_pair_end": scoped(kwargs=kw_care, marks=care_marks),
+    "doorbell:mine": any_user(
+        query=q_care,
+        marks=care_marks,
+        listing=True,
+        owner="rep_a",
+        strangers=("rep_b", "rep_c"),
+        note="one's own care pairings as a representative",
+    ),
+    "doorbell:settings": scoped(kwargs=kw_village_a, marks=unit_marks, refused=("rep_b", "rep_c")),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -1237,6 +1318,37 @@ API: dict[str, Entry] = {
         kwargs=lambda w: {"comment_id": w.delib.comment.pk},
         body=lambda w: {"reason": "外人隐藏"},
         strangers=OTHER_TOWN,
+    ),
+    # doorbell: the care register and pairing
+    "GET /api/v1/doorbell/recipients": listing(care_marks, query=q_care),
+    "POST /api/v1/doorbell/recipients": scoped(
+        body=lambda w: {"member_id": w.member.pk, "kind": "empty_nest"},
+        denied=(403, 404),
+        ok=201,
+    ),
+    "GET /api/v1/doorbell/recipients/{recipient_id}": scoped(kwargs=api_care, marks=care_marks),
+    "PUT /api/v1/doorbell/recipients/{recipient_id}": scoped(
+        kwargs=api_care, body=care_update_body
+    ),
+    "POST /api/v1/doorbell/recipients/{recipient_id}/end": scoped(
+        kwargs=api_care, body=lambda w: {"reason": "外人结束"}
+    ),
+    "PUT /api/v1/doorbell/recipients/{recipient_id}/contacts": scoped(
+        kwargs=api_care, body=lambda w: {"contacts": [{"name": "外人", "phone": "13912345678"}]}
+    ),
+    "PUT /api/v1/doorbell/recipients/{recipient_id}/pairing": scoped(
+        kwargs=api_care, body=lambda w: {"primary_id": w.county.rep_a.pk, "visit_every_days": 14}
+    ),
+    "POST /api/v1/doorbell/recipients/{recipient_id}/pairing/end": scoped(
+        kwargs=api_care, body=empty
+    ),
+    "GET /api/v1/doorbell/pairings/mine": any_user(
+        query=q_care, marks=care_marks, listing=True, owner="rep_a", strangers=("rep_b", "rep_c")
+    ),
+    "GET /api/v1/doorbell/settings/{unit_id}": scoped(kwargs=kw_village_a),
+    "PUT /api/v1/doorbell/settings/{unit_id}": scoped(
+        kwargs=kw_village_a,
+        body=lambda w: {"ack_minutes": 5, "offline_minutes": 1440, "battery_low": 20},
     ),
     "GET /api/v1/public/deliberation/boards/{unit_id}": public(
         kwargs=lambda w: {"unit_id": w.county.town_a.pk},

@@ -60,6 +60,10 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("notices:list", _("Policy notices"), frozenset(HOUSEHOLD_LIST_ROLES)),
     # The deliberation list (议事清单): cadres keep it, representatives vote on it.
     MenuEntry("deliberation:list", _("Deliberation list"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    # The love doorbell: cadres and leaders keep the care register (关爱对象); a
+    # representative sees the residents paired with them (我的结对).
+    MenuEntry("doorbell:care_list", _("Care register"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("doorbell:mine", _("My care pairings"), frozenset({Role.REPRESENTATIVE})),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

@@ -1,14 +1,322 @@
 """The doorbell API: the care register, devices, alarms (signed-in), and the devices'
 own HTTP endpoint (`public`, authenticated by the message's signature)."""
 
-from __future__ import annotations
+from typing import Any
 
-from ninja import Router
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from linli.core.api_schemas import WRITE_ERRORS, Paged, errors
+from linli.core.errors import NotFound
+from linli.core.inputs import Day, Id
+from linli.org.models import Member, Representative, Unit
+
+from . import policy, selectors, services
+from .models import CarePairing, CareRecipient
+from .schemas import (
+    CareContactsIn,
+    CareEndIn,
+    CareFilters,
+    CarePairEndIn,
+    CarePairIn,
+    CareRecipientDetailOut,
+    CareRecipientOut,
+    CareRegisterIn,
+    CareUpdateIn,
+    DoorbellSettingsIn,
+    DoorbellSettingsOut,
+    MyCarePairingOut,
+)
 
 router = Router(tags=["doorbell"])
 public = Router(tags=["doorbell"])
 
 # --- care register and pairing ------------------------------------------------------------
+
+
+def _pairing_out(p: CarePairing) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "primary_id": p.primary_id,
+        "primary_name": p.primary.name,
+        "visit_every_days": p.visit_every_days,
+        "started_on": p.started_on,
+        "ended_on": p.ended_on,
+        "backups": [
+            {
+                "order": b.order,
+                "kind": b.kind,
+                "name": b.name,
+                "user_id": b.user_id,
+                "phone_masked": b.phone_masked if b.phone else "",
+            }
+            for b in p.backups.all()
+        ],
+    }
+
+
+def _detail(request: Any, recipient: CareRecipient) -> dict[str, Any]:
+    """The recipient as the caller may see it: health notes only for the carers and the
+    village cadre (the answer carrying them is audited), null for everyone else."""
+    health = policy.can_see_health(request.user, recipient)
+    if health and recipient.health_notes:
+        services.health_viewed(actor=request.user, recipient=recipient, via="api")
+    pairing = selectors.current_pairing(recipient)
+    visit = None
+    if pairing is not None:
+        pairing.recipient = recipient
+        s = selectors.visit_statuses([pairing])[0]
+        visit = {
+            "last_visit": s.last_visit,
+            "due_on": s.due_on,
+            "overdue_days": s.overdue_days,
+            "linked": s.linked,
+        }
+    return {
+        "id": recipient.pk,
+        "member_id": recipient.member_id,
+        "member_name": recipient.member.name,
+        "household_id": recipient.household_id,
+        "address": recipient.household.address,
+        "unit_id": recipient.unit_id,
+        "unit_name": recipient.unit.name,
+        "kind": recipient.kind,
+        "level": recipient.level,
+        "active": recipient.active,
+        "version": recipient.version,
+        "end_reason": recipient.end_reason,
+        "health_visible": health,
+        "health_notes": recipient.health_notes if health else None,
+        "contacts": [
+            {
+                "order": c.order,
+                "name": c.name,
+                "relation": c.relation,
+                "phone_masked": c.phone_masked,
+            }
+            for c in selectors.contacts_of(recipient)
+        ],
+        "pairing": _pairing_out(pairing) if pairing else None,
+        "visit": visit,
+        "history": [_pairing_out(p) for p in selectors.pairing_history(recipient)],
+    }
+
+
+@router.get(
+    "/doorbell/recipients",
+    response={200: list[CareRecipientOut], **errors(400, 401, 404)},
+    summary="The care register",
+)
+@paginate(Paged)
+def care_list(request, filters: Query[CareFilters]):
+    unit = None
+    if filters.unit is not None:
+        unit = selectors.view_units(request.user).filter(pk=filters.unit).first()
+        if unit is None:
+            raise NotFound(_("No such unit."))
+    return selectors.recipients_filtered(
+        request.user,
+        unit=unit,
+        kind=filters.kind or "",
+        level=filters.level or "",
+        overdue=filters.overdue,
+        ended=filters.ended,
+    )
+
+
+@router.post(
+    "/doorbell/recipients",
+    response={201: CareRecipientDetailOut, **WRITE_ERRORS},
+    summary="Register a resident for care",
+    description="By the cadres who manage the resident's unit. An elderly person living "
+    "alone gets the household's `elderly_alone` tag.",
+)
+def care_register(request, payload: CareRegisterIn):
+    member = (
+        Member.objects.filter(policy.manage_units_q(request.user, "household__unit__path"))
+        .filter(pk=payload.member_id)
+        .first()
+    )
+    if member is None:
+        raise NotFound(_("Resident not found."))
+    recipient = services.recipient_register(
+        actor=request.user,
+        member=member,
+        kind=payload.kind,
+        level=payload.level,
+        health_notes=payload.health_notes,
+    )
+    return Status(201, _detail(request, selectors.recipient_get(request.user, recipient.pk)))
+
+
+@router.get(
+    "/doorbell/recipients/{recipient_id}",
+    response={200: CareRecipientDetailOut, **errors(400, 401, 404)},
+    summary="A care recipient",
+    description="Health notes are null unless the caller is a carer or the village cadre.",
+)
+def care_detail(request, recipient_id: Id):
+    return _detail(request, selectors.recipient_get(request.user, recipient_id))
+
+
+@router.put(
+    "/doorbell/recipients/{recipient_id}",
+    response={200: CareRecipientDetailOut, **WRITE_ERRORS},
+    summary="Change a care recipient's kind, level or health notes",
+)
+def care_update(request, recipient_id: Id, payload: CareUpdateIn):
+    recipient = selectors.recipient_get(request.user, recipient_id)
+    services.recipient_update(
+        actor=request.user,
+        recipient=recipient,
+        version=payload.version,
+        kind=payload.kind,
+        level=payload.level,
+        health_notes=payload.health_notes,
+    )
+    return _detail(request, selectors.recipient_get(request.user, recipient_id))
+
+
+@router.post(
+    "/doorbell/recipients/{recipient_id}/end",
+    response={200: CareRecipientDetailOut, **WRITE_ERRORS},
+    summary="Take a resident out of care (the current pairing ends)",
+)
+def care_end(request, recipient_id: Id, payload: CareEndIn):
+    recipient = selectors.recipient_get(request.user, recipient_id)
+    services.recipient_end(actor=request.user, recipient=recipient, reason=payload.reason)
+    return _detail(request, selectors.recipient_get(request.user, recipient_id))
+
+
+@router.put(
+    "/doorbell/recipients/{recipient_id}/contacts",
+    response={200: CareRecipientDetailOut, **WRITE_ERRORS},
+    summary="Replace the emergency contacts (in order)",
+)
+def care_contacts(request, recipient_id: Id, payload: CareContactsIn):
+    recipient = selectors.recipient_get(request.user, recipient_id)
+    services.contacts_set(
+        actor=request.user,
+        recipient=recipient,
+        contacts=[services.ContactSpec(c.name, c.relation, c.phone) for c in payload.contacts],
+    )
+    return _detail(request, selectors.recipient_get(request.user, recipient_id))
+
+
+@router.put(
+    "/doorbell/recipients/{recipient_id}/pairing",
+    response={200: CareRecipientDetailOut, **WRITE_ERRORS},
+    summary="Pair a recipient (the current pairing ends, the history keeps it)",
+)
+def care_pair(request, recipient_id: Id, payload: CarePairIn):
+    recipient = selectors.recipient_get(request.user, recipient_id)
+    primary = Representative.objects.filter(pk=payload.primary_id).first()
+    if primary is None or not selectors.primary_choices(recipient).filter(pk=primary.pk).exists():
+        raise NotFound(_("No such representative in the village."))
+    backups = []
+    for b in payload.backups:
+        user = None
+        if b.user_id is not None:
+            user = selectors.backup_user_choices(recipient).filter(pk=b.user_id).first()
+            if user is None:
+                raise NotFound(_("No such account in the village."))
+        backups.append(services.BackupSpec(kind=b.kind, user=user, name=b.name, phone=b.phone))
+    services.pair(
+        actor=request.user,
+        recipient=recipient,
+        primary=primary,
+        visit_every_days=payload.visit_every_days,
+        backups=backups,
+    )
+    return _detail(request, selectors.recipient_get(request.user, recipient_id))
+
+
+@router.post(
+    "/doorbell/recipients/{recipient_id}/pairing/end",
+    response={200: CareRecipientDetailOut, **WRITE_ERRORS},
+    summary="End the current pairing",
+)
+def care_pair_end(request, recipient_id: Id, payload: CarePairEndIn):
+    recipient = selectors.recipient_get(request.user, recipient_id)
+    services.pair_end(actor=request.user, recipient=recipient, reason=payload.reason)
+    return _detail(request, selectors.recipient_get(request.user, recipient_id))
+
+
+@router.get(
+    "/doorbell/pairings/mine",
+    response={200: list[MyCarePairingOut], **errors(400, 401)},
+    summary="My care pairings as the primary, with the visit due",
+    description="`on`: the day the visits are counted to (default today).",
+)
+def care_mine(request, on: Day | None = None):
+    return [
+        {
+            "recipient_id": s.recipient.pk,
+            "member_name": s.recipient.member.name,
+            "kind": s.recipient.kind,
+            "level": s.recipient.level,
+            "address": s.recipient.household.address,
+            "visit_every_days": s.pairing.visit_every_days,
+            "last_visit": s.last_visit,
+            "due_on": s.due_on,
+            "overdue_days": s.overdue_days,
+        }
+        for s in selectors.my_pairings(request.user, on)
+    ]
+
+
+def _settings_unit(request, unit_id: int) -> Unit:
+    unit = selectors.manage_units(request.user).filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound(_("No such unit."))
+    return unit
+
+
+def _settings_out(unit: Unit) -> dict[str, Any]:
+    s = selectors.settings_for(unit)
+    return {
+        "unit_id": unit.pk,
+        "own": s.source_unit_id == unit.pk,
+        "source_unit_id": s.source_unit_id,
+        "ack_minutes": s.ack_minutes,
+        "offline_minutes": s.offline_minutes,
+        "battery_low": s.battery_low,
+        "duty_cadre_id": s.duty_cadre_id,
+    }
+
+
+@router.get(
+    "/doorbell/settings/{unit_id}",
+    response={200: DoorbellSettingsOut, **errors(400, 401, 404)},
+    summary="A unit's doorbell settings in force (its own, inherited or the defaults)",
+)
+def settings_get(request, unit_id: Id):
+    return _settings_out(_settings_unit(request, unit_id))
+
+
+@router.put(
+    "/doorbell/settings/{unit_id}",
+    response={200: DoorbellSettingsOut, **WRITE_ERRORS},
+    summary="Set a unit's own doorbell settings",
+)
+def settings_put(request, unit_id: Id, payload: DoorbellSettingsIn):
+    unit = _settings_unit(request, unit_id)
+    cadre = None
+    if payload.duty_cadre_id is not None:
+        cadre = selectors.duty_cadre_choices(unit).filter(pk=payload.duty_cadre_id).first()
+        if cadre is None:
+            raise NotFound(_("No such cadre of the village."))
+    services.settings_set(
+        actor=request.user,
+        unit=unit,
+        ack_minutes=payload.ack_minutes,
+        offline_minutes=payload.offline_minutes,
+        battery_low=payload.battery_low,
+        duty_cadre=cadre,
+    )
+    return _settings_out(unit)
 
 
 # --- devices, messages and maintenance ----------------------------------------------------

@@ -2,7 +2,181 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated, Any
+
+import annotated_types
+from ninja import Field, Schema
+
+from linli.core.inputs import Id, Line, Phone, Text, bounded
+
+from .models import BackupKind, CareKind, CareLevel
+
 # --- care register and pairing ------------------------------------------------------------
+
+Name = Annotated[str, Line(50)]
+Reason = Annotated[str, Line(200)]
+Notes = Annotated[str, Text(2000)]
+FewContacts = annotated_types.MaxLen(5)
+
+
+class CareFilters(Schema):
+    unit: Id | None = Field(None, description="Only recipients in this unit's subtree.")
+    kind: CareKind | None = None
+    level: CareLevel | None = None
+    overdue: bool = Field(False, description="Only those whose primary's visit is overdue.")
+    ended: bool = Field(False, description="Those who left care instead of those in care.")
+
+
+class CareRecipientOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    household_id: int
+    address: str
+    unit_id: int
+    unit_name: str
+    kind: CareKind
+    level: CareLevel
+    active: bool
+    version: int
+
+    # A row of the register is a model; a detail answer is a dict that names them.
+    @staticmethod
+    def resolve_member_name(obj: Any) -> str:
+        return obj["member_name"] if isinstance(obj, dict) else obj.member.name
+
+    @staticmethod
+    def resolve_address(obj: Any) -> str:
+        return obj["address"] if isinstance(obj, dict) else obj.household.address
+
+    @staticmethod
+    def resolve_unit_name(obj: Any) -> str:
+        return obj["unit_name"] if isinstance(obj, dict) else obj.unit.name
+
+
+class CareContactOut(Schema):
+    order: int
+    name: str
+    relation: str
+    phone_masked: str
+
+
+class CareBackupOut(Schema):
+    order: int
+    kind: BackupKind
+    name: str
+    user_id: int | None
+    phone_masked: str = Field(description="Empty for a backup with an account.")
+
+
+class CarePairingOut(Schema):
+    id: int
+    primary_id: int
+    primary_name: str
+    visit_every_days: int
+    started_on: dt.date
+    ended_on: dt.date | None
+    backups: list[CareBackupOut]
+
+
+class CareVisitOut(Schema):
+    last_visit: dt.date | None
+    due_on: dt.date
+    overdue_days: int
+    linked: bool = Field(description="The household is linked to the primary now.")
+
+
+class CareRecipientDetailOut(CareRecipientOut):
+    health_visible: bool = Field(
+        description="Whether the caller may see the health notes (carers, the village cadre)."
+    )
+    health_notes: str | None = Field(
+        description="Null unless `health_visible`; each answer that carries them is audited."
+    )
+    end_reason: str
+    contacts: list[CareContactOut]
+    pairing: CarePairingOut | None
+    visit: CareVisitOut | None
+    history: list[CarePairingOut]
+
+
+class CareRegisterIn(Schema):
+    member_id: Id = Field(description="The resident (a household member in the caller's scope).")
+    kind: CareKind
+    level: CareLevel = CareLevel.ROUTINE
+    health_notes: Notes = ""
+
+
+class CareUpdateIn(Schema):
+    version: Annotated[int, bounded(1, 2**31 - 1)] = Field(
+        description="The version the change was made on; a stale one answers 409."
+    )
+    kind: CareKind
+    level: CareLevel
+    health_notes: Notes | None = Field(
+        None, description="Null: unchanged. Only carers and the village cadre may change them."
+    )
+
+
+class CareEndIn(Schema):
+    reason: Reason
+
+
+class CareContactIn(Schema):
+    name: Name
+    relation: Name = ""
+    phone: Phone
+
+
+class CareContactsIn(Schema):
+    contacts: Annotated[list[CareContactIn], FewContacts]
+
+
+class CareBackupIn(Schema):
+    kind: BackupKind
+    user_id: Id | None = Field(None, description="An account holding a role in the village.")
+    name: Name = Field("", description="Without an account: the name...")
+    phone: Phone = Field("", description="...and the mobile number (told by SMS).")
+
+
+class CarePairIn(Schema):
+    primary_id: Id = Field(description="A serving representative of the recipient's village.")
+    visit_every_days: Annotated[int, bounded(1, 90)] = 7
+    backups: Annotated[list[CareBackupIn], FewContacts] = Field(default_factory=list)
+
+
+class CarePairEndIn(Schema):
+    reason: Reason = ""
+
+
+class MyCarePairingOut(Schema):
+    recipient_id: int
+    member_name: str
+    kind: CareKind
+    level: CareLevel
+    address: str
+    visit_every_days: int
+    last_visit: dt.date | None
+    due_on: dt.date
+    overdue_days: int
+
+
+class DoorbellSettingsOut(Schema):
+    unit_id: int
+    own: bool = Field(description="Whether the unit has its own row (else inherited or defaults).")
+    source_unit_id: int | None
+    ack_minutes: int
+    offline_minutes: int
+    battery_low: int
+    duty_cadre_id: int | None
+
+
+class DoorbellSettingsIn(Schema):
+    ack_minutes: Annotated[int, bounded(1, 60)]
+    offline_minutes: Annotated[int, bounded(10, 10080)]
+    battery_low: Annotated[int, bounded(5, 90)]
+    duty_cadre_id: Id | None = None
 
 
 # --- devices, messages and maintenance ----------------------------------------------------

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from linli.org.models import Unit
+from django.db.models import Max, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from linli.accounts.models import Role, User
+from linli.accounts.scope import scope_for
+from linli.core.errors import NotFound
+from linli.core.timeutil import today
+from linli.duties.models import HomeVisit
+from linli.org.models import VILLAGE_DEPTH, HouseholdLink, Member, Representative, Unit, path_at
+from linli.org.selectors import current_link_q
+
+from . import policy
 from .models import (
     DEFAULT_ACK_MINUTES,
     DEFAULT_BATTERY_LOW,
     DEFAULT_OFFLINE_MINUTES,
+    CareBackup,
+    CarePairing,
+    CareRecipient,
     DoorbellSettings,
+    EmergencyContact,
 )
 
 
@@ -52,6 +67,286 @@ def settings_for(unit: Unit) -> EffectiveSettings:
 
 
 # --- care register and pairing ------------------------------------------------------------
+
+
+def recipients_visible(user) -> QuerySet[CareRecipient]:
+    """The care recipients the user sees (policy.recipient_q)."""
+    return CareRecipient.objects.filter(policy.recipient_q(user)).select_related(
+        "member", "household", "unit"
+    )
+
+
+def recipient_get(user, pk: int) -> CareRecipient:
+    """One recipient the user sees; NotFound for "no such" and "not yours" alike."""
+    found = recipients_visible(user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("Care recipient not found."))
+    return found
+
+
+def manage_units(user) -> QuerySet[Unit]:
+    """Units whose care register (and doorbell settings) the user manages."""
+    return Unit.objects.filter(policy.manage_units_q(user)).order_by("path")
+
+
+def view_units(user) -> QuerySet[Unit]:
+    """Units the user may narrow the register to (their view scope, group and up)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Unit.objects.order_by("path")
+    return Unit.objects.filter(scope.path_q("path", scope.paths_for(set(policy.VIEW_ROLES))))
+
+
+def settings_units(user) -> QuerySet[Unit]:
+    """Units whose doorbell settings the user sets: the managed city, towns and villages
+    (groups and areas follow their village)."""
+    return manage_units(user).filter(depth__lte=VILLAGE_DEPTH).order_by("depth", "path")
+
+
+def members_for_register(user, unit: Unit | None = None) -> QuerySet[Member]:
+    """Members of households the user manages, not already in care (the register form)."""
+    q = policy.manage_units_q(user, "household__unit__path")
+    qs = Member.objects.filter(q).exclude(
+        pk__in=CareRecipient.objects.filter(active=True).values("member_id")
+    )
+    if unit is not None:
+        qs = qs.filter(household__unit__path__startswith=unit.path)
+    return qs.select_related("household", "household__unit").order_by("household_id", "id")
+
+
+def current_pairing(recipient: CareRecipient) -> CarePairing | None:
+    return (
+        CarePairing.objects.filter(recipient=recipient, ended_on__isnull=True)
+        .select_related("primary", "primary__unit")
+        .prefetch_related("backups", "backups__user")
+        .first()
+    )
+
+
+def pairing_history(recipient: CareRecipient) -> list[CarePairing]:
+    return list(
+        CarePairing.objects.filter(recipient=recipient, ended_on__isnull=False)
+        .select_related("primary")
+        .prefetch_related("backups")
+        .order_by("-started_on", "-id")
+    )
+
+
+def contacts_of(recipient: CareRecipient) -> list[EmergencyContact]:
+    return list(EmergencyContact.objects.filter(recipient=recipient).order_by("order", "id"))
+
+
+def primary_choices(recipient: CareRecipient) -> QuerySet[Representative]:
+    """Serving representatives of the recipient's village (the pairing form's choices)."""
+    village = path_at(recipient.unit.path, VILLAGE_DEPTH)
+    return (
+        Representative.objects.filter(
+            term_end__isnull=True, term_start__lte=today(), unit__path__startswith=village
+        )
+        .select_related("unit")
+        .order_by("unit__path", "name", "id")
+    )
+
+
+def backup_user_choices(recipient: CareRecipient) -> QuerySet[User]:
+    """Accounts that may back up a pairing: holding a role inside the recipient's
+    village, or serving as one of its representatives."""
+    village = path_at(recipient.unit.path, VILLAGE_DEPTH)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role_assignments__unit__path__startswith=village)
+            | Q(
+                representative__term_end__isnull=True,
+                representative__unit__path__startswith=village,
+            )
+        )
+        .distinct()
+        .order_by("name", "id")
+    )
+
+
+def duty_cadre_choices(unit: Unit) -> QuerySet[User]:
+    """Users holding the village role at the unit's village (none above a village)."""
+    if unit.depth < VILLAGE_DEPTH:
+        return User.objects.none()
+    village = path_at(unit.path, VILLAGE_DEPTH)
+    return (
+        User.objects.filter(
+            is_active=True,
+            role_assignments__role=Role.VILLAGE,
+            role_assignments__unit__path=village,
+        )
+        .distinct()
+        .order_by("name", "id")
+    )
+
+
+# --- the visit duty (走访) of a pairing --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitStatus:
+    """A current pairing's visit duty: the primary owes a home visit every
+    `visit_every_days`; the visits are duties.HomeVisit rows (not void, not superseded)
+    by the primary to the recipient's household."""
+
+    pairing: CarePairing
+    recipient: CareRecipient
+    last_visit: dt.date | None
+    due_on: dt.date
+    overdue_days: int
+    linked: bool  # the household is linked to the primary now (a visit can be recorded)
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_days > 0
+
+
+def due_on(started_on: dt.date, last_visit: dt.date | None, every: int) -> dt.date:
+    """The day the next visit is due: `every` days after the last visit since the
+    pairing started (or after the start, before any)."""
+    base = started_on if last_visit is None else max(last_visit, started_on)
+    return base + dt.timedelta(days=every)
+
+
+def visit_statuses(pairings: list[CarePairing], on: dt.date | None = None) -> list[VisitStatus]:
+    """The visit status of each pairing (two queries, whatever their number)."""
+    on = on or today()
+    if not pairings:
+        return []
+    rep_ids = {p.primary_id for p in pairings}
+    household_ids = {p.recipient.household_id for p in pairings}
+    last = {
+        (row["representative_id"], row["household_id"]): row["last"]
+        for row in HomeVisit.objects.filter(
+            representative_id__in=rep_ids,
+            household_id__in=household_ids,
+            void=False,
+            superseded_by__isnull=True,
+            day__lte=on,
+        )
+        .values("representative_id", "household_id")
+        .annotate(last=Max("day"))
+    }
+    linked = set(
+        HouseholdLink.objects.filter(
+            current_link_q(), representative_id__in=rep_ids, household_id__in=household_ids
+        ).values_list("representative_id", "household_id")
+    )
+    out = []
+    for p in pairings:
+        key = (p.primary_id, p.recipient.household_id)
+        last_visit = last.get(key)
+        due = due_on(p.started_on, last_visit, p.visit_every_days)
+        out.append(
+            VisitStatus(
+                pairing=p,
+                recipient=p.recipient,
+                last_visit=last_visit,
+                due_on=due,
+                overdue_days=max(0, (on - due).days),
+                linked=key in linked,
+            )
+        )
+    return out
+
+
+def _current_pairings() -> QuerySet[CarePairing]:
+    return CarePairing.objects.filter(ended_on__isnull=True, recipient__active=True).select_related(
+        "recipient", "recipient__member", "recipient__household", "recipient__unit", "primary"
+    )
+
+
+def pairings_of_representative(rep: Representative, on: dt.date | None = None) -> list[VisitStatus]:
+    """A representative's current pairings as the primary, with their visit status."""
+    pairings = list(_current_pairings().filter(primary=rep).order_by("recipient__unit__path", "id"))
+    return visit_statuses(pairings, on)
+
+
+def my_pairings(user, on: dt.date | None = None) -> list[VisitStatus]:
+    """The user's current pairings as a primary (through their serving representatives)."""
+    rep_ids = scope_for(user).representative_ids
+    if not rep_ids:
+        return []
+    pairings = list(
+        _current_pairings().filter(primary_id__in=rep_ids).order_by("recipient__unit__path", "id")
+    )
+    return visit_statuses(pairings, on)
+
+
+def my_backups(user) -> QuerySet[CareBackup]:
+    """Pairings the user backs up now (with an account)."""
+    return (
+        CareBackup.objects.filter(
+            user=user, pairing__ended_on__isnull=True, pairing__recipient__active=True
+        )
+        .select_related("pairing__recipient__member", "pairing__primary")
+        .order_by("pairing__recipient_id")
+    )
+
+
+def visit_status_map(recipients: list[CareRecipient], on: dt.date | None = None) -> dict:
+    """recipient id → VisitStatus of its current pairing (a page of the register)."""
+    pairings = list(
+        CarePairing.objects.filter(
+            recipient_id__in=[r.pk for r in recipients], ended_on__isnull=True
+        ).select_related("primary")
+    )
+    by_id = {r.pk: r for r in recipients}
+    for p in pairings:
+        p.recipient = by_id[p.recipient_id]
+    return {s.recipient.pk: s for s in visit_statuses(pairings, on)}
+
+
+def overdue_recipient_ids(user, on: dt.date | None = None) -> list[int]:
+    """Ids of the visible recipients whose primary's visit is overdue."""
+    pairings = list(
+        _current_pairings().filter(recipient__in=recipients_visible(user).filter(active=True))
+    )
+    return [s.recipient.pk for s in visit_statuses(pairings, on) if s.overdue]
+
+
+def recipients_filtered(
+    user,
+    *,
+    unit: Unit | None = None,
+    kind: str = "",
+    level: str = "",
+    overdue: bool = False,
+    ended: bool = False,
+) -> QuerySet[CareRecipient]:
+    """The register as the user sees it, narrowed by unit, kind, level, overdue visits;
+    in care (or, with `ended`, those who left)."""
+    qs = recipients_visible(user).filter(active=not ended)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if level:
+        qs = qs.filter(level=level)
+    if overdue:
+        qs = qs.filter(pk__in=overdue_recipient_ids(user))
+    return qs.order_by("unit__path", "id")
+
+
+def care_visit_summary(rep: Representative, on: dt.date) -> dict | None:
+    """The duties page's line for a representative's care pairings (registered in
+    `duties.extra` by DoorbellConfig.ready): None when they have none."""
+    statuses = pairings_of_representative(rep, on)
+    if not statuses:
+        return None
+    overdue = sum(1 for s in statuses if s.overdue)
+    return {
+        "label": _("Care visits"),
+        "text": _("%(n)d paired, %(late)d overdue") % {"n": len(statuses), "late": overdue},
+        "url_name": "doorbell:mine",
+        "warn": overdue > 0,
+    }
+
+
+def unit_settings_row(unit: Unit) -> DoorbellSettings | None:
+    return DoorbellSettings.objects.filter(unit=unit).select_related("duty_cadre").first()
 
 
 # --- devices, messages and maintenance ----------------------------------------------------

@@ -3,14 +3,517 @@ messages they send, alarms and their escalation. Each write is audited."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from dataclasses import dataclass
+from typing import Any
 
-from linli.accounts.models import AuditAction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import AuditAction, Role, RoleAssignment, User
 from linli.accounts.services import audit_record
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.inputs import clean_text
+from linli.core.timeutil import today
+from linli.core.validators import normalize_mobile
+from linli.org import services as org_services
+from linli.org.models import VILLAGE_DEPTH, HouseholdTag, Member, Representative, Unit, path_at
 
-from .models import Alarm, AlarmEvent, AlarmEventKind, CarePairing, CareRecipient, DeviceMessage
+from . import policy
+from .models import (
+    Alarm,
+    AlarmEvent,
+    AlarmEventKind,
+    BackupKind,
+    CareBackup,
+    CareKind,
+    CareLevel,
+    CarePairing,
+    CareRecipient,
+    DeviceMessage,
+    DoorbellSettings,
+    EmergencyContact,
+)
 
 # --- care register and pairing ------------------------------------------------------------
+
+HEALTH_NOTES_MAX = 2000
+MAX_CONTACTS = 5
+MAX_BACKUPS = 5
+VISIT_DAYS = (1, 90)
+ACK_MINUTES = (1, 60)
+OFFLINE_MINUTES = (10, 10080)
+BATTERY_LOW = (5, 90)
+
+
+def _require_manage(actor: User, unit: Unit) -> None:
+    if not policy.can_manage(actor, unit):
+        raise Forbidden(
+            _("You may not manage the care register of %(unit)s.") % {"unit": unit.name},
+            code="care_forbidden",
+        )
+
+
+def _choice(value: Any, choices: Any, message: str) -> str:
+    if value not in choices.values:
+        raise InvalidInput(message, code="choice")
+    return str(value)
+
+
+def _notes(value: str | None) -> str:
+    return clean_text(value, _("Health notes"), HEALTH_NOTES_MAX)
+
+
+def _in_range(value: Any, bounds: tuple[int, int], label: str) -> int:
+    lo, hi = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InvalidInput(
+            _("%(label)s must be a whole number from %(lo)d to %(hi)d.")
+            % {"label": label, "lo": lo, "hi": hi},
+            code="out_of_range",
+        )
+    return value
+
+
+def _ensure_elderly_tag(actor: User, recipient: CareRecipient) -> bool:
+    """An elderly person living alone: the household carries the `elderly_alone` tag
+    (through `org.services.household_update`, audited there). True if it was added."""
+    if recipient.kind != CareKind.ELDERLY_ALONE:
+        return False
+    household = recipient.household
+    if HouseholdTag.ELDERLY_ALONE in (household.tags or []):
+        return False
+    org_services.household_update(
+        actor=actor, household=household, tags=[*household.tags, HouseholdTag.ELDERLY_ALONE]
+    )
+    return True
+
+
+def _locked_recipient(recipient: CareRecipient) -> CareRecipient:
+    return (
+        CareRecipient.objects.select_for_update()
+        .select_related("unit", "household", "member")
+        .get(pk=recipient.pk)
+    )
+
+
+def _require_active(recipient: CareRecipient) -> None:
+    if not recipient.active:
+        raise InvalidInput(
+            _("%(name)s has left care.") % {"name": recipient.member.name}, code="care_ended"
+        )
+
+
+@transaction.atomic
+def recipient_register(
+    *,
+    actor: User,
+    member: Member,
+    kind: str,
+    level: str = CareLevel.ROUTINE,
+    health_notes: str = "",
+) -> CareRecipient:
+    """Register a resident who needs care (关爱对象); a member already in care is refused.
+    An elderly person living alone gets the household's `elderly_alone` tag."""
+    member = Member.objects.select_related("household__unit").get(pk=member.pk)
+    household = member.household
+    _require_manage(actor, household.unit)
+    kind = _choice(kind, CareKind, _("Choose the kind of need."))
+    level = _choice(level, CareLevel, _("Choose the care level."))
+    notes = _notes(health_notes)
+    if CareRecipient.objects.filter(member=member, active=True).exists():
+        raise InvalidInput(
+            _("%(name)s is already in the care register.") % {"name": member.name},
+            code="already_in_care",
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            recipient = CareRecipient.objects.create(
+                household=household,
+                member=member,
+                unit=household.unit,
+                kind=kind,
+                level=level,
+                health_notes=notes,
+                created_by=actor,
+                created_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        raise InvalidInput(
+            _("%(name)s is already in the care register.") % {"name": member.name},
+            code="already_in_care",
+        ) from None
+    tagged = _ensure_elderly_tag(actor, recipient)
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_CARE_REGISTER,
+        target=recipient,
+        detail={"member": member.pk, "kind": kind, "level": level, "tagged": tagged},
+    )
+    return recipient
+
+
+def _stale() -> Conflict:
+    return Conflict(
+        _("The care record was changed meanwhile; reload the page and try again."),
+        code="stale",
+    )
+
+
+@transaction.atomic
+def recipient_update(
+    *,
+    actor: User,
+    recipient: CareRecipient,
+    version: int,
+    kind: str,
+    level: str,
+    health_notes: str | None = None,
+) -> CareRecipient:
+    """Change kind, level and (for those who may see them) the health notes; `version`
+    is the one the editor saw: a stale one is refused (409)."""
+    _require_manage(actor, recipient.unit)
+    locked = _locked_recipient(recipient)
+    _require_active(locked)
+    if locked.version != version:
+        raise _stale()
+    kind = _choice(kind, CareKind, _("Choose the kind of need."))
+    level = _choice(level, CareLevel, _("Choose the care level."))
+    changed = []
+    if health_notes is not None:
+        notes = _notes(health_notes)
+        if notes != locked.health_notes:
+            if not policy.can_see_health(actor, locked):
+                raise Forbidden(
+                    _("Only the carers and the village cadre may change the health notes."),
+                    code="health_forbidden",
+                )
+            locked.health_notes = notes
+            changed.append("health_notes")
+    for field, value in (("kind", kind), ("level", level)):
+        if getattr(locked, field) != value:
+            setattr(locked, field, value)
+            changed.append(field)
+    if changed:
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=[*changed, "version", "updated_at"])
+        tagged = _ensure_elderly_tag(actor, locked)
+        audit_record(
+            actor=actor,
+            action=AuditAction.DOORBELL_CARE_UPDATE,
+            target=locked,
+            detail={"fields": sorted(changed), "tagged": tagged},
+        )
+    return locked
+
+
+@transaction.atomic
+def recipient_end(*, actor: User, recipient: CareRecipient, reason: str) -> CareRecipient:
+    """Take a resident out of care (moved away, died, no longer needed); the current
+    pairing ends the same day."""
+    _require_manage(actor, recipient.unit)
+    locked = _locked_recipient(recipient)
+    _require_active(locked)
+    reason = clean_text(reason, _("Reason"), 200, required=True, multiline=False)
+    locked.active = False
+    locked.ended_at = timezone.now()
+    locked.end_reason = reason
+    locked.version += 1
+    locked.updated_at = locked.ended_at
+    locked.save(update_fields=["active", "ended_at", "end_reason", "version", "updated_at"])
+    ended = CarePairing.objects.filter(recipient=locked, ended_on__isnull=True).update(
+        ended_on=today()
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_CARE_END,
+        target=locked,
+        detail={"reason": reason, "pairing_ended": bool(ended)},
+    )
+    return locked
+
+
+@dataclass(frozen=True)
+class ContactSpec:
+    name: str
+    relation: str
+    phone: str
+
+
+@transaction.atomic
+def contacts_set(
+    *, actor: User, recipient: CareRecipient, contacts: list[ContactSpec]
+) -> list[EmergencyContact]:
+    """Replace the recipient's emergency contacts (应急联系人), in the order given."""
+    _require_manage(actor, recipient.unit)
+    locked = _locked_recipient(recipient)
+    _require_active(locked)
+    if len(contacts) > MAX_CONTACTS:
+        raise InvalidInput(
+            _("At most %(n)d emergency contacts.") % {"n": MAX_CONTACTS}, code="too_many"
+        )
+    cleaned = []
+    seen: set[str] = set()
+    for n, c in enumerate(contacts, start=1):
+        name = clean_text(c.name, _("Name"), 50, required=True, multiline=False)
+        relation = clean_text(c.relation, _("Relation"), 50, multiline=False)
+        try:
+            phone = normalize_mobile(c.phone)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                _("Emergency contact %(n)d: %(error)s") % {"n": n, "error": exc.message},
+                code=exc.code,
+            ) from None
+        if phone in seen:
+            raise InvalidInput(
+                _("The mobile number of emergency contact %(n)d is given twice.") % {"n": n},
+                code="duplicate",
+            )
+        seen.add(phone)
+        cleaned.append((name, relation, phone))
+    EmergencyContact.objects.filter(recipient=locked).delete()
+    rows = [
+        EmergencyContact.objects.create(
+            recipient=locked, order=n, name=name, relation=relation, phone=phone
+        )
+        for n, (name, relation, phone) in enumerate(cleaned, start=1)
+    ]
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_CONTACTS_SET,
+        target=locked,
+        detail={"count": len(rows)},
+    )
+    return rows
+
+
+@dataclass(frozen=True)
+class BackupSpec:
+    """A backup: an account (`user`), or a person known by `name` and `phone`."""
+
+    kind: str
+    user: User | None = None
+    name: str = ""
+    phone: str = ""
+
+
+def backup_user_allowed(user: User, unit: Unit) -> bool:
+    """A backup with an account: an active user holding a role at a unit inside the
+    recipient's village (its cadres, leaders and representatives), or a serving
+    representative of that village."""
+    if not user.is_active:
+        return False
+    village = path_at(unit.path, VILLAGE_DEPTH)
+    if RoleAssignment.objects.filter(user=user, unit__path__startswith=village).exists():
+        return True
+    return Representative.objects.filter(
+        user=user, term_end__isnull=True, unit__path__startswith=village
+    ).exists()
+
+
+def _clean_backups(specs: list[BackupSpec], recipient: CareRecipient, primary: Representative):
+    if len(specs) > MAX_BACKUPS:
+        raise InvalidInput(_("At most %(n)d backups.") % {"n": MAX_BACKUPS}, code="too_many")
+    out: list[tuple[str, User | None, str, str]] = []
+    users: set[int] = set()
+    phones: set[str] = set()
+    for n, b in enumerate(specs, start=1):
+        kind = _choice(b.kind, BackupKind, _("Backup %(n)d: choose who it is.") % {"n": n})
+        if b.user is not None:
+            user = b.user
+            if not backup_user_allowed(user, recipient.unit):
+                raise InvalidInput(
+                    _("Backup %(n)d: %(name)s holds no role in the village.")
+                    % {"n": n, "name": user.name},
+                    code="backup_not_in_village",
+                )
+            if user.pk in users or (primary.user_id is not None and user.pk == primary.user_id):
+                raise InvalidInput(
+                    _("Backup %(n)d: %(name)s is already told before.")
+                    % {"n": n, "name": user.name},
+                    code="duplicate",
+                )
+            if kind == BackupKind.CADRE and not policy.is_village_cadre(user, recipient.unit):
+                raise InvalidInput(
+                    _("Backup %(n)d: %(name)s is not a cadre of the village.")
+                    % {"n": n, "name": user.name},
+                    code="backup_not_cadre",
+                )
+            users.add(user.pk)
+            out.append((kind, user, user.name, ""))
+            continue
+        name = clean_text(b.name, _("Name"), 50, required=True, multiline=False)
+        try:
+            phone = normalize_mobile(b.phone)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                _("Backup %(n)d: %(error)s") % {"n": n, "error": exc.message}, code=exc.code
+            ) from None
+        if phone in phones:
+            raise InvalidInput(
+                _("Backup %(n)d: the mobile number is given twice.") % {"n": n},
+                code="duplicate",
+            )
+        phones.add(phone)
+        out.append((kind, None, name, phone))
+    return out
+
+
+def primary_allowed(primary: Representative, unit: Unit) -> bool:
+    """A primary serves now (term running) in the recipient's village."""
+    return (
+        primary.term_end is None
+        and primary.term_start <= today()
+        and path_at(primary.unit.path, VILLAGE_DEPTH) == path_at(unit.path, VILLAGE_DEPTH)
+    )
+
+
+@transaction.atomic
+def pair(
+    *,
+    actor: User,
+    recipient: CareRecipient,
+    primary: Representative,
+    visit_every_days: int,
+    backups: list[BackupSpec] = (),  # type: ignore[assignment]
+) -> CarePairing:
+    """Pair the recipient (一对一帮扶) with a primary representative and ordered backups.
+    The current pairing, if any, ends today and the new one starts: history is kept."""
+    _require_manage(actor, recipient.unit)
+    locked = _locked_recipient(recipient)
+    _require_active(locked)
+    primary = Representative.objects.select_related("unit").get(pk=primary.pk)
+    if not primary_allowed(primary, locked.unit):
+        raise InvalidInput(
+            _("%(name)s is not a serving representative of the village.") % {"name": primary.name},
+            code="primary_not_in_village",
+        )
+    every = _in_range(visit_every_days, VISIT_DAYS, _("Visit every (days)"))
+    cleaned = _clean_backups(list(backups), locked, primary)
+    day = today()
+    previous = CarePairing.objects.select_for_update().filter(
+        recipient=locked, ended_on__isnull=True
+    )
+    previous_ids = list(previous.values_list("pk", flat=True))
+    previous.update(ended_on=day)
+    pairing = CarePairing.objects.create(
+        recipient=locked,
+        primary=primary,
+        visit_every_days=every,
+        started_on=day,
+        created_by=actor,
+    )
+    for n, (kind, user, name, phone) in enumerate(cleaned, start=1):
+        CareBackup.objects.create(
+            pairing=pairing, order=n, kind=kind, user=user, name=name, phone=phone
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_PAIR,
+        target=pairing,
+        detail={
+            "recipient": locked.pk,
+            "primary": primary.pk,
+            "visit_every_days": every,
+            "backups": len(cleaned),
+            "replaces": previous_ids,
+        },
+    )
+    return pairing
+
+
+@transaction.atomic
+def pair_end(*, actor: User, recipient: CareRecipient, reason: str = "") -> CarePairing:
+    """End the recipient's current pairing (the history keeps it)."""
+    _require_manage(actor, recipient.unit)
+    locked = _locked_recipient(recipient)
+    reason = clean_text(reason, _("Reason"), 200, multiline=False)
+    pairing = (
+        CarePairing.objects.select_for_update()
+        .filter(recipient=locked, ended_on__isnull=True)
+        .first()
+    )
+    if pairing is None:
+        raise InvalidInput(
+            _("%(name)s has no current pairing.") % {"name": locked.member.name},
+            code="not_paired",
+        )
+    pairing.ended_on = today()
+    pairing.save(update_fields=["ended_on"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_PAIR_END,
+        target=pairing,
+        detail={"recipient": locked.pk, "reason": reason},
+    )
+    return pairing
+
+
+def duty_cadre_allowed(user: User, unit: Unit) -> bool:
+    """The cadre on duty holds the village role at the unit's village."""
+    if unit.depth < VILLAGE_DEPTH or not user.is_active:
+        return False
+    village = path_at(unit.path, VILLAGE_DEPTH)
+    return RoleAssignment.objects.filter(user=user, role=Role.VILLAGE, unit__path=village).exists()
+
+
+@transaction.atomic
+def settings_set(
+    *,
+    actor: User,
+    unit: Unit,
+    ack_minutes: int,
+    offline_minutes: int,
+    battery_low: int,
+    duty_cadre: User | None = None,
+) -> DoorbellSettings:
+    """A unit's own doorbell settings (its villages and groups follow them unless they
+    have their own)."""
+    _require_manage(actor, unit)
+    ack = _in_range(ack_minutes, ACK_MINUTES, _("Minutes to acknowledge"))
+    offline = _in_range(offline_minutes, OFFLINE_MINUTES, _("Minutes offline"))
+    battery = _in_range(battery_low, BATTERY_LOW, _("Low battery (%)"))
+    if duty_cadre is not None and not duty_cadre_allowed(duty_cadre, unit):
+        raise InvalidInput(
+            _("%(name)s does not hold the village role at this village.")
+            % {"name": duty_cadre.name},
+            code="duty_cadre_invalid",
+        )
+    row, created = DoorbellSettings.objects.select_for_update().get_or_create(unit=unit)
+    row.ack_minutes = ack
+    row.offline_minutes = offline
+    row.battery_low = battery
+    row.duty_cadre = duty_cadre
+    row.updated_at = timezone.now()
+    row.updated_by = actor
+    row.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_SETTINGS,
+        target=row,
+        detail={
+            "unit": unit.pk,
+            "ack_minutes": ack,
+            "offline_minutes": offline,
+            "battery_low": battery,
+            "duty_cadre": duty_cadre.pk if duty_cadre else None,
+            "created": created,
+        },
+    )
+    return row
+
+
+def health_viewed(*, actor: User, recipient: CareRecipient, via: str) -> None:
+    """Record that `actor` was shown the recipient's health notes (page or API)."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_HEALTH_VIEW,
+        target=recipient,
+        detail={"via": via},
+    )
 
 
 # --- devices, messages and maintenance ----------------------------------------------------

@@ -2,7 +2,388 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from linli.accounts.access import roles_required
+from linli.accounts.models import Role, User
+from linli.accounts.scope import HOUSEHOLD_ROLES
+from linli.core.errors import DomainError, Forbidden
+from linli.core.paging import paginate
+from linli.org.models import Unit
+
+from . import care_export, policy, selectors, services
+from .forms import (
+    CareEditForm,
+    CareEndForm,
+    CareFilterForm,
+    CareRegisterForm,
+    ContactsForm,
+    PairEndForm,
+    PairForm,
+    SettingsForm,
+)
+from .models import CareRecipient
+
 # --- care register and pairing ------------------------------------------------------------
+
+CARE_ROLES = frozenset(HOUSEHOLD_ROLES)
+REP_ROLES = frozenset({Role.REPRESENTATIVE})
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast("User", request.user)
+
+
+def _care_filtered(request: HttpRequest) -> tuple[CareFilterForm, Any, dict[str, Any]]:
+    form = CareFilterForm(request.GET or None, units=selectors.view_units(request.user))
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        if not form.is_valid():
+            return form, CareRecipient.objects.none(), {}
+        data = form.cleaned_data
+    qs = selectors.recipients_filtered(
+        request.user,
+        unit=data.get("unit"),
+        kind=data.get("kind") or "",
+        level=data.get("level") or "",
+        overdue=data.get("overdue") == "1",
+        ended=data.get("ended") == "1",
+    )
+    filters = {
+        k: (v.pk if isinstance(v, Unit) else str(v)) for k, v in data.items() if v not in (None, "")
+    }
+    return form, qs, filters
+
+
+@roles_required(CARE_ROLES)
+def care_list(request: HttpRequest) -> HttpResponse:
+    """The care register (关爱对象): filter by unit, kind, level, overdue visit; paged."""
+    form, qs, _filters = _care_filtered(request)
+    page = paginate(qs, request.GET.get("page"))
+    rows = list(page)
+    statuses = selectors.visit_status_map(rows)
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(
+        request,
+        "doorbell/care_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(r, statuses.get(r.pk)) for r in rows],
+            "query": query,
+            "can_register": selectors.manage_units(request.user).exists(),
+            "settings_unit": selectors.settings_units(request.user).first(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@roles_required(CARE_ROLES)
+def care_export_view(request: HttpRequest) -> FileResponse:
+    form, qs, filters = _care_filtered(request)
+    if form.errors:
+        raise BadRequest(_("Some filters are not valid."))
+    result = care_export.care_xlsx(user=_actor(request), recipients=qs, filters=filters)
+    return FileResponse(
+        result.file,
+        as_attachment=True,
+        filename=result.filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _recipient(request: HttpRequest, pk: int) -> CareRecipient:
+    try:
+        return selectors.recipient_get(request.user, pk)
+    except DomainError:
+        raise Http404 from None
+
+
+@login_required
+def care_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A recipient: who, where, health notes (carers and the village cadre only, each
+    view audited), emergency contacts (masked), the pairing, its history, the visits."""
+    recipient = _recipient(request, pk)
+    health = policy.can_see_health(request.user, recipient)
+    if health and recipient.health_notes:
+        services.health_viewed(actor=_actor(request), recipient=recipient, via="page")
+    pairing = selectors.current_pairing(recipient)
+    status = None
+    if pairing is not None:
+        pairing.recipient = recipient
+        status = selectors.visit_statuses([pairing])[0]
+    return render(
+        request,
+        "doorbell/care_detail.html",
+        {
+            "r": recipient,
+            "health": health,
+            "contacts": selectors.contacts_of(recipient),
+            "pairing": pairing,
+            "status": status,
+            "history": selectors.pairing_history(recipient),
+            "manage": policy.can_manage(request.user, recipient.unit),
+        },
+    )
+
+
+def _form_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    form = context["form"]
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, template, context, status=status)
+
+
+@roles_required(policy.MANAGE_ROLES)
+def care_register(request: HttpRequest) -> HttpResponse:
+    if not selectors.manage_units(request.user).exists():
+        raise Http404
+    form = CareRegisterForm(
+        request.POST or None, members=selectors.members_for_register(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            recipient = services.recipient_register(
+                actor=_actor(request),
+                member=d["member"],
+                kind=d["kind"],
+                level=d["level"],
+                health_notes=d["health_notes"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("%(name)s was registered for care.") % {"name": recipient})
+            return redirect("doorbell:care_detail", pk=recipient.pk)
+    return _form_page(
+        request, "doorbell/care_form.html", {"form": form, "title": _("Register for care")}
+    )
+
+
+def _managed(request: HttpRequest, pk: int) -> CareRecipient:
+    """A recipient the user sees (else 404) and manages (else 403)."""
+    recipient = _recipient(request, pk)
+    if not policy.can_manage(request.user, recipient.unit):
+        raise Forbidden(
+            _("You may not manage the care register of %(unit)s.") % {"unit": recipient.unit.name}
+        )
+    return recipient
+
+
+@login_required
+def care_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    recipient = _managed(request, pk)
+    health = policy.can_see_health(request.user, recipient)
+    initial = {"version": recipient.version, "kind": recipient.kind, "level": recipient.level}
+    if health:
+        initial["health_notes"] = recipient.health_notes
+    form = CareEditForm(request.POST or None, initial=initial, health=health)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.recipient_update(
+                actor=_actor(request),
+                recipient=recipient,
+                version=d["version"],
+                kind=d["kind"],
+                level=d["level"],
+                health_notes=d["health_notes"] if health else None,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The care record was saved."))
+            return redirect("doorbell:care_detail", pk=recipient.pk)
+    elif request.method != "POST" and health and recipient.health_notes:
+        services.health_viewed(actor=_actor(request), recipient=recipient, via="edit")
+    return _form_page(
+        request,
+        "doorbell/care_form.html",
+        {"form": form, "r": recipient, "title": _("Change the care record")},
+    )
+
+
+@login_required
+def care_end(request: HttpRequest, pk: int) -> HttpResponse:
+    recipient = _managed(request, pk)
+    form = CareEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recipient_end(
+                actor=_actor(request), recipient=recipient, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("%(name)s has left care.") % {"name": recipient})
+            return redirect("doorbell:care_detail", pk=recipient.pk)
+    return _form_page(
+        request, "doorbell/care_form.html", {"form": form, "r": recipient, "title": _("End care")}
+    )
+
+
+@login_required
+def care_contacts(request: HttpRequest, pk: int) -> HttpResponse:
+    recipient = _managed(request, pk)
+    initial: dict[str, Any] = {}
+    for n, c in enumerate(selectors.contacts_of(recipient), start=1):
+        # The number is not put back into the page: a cadre retypes it to change it.
+        initial.update({f"name_{n}": c.name, f"relation_{n}": c.relation})
+    form = ContactsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contacts_set(
+                actor=_actor(request),
+                recipient=recipient,
+                contacts=[services.ContactSpec(*row) for row in form.contacts()],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The emergency contacts were saved."))
+            return redirect("doorbell:care_detail", pk=recipient.pk)
+    return _form_page(
+        request,
+        "doorbell/care_contacts.html",
+        {"form": form, "r": recipient, "contacts": selectors.contacts_of(recipient)},
+    )
+
+
+@login_required
+def care_pair(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pair (or pair anew: the current pairing ends today, the history keeps it)."""
+    recipient = _managed(request, pk)
+    current = selectors.current_pairing(recipient)
+    initial: dict[str, Any] = {}
+    if current is not None:
+        initial = {"primary": current.primary_id, "visit_every_days": current.visit_every_days}
+        for n, b in enumerate(current.backups.all(), start=1):
+            initial.update({f"kind_{n}": b.kind, f"user_{n}": b.user_id})
+            if b.user_id is None:
+                initial[f"name_{n}"] = b.name
+    form = PairForm(
+        request.POST or None,
+        initial=initial,
+        primaries=selectors.primary_choices(recipient),
+        users=selectors.backup_user_choices(recipient),
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.pair(
+                actor=_actor(request),
+                recipient=recipient,
+                primary=d["primary"],
+                visit_every_days=d["visit_every_days"],
+                backups=[
+                    services.BackupSpec(kind=k, user=u, name=name, phone=phone)
+                    for k, u, name, phone in form.backups()
+                ],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The pairing was saved."))
+            return redirect("doorbell:care_detail", pk=recipient.pk)
+    return _form_page(
+        request,
+        "doorbell/care_pair.html",
+        {"form": form, "r": recipient, "current": current},
+    )
+
+
+@login_required
+def care_pair_end(request: HttpRequest, pk: int) -> HttpResponse:
+    recipient = _managed(request, pk)
+    form = PairEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pair_end(
+                actor=_actor(request), recipient=recipient, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The pairing was ended."))
+            return redirect("doorbell:care_detail", pk=recipient.pk)
+    return _form_page(
+        request,
+        "doorbell/care_form.html",
+        {"form": form, "r": recipient, "title": _("End the pairing")},
+    )
+
+
+@roles_required(REP_ROLES)
+def mine(request: HttpRequest) -> HttpResponse:
+    """My care pairings (我的结对): each recipient, the visit due or overdue, a link to
+    record the visit; and the pairings I back up."""
+    return render(
+        request,
+        "doorbell/care_mine.html",
+        {
+            "statuses": selectors.my_pairings(request.user),
+            "backups": selectors.my_backups(request.user),
+        },
+    )
+
+
+@roles_required(policy.MANAGE_ROLES)
+def unit_settings(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit's doorbell settings: the timeouts and the cadre on duty."""
+    unit = selectors.manage_units(request.user).filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404
+    effective = selectors.settings_for(unit)
+    own = selectors.unit_settings_row(unit)
+    initial = {
+        "ack_minutes": effective.ack_minutes,
+        "offline_minutes": effective.offline_minutes,
+        "battery_low": effective.battery_low,
+        "duty_cadre": own.duty_cadre_id if own else None,
+    }
+    form = SettingsForm(
+        request.POST or None, initial=initial, cadres=selectors.duty_cadre_choices(unit)
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.settings_set(
+                actor=_actor(request),
+                unit=unit,
+                ack_minutes=d["ack_minutes"],
+                offline_minutes=d["offline_minutes"],
+                battery_low=d["battery_low"],
+                duty_cadre=d["duty_cadre"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The doorbell settings were saved."))
+            return redirect("doorbell:settings", unit_id=unit.pk)
+    source = (
+        Unit.objects.filter(pk=effective.source_unit_id).first()
+        if effective.source_unit_id
+        else None
+    )
+    return _form_page(
+        request,
+        "doorbell/care_settings.html",
+        {
+            "form": form,
+            "unit": unit,
+            "own": own,
+            "source": source,
+            "children": selectors.settings_units(request.user).filter(parent=unit),
+        },
+    )
 
 
 # --- devices, messages and maintenance ----------------------------------------------------

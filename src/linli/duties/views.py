@@ -38,7 +38,7 @@ from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
 from linli.org.models import Household
 
-from . import exports, policy, queries, selectors, services
+from . import exports, extra, policy, queries, selectors, services
 from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, RepCompliance
 from .forms import ContactForm, DeliberationForm, QuickContactForm, ReportForm, VisitForm
 from .models import ContactMethod, FiveRole
@@ -239,6 +239,7 @@ def mine(request):
         **_owed_context(rep, day),
         **history,
         "duties": queries.period_duties(rep, day),
+        "extra_lines": extra.lines(rep, day),
     }
     return render(request, "duties/mine.html", context)
 
