@@ -7,4 +7,9 @@ class DoorbellConfig(AppConfig):
     verbose_name = _("Love doorbell")
 
     def ready(self) -> None:
+        from linli.core import companions
         from linli.core.ticks import register  # noqa: F401  (the app's ticks register below)
+
+        # --- devices, messages and maintenance ---
+        register("doorbell.health", "linli.doorbell.services.health_tick", every=60)
+        companions.register("doorbell.bridge", "linli.doorbell.bridge.companion")
