@@ -32,6 +32,7 @@ CADRE = [
     "activities:calendar",
     "notices:list",
     "deliberation:list",
+    "doorbell:devices",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
