@@ -40,3 +40,18 @@ def tampered(payload: bytes, **changes) -> bytes:
     data = json.loads(payload)
     data.update(changes)
     return json.dumps(data).encode()
+
+
+def forget_session(client_id: str) -> None:
+    """Connect once with a clean session: the broker drops what it kept for the id."""
+    import time
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+    client.connect("127.0.0.1", 1883, 10)
+    client.loop_start()
+    time.sleep(0.2)
+    client.disconnect()
+    client.loop_stop()

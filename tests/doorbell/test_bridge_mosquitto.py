@@ -22,7 +22,7 @@ from linli.doorbell import bridge as bridge_module
 from linli.doorbell import services, simulator
 from linli.doorbell.bridge import Bridge, broker_address, reachable
 from linli.doorbell.models import Alarm, DeviceMessage, DeviceRejection
-from tests.doorbell.devices_support import SECRET, device
+from tests.doorbell.devices_support import SECRET, device, forget_session
 from tests.support.services import require_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,17 +39,7 @@ def run(settings, county):
     device(county.village_a, household=county.households_a[0])
     client_id = f"linli-bridge-test-{tag}"
     yield {"prefix": prefix, "client_id": client_id}
-    _forget_session(client_id)
-
-
-def _forget_session(client_id: str) -> None:
-    """Connect once with a clean session: the broker drops what it kept for the id."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
-    client.connect("127.0.0.1", 1883, 10)
-    client.loop_start()
-    time.sleep(0.2)
-    client.disconnect()
-    client.loop_stop()
+    forget_session(client_id)
 
 
 def start(run, **kw) -> tuple[Bridge, threading.Thread]:
