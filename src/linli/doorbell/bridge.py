@@ -281,7 +281,7 @@ class Bridge:
 def companion(report: Callable[[str], None], stop: threading.Event) -> None:
     """The bridge inside `serve` (core.companions): on when the broker answers; when it
     does not, say so plainly and look again every minute."""
-    url = settings.LINLI.get("DOORBELL_MQTT_URL", "")
+    url = settings.LINLI["DOORBELL_MQTT_URL"]
     if not url:
         report("linli: doorbell bridge off (LINLI_MQTT_URL is empty); the HTTP endpoint works")
         return
@@ -301,10 +301,15 @@ def companion(report: Callable[[str], None], stop: threading.Event) -> None:
         stop.wait(60)
     if stop.is_set():
         return
-    bridge = Bridge(url=url, client_id=settings.LINLI.get("DOORBELL_BRIDGE_ID", DEFAULT_CLIENT_ID))
+    bridge = Bridge(url=url, client_id=settings.LINLI["DOORBELL_BRIDGE_ID"] or DEFAULT_CLIENT_ID)
     report(
         f"linli: doorbell bridge on: {address} as {bridge.client_id}, "
         f"topics {', '.join(bridge.topics)} (QoS 1, persistent session)"
     )
-    threading.Thread(target=lambda: (stop.wait(), bridge.stop()), daemon=True).start()
+
+    def stop_when_told() -> None:
+        stop.wait()
+        bridge.stop()
+
+    threading.Thread(target=stop_when_told, daemon=True).start()
     bridge.run()

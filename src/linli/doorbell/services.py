@@ -143,30 +143,50 @@ def message_receive(
     returns, it is committed.
     """
     prefix = settings.LINLI["DOORBELL_MQTT_PREFIX"]
-    args = {"channel": channel, "payload": payload, "remote": remote}
+
+    def refuse(
+        reason: RejectReason,
+        claimed: str,
+        *,
+        device: Device | None = None,
+        seq: int | None = None,
+        detail: str = "",
+    ) -> Outcome:
+        return _refuse(
+            reason,
+            channel=channel,
+            payload=payload,
+            remote=remote,
+            claimed=claimed,
+            device=device,
+            seq=seq,
+            detail=detail,
+        )
+
     try:
         msg = protocol.parse(payload, topic=topic, prefix=prefix)
     except protocol.ProtocolError as exc:
         claimed = exc.device_id or _claimed_from_topic(topic)
         with transaction.atomic():
-            device = Device.objects.filter(device_id=claimed).first() if claimed else None
-            return _refuse(
-                RejectReason.MALFORMED, claimed=claimed, device=device, detail=str(exc), **args
-            )
+            known = Device.objects.filter(device_id=claimed).first() if claimed else None
+            return refuse(RejectReason.MALFORMED, claimed, device=known, detail=str(exc))
     with transaction.atomic():
         device = Device.objects.select_for_update().filter(device_id=msg.device_id).first()
         if device is None:
-            return _refuse(RejectReason.UNKNOWN_DEVICE, claimed=msg.device_id, seq=msg.seq, **args)
-        known = {"claimed": msg.device_id, "device": device, "seq": msg.seq}
+            return refuse(RejectReason.UNKNOWN_DEVICE, msg.device_id, seq=msg.seq)
         if not protocol.signature_ok(device.secret, msg):
-            return _refuse(RejectReason.BAD_SIGNATURE, **known, **args)
+            return refuse(RejectReason.BAD_SIGNATURE, msg.device_id, device=device, seq=msg.seq)
         if device.status != DeviceStatus.ACTIVE:
-            return _refuse(RejectReason.RETIRED_DEVICE, **known, **args)
+            return refuse(RejectReason.RETIRED_DEVICE, msg.device_id, device=device, seq=msg.seq)
         if DeviceMessage.objects.filter(device=device, seq=msg.seq).exists():
-            return _refuse(RejectReason.REPLAY, **known, **args)
+            return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
         if msg.seq <= device.last_seq - SEQ_WINDOW:
-            return _refuse(
-                RejectReason.STALE, detail=f"highest accepted {device.last_seq}", **known, **args
+            return refuse(
+                RejectReason.STALE,
+                msg.device_id,
+                device=device,
+                seq=msg.seq,
+                detail=f"highest accepted {device.last_seq}",
             )
         now = timezone.now()
         try:
@@ -181,7 +201,7 @@ def message_receive(
                     battery=msg.battery,
                 )
         except IntegrityError:  # another process took it between the check and here
-            return _refuse(RejectReason.REPLAY, **known, **args)
+            return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
         device.last_seq = max(device.last_seq, msg.seq)
         device.last_seen_at = now
         fields = ["last_seq", "last_seen_at"]

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--once-for", type=float, default=None, help="stop after SECONDS")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        client_id = options["client_id"] or settings.LINLI.get("DOORBELL_BRIDGE_ID", "linli-bridge")
+        client_id = options["client_id"] or settings.LINLI["DOORBELL_BRIDGE_ID"] or "linli-bridge"
         try:
             bridge = Bridge(url=options["url"], client_id=client_id)
         except ValueError as exc:
