@@ -239,6 +239,9 @@ LINLI: LinliSettings = {
     # the topic prefix devices publish under (docs/doorbell.md).
     "DOORBELL_MQTT_URL": os.environ.get("LINLI_MQTT_URL", "mqtt://127.0.0.1:1883"),
     "DOORBELL_MQTT_PREFIX": os.environ.get("LINLI_MQTT_PREFIX", "linli/doorbell").strip("/"),
+    # The bridge's fixed MQTT client id: the broker keeps its persistent session (the
+    # presses published while it is away) under this id.
+    "DOORBELL_BRIDGE_ID": os.environ.get("LINLI_MQTT_CLIENT_ID", "linli-bridge"),
     # Leaflet tile URL template, e.g. a local tile server; empty = no tiles.
     "MAP_TILE_URL": os.environ.get("LINLI_MAP_TILE_URL", ""),
     # The site's address as residents reach it: SMS links are built on it.
@@ -274,6 +277,10 @@ LINLI: LinliSettings = {
         "code-address": (5, 10 * 60),
         "code-address-day": (20, 24 * 3600),
         "code-verify-mobile": (10, 3600),
+        # The doorbells' HTTP endpoint: per address (a village's Wi-Fi may carry many
+        # doorbells) and per device id claimed (a device sends a few messages an hour).
+        "doorbell-address": (600, 60),
+        "doorbell-device": (30, 60),
     },
     # Days a representative has to give their statement on a reported breach (conduct).
     "CONDUCT_RESPONSE_DAYS": int(os.environ.get("LINLI_CONDUCT_RESPONSE_DAYS", "7")),

@@ -33,6 +33,7 @@ CADRE = [
     "notices:list",
     "deliberation:list",
     "doorbell:care_list",
+    "doorbell:devices",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",

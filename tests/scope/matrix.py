@@ -160,6 +160,48 @@ def _period(w) -> dict:
     return {"start": f"{w.today.year}-01-01", "end": f"{w.today.year}-12-31"}
 
 
+# --- doorbell devices: built on first use in each test (the world predates the app) ---------
+
+DOORBELL_ID = "DB-ZDEV31"
+
+
+def doorbell_device(w):
+    """Town A's doorbell (bound to household 1 of group A), with an open offline task and
+    a refused message."""
+    from linli.doorbell.models import Device, DeviceRejection, MaintenanceTask
+
+    found = Device.objects.filter(device_id=DOORBELL_ID).first()
+    if found is not None:
+        return found
+    household = w.county.households_a[1]
+    d = Device.objects.create(
+        device_id=DOORBELL_ID, secret="0" * 32, unit=household.unit, household=household
+    )
+    MaintenanceTask.objects.create(device=d, unit=d.unit, kind="offline", detail="never heard")
+    DeviceRejection.objects.create(
+        claimed_id=DOORBELL_ID, device=d, reason="replay", channel="http", seq=5
+    )
+    return d
+
+
+def doorbell_task(w):
+    return doorbell_device(w).tasks.get()
+
+
+def doorbell_marks(w):
+    return [doorbell_device(w).device_id]
+
+
+def q_doorbell(w) -> dict:
+    """A harmless filter that builds the doorbell first (lists are read before the marks)."""
+    doorbell_device(w)
+    return {"q": ""}
+
+
+def kw_doorbell(w) -> dict:
+    return {"pk": doorbell_device(w).pk}
+
+
 # --- activities: built on first use in each test (the world predates the app) ---------------
 
 ACTIVITY_TITLE = "邻里节ZA19"
@@ -881,6 +923,44 @@ PAGES: dict[str, Entry] = {
         note="one's own care pairings as a representative",
     ),
     "doorbell:settings": scoped(kwargs=kw_village_a, marks=unit_marks, refused=("rep_b", "rep_c")),
+    # doorbell devices (the household roles; representatives are refused the pages)
+    "doorbell:devices": listing(doorbell_marks, query=q_doorbell, refused=("rep_b", "rep_c")),
+    "doorbell:devices_export": listing(
+        doorbell_marks, query=q_doorbell, refused=("rep_b", "rep_c")
+    ),
+    "doorbell:device_new": any_user(
+        note="the form offers the units the user manages",
+        post=lambda w: {"device_id": "DB-ZNEW-1", "unit": w.county.village_a.pk},
+    ),
+    "doorbell:device_detail": scoped(
+        kwargs=kw_doorbell, marks=doorbell_marks, refused=("rep_b", "rep_c")
+    ),
+    "doorbell:device_secret": scoped(
+        kwargs=kw_doorbell, marks=doorbell_marks, refused=("rep_b", "rep_c")
+    ),
+    "doorbell:device_new_secret": scoped(
+        kwargs=kw_doorbell, method="POST", body=empty, refused=("rep_b", "rep_c")
+    ),
+    "doorbell:device_bind": scoped(
+        kwargs=kw_doorbell,
+        method="POST",
+        body=lambda w: {"household": w.county.households_a[2].pk},
+        refused=("rep_b", "rep_c"),
+    ),
+    "doorbell:device_retire": scoped(
+        kwargs=kw_doorbell,
+        method="POST",
+        body=lambda w: {"reason": "外人停用"},
+        refused=("rep_b", "rep_c"),
+    ),
+    "doorbell:tasks": listing(doorbell_marks, query=q_doorbell, refused=("rep_b", "rep_c")),
+    "doorbell:task_resolve": scoped(
+        kwargs=lambda w: {"pk": doorbell_task(w).pk},
+        method="POST",
+        body=lambda w: {"note": "外人处理"},
+        refused=("rep_b", "rep_c"),
+    ),
+    "doorbell:rejections": listing(doorbell_marks, query=q_doorbell, refused=("rep_b", "rep_c")),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -1365,6 +1445,22 @@ API: dict[str, Entry] = {
     "POST /api/v1/public/deliberation/items/{item_id}/comments": public(
         kwargs=lambda w: {"item_id": w.delib.published.pk},
         body=lambda w: {"name": "王", "text": "同意"},
+    ),
+    # doorbell devices
+    "GET /api/v1/doorbell/devices": listing(doorbell_marks, query=q_doorbell),
+    "POST /api/v1/doorbell/devices": scoped(
+        body=lambda w: {"device_id": "DB-ZNEW-2", "unit_id": w.county.village_a.pk},
+        denied=(403, 404),
+    ),
+    "GET /api/v1/doorbell/devices/{device_pk}": scoped(
+        kwargs=lambda w: {"device_pk": doorbell_device(w).pk}, marks=doorbell_marks
+    ),
+    "GET /api/v1/doorbell/maintenance-tasks": listing(doorbell_marks, query=q_doorbell),
+    "POST /api/v1/doorbell/maintenance-tasks/{task_id}/resolve": scoped(
+        kwargs=lambda w: {"task_id": doorbell_task(w).pk}, body=lambda w: {"note": "外人处理"}
+    ),
+    "POST /api/v1/public/doorbell/messages": public(
+        note="a doorbell's own door: the message's signature is the credential"
     ),
     # public (no account)
     "GET /api/v1/public/appeal-categories": public(),

@@ -16,6 +16,7 @@ class LinliSettings(TypedDict):
     PAGE_SIZE: int
     DOORBELL_MQTT_URL: str
     DOORBELL_MQTT_PREFIX: str
+    DOORBELL_BRIDGE_ID: str
     IMPORT_MAX_ROWS: int
     # Photos (appeals, home visits): at most this many per record, each at most this size.
     PHOTO_MAX_COUNT: int

@@ -64,6 +64,8 @@ MENU: tuple[MenuEntry, ...] = (
     # representative sees the residents paired with them (我的结对).
     MenuEntry("doorbell:care_list", _("Care register"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("doorbell:mine", _("My care pairings"), frozenset({Role.REPRESENTATIVE})),
+    # The love doorbell's devices: their health, maintenance and refused messages.
+    MenuEntry("doorbell:devices", _("Doorbells"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

@@ -7,10 +7,15 @@ class DoorbellConfig(AppConfig):
     verbose_name = _("Love doorbell")
 
     def ready(self) -> None:
-        from linli.core.ticks import register  # noqa: F401  (the app's ticks register below)
+        from linli.core import companions
+        from linli.core.ticks import register
         from linli.duties.extra import provide
 
         from .selectors import care_visit_summary
 
         # The care pairings' visit duty, as a line on the representative's duties page.
         provide("doorbell.care_visits", care_visit_summary)
+
+        # --- devices, messages and maintenance ---
+        register("doorbell.health", "linli.doorbell.services.health_tick", every=60)
+        companions.register("doorbell.bridge", "linli.doorbell.bridge.companion")

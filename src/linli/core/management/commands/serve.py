@@ -1,5 +1,6 @@
 """Serve the platform with uvicorn (the embedded default's single process)."""
 
+import threading
 from typing import Any
 
 import uvicorn
@@ -8,6 +9,7 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_s
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from linli.core import companions
 from linli.core.checks import ensure_safe_to_serve
 from linli.core.hardening import DEMO
 from linli.core.ticks import Ticker
@@ -23,6 +25,11 @@ class Command(BaseCommand):
             "--no-ticker",
             action="store_true",
             help="do not run the periodic ticks in this process",
+        )
+        parser.add_argument(
+            "--no-companions",
+            action="store_true",
+            help="do not run the companions (the doorbell's MQTT bridge) in this process",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,6 +52,12 @@ class Command(BaseCommand):
             ticker = Ticker()
             ticker.start()
             self.stdout.write("linli: ticker on (in-process, no Celery broker configured)")
+        # Companions (core.companions, e.g. the doorbell's MQTT bridge) after the ticker.
+        stop_companions = threading.Event()
+        if options["no_companions"]:
+            self.stdout.write("linli: companions off (--no-companions)")
+        else:
+            companions.start_all(self._report, stop_companions)
         self.stdout.write(
             f"linli: serving on http://{options['host']}:{options['port']}/  (Ctrl+C stops)"
         )
@@ -57,8 +70,13 @@ class Command(BaseCommand):
                 lifespan="off",
             )
         finally:
+            stop_companions.set()
             if ticker is not None:
                 ticker.stop()
+
+    def _report(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
 
     def collect_static_once(self) -> None:
         """Pages name static files by the hashed names of collectstatic's manifest

@@ -1,0 +1,315 @@
+"""The MQTT bridge: the broker's doorbell messages into `services.message_receive`.
+
+    python -m linli doorbell_bridge [--client-id linli-bridge] [--once-for SECONDS]
+
+It connects to settings.LINLI["DOORBELL_MQTT_URL"] (``mqtt://[user:pass@]host:port``)
+with a FIXED client id and a persistent session (MQTT 3.1.1, clean_session=False) and
+subscribes ``<prefix>/+/press`` and ``<prefix>/+/heartbeat`` with QoS 1. The broker then
+keeps the QoS-1 messages published while the bridge is away and delivers them when it
+connects again with the same client id. The broker only queues for a session that has
+subscribed before: the bridge must have connected once (`serve` and `make demo` do it at
+start) before presses can wait for it.
+
+Each message is acknowledged (PUBACK, paho's ``manual_ack``) only after
+`message_receive` has committed, refusals included. A crash or a database failure
+before the commit leaves the message unacknowledged, and the broker delivers it again
+on the next connection; the (device, seq) unique constraint makes a delivery that did
+commit harmless (refused as a replay, no second alarm).
+
+The embedded default (`serve`) runs the bridge in a thread of the server process
+(`companion`, registered in `DoorbellConfig.ready()` through `core.companions`): there the
+channel layer is in memory, so the alarm's live push must start in the same process.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from django.conf import settings
+from django.db import DatabaseError, connections
+from paho.mqtt.enums import CallbackAPIVersion
+
+from . import services
+
+log = logging.getLogger("linli.doorbell.bridge")
+
+DEFAULT_CLIENT_ID = "linli-bridge"
+KEEPALIVE = 30
+# Attempts at a message when the database fails, before giving the message back to the
+# broker (not acknowledged: it comes again after the reconnection).
+DB_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+    def __str__(self) -> str:
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def broker_address(url: str | None = None) -> BrokerAddress:
+    """``mqtt://[user:pass@]host[:port]`` (or ``mqtts://``) as its parts."""
+    url = url if url is not None else settings.LINLI["DOORBELL_MQTT_URL"]
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts", "tcp") or not parts.hostname:
+        raise ValueError(f"not an MQTT URL (mqtt://host:port): {url!r}")
+    tls = parts.scheme == "mqtts"
+    return BrokerAddress(
+        host=parts.hostname,
+        port=parts.port or (8883 if tls else 1883),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        tls=tls,
+    )
+
+
+def reachable(address: BrokerAddress, timeout: float = 2.0) -> bool:
+    """Whether something listens at the broker's address (a TCP connection)."""
+    try:
+        with socket.create_connection((address.host, address.port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def topics(prefix: str | None = None) -> list[str]:
+    prefix = (prefix if prefix is not None else settings.LINLI["DOORBELL_MQTT_PREFIX"]).strip("/")
+    return [f"{prefix}/+/press", f"{prefix}/+/heartbeat"]
+
+
+class BrokerLost(RuntimeError):
+    """The message could not be committed: drop the connection so the broker keeps it."""
+
+
+@dataclass
+class Counts:
+    accepted: int = 0
+    refused: int = 0
+    alarms: int = 0
+    failed: int = 0
+    connections: int = 0
+    outcomes: list[services.Outcome] = field(default_factory=list)
+
+
+def _close_old_connections() -> None:
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
+
+
+class Bridge:
+    """One bridge: `run()` until `stop()` (from another thread) or `once_for` seconds."""
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        client_id: str = DEFAULT_CLIENT_ID,
+        prefix: str | None = None,
+        keep_outcomes: bool = False,
+        report: Callable[[str], None] | None = None,
+    ) -> None:
+        self.address = broker_address(url)
+        self.client_id = client_id
+        self.prefix = (
+            prefix if prefix is not None else settings.LINLI["DOORBELL_MQTT_PREFIX"]
+        ).strip("/")
+        self.topics = topics(self.prefix)
+        self.keep_outcomes = keep_outcomes
+        self.report = report or (lambda line: log.info("%s", line))
+        self.counts = Counts()
+        self.subscribed = threading.Event()
+        self._stop = threading.Event()
+        self._client: mqtt.Client | None = None
+        self._lock = threading.Lock()
+
+    # -- paho callbacks (the network thread) --
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.warning("MQTT broker %s refused the bridge: %s", self.address, reason_code)
+            return
+        self.counts.connections += 1
+        log.info(
+            "bridge %s connected to %s (session kept by the broker: %s)",
+            self.client_id,
+            self.address,
+            bool(getattr(flags, "session_present", False)),
+        )
+        client.subscribe([(t, 1) for t in self.topics])
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        if any(rc.is_failure for rc in reason_codes):
+            log.error("the broker refused the subscription to %s: %s", self.topics, reason_codes)
+            return
+        log.info("bridge %s subscribed to %s with QoS 1", self.client_id, ", ".join(self.topics))
+        self.subscribed.set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.subscribed.clear()
+        if not self._stop.is_set():
+            log.warning(
+                "bridge %s lost the broker %s (%s); reconnecting",
+                self.client_id,
+                self.address,
+                reason_code,
+            )
+
+    def _on_message(self, client, userdata, message) -> None:
+        self.handle(message.payload, message.topic)
+        # Committed (accepted or refused and logged): now the broker may forget it.
+        if message.qos > 0:
+            client.ack(message.mid, message.qos)
+
+    def handle(self, payload: bytes, topic: str) -> services.Outcome:
+        """message_receive, retried on a database failure; BrokerLost when it keeps failing
+        (the message is then not acknowledged)."""
+        for attempt in range(1, DB_ATTEMPTS + 1):
+            _close_old_connections()
+            try:
+                outcome = services.message_receive(
+                    payload=payload, topic=topic, channel="mqtt", remote="mqtt"
+                )
+            except DatabaseError:
+                log.exception("bridge: the database failed on %s (attempt %d)", topic, attempt)
+                connections.close_all()
+                if attempt == DB_ATTEMPTS:
+                    self.counts.failed += 1
+                    raise BrokerLost(f"the message on {topic} was not committed") from None
+                time.sleep(0.5 * 2**attempt)
+            else:
+                break
+            finally:
+                _close_old_connections()
+        if outcome.accepted:
+            self.counts.accepted += 1
+            if outcome.alarm_id:
+                self.counts.alarms += 1
+                log.info("press of %s: alarm %s raised", outcome.device_id, outcome.alarm_id)
+        else:
+            self.counts.refused += 1
+        if self.keep_outcomes:
+            self.counts.outcomes.append(outcome)
+        return outcome
+
+    # -- running --
+
+    def _client_new(self) -> mqtt.Client:
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+            manual_ack=True,
+        )
+        if self.address.username:
+            client.username_pw_set(self.address.username, self.address.password)
+        if self.address.tls:
+            client.tls_set()
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_subscribe = self._on_subscribe
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def run(self, once_for: float | None = None) -> Counts:
+        """Connect, subscribe and take messages until `stop()` (or `once_for` seconds);
+        reconnect with a growing delay (1 s to 30 s) whenever the broker is lost."""
+        timer = None
+        if once_for is not None:
+            timer = threading.Timer(once_for, self.stop)
+            timer.daemon = True
+            timer.start()
+        delay = 1.0
+        try:
+            while not self._stop.is_set():
+                client = self._client_new()
+                with self._lock:
+                    self._client = client
+                try:
+                    client.connect_async(self.address.host, self.address.port, KEEPALIVE)
+                    client.loop_forever(retry_first_connection=True)
+                    delay = 1.0
+                except BrokerLost:
+                    log.warning("bridge: giving the message back to the broker; reconnecting")
+                except Exception:
+                    log.exception("bridge: the MQTT loop failed; reconnecting")
+                finally:
+                    with self._lock:
+                        self._client = None
+                    try:
+                        client.disconnect()
+                    except Exception:  # noqa: S110 (already gone)
+                        pass
+                    if not self._stop.is_set():
+                        self._stop.wait(delay)
+                        delay = min(delay * 2, 30.0)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            connections.close_all()
+        log.info(
+            "bridge %s stopped: %d accepted, %d refused, %d alarms",
+            self.client_id,
+            self.counts.accepted,
+            self.counts.refused,
+            self.counts.alarms,
+        )
+        return self.counts
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            client = self._client
+        if client is not None:
+            client.disconnect()
+
+
+def companion(report: Callable[[str], None], stop: threading.Event) -> None:
+    """The bridge inside `serve` (core.companions): on when the broker answers; when it
+    does not, say so plainly and look again every minute."""
+    url = settings.LINLI["DOORBELL_MQTT_URL"]
+    if not url:
+        report("linli: doorbell bridge off (LINLI_MQTT_URL is empty); the HTTP endpoint works")
+        return
+    try:
+        address = broker_address(url)
+    except ValueError as exc:
+        report(f"linli: doorbell bridge off: {exc}; the HTTP endpoint works")
+        return
+    told = False
+    while not stop.is_set() and not reachable(address):
+        if not told:
+            report(
+                f"linli: MQTT broker not reachable at {address}: doorbell presses over MQTT "
+                "are off; the HTTP endpoint still works (looking again every minute)"
+            )
+            told = True
+        stop.wait(60)
+    if stop.is_set():
+        return
+    bridge = Bridge(url=url, client_id=settings.LINLI["DOORBELL_BRIDGE_ID"] or DEFAULT_CLIENT_ID)
+    report(
+        f"linli: doorbell bridge on: {address} as {bridge.client_id}, "
+        f"topics {', '.join(bridge.topics)} (QoS 1, persistent session)"
+    )
+
+    def stop_when_told() -> None:
+        stop.wait()
+        bridge.stop()
+
+    threading.Thread(target=stop_when_told, daemon=True).start()
+    bridge.run()

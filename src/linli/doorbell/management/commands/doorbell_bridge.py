@@ -1,0 +1,48 @@
+"""The MQTT bridge as its own process: `python -m linli doorbell_bridge`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from linli.doorbell.bridge import Bridge
+
+
+class Command(BaseCommand):
+    help = (
+        "Take the doorbells' MQTT messages (QoS 1, persistent session under a fixed client "
+        "id) into the platform; reconnect when the broker is lost. `serve` runs it in-process "
+        "in the embedded default; run it alone when the server runs elsewhere."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--client-id",
+            default=None,
+            help="the MQTT client id the broker keeps the session under (default: "
+            "LINLI_MQTT_CLIENT_ID or linli-bridge)",
+        )
+        parser.add_argument("--url", default=None, help="the broker (default: LINLI_MQTT_URL)")
+        parser.add_argument("--once-for", type=float, default=None, help="stop after SECONDS")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        client_id = options["client_id"] or settings.LINLI["DOORBELL_BRIDGE_ID"] or "linli-bridge"
+        try:
+            bridge = Bridge(url=options["url"], client_id=client_id)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"doorbell bridge: {bridge.address} as {client_id}, topics "
+            f"{', '.join(bridge.topics)} (QoS 1, persistent session); Ctrl+C stops"
+        )
+        try:
+            counts = bridge.run(once_for=options["once_for"])
+        except KeyboardInterrupt:
+            bridge.stop()
+            counts = bridge.counts
+        self.stdout.write(
+            f"doorbell bridge stopped: {counts.accepted} accepted, {counts.refused} refused, "
+            f"{counts.alarms} alarms"
+        )

@@ -1,0 +1,114 @@
+"""The Wi-Fi doorbells' HTTP endpoint: POST /api/v1/public/doorbell/messages (no account, no
+CSRF; the signature is the credential). 202 accepted, 400 malformed, 401 refused (unknown
+device, bad signature, retired: one answer), 409 replay or stale, 429 throttled."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from linli.doorbell.models import Alarm, DeviceRejection, DeviceStatus
+from tests.doorbell.devices_support import device, message, tampered
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/public/doorbell/messages"
+
+
+@pytest.fixture
+def http():
+    return Client(enforce_csrf_checks=True)
+
+
+def post(http, payload: bytes, **extra):
+    return http.post(URL, payload, content_type="application/json", **extra)
+
+
+@pytest.fixture
+def bound(county):
+    return device(county.village_a, household=county.households_a[0])
+
+
+def test_a_press_is_accepted_with_its_alarm(http, bound):
+    response = post(http, message(seq=1)[1])
+    assert response.status_code == 202
+    assert response.json() == {"status": "accepted", "alarm": Alarm.objects.get().pk}
+    assert Alarm.objects.get().message.channel == "http"
+
+
+def test_a_heartbeat_is_accepted_without_alarm(http, bound):
+    response = post(http, message(seq=1, kind="heartbeat", battery=77)[1])
+    assert response.status_code == 202 and response.json()["alarm"] is None
+    bound.refresh_from_db()
+    assert bound.battery == 77
+
+
+def test_a_replay_is_409_and_logged(http, bound):
+    payload = message(seq=3)[1]
+    assert post(http, payload).status_code == 202
+    again = post(http, payload)
+    assert again.status_code == 409 and again.json()["code"] == "duplicate"
+    assert Alarm.objects.count() == 1
+    assert DeviceRejection.objects.get().reason == "replay"
+
+
+def test_unknown_device_bad_signature_and_retired_get_the_same_401(http, bound, county):
+    unknown = post(http, message("DB-NOPE", seq=1)[1])
+    forged = post(http, tampered(message(seq=2)[1], sig="a" * 64))
+    device(county.village_a, device_id="DB-OLD", status=DeviceStatus.RETIRED)
+    retired = post(http, message("DB-OLD", seq=1)[1])
+    assert unknown.status_code == forged.status_code == retired.status_code == 401
+    assert unknown.json() == forged.json() == retired.json()
+    assert not Alarm.objects.exists()
+    assert sorted(DeviceRejection.objects.values_list("reason", flat=True)) == [
+        "bad_signature",
+        "retired_device",
+        "unknown_device",
+    ]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"",
+        b"{",
+        b"null",
+        b'{"v":1}',
+        b"\x00\x01\x02",
+        b"x" * 5000,
+        '{"device":"\ud800"}'.encode("utf-8", "surrogatepass"),
+    ],
+    ids=range(7),
+)
+def test_malformed_is_400_with_the_reason_never_500(http, bound, payload):
+    response = post(http, payload)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert not Alarm.objects.exists()
+    assert DeviceRejection.objects.get().reason == "malformed"
+
+
+def test_the_remote_address_is_logged(http, bound):
+    post(http, message("DB-NOPE", seq=1)[1], REMOTE_ADDR="10.1.2.3")
+    assert DeviceRejection.objects.get().remote == "10.1.2.3"
+
+
+def test_many_messages_from_one_address_are_throttled(http, bound, settings):
+    settings.LINLI = {
+        **settings.LINLI,
+        "THROTTLES": {**settings.LINLI["THROTTLES"], "doorbell-address": (3, 60)},
+    }
+    codes = [post(http, message(seq=n, kind="heartbeat")[1]).status_code for n in range(1, 6)]
+    assert codes == [202, 202, 202, 429, 429]
+
+
+def test_many_messages_for_one_device_are_throttled(http, bound, settings):
+    settings.LINLI = {
+        **settings.LINLI,
+        "THROTTLES": {**settings.LINLI["THROTTLES"], "doorbell-device": (2, 60)},
+    }
+    codes = [
+        post(http, message(seq=n, kind="heartbeat")[1], REMOTE_ADDR=f"10.0.0.{n}").status_code
+        for n in range(1, 5)
+    ]
+    assert codes == [202, 202, 429, 429]
