@@ -8,3 +8,5 @@ class DoorbellConfig(AppConfig):
 
     def ready(self) -> None:
         from linli.core.ticks import register  # noqa: F401  (the app's ticks register below)
+
+        register("doorbell.escalate", "linli.doorbell.services.escalate_tick", every=15)
