@@ -1,6 +1,6 @@
 """Rewrite the generated blocks of docs/ from the code (`--check` only compares).
 
-    .venv/bin/python scripts/docs_tables.py [--check]
+.venv/bin/python scripts/docs_tables.py [--check]
 """
 
 from __future__ import annotations

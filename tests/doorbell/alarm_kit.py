@@ -16,9 +16,9 @@ from linli.doorbell.models import (
     Alarm,
     BackupKind,
     CareBackup,
+    CareKind,
     CarePairing,
     CareRecipient,
-    CareKind,
     Device,
     DeviceMessage,
 )

@@ -33,7 +33,11 @@ def world(county):
 
 
 def _sms(to: str) -> list[Outbox]:
-    return [o for o in Outbox.objects.filter(channel="sms", kind=services.NOTIFY_KIND) if o.address == to]
+    return [
+        o
+        for o in Outbox.objects.filter(channel="sms", kind=services.NOTIFY_KIND)
+        if o.address == to
+    ]
 
 
 def test_the_table():

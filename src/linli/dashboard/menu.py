@@ -60,6 +60,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("notices:list", _("Policy notices"), frozenset(HOUSEHOLD_LIST_ROLES)),
     # The deliberation list (议事清单): cadres keep it, representatives vote on it.
     MenuEntry("deliberation:list", _("Deliberation list"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    # The love doorbell's alarms (告警): the live panel; a representative sees those told of.
+    MenuEntry("doorbell:alarms", _("Doorbell alarms"), frozenset(HOUSEHOLD_LIST_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

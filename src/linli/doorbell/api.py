@@ -1,8 +1,6 @@
 """The doorbell API: the care register, devices, alarms (signed-in), and the devices'
 own HTTP endpoint (`public`, authenticated by the message's signature)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.utils.translation import gettext as _
