@@ -310,7 +310,7 @@ def escalate_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
         try:
             with transaction.atomic():
                 alarm = (
-                    Alarm.objects.select_for_update(skip_locked=True)
+                    Alarm.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(pk=pk, next_step_at__lte=now, status__in=workflow.WAITING)
                     .select_related("unit", "household", "device", "message", "pairing")
                     .first()
@@ -330,7 +330,7 @@ def escalate_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
 def _lock(alarm: Alarm, version: int | None) -> Alarm:
     try:
         locked = (
-            Alarm.objects.select_for_update()
+            Alarm.objects.select_for_update(of=("self",))
             .select_related("unit", "household", "device", "message")
             .get(pk=alarm.pk)
         )
