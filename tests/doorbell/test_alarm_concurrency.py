@@ -47,7 +47,6 @@ def test_two_ticks_at_once_tell_each_next_person_once(county):
     alarms = [world.press(at=t0)]
     for household in county.households_a[2:6]:
         from linli.doorbell.models import CarePairing, CareRecipient
-
         from tests.support.factories import add_member
 
         recipient = CareRecipient.objects.create(
