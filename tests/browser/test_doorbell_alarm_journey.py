@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from linli.doorbell.models import Alarm, AlarmStatus
 from linli.notify.consumers import PUSH_FIELDS
@@ -46,12 +48,25 @@ def _shot(page, name: str) -> None:
 
 
 def _press_and_take_the_push(world, user_id: int) -> tuple[Alarm, dict]:
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(user_id), channel)
-    alarm = world.press()  # autocommit: the push goes out as the press commits
-    message = async_to_sync(layer.receive)(channel)
-    return alarm, {k: message[k] for k in PUSH_FIELDS if k in message}
+    """In a thread of its own: Playwright's event loop runs in the test's thread, where
+    async_to_sync (the services' push, the layer's calls) may not run."""
+    out: dict = {}
+
+    def run():
+        try:
+            layer = get_channel_layer()
+            channel = async_to_sync(layer.new_channel)()
+            async_to_sync(layer.group_add)(user_group(user_id), channel)
+            out["alarm"] = world.press()  # autocommit: the push goes out as it commits
+            message = async_to_sync(layer.receive)(channel)
+            out["push"] = {k: message[k] for k in PUSH_FIELDS if k in message}
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=20)
+    return out["alarm"], out["push"]
 
 
 @pytest.mark.parametrize("width", [360, 1280])
