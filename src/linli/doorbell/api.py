@@ -50,8 +50,8 @@ def _alarm_out(a: Alarm) -> dict[str, Any]:
         "household_id": a.household_id,
         "address": a.household.address,
         "head_name": a.household.head_name,
-        "device": a.device.device_id if a.device_id else "",
-        "seq": a.message.seq if a.message_id else None,
+        "device": a.device.device_id if a.device else "",
+        "seq": a.message.seq if a.message else None,
         "raised_at": a.raised_at,
         "step": a.step,
         "next_step_at": a.next_step_at,
@@ -62,7 +62,7 @@ def _alarm_out(a: Alarm) -> dict[str, Any]:
         "closed_at": a.closed_at,
         "outcome": a.outcome,
         "outcome_note": a.outcome_note,
-        "appeal": a.appeal.code if a.appeal_id else None,
+        "appeal": a.appeal.code if a.appeal else None,
         "version": a.version,
     }
 

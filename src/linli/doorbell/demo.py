@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -21,11 +22,14 @@ from .models import (
 )
 
 
-def seed() -> None:
+def seed(progress: Callable[[str], object] = print) -> int:
     """Care register, pairings, doorbells and a few past alarms for the demo villages."""
     seed_care()
     seed_devices()
-    seed_alarms()
+    made = seed_alarms()
+    if made:
+        progress(f"doorbell: {made} alarms")
+    return made
 
 
 # --- care register and pairing ------------------------------------------------------------

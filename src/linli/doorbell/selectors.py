@@ -152,10 +152,11 @@ def alarms_open(user) -> list[Alarm]:
         .order_by("raised_at", "id")
     )
     for a in rows:
-        a.told = list(a.notices.all())
-        a.unanswered = a.status in (AlarmStatus.RAISED, AlarmStatus.NOTIFIED) and (
-            a.next_step_at is None
-        )
+        a.told = list(a.notices.all())  # type: ignore[attr-defined]
+        a.unanswered = a.status in (  # type: ignore[attr-defined]
+            AlarmStatus.RAISED,
+            AlarmStatus.NOTIFIED,
+        ) and (a.next_step_at is None)
     return rows
 
 
@@ -209,7 +210,7 @@ def alarm_timeline(alarm: Alarm) -> dict[str, Any]:
     """The events and the notices (who was told, when, how) of one alarm."""
     notices = list(alarm.notices.select_related("user").order_by("step", "position"))
     for n in notices:
-        n.phone_masked = mask_phone(n.phone)
+        n.phone_masked = mask_phone(n.phone)  # type: ignore[attr-defined]
     return {
         "events": list(alarm.events.select_related("actor").order_by("at", "id")),
         "notices": notices,
@@ -256,12 +257,14 @@ class Figures:
 def figures_of(alarms: list[Alarm]) -> Figures:
     acks = [s for a in alarms if (s := _seconds(a.raised_at, a.acknowledged_at)) is not None]
     arrives = [s for a in alarms if (s := _seconds(a.raised_at, a.arrived_at)) is not None]
-    by_primary = sum(
-        1
-        for a in alarms
-        if a.acknowledged_by_id is not None
-        and a.pairing_id is not None
-        and a.acknowledged_by_id == a.pairing.primary.user_id
+    by_primary = len(
+        [
+            a
+            for a in alarms
+            if a.acknowledged_by_id is not None
+            and a.pairing is not None
+            and a.acknowledged_by_id == a.pairing.primary.user_id
+        ]
     )
     return Figures(
         alarms=len(alarms),
@@ -296,7 +299,8 @@ def representative_response(
     alarms = _period_alarms(Alarm.objects.filter(pairing__primary_id__in=ids), start, end)
     by_rep: dict[int, list[Alarm]] = {i: [] for i in ids}
     for a in alarms:
-        by_rep[a.pairing.primary_id].append(a)
+        if a.pairing is not None:
+            by_rep[a.pairing.primary_id].append(a)
     return {i: figures_of(rows) for i, rows in by_rep.items()}
 
 
@@ -328,7 +332,7 @@ def response_figures(user, unit: Unit | None, start: dt.date, end: dt.date) -> d
     by_rep: dict[int, list[Alarm]] = {}
     reps: dict[int, Any] = {}
     for a in alarms:
-        if a.pairing_id is not None:
+        if a.pairing is not None:
             by_rep.setdefault(a.pairing.primary_id, []).append(a)
             reps[a.pairing.primary_id] = a.pairing.primary
     rep_rows = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
@@ -65,8 +66,8 @@ def alarm_payload(alarm: Alarm) -> dict[str, Any]:
     return {
         "id": alarm.pk,
         "status": alarm.status,
-        "device": alarm.device.device_id if alarm.device_id else "",
-        "seq": alarm.message.seq if alarm.message_id else None,
+        "device": alarm.device.device_id if alarm.device else "",
+        "seq": alarm.message.seq if alarm.message else None,
         "household": alarm.household.address,
         "unit": alarm.unit_id,
         "step": alarm.step,
@@ -416,7 +417,7 @@ def alarm_arrive(
 
 
 # The appeal category an outcome files under (codes of appeals' seeded categories).
-OUTCOME_CATEGORY = {
+OUTCOME_CATEGORY: dict[str, str] = {
     AlarmOutcome.HEALTH: "medical",
     AlarmOutcome.EMERGENCY: "medical",
     AlarmOutcome.MEDICINE: "medical",
@@ -481,7 +482,7 @@ def alarm_close(
             channel=AppealChannel.REPRESENTATIVE,
             household=alarm.household,
             address=alarm.household.address,
-            reporter_name=alarm.recipient.member.name if alarm.recipient_id else "",
+            reporter_name=alarm.recipient.member.name if alarm.recipient else "",
         )
         alarm.appeal = appeal
         fields.append("appeal")
@@ -498,7 +499,7 @@ def alarm_close(
     return alarm
 
 
-ACTIONS = {
+ACTIONS: dict[str, Callable[..., Alarm]] = {
     workflow.Action.ACKNOWLEDGE: alarm_acknowledge,
     workflow.Action.ARRIVE: alarm_arrive,
     workflow.Action.CLOSE: alarm_close,

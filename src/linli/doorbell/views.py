@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -125,7 +126,7 @@ def alarm_detail(request, pk: int):
     return _detail(request, _alarm(request.user, pk))
 
 
-ACT_FORMS = {
+ACT_FORMS: dict[str, type[forms.Form]] = {
     workflow.Action.ACKNOWLEDGE: EmptyForm,
     workflow.Action.ARRIVE: ArriveForm,
     workflow.Action.CLOSE: CloseForm,
