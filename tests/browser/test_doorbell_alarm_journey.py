@@ -110,6 +110,16 @@ def test_press_banner_acknowledge_arrive_close(county, live_server, browser, wid
     page.click("#alarm-ack")
     page.wait_for_load_state()
     assert page.locator("#alarm-status").inner_text() == "正在赶来"
+    # The panel shows it open, blue (on the way), with who was told and the time ticking.
+    page.goto(f"{base}/doorbell/alarms/")
+    card = page.locator(f"#alarm-open article[data-alarm='{alarm.pk}']")
+    assert "正在赶来" in card.inner_text() and world.county.rep_a.member.name in card.inner_text()
+    page.wait_for_function(
+        "() => /^\\d+:\\d\\d$/.test(document.querySelector('#alarm-open [data-since]').textContent)"
+    )
+    _shot(page, f"alarm-panel-open-{width}")
+    card.locator("a.alarm-open-link").click()
+    page.wait_for_url(f"{base}/doorbell/alarms/{alarm.pk}/")
     page.click("#alarm-arrive")
     page.wait_for_function("() => document.getElementById('alarm-status').textContent === '已到达'")
     page.check("input[name=outcome][value=company]")
