@@ -30,7 +30,9 @@ class AlarmFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All"))] + list(AlarmStatus.choices)
     )
     outcome = forms.ChoiceField(
-        label=_("Alarm outcome"), required=False, choices=[("", _("All"))] + list(AlarmOutcome.choices)
+        label=_("Alarm outcome"),
+        required=False,
+        choices=[("", _("All"))] + list(AlarmOutcome.choices),
     )
     start = DayField(label=_("From"), required=False)
     end = DayField(label=_("To"), required=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from linli.core.api_schemas import choices_text as _choices
-from linli.core.inputs import Day, Id, Text, bounded
+from linli.core.inputs import Day, Id, Latitude, Longitude, Text, bounded
 
 from .models import AlarmOutcome, AlarmStatus
 
@@ -87,8 +87,8 @@ class AlarmVersionIn(Schema):
 
 
 class AlarmArriveIn(Schema):
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
     version: AlarmVersion | None = ALARM_VERSION
 
 
