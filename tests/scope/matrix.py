@@ -440,6 +440,78 @@ def kw_village_a(w) -> dict:
     return {"unit_id": w.county.village_a.pk}
 
 
+# --- doorbell alarms: town A's household's press, built on first use in each test ------------
+
+ALARM_DEVICE = "DB-ZA91"
+
+
+def alarm(w):
+    """A press of the doorbell of town A's candidate's household (cared for, rep_a the
+    primary, told at once): plain rows, no audit, so `written()` does not count them."""
+    from django.utils import timezone
+
+    from linli.doorbell.models import (
+        Alarm,
+        AlarmEvent,
+        AlarmNotice,
+        CarePairing,
+        CareRecipient,
+        Device,
+        DeviceMessage,
+    )
+
+    found = Alarm.objects.filter(device__device_id=ALARM_DEVICE).first()
+    if found is not None:
+        return found
+    household = w.candidate.household
+    recipient = CareRecipient.objects.create(
+        household=household, member=w.candidate, unit=household.unit, kind="elderly_alone"
+    )
+    pairing = CarePairing.objects.create(recipient=recipient, primary=w.county.rep_a)
+    device = Device.objects.create(
+        device_id=ALARM_DEVICE, secret="scope-secret", household=household, unit=household.unit
+    )
+    message = DeviceMessage.objects.create(device=device, seq=1, kind="press", channel="http")
+    made = Alarm.objects.create(
+        device=device,
+        message=message,
+        household=household,
+        recipient=recipient,
+        pairing=pairing,
+        unit=household.unit,
+        status="notified",
+        next_step_at=timezone.now() + timezone.timedelta(minutes=3),
+    )
+    AlarmEvent.objects.create(alarm=made, kind="raised")
+    AlarmNotice.objects.create(
+        alarm=made, step=0, role="primary", user=w.rep_a, name=w.county.rep_a.member.name
+    )
+    return made
+
+
+def q_alarm(w) -> dict:
+    """No filter; builds the alarm before the list is asked for."""
+    alarm(w)
+    return {}
+
+
+def alarm_marks(w):
+    return [alarm(w).device.device_id]
+
+
+def alarm_rep_marks(w):
+    alarm(w)
+    return [w.county.rep_a.member.name]
+
+
+def kw_alarm(w) -> dict:
+    return {"pk": alarm(w).pk}
+
+
+def api_alarm(w) -> dict:
+    return {"alarm_id": alarm(w).pk}
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 PAGES: dict[str, Entry] = {
@@ -961,6 +1033,19 @@ PAGES: dict[str, Entry] = {
         refused=("rep_b", "rep_c"),
     ),
     "doorbell:rejections": listing(doorbell_marks, query=q_doorbell, refused=("rep_b", "rep_c")),
+    # doorbell alarms: the panel and figures serve the household roles and representatives
+    # (rep_c, of the same group, sees none of town A's household's alarms: not told of it).
+    "doorbell:alarms": listing(alarm_marks, query=q_alarm),
+    "doorbell:alarm_export": listing(alarm_marks, query=q_alarm),
+    "doorbell:figures": listing(alarm_rep_marks, query=q_alarm),
+    "doorbell:figures_export": listing(alarm_rep_marks, query=q_alarm),
+    "doorbell:alarm_detail": scoped(kwargs=kw_alarm, marks=alarm_marks),
+    "doorbell:alarm_act": scoped(
+        kwargs=lambda w: {"pk": alarm(w).pk, "action": "acknowledge"},
+        method="POST",
+        body=empty,
+        ok=302,
+    ),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -1509,5 +1594,16 @@ API: dict[str, Entry] = {
     ),
     "DELETE /api/v1/charter/entries/{entry_id}": scoped(
         kwargs=lambda w: {"entry_id": w.charter.draft_spare.pk}, body=empty
+    ),
+    # doorbell alarms
+    "GET /api/v1/doorbell/alarms": listing(alarm_marks, query=q_alarm),
+    "GET /api/v1/doorbell/alarms/figures": listing(alarm_rep_marks, query=q_alarm),
+    "GET /api/v1/doorbell/alarms/{alarm_id}": scoped(kwargs=api_alarm, marks=alarm_marks),
+    "POST /api/v1/doorbell/alarms/{alarm_id}/acknowledge": scoped(kwargs=api_alarm, body=empty),
+    "POST /api/v1/doorbell/alarms/{alarm_id}/arrive": scoped(
+        kwargs=api_alarm, body=lambda w: {"latitude": 28.15, "longitude": 113.63}
+    ),
+    "POST /api/v1/doorbell/alarms/{alarm_id}/close": scoped(
+        kwargs=api_alarm, body=lambda w: {"outcome": "false_press", "note": "外人关闭"}
     ),
 }

@@ -66,6 +66,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("doorbell:mine", _("My care pairings"), frozenset({Role.REPRESENTATIVE})),
     # The love doorbell's devices: their health, maintenance and refused messages.
     MenuEntry("doorbell:devices", _("Doorbells"), frozenset(HOUSEHOLD_ROLES)),
+    # The love doorbell's alarms (告警): the live panel; a representative sees those told of.
+    MenuEntry("doorbell:alarms", _("Doorbell alarms"), frozenset(HOUSEHOLD_LIST_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

@@ -19,3 +19,6 @@ class DoorbellConfig(AppConfig):
         # --- devices, messages and maintenance ---
         register("doorbell.health", "linli.doorbell.services.health_tick", every=60)
         companions.register("doorbell.bridge", "linli.doorbell.bridge.companion")
+
+        # --- alarms ---
+        register("doorbell.escalate", "linli.doorbell.services.escalate_tick", every=15)

@@ -7,9 +7,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.inputs import IdChoiceField, IntField, LineField, TextField
+from linli.core.inputs import (
+    DayField,
+    IdChoiceField,
+    IntField,
+    LatitudeField,
+    LineField,
+    LongitudeField,
+    TextField,
+)
 
-from .models import BackupKind, CareKind, CareLevel
+from .models import AlarmOutcome, AlarmStatus, BackupKind, CareKind, CareLevel
 from .protocol import DEVICE_ID_RE
 
 # --- care register and pairing ------------------------------------------------------------
@@ -257,3 +265,66 @@ class TaskResolveForm(forms.Form):
 
 
 # --- alarms -------------------------------------------------------------------------------
+
+
+class AlarmFilterForm(forms.Form):
+    unit = IdChoiceField(label=_("Unit"), queryset=None, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + list(AlarmStatus.choices)
+    )
+    outcome = forms.ChoiceField(
+        label=_("Alarm outcome"),
+        required=False,
+        choices=[("", _("All"))] + list(AlarmOutcome.choices),
+    )
+    start = DayField(label=_("From"), required=False)
+    end = DayField(label=_("To"), required=False)
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].empty_label = _("All")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end is before the start."))
+        return data
+
+
+class FiguresForm(forms.Form):
+    unit = IdChoiceField(label=_("Unit"), queryset=None, required=False)
+    start = DayField(label=_("From"), required=False)
+    end = DayField(label=_("To"), required=False)
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].empty_label = _("All")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end is before the start."))
+        return data
+
+
+class ArriveForm(forms.Form):
+    latitude = LatitudeField(required=False)
+    longitude = LongitudeField(required=False)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What happened"), choices=AlarmOutcome.choices, widget=forms.RadioSelect
+    )
+    note = TextField(
+        label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    raise_appeal = forms.BooleanField(
+        label=_("Raise an appeal for the household with this note"), required=False
+    )
+
+
+class EmptyForm(forms.Form):
+    pass

@@ -30,4 +30,10 @@ urlpatterns = [
     path("maintenance/<int:pk>/resolve/", views.task_resolve, name="task_resolve"),
     path("rejections/", views.rejection_list, name="rejections"),
     # --- alarms ---
+    path("alarms/", views.alarm_panel, name="alarms"),
+    path("alarms/export.xlsx", views.alarm_export, name="alarm_export"),
+    path("alarms/figures/", views.figures, name="figures"),
+    path("alarms/figures/export.xlsx", views.figures_export, name="figures_export"),
+    path("alarms/<int:pk>/", views.alarm_detail, name="alarm_detail"),
+    path("alarms/<int:pk>/<str:action>/", views.alarm_act, name="alarm_act"),
 ]

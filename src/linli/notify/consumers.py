@@ -1,4 +1,5 @@
-"""Live push of the unread count (and the newest title) to a user's open pages."""
+"""Live push of the unread count (and the newest title) to a user's open pages; a push may
+also carry a `sound` flag and an `alarm` object (a higher app's, passed through)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from linli.accounts import twofactor
 from .selectors import unread_count
 from .services import user_group
 
-PUSH_FIELDS = ("unread", "title", "body", "url")
+# `sound`: the page plays a short tone; `alarm`: an object a higher app attaches (the
+# doorbell's alarm: id, device, seq...), forwarded as it is for the page's banner.
+PUSH_FIELDS = ("unread", "title", "body", "url", "sound", "alarm")
 
 logger = logging.getLogger("linli.notify")
 

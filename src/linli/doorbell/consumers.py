@@ -1,0 +1,63 @@
+"""The live alarm panel's socket (`/ws/doorbell/alarms/`): joins one Channels group per
+unit in the user's scope (and the user's own, for the alarms they were told of) and
+forwards each alarm change (raised, escalated, acknowledged, arrived, closed)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
+
+from linli.accounts import twofactor
+
+from .selectors import panel_groups_for
+
+logger = logging.getLogger("linli.doorbell")
+
+
+class AlarmPanelConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close()
+            return
+        owed = await database_sync_to_async(twofactor.session_pending)(
+            user, self.scope.get("session")
+        )
+        if owed is not None:
+            await self.close()
+            return
+        groups = await database_sync_to_async(panel_groups_for)(user)
+        try:
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.groups_joined.append(group)
+        except (ConnectionError, OSError, RedisError) as exc:
+            logger.warning("alarm panel: joining groups failed: %s", exc)
+            await self._leave()
+            await self.close()
+            return
+        await self.accept()
+
+    async def _leave(self) -> None:
+        for group in self.groups_joined:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except (ConnectionError, OSError, RedisError):
+                pass
+        self.groups_joined = []
+
+    async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Ignore what the page sends: the socket only carries changes."""
+
+    async def alarm_change(self, event: dict[str, Any]) -> None:
+        await self.send_json({"change": event.get("change", ""), "alarm": event.get("alarm")})
