@@ -118,8 +118,8 @@ def seed_care() -> int:
     with the group leader and a relative as backups and an emergency contact; the
     village's doorbell settings with the demo village cadre on duty. Safe to run again:
     a member already in care and a pairing already made are left alone. Deterministic:
-    the households in id order, the pairings' starts relative to today (the first is
-    overdue for its visit, so the register's filter and the duties line show one)."""
+    the households in id order, the pairings' starts relative to today (the first began
+    twelve days ago: overdue for its weekly visit unless a demo visit reached it)."""
     actor = User.objects.filter(is_superuser=True).order_by("pk").first()
     demo_rep = (
         Representative.objects.filter(phone_q(DEMO_REP_PHONE, "user__"), term_end__isnull=True)
