@@ -112,3 +112,10 @@ def test_many_messages_for_one_device_are_throttled(http, bound, settings):
         for n in range(1, 5)
     ]
     assert codes == [202, 202, 429, 429]
+
+
+def test_deeply_nested_json_is_400_not_500(http, bound):
+    response = post(http, b"[" * 1000 + b"]" * 0)
+    assert response.status_code == 400
+    response = post(http, b'{"device":"DB-T-001","x":' + b"[" * 990 + b"]" * 990 + b"}")
+    assert response.status_code == 400

@@ -111,7 +111,7 @@ def parse(
         raise ProtocolError("payload too large")
     try:
         data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ProtocolError("payload is not JSON") from None
     if not isinstance(data, dict):
         raise ProtocolError("payload is not a JSON object")
