@@ -610,24 +610,35 @@ def wait_for(keys: list[tuple[str, int]], recorders: list[Recorder], seconds: fl
 # --- where the time went (from the rows the bridge wrote) --------------------------------------
 
 
-def stages(keys: list[tuple[str, int]], pub: Publisher, sock: Socket) -> list[tuple]:
-    """Per press: publish → message accepted → representative told → push read, from the
-    database's wall-clock timestamps and this process's (one machine, one clock)."""
-    from linli.doorbell.models import AlarmNotice, DeviceMessage
+def stages(keys: list[tuple[str, int]], pub: Publisher, sock: Socket, user) -> list[tuple]:
+    """Per press: publish → message accepted → the primary's SMS queued → push read, from
+    the database's wall-clock timestamps and this process's (one machine, one clock). The
+    SMS row is the last write of the bridge's transaction; the live push is sent after
+    its commit."""
+    from linli.doorbell.models import Alarm, DeviceMessage
+    from linli.notify.models import Outbox
 
     wanted = set(keys)
+    bench = {"device__device_id__startswith": DEVICE_PREFIX}
     accepted: dict[tuple[str, int], float] = {}
     for device_id, seq, received_at in DeviceMessage.objects.filter(
-        device__device_id__startswith=DEVICE_PREFIX, kind="press"
+        kind="press", **bench
     ).values_list("device__device_id", "seq", "received_at"):
         if (device_id, seq) in wanted:
             accepted[(device_id, seq)] = received_at.timestamp()
-    told: dict[tuple[str, int], float] = {}
-    for device_id, seq, told_at in AlarmNotice.objects.filter(
-        alarm__device__device_id__startswith=DEVICE_PREFIX, step=0, position=0
-    ).values_list("alarm__message__device__device_id", "alarm__message__seq", "told_at"):
-        if (device_id, seq) in wanted:
-            told[(device_id, seq)] = told_at.timestamp()
+    key_of = {
+        pk: (device_id, seq)
+        for pk, device_id, seq in Alarm.objects.filter(**bench).values_list(
+            "pk", "device__device_id", "message__seq"
+        )
+    }
+    queued: dict[tuple[str, int], float] = {}
+    for payload, created_at in Outbox.objects.filter(user=user).values_list(
+        "payload", "created_at"
+    ):
+        key = key_of.get((payload or {}).get("alarm"))
+        if key in wanted and key not in queued:
+            queued[key] = created_at.timestamp()
     # The socket's perf_counter times, on the wall clock.
     offset = time.time() - time.perf_counter()
     a, b, c = [], [], []
@@ -636,15 +647,15 @@ def stages(keys: list[tuple[str, int]], pub: Publisher, sock: Socket) -> list[tu
         t_ws = sock.recorder.at.get(key)
         if key in accepted:
             a.append(accepted[key] - t_pub)
-        if key in accepted and key in told:
-            b.append(told[key] - accepted[key])
-        if key in told and t_ws is not None:
-            c.append(t_ws + offset - told[key])
+        if key in accepted and key in queued:
+            b.append(queued[key] - accepted[key])
+        if key in queued and t_ws is not None:
+            c.append(t_ws + offset - queued[key])
     rows = []
     for label, values in (
         ("publish → message accepted by the bridge (DeviceMessage.received_at)", a),
-        ("message accepted → primary told (AlarmNotice.told_at)", b),
-        ("primary told → push read on the WebSocket", c),
+        ("accepted → the primary's SMS queued (Outbox.created_at)", b),
+        ("SMS queued → commit, push, read on the WebSocket", c),
     ):
         s = summary(values)
         rows.append((label, s["n"], f"{s['p50']:.1f}", f"{s['p99']:.1f}", f"{s['max']:.1f}"))
@@ -828,7 +839,7 @@ def main() -> int:
             f"on the socket; {out['loadavg']}"
         )
         try:
-            rows = stages(keys, pub, sock)
+            rows = stages(keys, pub, sock, user)
             out["stages"] = [list(r) for r in rows]
             print(table(("where the time went (ms)", "presses", "p50", "p99", "max"), rows))
         except Exception as exc:  # noqa: BLE001 - the breakdown is a diagnosis, not the result
