@@ -651,6 +651,9 @@ def stages(keys: list[tuple[str, int]], pub: Publisher, sock: Socket, user) -> l
             b.append(queued[key] - accepted[key])
         if key in queued and t_ws is not None:
             c.append(t_ws + offset - queued[key])
+    # The bridge's pace: presses accepted a second, from its first to its last.
+    times = sorted(accepted[k] for k in keys if k in accepted)
+    pace = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else float("nan")
     rows = []
     for label, values in (
         ("publish → message accepted by the bridge (DeviceMessage.received_at)", a),
@@ -659,7 +662,7 @@ def stages(keys: list[tuple[str, int]], pub: Publisher, sock: Socket, user) -> l
     ):
         s = summary(values)
         rows.append((label, s["n"], f"{s['p50']:.1f}", f"{s['p99']:.1f}", f"{s['max']:.1f}"))
-    return rows
+    return rows, pace
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -839,9 +842,14 @@ def main() -> int:
             f"on the socket; {out['loadavg']}"
         )
         try:
-            rows = stages(keys, pub, sock, user)
+            rows, pace = stages(keys, pub, sock, user)
             out["stages"] = [list(r) for r in rows]
+            out["bridge_per_second"] = pace
             print(table(("where the time went (ms)", "presses", "p50", "p99", "max"), rows))
+            print(
+                f"the bridge accepted {pace:.1f} presses a second (first to last accepted), "
+                f"for {rate:g} published"
+            )
         except Exception as exc:  # noqa: BLE001 - the breakdown is a diagnosis, not the result
             print(f"(no breakdown by stage: {exc!r})")
         verdict = [
@@ -870,6 +878,11 @@ def main() -> int:
             missing_keys = [k for k in keys if not sock.recorder.has(k)][:5]
             print(f"LOST: first presses missing on the socket: {missing_keys}")
             print("the bridge's log (last lines):\n" + tail(BRIDGE_LOG))
+            print(
+                "(a subscriber that falls behind: Mosquitto keeps at most max_queued_messages "
+                "QoS-1 messages for it, 1000 by default, and drops the rest; its log says "
+                "'Outgoing messages are being dropped for client ...')"
+            )
         return 0 if all_in else 1
     except Exception as exc:
         print(f"ERROR: {exc}")
