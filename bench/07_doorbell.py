@@ -41,6 +41,8 @@ Environment (besides LINLI_BENCH_DATABASE_URL and LINLI_BENCH_SCALE):
   LINLI_BENCH_DOORBELL_DEVICES       doorbells (default: one per press, warm-up included)
   LINLI_BENCH_DOORBELL_DRAIN=30      seconds to wait for the last pushes
   LINLI_BENCH_MQTT_URL, LINLI_BENCH_REDIS_URL   (above)
+  LINLI_BENCH_DOORBELL_BROKER        a Celery broker (redis://...): the SMS are queued
+                                     there, not sent by the bridge after each commit
 Without Mosquitto or Redis the run is skipped with a message (it fails instead when
 LINLI_REQUIRE_SERVICES=1, as in CI). Figures go to var/bench/doorbell.json, logs of the
 two processes to var/bench/doorbell-server.log and var/bench/doorbell-bridge.log.
@@ -346,9 +348,24 @@ def child_env(redis_url: str, mqtt_url: str, prefix: str, client_id: str) -> dic
     }
     env.setdefault("LINLI_ENV", "demo")  # console SMS and the demo keys (as scripts/bench.sh)
     env.pop("LINLI_DEBUG", None)
-    # Outbox deliveries run in the process that queued them (no Celery worker here).
-    env.pop("LINLI_CELERY_BROKER_URL", None)
+    # Outbox deliveries (the SMS) run in the process that queued them, after its commit,
+    # unless LINLI_BENCH_DOORBELL_BROKER names a Celery broker: then they are only queued
+    # there (no worker runs; the queue is emptied at the end), as in production, where a
+    # worker elsewhere sends them.
+    broker = os.environ.get("LINLI_BENCH_DOORBELL_BROKER", "")
+    if broker:
+        env["LINLI_CELERY_BROKER_URL"] = broker
+    else:
+        env.pop("LINLI_CELERY_BROKER_URL", None)
     return env
+
+
+def purge_broker() -> None:
+    broker = os.environ.get("LINLI_BENCH_DOORBELL_BROKER", "")
+    if broker:
+        import redis
+
+        redis.Redis.from_url(broker).delete("celery")
 
 
 def start(cmd: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
@@ -723,7 +740,13 @@ def main() -> int:
     print(
         f"{presses:,} presses at {rate:g}/s for {seconds} s over {len(secrets):,} doorbells "
         f"(+{warm} warm-up), all paired with one representative; broker {mqtt_url}, "
-        f"Channels layer {redis_url}, topic prefix {prefix}\n"
+        f"Channels layer {redis_url}, topic prefix {prefix}; SMS "
+        + (
+            f"queued in the Celery broker {os.environ['LINLI_BENCH_DOORBELL_BROKER']} (no worker)"
+            if os.environ.get("LINLI_BENCH_DOORBELL_BROKER")
+            else "sent by the bridge after each commit (no Celery broker)"
+        )
+        + "\n"
         f"  server: {' '.join(server_cmd[1:])}\n  bridge: {' '.join(bridge_cmd[1:])} "
         f"(LINLI_MQTT_CLIENT_ID={bridge_client})\n  logs: "
         f"{SERVER_LOG.relative_to(ROOT)}, {BRIDGE_LOG.relative_to(ROOT)}; {loadavg()}",
@@ -897,6 +920,7 @@ def main() -> int:
                     pass
         stop(bridge)
         stop(server)
+        purge_broker()
         forget_session(mqtt_url, bridge_client)
         out["at"] = time.strftime("%Y-%m-%d %H:%M")
         out["fixture_seconds"] = fixture_s
