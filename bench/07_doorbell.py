@@ -414,6 +414,43 @@ def wait_http(port: int, proc: subprocess.Popen, seconds: float = 90) -> None:
     raise RuntimeError("the server did not answer in time")
 
 
+# --- CPU by process (Linux /proc) ---------------------------------------------------------------
+
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system, all threads) of a live process; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def backends_of(dbname: str) -> list[int]:
+    """PostgreSQL backends serving `dbname` (their process title names the database)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and f" {dbname} " in title:
+            pids.append(int(entry.name))
+    return pids
+
+
+def cpu_snapshot(procs: dict[str, int], dbname: str) -> dict[str, float]:
+    out = {name: cpu_of(pid) for name, pid in procs.items()}
+    out["postgres"] = sum(cpu_of(pid) for pid in backends_of(dbname))
+    out["this process"] = sum(os.times()[:2])
+    return out
+
+
 # --- the clients (in this process, one clock) -------------------------------------------------
 
 
@@ -805,11 +842,15 @@ def main() -> int:
         print(f"pressing: {presses:,} at {rate:g}/s ... {loadavg()}", flush=True)
         plan = [next_press(i + k) for k in range(presses)]
         pub.lag.clear()
+        dbname = connection.settings_dict["NAME"]
+        procs = {"bridge": bridge.pid, "server": server.pid}
+        cpu0 = cpu_snapshot(procs, dbname)
         t_start = time.perf_counter()
         keys = pub.run(plan, rate)
         publish_s = time.perf_counter() - t_start
         all_in = wait_for(keys, [sock.recorder, sub.recorder], drain)
         drained_s = time.perf_counter() - t_start - publish_s
+        cpu1 = cpu_snapshot(procs, dbname)
 
         broker_lat = [sub.recorder.at[k] - pub.sent[k] for k in keys if k in sub.recorder.at]
         e2e_lat = [sock.recorder.at[k] - pub.sent[k] for k in keys if k in sock.recorder.at]
@@ -863,6 +904,14 @@ def main() -> int:
             f"by the broker (warm-up included); waited {drained_s:.1f} s after the last; "
             f"{sock.recorder.duplicates} duplicate and {sock.recorder.other} other pushes "
             f"on the socket; {out['loadavg']}"
+        )
+        done = max(1, e2e["n"])
+        cpu = {k: (cpu1[k] - cpu0[k]) * 1000 / done for k in cpu1}
+        out["cpu_ms_per_press"] = cpu
+        print(
+            "CPU per press delivered, from the first measured press to the end of the wait: "
+            + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu.items())
+            + f" (PostgreSQL: the backends of {dbname}; 2 cores give 2,000 ms a second)"
         )
         try:
             rows, pace = stages(keys, pub, sock, user)
