@@ -31,9 +31,11 @@ the measured presses and is not counted. After the last press the run waits up t
 LINLI_BENCH_DOORBELL_DRAIN seconds for stragglers; a press missing at either the
 broker's subscriber or the WebSocket then FAILS the run (exit 1): "nothing lost". The
 targets (end-to-end p99 < 1 s, and within 100 ms of the broker's p99) are reported.
-Also reported, from the rows the bridge wrote, where the time went: publish → message
-accepted (DeviceMessage.received_at) → the representative told (AlarmNotice.told_at)
-→ the push read on the socket (wall clocks of the same machine).
+Also reported, where the time went: from the rows the bridge wrote, publish → message
+accepted (DeviceMessage.received_at) → the primary's SMS queued (Outbox.created_at, the
+last write of the bridge's transaction) → the push read on the socket (wall clocks of
+the same machine); the bridge's pace (presses accepted a second); CPU per press of the
+bridge, the server and the database's PostgreSQL backends (/proc).
 
 Environment (besides LINLI_BENCH_DATABASE_URL and LINLI_BENCH_SCALE):
   LINLI_BENCH_DOORBELL_RATE=100      presses a second (below scale 0.1: 20)
@@ -664,7 +666,9 @@ def wait_for(keys: list[tuple[str, int]], recorders: list[Recorder], seconds: fl
 # --- where the time went (from the rows the bridge wrote) --------------------------------------
 
 
-def stages(keys: list[tuple[str, int]], pub: Publisher, sock: Socket, user) -> list[tuple]:
+def stages(
+    keys: list[tuple[str, int]], pub: Publisher, sock: Socket, user
+) -> tuple[list[tuple], float]:
     """Per press: publish → message accepted → the primary's SMS queued → push read, from
     the database's wall-clock timestamps and this process's (one machine, one clock). The
     SMS row is the last write of the bridge's transaction; the live push is sent after
