@@ -2,7 +2,9 @@
 # County-scale benchmarks on PostgreSQL (LINLI_BENCH_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/linli_bench): create the database if it is
 # missing, migrate, build the county with `demo_data county` if it is empty
-# (timed), then time the coverage and household-list queries.
+# (timed), then run every bench/[0-9]*.py in order (the coverage and household-list
+# queries, appeals, duties, notices, deliberation, and bench/07_doorbell.py: MQTT
+# press to the representative's live WebSocket, which needs Mosquitto and Redis).
 #   LINLI_BENCH_RUNS=20      runs per query (median and p95 are printed)
 #   LINLI_BENCH_SCALE=1      county scale for the build (0.1 for a quick look)
 #   LINLI_BENCH_REBUILD=1    drop and rebuild the benchmark database first
