@@ -55,7 +55,14 @@ def _companion(report, stop):
         stop.wait(5)
 
 
+def test_the_companion_is_off_in_the_test_mode():
+    lines: list[str] = []
+    bridge_module.companion(lines.append, threading.Event())
+    assert lines == ["linli: doorbell bridge off in the test mode (LINLI_ENV=test)"]
+
+
 def test_the_companion_says_plainly_when_the_broker_is_not_there(settings):
+    settings.LINLI_ENV = "demo"
     settings.LINLI = {**settings.LINLI, "DOORBELL_MQTT_URL": "mqtt://127.0.0.1:9"}
     lines: list[str] = []
     said = threading.Event()
@@ -78,6 +85,7 @@ def test_the_companion_says_plainly_when_the_broker_is_not_there(settings):
 
 
 def test_the_companion_is_off_without_a_broker_url(settings):
+    settings.LINLI_ENV = "demo"
     settings.LINLI = {**settings.LINLI, "DOORBELL_MQTT_URL": ""}
     lines: list[str] = []
     bridge_module.companion(lines.append, threading.Event())

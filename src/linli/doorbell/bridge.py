@@ -36,6 +36,8 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from paho.mqtt.enums import CallbackAPIVersion
 
+from linli.core.hardening import TEST
+
 from . import services
 
 log = logging.getLogger("linli.doorbell.bridge")
@@ -281,6 +283,11 @@ class Bridge:
 def companion(report: Callable[[str], None], stop: threading.Event) -> None:
     """The bridge inside `serve` (core.companions): on when the broker answers; when it
     does not, say so plainly and look again every minute."""
+    if settings.LINLI_ENV == TEST:
+        # A server the tests start must not take the messages (or the session) of the
+        # real bridge id; the tests run their own bridges (tests/doorbell).
+        report("linli: doorbell bridge off in the test mode (LINLI_ENV=test)")
+        return
     url = settings.LINLI["DOORBELL_MQTT_URL"]
     if not url:
         report("linli: doorbell bridge off (LINLI_MQTT_URL is empty); the HTTP endpoint works")

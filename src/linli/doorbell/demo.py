@@ -269,7 +269,7 @@ def seed_devices() -> int:
         # The battery task of the low one, and the offline task of the silent one.
         low = Device.objects.filter(battery__lte=12, status=DeviceStatus.ACTIVE).first()
         if low is not None:
-            services._open_task(low, TaskKind.LOW_BATTERY, f"battery {low.battery}%", now)
+            services.task_open_once(low, TaskKind.LOW_BATTERY, f"battery {low.battery}%", now)
         services.health_tick()
     return made
 

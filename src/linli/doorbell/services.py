@@ -738,7 +738,7 @@ def message_receive(
         )
 
 
-def _open_task(device: Device, kind: TaskKind, detail: str, now) -> bool:
+def task_open_once(device: Device, kind: TaskKind, detail: str, now) -> bool:
     """Open `kind` for the device unless one is open (the partial unique constraint
     decides between two processes); True when this call opened it."""
     if MaintenanceTask.objects.filter(device=device, kind=kind, resolved_at__isnull=True).exists():
@@ -766,7 +766,7 @@ def _health_after_message(device: Device, battery: int | None, now) -> None:
     if battery is None:
         return
     if battery <= settings_for(device.unit).battery_low:
-        _open_task(device, TaskKind.LOW_BATTERY, f"battery {battery}%", now)
+        task_open_once(device, TaskKind.LOW_BATTERY, f"battery {battery}%", now)
     else:
         _close_tasks(device, TaskKind.LOW_BATTERY, f"battery back to {battery}%", now)
 
