@@ -24,9 +24,12 @@ channel layer is in memory, so the alarm's live push must start in the same proc
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -45,6 +48,10 @@ KEEPALIVE = 30
 # Attempts at a message when the database fails, before giving the message back to the
 # broker (not acknowledged: it comes again after the reconnection).
 DB_ATTEMPTS = 3
+# Messages are taken in by this many threads, each with its own database connection; a
+# device's messages always go to the same thread, in the order they came
+# (LINLI_MQTT_BRIDGE_WORKERS; 1: everything in paho's network thread).
+WORKERS = int(os.environ.get("LINLI_MQTT_BRIDGE_WORKERS", "4"))
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,14 @@ class Bridge:
         self._stop = threading.Event()
         self._client: mqtt.Client | None = None
         self._lock = threading.Lock()
+        self._queues: list[queue.SimpleQueue] = []
+        if WORKERS > 1:
+            for i in range(WORKERS):
+                q: queue.SimpleQueue = queue.SimpleQueue()
+                self._queues.append(q)
+                threading.Thread(
+                    target=self._work, args=(q,), name=f"bridge-worker-{i}", daemon=True
+                ).start()
 
     # -- paho callbacks (the network thread) --
 
@@ -168,10 +183,31 @@ class Bridge:
             )
 
     def _on_message(self, client, userdata, message) -> None:
+        if self._queues:
+            parts = message.topic.rsplit("/", 2)
+            device = parts[-2] if len(parts) == 3 else ""
+            self._queues[zlib.crc32(device.encode()) % len(self._queues)].put((client, message))
+            return
         self.handle(message.payload, message.topic)
         # Committed (accepted or refused and logged): now the broker may forget it.
         if message.qos > 0:
             client.ack(message.mid, message.qos)
+
+    def _work(self, q: queue.SimpleQueue) -> None:
+        while True:
+            client, message = q.get()
+            try:
+                self.handle(message.payload, message.topic)
+            except BrokerLost:
+                log.warning("bridge: giving the message back to the broker; reconnecting")
+                client.disconnect()  # not acknowledged: the broker sends it again
+                continue
+            except Exception:
+                log.exception("bridge: a message failed; not acknowledged")
+                client.disconnect()
+                continue
+            if message.qos > 0:
+                client.ack(message.mid, message.qos)
 
     def handle(self, payload: bytes, topic: str) -> services.Outcome:
         """message_receive, retried on a database failure; BrokerLost when it keeps failing

@@ -3,17 +3,19 @@ messages they send, alarms and their escalation. Each write is audited."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -1000,17 +1002,39 @@ def alarm_payload(alarm: Alarm) -> dict[str, Any]:
     }
 
 
+_push_loop: asyncio.AbstractEventLoop | None = None
+_push_lock = threading.Lock()
+
+
+def _loop_for_pushes() -> asyncio.AbstractEventLoop:
+    """The process's own event loop for the channel layer, started on first use in a
+    daemon thread: async_to_sync from a thread without a loop makes a new loop per call,
+    and channels_redis then opens new connections each time."""
+    global _push_loop
+    with _push_lock:
+        if _push_loop is None:
+            _push_loop = asyncio.new_event_loop()
+            threading.Thread(target=_push_loop.run_forever, name="linli-push", daemon=True).start()
+        return _push_loop
+
+
 def _send(groups: list[str], message: dict[str, Any]) -> None:
-    """Send one message to Channels groups; a channel-layer outage is logged, never raised
-    (the SMS in the outbox and the panel's next load still tell)."""
+    """Send one message to Channels groups, all at once; a channel-layer outage is logged,
+    never raised."""
     try:
-        from channels.layers import get_channel_layer
+        from channels.layers import InMemoryChannelLayer, get_channel_layer
 
         layer = get_channel_layer()
         if layer is None:
             return
-        for group in groups:
-            async_to_sync(layer.group_send)(group, message)
+
+        async def send_all() -> None:
+            await asyncio.gather(*(layer.group_send(g, message) for g in groups))
+
+        if isinstance(layer, InMemoryChannelLayer):
+            async_to_sync(send_all)()
+        else:
+            asyncio.run_coroutine_threadsafe(send_all(), _loop_for_pushes()).result(timeout=5)
     except Exception:
         logger.warning("doorbell: live push to %s failed", groups, exc_info=True)
 
@@ -1038,7 +1062,11 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str) -> None:
             _send([user_group(uid) for uid in told], push)
         _send(groups, {"type": "alarm.change", "change": change, "alarm": payload})
 
+    # The push runs first of the commit hooks, before those registered earlier in the
+    # transaction (the outbox's kick): the alarm's latency is the push's.
     transaction.on_commit(run)
+    if connection.in_atomic_block and connection.run_on_commit:
+        connection.run_on_commit.insert(0, connection.run_on_commit.pop())
 
 
 def _sms_text(alarm: Alarm) -> str:
