@@ -39,6 +39,8 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from paho.mqtt.enums import CallbackAPIVersion
 
+from linli.notify.services import deliveries_by_tick
+
 from . import services
 
 log = logging.getLogger("linli.doorbell.bridge")
@@ -215,9 +217,12 @@ class Bridge:
         for attempt in range(1, DB_ATTEMPTS + 1):
             _close_old_connections()
             try:
-                outcome = services.message_receive(
-                    payload=payload, topic=topic, channel="mqtt", remote="mqtt"
-                )
+                # The SMS queued here are sent by the outbox's tick (the Ticker of
+                # `serve` at once, or a Celery worker), not in this thread after commit.
+                with deliveries_by_tick():
+                    outcome = services.message_receive(
+                        payload=payload, topic=topic, channel="mqtt", remote="mqtt"
+                    )
             except DatabaseError:
                 log.exception("bridge: the database failed on %s (attempt %d)", topic, attempt)
                 connections.close_all()

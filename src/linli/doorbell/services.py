@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -683,16 +683,23 @@ def message_receive(
             known = Device.objects.filter(device_id=claimed).first() if claimed else None
             return refuse(RejectReason.MALFORMED, claimed, device=known, detail=str(exc))
     with transaction.atomic():
-        device = Device.objects.select_for_update().filter(device_id=msg.device_id).first()
+        device = (
+            Device.objects.select_for_update(of=("self",))
+            .select_related("unit", "household__unit")
+            .filter(device_id=msg.device_id)
+            .first()
+        )
         if device is None:
             return refuse(RejectReason.UNKNOWN_DEVICE, msg.device_id, seq=msg.seq)
         if not protocol.signature_ok(device.secret, msg):
             return refuse(RejectReason.BAD_SIGNATURE, msg.device_id, device=device, seq=msg.seq)
         if device.status != DeviceStatus.ACTIVE:
             return refuse(RejectReason.RETIRED_DEVICE, msg.device_id, device=device, seq=msg.seq)
-        if DeviceMessage.objects.filter(device=device, seq=msg.seq).exists():
-            return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
+        # A replay is refused by the (device, seq) unique constraint at the insert below;
+        # a seq too far back is looked up first, to tell a replay from a stale message.
         if msg.seq <= device.last_seq - SEQ_WINDOW:
+            if DeviceMessage.objects.filter(device=device, seq=msg.seq).exists():
+                return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
             return refuse(
                 RejectReason.STALE,
                 msg.device_id,
@@ -712,7 +719,7 @@ def message_receive(
                     received_at=now,
                     battery=msg.battery,
                 )
-        except IntegrityError:  # another process took it between the check and here
+        except IntegrityError:  # already accepted (here or by another process): a replay
             return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
         device.last_seq = max(device.last_seq, msg.seq)
         device.last_seen_at = now
@@ -763,13 +770,21 @@ def _close_tasks(device: Device, kind: TaskKind, note: str, now) -> int:
 
 def _health_after_message(device: Device, battery: int | None, now) -> None:
     """A message from the device: it is online again; its battery opens or closes the
-    low-battery task."""
-    _close_tasks(device, TaskKind.OFFLINE, "heard from again", now)
+    low-battery task. One look at the device's open tasks (usually none) decides what
+    there is to close."""
+    open_kinds = set(
+        MaintenanceTask.objects.filter(device=device, resolved_at__isnull=True).values_list(
+            "kind", flat=True
+        )
+    )
+    if TaskKind.OFFLINE in open_kinds:
+        _close_tasks(device, TaskKind.OFFLINE, "heard from again", now)
     if battery is None:
         return
     if battery <= settings_for(device.unit).battery_low:
-        _open_task(device, TaskKind.LOW_BATTERY, f"battery {battery}%", now)
-    else:
+        if TaskKind.LOW_BATTERY not in open_kinds:
+            _open_task(device, TaskKind.LOW_BATTERY, f"battery {battery}%", now)
+    elif TaskKind.LOW_BATTERY in open_kinds:
         _close_tasks(device, TaskKind.LOW_BATTERY, f"battery back to {battery}%", now)
 
 
@@ -1109,18 +1124,48 @@ def cadres_for(alarm: Alarm) -> list[Person]:
     return [Person(NoticeRole.CADRE, u.name, user=u) for u in users]
 
 
-def ladder(alarm: Alarm) -> list[list[Person]]:
+class Ladder:
     """The steps of the alarm's escalation: the primary, the backups in order (one a step),
-    then the village cadre; no pairing: the cadre at once."""
-    steps: list[list[Person]] = []
-    pairing = alarm.pairing
-    if pairing is not None:
-        rep = pairing.primary
-        steps.append([Person(NoticeRole.PRIMARY, rep.member.name, user=rep.user)])
-        for b in pairing.backups.select_related("user").order_by("order", "id"):
-            steps.append([Person(NoticeRole.BACKUP, b.name, user=b.user, phone=b.phone)])
-    steps.append(cadres_for(alarm))
-    return steps
+    then the village cadre; no pairing: the cadre at once. Each step's people are looked
+    up when first asked for (raising an alarm needs only the primary)."""
+
+    def __init__(self, alarm: Alarm) -> None:
+        self.alarm = alarm
+        self.pairing = alarm.pairing
+        self._backups: list[list[Person]] | None = None
+        self._cadres: list[Person] | None = None
+
+    def backups(self) -> list[list[Person]]:
+        if self._backups is None:
+            self._backups = (
+                [
+                    [Person(NoticeRole.BACKUP, b.name, user=b.user, phone=b.phone)]
+                    for b in self.pairing.backups.select_related("user").order_by("order", "id")
+                ]
+                if self.pairing is not None
+                else []
+            )
+        return self._backups
+
+    def __len__(self) -> int:
+        return 1 + len(self.backups()) + 1 if self.pairing is not None else 1
+
+    def last(self, step: int) -> bool:
+        """Whether `step` is the cadre's (the last), without looking up the backups when
+        `step` is the primary's."""
+        if self.pairing is None:
+            return step >= 0
+        return step >= 1 and step >= len(self) - 1
+
+    def __getitem__(self, step: int) -> list[Person]:
+        if self.pairing is not None and step == 0:
+            rep = self.pairing.primary
+            return [Person(NoticeRole.PRIMARY, rep.member.name, user=rep.user)]
+        if self.last(step):
+            if self._cadres is None:
+                self._cadres = cadres_for(self.alarm)
+            return self._cadres
+        return self.backups()[step - 1]
 
 
 def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) -> list[int]:
@@ -1133,19 +1178,20 @@ def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) ->
     for position, person in enumerate(people):
         user = person.user if person.user is not None and person.user.is_active else None
         phone = user.phone if user is not None else person.phone
-        with transaction.atomic():
-            notice = AlarmNotice.objects.create(
-                alarm=alarm,
-                step=step,
-                position=position,
-                role=person.role,
-                user=user,
-                name=person.name[:50],
-                phone=phone or "",
-                told_at=now,
-                live=user is not None,
-                sms=bool(phone),
-            )
+        # A second notice of the step raises IntegrityError: the caller's transaction
+        # (escalate_tick's, per alarm) is rolled back whole.
+        notice = AlarmNotice.objects.create(
+            alarm=alarm,
+            step=step,
+            position=position,
+            role=person.role,
+            user=user,
+            name=person.name[:50],
+            phone=phone or "",
+            told_at=now,
+            live=user is not None,
+            sms=bool(phone),
+        )
         if user is not None:
             pushed.append(user.pk)
             if phone:
@@ -1176,11 +1222,15 @@ def _who(people: list[Person]) -> str:
 
 def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> None:
     """Tell the people of `step` (skipping steps with nobody to tell) and set the timer."""
-    steps = ladder(alarm)
+    steps = Ladder(alarm)
     kind = AlarmEventKind.NOTIFIED if change == "notified" else AlarmEventKind.ESCALATED
-    while step < len(steps) and not any(p.user or p.phone for p in steps[step]):
+
+    def exists(i: int) -> bool:  # the primary's step without counting the backups
+        return i == 0 or i < len(steps)
+
+    while exists(step) and not any(p.user or p.phone for p in steps[step]):
         step += 1
-    if step >= len(steps):
+    if not exists(step):
         alarm.step = len(steps) - 1
         alarm.next_step_at = None
         alarm.status = AlarmStatus.NOTIFIED
@@ -1197,7 +1247,7 @@ def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> N
     pushed = _tell(alarm, people, step=step, now=now)
     alarm.step = step
     alarm.status = AlarmStatus.NOTIFIED
-    last = step == len(steps) - 1
+    last = steps.last(step)
     alarm.next_step_at = (
         None if last else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
     )
@@ -1221,16 +1271,17 @@ def alarm_raise(*, message: DeviceMessage) -> Alarm:
     household = device.household
     if household is None:
         raise ValueError("a doorbell that is not bound to a household cannot raise an alarm")
-    recipient = (
-        CareRecipient.objects.filter(household=household, active=True).order_by("id").first()
-    )
+    # The household's first active recipient's pairing, with the recipient and the
+    # primary, in one query; a recipient without a pairing takes a second.
+    recipients = CareRecipient.objects.filter(household=household, active=True).order_by("id")
     pairing = (
-        CarePairing.objects.filter(recipient=recipient, ended_on__isnull=True)
-        .select_related("primary__member", "primary__user")
+        CarePairing.objects.filter(
+            recipient_id=Subquery(recipients.values("pk")[:1]), ended_on__isnull=True
+        )
+        .select_related("recipient", "primary__member", "primary__user")
         .first()
-        if recipient
-        else None
     )
+    recipient = pairing.recipient if pairing is not None else recipients.first()
     alarm = Alarm.objects.create(
         device=device,
         message=message,
@@ -1240,8 +1291,9 @@ def alarm_raise(*, message: DeviceMessage) -> Alarm:
         unit=household.unit,
         raised_at=message.received_at,
     )
+    # No audit row: the audit log records people's actions and views of personal data;
+    # a device's alarm is recorded by its message, the alarm and its RAISED event.
     AlarmEvent.objects.create(alarm=alarm, kind=AlarmEventKind.RAISED, at=message.received_at)
-    audit_record(actor=None, action=AuditAction.DOORBELL_ALARM_RAISE, target=alarm)
     _notify_step(alarm, 0, now=message.received_at, change="notified")
     return alarm
 
