@@ -42,6 +42,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from linli.notify.services import deliveries_by_tick
 
 from . import services
+from .selectors import settings_cached, settings_forget
 
 log = logging.getLogger("linli.doorbell.bridge")
 
@@ -139,6 +140,7 @@ class Bridge:
         self.keep_outcomes = keep_outcomes
         self.report = report or (lambda line: log.info("%s", line))
         self.counts = Counts()
+        settings_forget()  # a new bridge reads the settings afresh
         self.subscribed = threading.Event()
         self._stop = threading.Event()
         self._client: mqtt.Client | None = None
@@ -219,7 +221,8 @@ class Bridge:
             try:
                 # The SMS queued here are sent by the outbox's tick (the Ticker of
                 # `serve` at once, or a Celery worker), not in this thread after commit.
-                with deliveries_by_tick():
+                # The units' settings are read from a cache at most ten seconds old.
+                with deliveries_by_tick(), settings_cached():
                     outcome = services.message_receive(
                         payload=payload, topic=topic, channel="mqtt", remote="mqtt"
                     )

@@ -67,7 +67,7 @@ from .models import (
     RejectReason,
     TaskKind,
 )
-from .selectors import alarm_groups, settings_for
+from .selectors import alarm_groups, settings_for, settings_forget
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -521,6 +521,8 @@ def settings_set(
             % {"name": duty_cadre.name},
             code="duty_cadre_invalid",
         )
+    settings_forget()
+    transaction.on_commit(settings_forget)
     row, created = DoorbellSettings.objects.select_for_update().get_or_create(unit=unit)
     row.ack_minutes = ack
     row.offline_minutes = offline
@@ -682,6 +684,23 @@ def message_receive(
         with transaction.atomic():
             known = Device.objects.filter(device_id=claimed).first() if claimed else None
             return refuse(RejectReason.MALFORMED, claimed, device=known, detail=str(exc))
+    try:
+        return _take_in(msg, channel, refuse, careful=False)
+    except _SeqTaken:
+        # A seq above the highest accepted that is in the table all the same (a row
+        # written by other means): again, looked up first this time.
+        return _take_in(msg, channel, refuse, careful=True)
+
+
+class _SeqTaken(Exception):
+    """The (device, seq) row exists although seq is above the device's highest."""
+
+
+def _take_in(msg: protocol.Message, channel: str, refuse, *, careful: bool) -> Outcome:
+    """The transaction of an accepted (or refused) parsed message. The device's row is
+    locked first, so the device's messages go one at a time: a seq above the highest
+    accepted cannot be a replay and is inserted without a look (nor a savepoint); one at
+    or below it is looked up (a replay, or stale when too far back)."""
     with transaction.atomic():
         device = (
             Device.objects.select_for_update(of=("self",))
@@ -695,11 +714,11 @@ def message_receive(
             return refuse(RejectReason.BAD_SIGNATURE, msg.device_id, device=device, seq=msg.seq)
         if device.status != DeviceStatus.ACTIVE:
             return refuse(RejectReason.RETIRED_DEVICE, msg.device_id, device=device, seq=msg.seq)
-        # A replay is refused by the (device, seq) unique constraint at the insert below;
-        # a seq too far back is looked up first, to tell a replay from a stale message.
+        if (careful or msg.seq <= device.last_seq) and DeviceMessage.objects.filter(
+            device=device, seq=msg.seq
+        ).exists():
+            return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
         if msg.seq <= device.last_seq - SEQ_WINDOW:
-            if DeviceMessage.objects.filter(device=device, seq=msg.seq).exists():
-                return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
             return refuse(
                 RejectReason.STALE,
                 msg.device_id,
@@ -709,18 +728,17 @@ def message_receive(
             )
         now = timezone.now()
         try:
-            with transaction.atomic():
-                message = DeviceMessage.objects.create(
-                    device=device,
-                    seq=msg.seq,
-                    kind=msg.kind,
-                    channel=channel,
-                    sent_at=dt.datetime.fromtimestamp(msg.ts, tz=dt.UTC) if msg.ts else None,
-                    received_at=now,
-                    battery=msg.battery,
-                )
-        except IntegrityError:  # already accepted (here or by another process): a replay
-            return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
+            message = DeviceMessage.objects.create(
+                device=device,
+                seq=msg.seq,
+                kind=msg.kind,
+                channel=channel,
+                sent_at=dt.datetime.fromtimestamp(msg.ts, tz=dt.UTC) if msg.ts else None,
+                received_at=now,
+                battery=msg.battery,
+            )
+        except IntegrityError:
+            raise _SeqTaken from None  # the transaction is spoilt: out, and again
         device.last_seq = max(device.last_seq, msg.seq)
         device.last_seen_at = now
         fields = ["last_seq", "last_seen_at"]
@@ -738,7 +756,7 @@ def message_receive(
                     msg.seq,
                 )
             else:
-                alarm_id = alarm_raise(message=message).pk
+                alarm_id = _raise(message).pk
         return Outcome(
             status=Intake.ACCEPTED,
             alarm_id=alarm_id,
@@ -1054,14 +1072,15 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
         logger.warning("doorbell: live push to %s failed", groups, exc_info=True)
 
 
-def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str) -> None:
+def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bool = False) -> None:
     """After commit: the alarm push (banner and sound) to the pages of the users told, and
-    the change to the live panels of the alarm's unit and every unit above it."""
+    the change to the live panels of the alarm's unit and every unit above it. `first`:
+    the alarm's first notices, so `user_ids` are all the users told of it yet."""
     payload = alarm_payload(alarm)
     title = _("Doorbell alarm")
     body = _("%(address)s pressed the love doorbell.") % {"address": alarm.household.address}
     url = alarm_url(alarm)
-    groups = alarm_groups(alarm)
+    groups = alarm_groups(alarm, told=user_ids if first else None)
     told = sorted(set(user_ids))
 
     def run() -> None:
@@ -1241,7 +1260,7 @@ def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> N
             note=_("Nobody left to tell: the alarm waits on the panel."),
         )
         _bump(alarm, ["step", "next_step_at", "status"])
-        _push_on_commit(alarm, [], change)
+        _push_on_commit(alarm, [], change, first=change == "notified")
         return
     people = steps[step]
     pushed = _tell(alarm, people, step=step, now=now)
@@ -1253,7 +1272,7 @@ def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> N
     )
     AlarmEvent.objects.create(alarm=alarm, kind=kind, at=now, note=_who(people))
     _bump(alarm, ["step", "next_step_at", "status"])
-    _push_on_commit(alarm, pushed, change)
+    _push_on_commit(alarm, pushed, change, first=change == "notified")
 
 
 def _bump(alarm: Alarm, fields: list[str]) -> None:
@@ -1267,6 +1286,11 @@ def alarm_raise(*, message: DeviceMessage) -> Alarm:
     transaction that accepted it) and tell the primary representative at once (live push
     after commit, SMS through the outbox); no pairing: the village cadre. The recipient
     and pairing are the household's active ones, when there are."""
+    return _raise(message)
+
+
+def _raise(message: DeviceMessage) -> Alarm:
+    """alarm_raise inside the caller's transaction (message_receive's: no savepoint)."""
     device = message.device
     household = device.household
     if household is None:
