@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -705,6 +705,7 @@ def _take_in(msg: protocol.Message, channel: str, refuse, *, careful: bool) -> O
         device = (
             Device.objects.select_for_update(of=("self",))
             .select_related("unit", "household__unit")
+            .annotate(**_OPEN_TASKS)
             .filter(device_id=msg.device_id)
             .first()
         )
@@ -786,15 +787,24 @@ def _close_tasks(device: Device, kind: TaskKind, note: str, now) -> int:
     ).update(resolved_at=now, resolved_automatically=True, note=note)
 
 
+# Whether the device has an open task of each kind, read with the device's row.
+_OPEN_TASKS = {
+    f"open_{kind}": Exists(
+        MaintenanceTask.objects.filter(device=OuterRef("pk"), kind=kind, resolved_at__isnull=True)
+    )
+    for kind in (TaskKind.OFFLINE, TaskKind.LOW_BATTERY)
+}
+
+
 def _health_after_message(device: Device, battery: int | None, now) -> None:
     """A message from the device: it is online again; its battery opens or closes the
-    low-battery task. One look at the device's open tasks (usually none) decides what
-    there is to close."""
-    open_kinds = set(
-        MaintenanceTask.objects.filter(device=device, resolved_at__isnull=True).values_list(
-            "kind", flat=True
-        )
-    )
+    low-battery task. Only the open tasks (usually none: `_OPEN_TASKS`, read with the
+    device) are closed."""
+    open_kinds = {
+        kind
+        for kind in (TaskKind.OFFLINE, TaskKind.LOW_BATTERY)
+        if getattr(device, f"open_{kind}", True)
+    }
     if TaskKind.OFFLINE in open_kinds:
         _close_tasks(device, TaskKind.OFFLINE, "heard from again", now)
     if battery is None:
@@ -1240,39 +1250,43 @@ def _who(people: list[Person]) -> str:
 
 
 def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> None:
-    """Tell the people of `step` (skipping steps with nobody to tell) and set the timer."""
+    """Tell the people of `step` (skipping steps with nobody to tell) and set the timer.
+    An alarm not yet saved (its raise) is inserted here with its step, timer and status,
+    and its RAISED event goes in with the first NOTIFIED one."""
     steps = Ladder(alarm)
     kind = AlarmEventKind.NOTIFIED if change == "notified" else AlarmEventKind.ESCALATED
+    fresh = alarm.pk is None
 
     def exists(i: int) -> bool:  # the primary's step without counting the backups
         return i == 0 or i < len(steps)
 
     while exists(step) and not any(p.user or p.phone for p in steps[step]):
         step += 1
+    people: list[Person] = []
+    alarm.status = AlarmStatus.NOTIFIED
     if not exists(step):
         alarm.step = len(steps) - 1
         alarm.next_step_at = None
-        alarm.status = AlarmStatus.NOTIFIED
-        AlarmEvent.objects.create(
-            alarm=alarm,
-            kind=kind,
-            at=now,
-            note=_("Nobody left to tell: the alarm waits on the panel."),
+        note = _("Nobody left to tell: the alarm waits on the panel.")
+    else:
+        people = steps[step]
+        alarm.step = step
+        alarm.next_step_at = (
+            None
+            if steps.last(step)
+            else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
         )
+        note = _who(people)
+    if fresh:
+        alarm.save(force_insert=True)
+    else:
         _bump(alarm, ["step", "next_step_at", "status"])
-        _push_on_commit(alarm, [], change, first=change == "notified")
-        return
-    people = steps[step]
-    pushed = _tell(alarm, people, step=step, now=now)
-    alarm.step = step
-    alarm.status = AlarmStatus.NOTIFIED
-    last = steps.last(step)
-    alarm.next_step_at = (
-        None if last else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
-    )
-    AlarmEvent.objects.create(alarm=alarm, kind=kind, at=now, note=_who(people))
-    _bump(alarm, ["step", "next_step_at", "status"])
-    _push_on_commit(alarm, pushed, change, first=change == "notified")
+    pushed = _tell(alarm, people, step=alarm.step, now=now) if people else []
+    events = [AlarmEvent(alarm=alarm, kind=kind, at=now, note=note)]
+    if fresh:
+        events.insert(0, AlarmEvent(alarm=alarm, kind=AlarmEventKind.RAISED, at=alarm.raised_at))
+    AlarmEvent.objects.bulk_create(events)
+    _push_on_commit(alarm, pushed, change, first=fresh)
 
 
 def _bump(alarm: Alarm, fields: list[str]) -> None:
@@ -1306,7 +1320,7 @@ def _raise(message: DeviceMessage) -> Alarm:
         .first()
     )
     recipient = pairing.recipient if pairing is not None else recipients.first()
-    alarm = Alarm.objects.create(
+    alarm = Alarm(
         device=device,
         message=message,
         household=household,
@@ -1315,9 +1329,9 @@ def _raise(message: DeviceMessage) -> Alarm:
         unit=household.unit,
         raised_at=message.received_at,
     )
-    # No audit row: the audit log records people's actions and views of personal data;
-    # a device's alarm is recorded by its message, the alarm and its RAISED event.
-    AlarmEvent.objects.create(alarm=alarm, kind=AlarmEventKind.RAISED, at=message.received_at)
+    # Saved by _notify_step with the primary's step. No audit row: the audit log records
+    # people's actions and views of personal data; a device's alarm is recorded by its
+    # message, the alarm and its RAISED event.
     _notify_step(alarm, 0, now=message.received_at, change="notified")
     return alarm
 
