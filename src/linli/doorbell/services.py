@@ -644,7 +644,12 @@ def _refuse(
 
 
 def message_receive(
-    *, payload: bytes | str, topic: str | None, channel: str, remote: str = ""
+    *,
+    payload: bytes | str,
+    topic: str | None,
+    channel: str,
+    remote: str = "",
+    in_batch: bool = False,
 ) -> Outcome:
     """Take in one message from a device (the MQTT bridge or the HTTP endpoint).
 
@@ -655,6 +660,10 @@ def message_receive(
     health (last seen, battery; its maintenance tasks opened or resolved) and, for a press
     of a doorbell bound to a household, the alarm, all in one transaction: when this
     returns, it is committed.
+
+    `in_batch` (the bridge): the caller's transaction holds several messages and commits
+    them together; no savepoint is made, so any error spoils the whole batch (the
+    caller then takes its messages one at a time).
     """
     prefix = settings.LINLI["DOORBELL_MQTT_PREFIX"]
 
@@ -681,12 +690,14 @@ def message_receive(
         msg = protocol.parse(payload, topic=topic, prefix=prefix)
     except protocol.ProtocolError as exc:
         claimed = exc.device_id or _claimed_from_topic(topic)
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not in_batch):
             known = Device.objects.filter(device_id=claimed).first() if claimed else None
             return refuse(RejectReason.MALFORMED, claimed, device=known, detail=str(exc))
     try:
-        return _take_in(msg, channel, refuse, careful=False)
+        return _take_in(msg, channel, refuse, careful=False, savepoint=not in_batch)
     except _SeqTaken:
+        if in_batch:
+            raise IntegrityError("(device, seq) taken: the batch is spoilt") from None
         # A seq above the highest accepted that is in the table all the same (a row
         # written by other means): again, looked up first this time.
         return _take_in(msg, channel, refuse, careful=True)
@@ -696,12 +707,14 @@ class _SeqTaken(Exception):
     """The (device, seq) row exists although seq is above the device's highest."""
 
 
-def _take_in(msg: protocol.Message, channel: str, refuse, *, careful: bool) -> Outcome:
+def _take_in(
+    msg: protocol.Message, channel: str, refuse, *, careful: bool, savepoint: bool = True
+) -> Outcome:
     """The transaction of an accepted (or refused) parsed message. The device's row is
     locked first, so the device's messages go one at a time: a seq above the highest
     accepted cannot be a replay and is inserted without a look (nor a savepoint); one at
     or below it is looked up (a replay, or stale when too far back)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         device = (
             Device.objects.select_for_update(of=("self",))
             .select_related("unit", "household__unit")
@@ -1106,11 +1119,17 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bo
             _send([user_group(uid) for uid in told], push)
         _send(groups, {"type": "alarm.change", "change": change, "alarm": payload})
 
-    # The push runs first of the commit hooks, before those registered earlier in the
-    # transaction (the outbox's kick): the alarm's latency is the push's.
+    # The pushes run first of the commit hooks, in their order, before the others
+    # registered earlier in the transaction (the outbox's kick): the alarm's latency is
+    # the push's.
+    run.linli_push = True  # type: ignore[attr-defined]
     transaction.on_commit(run)
-    if connection.in_atomic_block and connection.run_on_commit:
-        connection.run_on_commit.insert(0, connection.run_on_commit.pop())
+    hooks = connection.run_on_commit
+    if connection.in_atomic_block and hooks:
+        at = 0
+        while at < len(hooks) - 1 and getattr(hooks[at][1], "linli_push", False):
+            at += 1
+        hooks.insert(at, hooks.pop())
 
 
 def _sms_text(alarm: Alarm) -> str:
