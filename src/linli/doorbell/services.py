@@ -1074,9 +1074,9 @@ def _loop_for_pushes() -> asyncio.AbstractEventLoop:
         return _push_loop
 
 
-def _send(groups: list[str], message: dict[str, Any]) -> None:
-    """Send one message to Channels groups, all at once; a channel-layer outage is logged,
-    never raised."""
+def _send(*sends: tuple[list[str], dict[str, Any]]) -> None:
+    """Send each message to its Channels groups, all at once (one trip to the event
+    loop); a channel-layer outage is logged, never raised."""
     try:
         from channels.layers import InMemoryChannelLayer, get_channel_layer
 
@@ -1085,14 +1085,19 @@ def _send(groups: list[str], message: dict[str, Any]) -> None:
             return
 
         async def send_all() -> None:
-            await asyncio.gather(*(layer.group_send(g, message) for g in groups))
+            await asyncio.gather(
+                *(layer.group_send(g, message) for groups, message in sends for g in groups)
+            )
 
         if isinstance(layer, InMemoryChannelLayer):
             async_to_sync(send_all)()
         else:
             asyncio.run_coroutine_threadsafe(send_all(), _loop_for_pushes()).result(timeout=5)
     except Exception:
-        logger.warning("doorbell: live push to %s failed", groups, exc_info=True)
+        logger.warning(
+            "doorbell: live push to %s failed", [g for groups, _m in sends for g in groups],
+            exc_info=True,
+        )  # fmt: skip
 
 
 def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bool = False) -> None:
@@ -1107,6 +1112,7 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bo
     told = sorted(set(user_ids))
 
     def run() -> None:
+        sends = []
         if told:
             push = {
                 "type": "notify.push",
@@ -1116,8 +1122,9 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bo
                 "sound": True,
                 "alarm": payload,
             }
-            _send([user_group(uid) for uid in told], push)
-        _send(groups, {"type": "alarm.change", "change": change, "alarm": payload})
+            sends.append(([user_group(uid) for uid in told], push))
+        sends.append((groups, {"type": "alarm.change", "change": change, "alarm": payload}))
+        _send(*sends)
 
     # The pushes run first of the commit hooks, in their order, before the others
     # registered earlier in the transaction (the outbox's kick): the alarm's latency is
