@@ -149,13 +149,29 @@ class Bridge:
         self._client: mqtt.Client | None = None
         self._lock = threading.Lock()
         self._queues: list[queue.SimpleQueue] = []
-        if WORKERS > 1:
-            for i in range(WORKERS):
-                q: queue.SimpleQueue = queue.SimpleQueue()
-                self._queues.append(q)
-                threading.Thread(
-                    target=self._work, args=(q,), name=f"bridge-worker-{i}", daemon=True
-                ).start()
+        self._workers: list[threading.Thread] = []
+
+    def _workers_start(self) -> None:
+        if WORKERS <= 1:
+            return  # everything in paho's network thread
+        for i in range(WORKERS):
+            q: queue.SimpleQueue = queue.SimpleQueue()
+            worker = threading.Thread(
+                target=self._work, args=(q,), name=f"bridge-worker-{i}", daemon=True
+            )
+            self._queues.append(q)
+            self._workers.append(worker)
+            worker.start()
+
+    def _workers_stop(self) -> None:
+        """Each worker finishes what it holds (unacknowledged if the connection is gone:
+        the broker sends it again), closes its database connection and ends."""
+        queues, workers = self._queues, self._workers
+        self._queues, self._workers = [], []
+        for q in queues:
+            q.put(None)
+        for worker in workers:
+            worker.join(timeout=30)
 
     # -- paho callbacks (the network thread) --
 
@@ -190,10 +206,11 @@ class Bridge:
             )
 
     def _on_message(self, client, userdata, message) -> None:
-        if self._queues:
+        queues = self._queues
+        if queues:
             parts = message.topic.rsplit("/", 2)
             device = parts[-2] if len(parts) == 3 else ""
-            self._queues[zlib.crc32(device.encode()) % len(self._queues)].put((client, message))
+            queues[zlib.crc32(device.encode()) % len(queues)].put((client, message))
             return
         self.handle(message.payload, message.topic)
         # Committed (accepted or refused and logged): now the broker may forget it.
@@ -201,17 +218,29 @@ class Bridge:
             client.ack(message.mid, message.qos)
 
     def _work(self, q: queue.SimpleQueue) -> None:
-        while True:
-            batch = [q.get()]
-            while len(batch) < BATCH:
-                try:
-                    batch.append(q.get_nowait())
-                except queue.Empty:
-                    break
-            if len(batch) > 1 and self._take_batch(batch):
-                continue
-            for client, message in batch:
-                self._take_one(client, message)
+        try:
+            while True:
+                first = q.get()
+                if first is None:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < BATCH:
+                    try:
+                        item = q.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stop = True
+                        break
+                    batch.append(item)
+                if not (len(batch) > 1 and self._take_batch(batch)):
+                    for client, message in batch:
+                        self._take_one(client, message)
+                if stop:
+                    return
+        finally:
+            connections.close_all()  # this thread's own
 
     def _take_batch(self, batch: list) -> bool:
         """The messages waiting in a worker's queue, in one transaction (one commit for
@@ -319,6 +348,7 @@ class Bridge:
             timer.daemon = True
             timer.start()
         delay = 1.0
+        self._workers_start()
         try:
             while not self._stop.is_set():
                 client = self._client_new()
@@ -345,6 +375,7 @@ class Bridge:
         finally:
             if timer is not None:
                 timer.cancel()
+            self._workers_stop()
             connections.close_all()
         log.info(
             "bridge %s stopped: %d accepted, %d refused, %d alarms",
