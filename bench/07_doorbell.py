@@ -43,8 +43,9 @@ Environment (besides LINLI_BENCH_DATABASE_URL and LINLI_BENCH_SCALE):
   LINLI_BENCH_DOORBELL_DEVICES       doorbells (default: one per press, warm-up included)
   LINLI_BENCH_DOORBELL_DRAIN=30      seconds to wait for the last pushes
   LINLI_BENCH_MQTT_URL, LINLI_BENCH_REDIS_URL   (above)
-  LINLI_BENCH_DOORBELL_BROKER        a Celery broker (redis://...): the SMS are queued
-                                     there, not sent by the bridge after each commit
+  LINLI_BENCH_DOORBELL_BROKER        a Celery broker (redis://...): each SMS's delivery is
+                                     queued there (no worker runs); unset: the SMS wait
+                                     in the outbox for a tick (the bridge never sends them)
 Without Mosquitto or Redis the run is skipped with a message (it fails instead when
 LINLI_REQUIRE_SERVICES=1, as in CI). Figures go to var/bench/doorbell.json, logs of the
 two processes to var/bench/doorbell-server.log and var/bench/doorbell-bridge.log.
@@ -350,10 +351,10 @@ def child_env(redis_url: str, mqtt_url: str, prefix: str, client_id: str) -> dic
     }
     env.setdefault("LINLI_ENV", "demo")  # console SMS and the demo keys (as scripts/bench.sh)
     env.pop("LINLI_DEBUG", None)
-    # Outbox deliveries (the SMS) run in the process that queued them, after its commit,
-    # unless LINLI_BENCH_DOORBELL_BROKER names a Celery broker: then they are only queued
-    # there (no worker runs; the queue is emptied at the end), as in production, where a
-    # worker elsewhere sends them.
+    # The bridge never sends the SMS itself (notify.services.deliveries_by_tick): without
+    # a Celery broker they wait in the outbox for a tick (none runs here: no `serve`);
+    # with LINLI_BENCH_DOORBELL_BROKER each delivery is queued there (no worker runs; the
+    # queue is emptied at the end), as in production, where a worker sends them.
     broker = os.environ.get("LINLI_BENCH_DOORBELL_BROKER", "")
     if broker:
         env["LINLI_CELERY_BROKER_URL"] = broker
@@ -785,7 +786,7 @@ def main() -> int:
         + (
             f"queued in the Celery broker {os.environ['LINLI_BENCH_DOORBELL_BROKER']} (no worker)"
             if os.environ.get("LINLI_BENCH_DOORBELL_BROKER")
-            else "sent by the bridge after each commit (no Celery broker)"
+            else "left in the outbox for a tick (no Celery broker; the bridge never sends them)"
         )
         + "\n"
         f"  server: {' '.join(server_cmd[1:])}\n  bridge: {' '.join(bridge_cmd[1:])} "

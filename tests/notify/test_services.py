@@ -224,3 +224,30 @@ def test_the_task_delivers_what_is_due(user):
     assert outbox_deliver() == 1
     assert Outbox.objects.get().channel == Channel.INAPP
     assert Outbox.objects.get().status == OutboxStatus.SENT
+
+
+def test_under_deliveries_by_tick_the_kick_only_makes_the_outbox_tick_due(
+    user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The doorbell bridge's threads queue SMS but do not send them: the kick makes the
+    outbox tick due at once in the process (the Ticker of `serve` runs it within a
+    second), and the tick delivers."""
+    import time
+
+    from linli.core import ticks
+
+    monkeypatch.setitem(ticks._last_run, services.OUTBOX_TICK, time.monotonic())
+    with services.deliveries_by_tick(), django_capture_on_commit_callbacks(execute=True) as hooks:
+        row = notify_user(user=user, kind="k", title="t", channels=("sms",))[0]
+    assert len(hooks) == 1
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.PENDING
+    assert services.OUTBOX_TICK not in ticks._last_run  # due now
+    assert ticks.execute(services.OUTBOX_TICK).ok
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENT
+    # Outside the block, the kick delivers after the commit as before.
+    with django_capture_on_commit_callbacks(execute=True):
+        other = notify_user(user=user, kind="k", title="t", channels=("sms",))[0]
+    other.refresh_from_db()
+    assert other.status == OutboxStatus.SENT

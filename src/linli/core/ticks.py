@@ -149,6 +149,13 @@ def run_due(now_monotonic: float | None = None) -> dict[str, TickOutcome]:
     return outcomes
 
 
+def nudge(name: str) -> None:
+    """Make the tick `name` due now in this process: a `Ticker` running here runs it
+    within its interval (a second); without one, nothing happens."""
+    with _lock:
+        _last_run.pop(name, None)
+
+
 def reset_schedule() -> None:
     """Forget when each tick last ran in this process (all become due)."""
     with _lock:

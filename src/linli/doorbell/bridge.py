@@ -24,21 +24,26 @@ channel layer is in memory, so the alarm's live push must start in the same proc
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from paho.mqtt.enums import CallbackAPIVersion
 
 from linli.core.hardening import TEST
+from linli.notify.services import deliveries_by_tick
 
 from . import services
+from .selectors import settings_cached, settings_forget
 
 log = logging.getLogger("linli.doorbell.bridge")
 
@@ -47,6 +52,13 @@ KEEPALIVE = 30
 # Attempts at a message when the database fails, before giving the message back to the
 # broker (not acknowledged: it comes again after the reconnection).
 DB_ATTEMPTS = 3
+# Messages are taken in by this many threads, each with its own database connection; a
+# device's messages always go to the same thread, in the order they came
+# (LINLI_MQTT_BRIDGE_WORKERS; 1: everything in paho's network thread).
+WORKERS = int(os.environ.get("LINLI_MQTT_BRIDGE_WORKERS", "4"))
+# A worker takes the messages waiting in its queue, up to this many, in one transaction
+# (one commit; each acknowledged after it): a bridge that fell behind catches up faster.
+BATCH = int(os.environ.get("LINLI_MQTT_BRIDGE_BATCH", "20"))
 
 
 @dataclass(frozen=True)
@@ -132,10 +144,35 @@ class Bridge:
         self.keep_outcomes = keep_outcomes
         self.report = report or (lambda line: log.info("%s", line))
         self.counts = Counts()
+        settings_forget()  # a new bridge reads the settings afresh
         self.subscribed = threading.Event()
         self._stop = threading.Event()
         self._client: mqtt.Client | None = None
         self._lock = threading.Lock()
+        self._queues: list[queue.SimpleQueue] = []
+        self._workers: list[threading.Thread] = []
+
+    def _workers_start(self) -> None:
+        if WORKERS <= 1:
+            return  # everything in paho's network thread
+        for i in range(WORKERS):
+            q: queue.SimpleQueue = queue.SimpleQueue()
+            worker = threading.Thread(
+                target=self._work, args=(q,), name=f"bridge-worker-{i}", daemon=True
+            )
+            self._queues.append(q)
+            self._workers.append(worker)
+            worker.start()
+
+    def _workers_stop(self) -> None:
+        """Each worker finishes what it holds (unacknowledged if the connection is gone:
+        the broker sends it again), closes its database connection and ends."""
+        queues, workers = self._queues, self._workers
+        self._queues, self._workers = [], []
+        for q in queues:
+            q.put(None)
+        for worker in workers:
+            worker.join(timeout=30)
 
     # -- paho callbacks (the network thread) --
 
@@ -170,8 +207,77 @@ class Bridge:
             )
 
     def _on_message(self, client, userdata, message) -> None:
+        queues = self._queues
+        if queues:
+            parts = message.topic.rsplit("/", 2)
+            device = parts[-2] if len(parts) == 3 else ""
+            queues[zlib.crc32(device.encode()) % len(queues)].put((client, message))
+            return
         self.handle(message.payload, message.topic)
         # Committed (accepted or refused and logged): now the broker may forget it.
+        if message.qos > 0:
+            client.ack(message.mid, message.qos)
+
+    def _work(self, q: queue.SimpleQueue) -> None:
+        try:
+            while True:
+                first = q.get()
+                if first is None:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < BATCH:
+                    try:
+                        item = q.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stop = True
+                        break
+                    batch.append(item)
+                if not (len(batch) > 1 and self._take_batch(batch)):
+                    for client, message in batch:
+                        self._take_one(client, message)
+                if stop:
+                    return
+        finally:
+            connections.close_all()  # this thread's own
+
+    def _take_batch(self, batch: list) -> bool:
+        """The messages waiting in a worker's queue, in one transaction (one commit for
+        all; each acknowledged after it); False when it failed (nothing committed: they
+        are then taken one at a time)."""
+        try:
+            _close_old_connections()
+            with deliveries_by_tick(), settings_cached(), transaction.atomic():
+                outcomes = [
+                    services.message_receive(
+                        payload=m.payload, topic=m.topic, channel="mqtt", remote="mqtt",
+                        in_batch=True,
+                    )
+                    for _client, m in batch
+                ]  # fmt: skip
+        except Exception:
+            log.info("bridge: a batch of %d failed; one at a time", len(batch), exc_info=True)
+            connections["default"].close_if_unusable_or_obsolete()
+            return False
+        for (client, message), outcome in zip(batch, outcomes, strict=True):
+            self._count(outcome)
+            if message.qos > 0:
+                client.ack(message.mid, message.qos)
+        return True
+
+    def _take_one(self, client, message) -> None:
+        try:
+            self.handle(message.payload, message.topic)
+        except BrokerLost:
+            log.warning("bridge: giving the message back to the broker; reconnecting")
+            client.disconnect()  # not acknowledged: the broker sends it again
+            return
+        except Exception:
+            log.exception("bridge: a message failed; not acknowledged")
+            client.disconnect()
+            return
         if message.qos > 0:
             client.ack(message.mid, message.qos)
 
@@ -181,9 +287,13 @@ class Bridge:
         for attempt in range(1, DB_ATTEMPTS + 1):
             _close_old_connections()
             try:
-                outcome = services.message_receive(
-                    payload=payload, topic=topic, channel="mqtt", remote="mqtt"
-                )
+                # The SMS queued here are sent by the outbox's tick (the Ticker of
+                # `serve` at once, or a Celery worker), not in this thread after commit.
+                # The units' settings are read from a cache at most ten seconds old.
+                with deliveries_by_tick(), settings_cached():
+                    outcome = services.message_receive(
+                        payload=payload, topic=topic, channel="mqtt", remote="mqtt"
+                    )
             except DatabaseError:
                 log.exception("bridge: the database failed on %s (attempt %d)", topic, attempt)
                 connections.close_all()
@@ -195,6 +305,10 @@ class Bridge:
                 break
             finally:
                 _close_old_connections()
+        self._count(outcome)
+        return outcome
+
+    def _count(self, outcome: services.Outcome) -> None:
         if outcome.accepted:
             self.counts.accepted += 1
             if outcome.alarm_id:
@@ -204,7 +318,6 @@ class Bridge:
             self.counts.refused += 1
         if self.keep_outcomes:
             self.counts.outcomes.append(outcome)
-        return outcome
 
     # -- running --
 
@@ -236,6 +349,7 @@ class Bridge:
             timer.daemon = True
             timer.start()
         delay = 1.0
+        self._workers_start()
         try:
             while not self._stop.is_set():
                 client = self._client_new()
@@ -262,6 +376,7 @@ class Bridge:
         finally:
             if timer is not None:
                 timer.cancel()
+            self._workers_stop()
             connections.close_all()
         log.info(
             "bridge %s stopped: %d accepted, %d refused, %d alarms",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import math
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +67,42 @@ class EffectiveSettings:
     source_unit_id: int | None  # whose row applies; None: the defaults
 
 
+# Within `settings_cached()` (the MQTT bridge), a unit's effective settings are kept this
+# many seconds in the process: a change made by another process shows within that time.
+SETTINGS_CACHE_SECONDS = 10.0
+_settings_cache: dict[str, tuple[float, EffectiveSettings]] = {}
+_settings_cached = contextvars.ContextVar("linli_doorbell_settings_cached", default=False)
+
+
+@contextlib.contextmanager
+def settings_cached() -> Iterator[None]:
+    """`settings_for` answers from the process's cache in this block (at most
+    SETTINGS_CACHE_SECONDS old): for the bridge, which needs them on every message."""
+    token = _settings_cached.set(True)
+    try:
+        yield
+    finally:
+        _settings_cached.reset(token)
+
+
+def settings_forget() -> None:
+    """Empty the cache of `settings_cached` (a change of settings in this process)."""
+    _settings_cache.clear()
+
+
 def settings_for(unit: Unit) -> EffectiveSettings:
+    if not _settings_cached.get():
+        return _settings_for(unit)
+    now = time.monotonic()
+    hit = _settings_cache.get(unit.path)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    found = _settings_for(unit)
+    _settings_cache[unit.path] = (now + SETTINGS_CACHE_SECONDS, found)
+    return found
+
+
+def _settings_for(unit: Unit) -> EffectiveSettings:
     rows = {
         s.unit.path: s
         for s in DoorbellSettings.objects.select_related("unit").filter(
@@ -558,14 +596,18 @@ def user_alarm_group(user_id: int) -> str:
     return f"doorbell.alarms.p.{user_id}"
 
 
-def alarm_groups(alarm: Alarm) -> list[str]:
+def alarm_groups(alarm: Alarm, told: list[int] | None = None) -> list[str]:
     """The panels an alarm's change goes to: its unit's and every ancestor's, the
-    superusers', and those of the people told and the carers."""
+    superusers', and those of the people told and the carers. `told`: the users told of
+    the alarm when the caller knows them all (its raise), else they are looked up."""
     groups = [unit_alarm_group(p) for p in alarm.unit.ancestor_paths()]
     groups.append(ALL_ALARMS_GROUP)
-    told = AlarmNotice.objects.filter(alarm=alarm, user__isnull=False).values_list(
-        "user_id", flat=True
-    )
+    if told is None:
+        told = list(
+            AlarmNotice.objects.filter(alarm=alarm, user__isnull=False).values_list(
+                "user_id", flat=True
+            )
+        )
     ids = set(told)
     if alarm.pairing_id is not None:
         pairing = alarm.pairing

@@ -3,18 +3,20 @@ messages they send, alarms and their escalation. Each write is audited."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,7 +67,7 @@ from .models import (
     RejectReason,
     TaskKind,
 )
-from .selectors import alarm_groups, settings_for
+from .selectors import alarm_groups, settings_for, settings_forget
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -519,6 +521,8 @@ def settings_set(
             % {"name": duty_cadre.name},
             code="duty_cadre_invalid",
         )
+    settings_forget()
+    transaction.on_commit(settings_forget)
     row, created = DoorbellSettings.objects.select_for_update().get_or_create(unit=unit)
     row.ack_minutes = ack
     row.offline_minutes = offline
@@ -640,7 +644,12 @@ def _refuse(
 
 
 def message_receive(
-    *, payload: bytes | str, topic: str | None, channel: str, remote: str = ""
+    *,
+    payload: bytes | str,
+    topic: str | None,
+    channel: str,
+    remote: str = "",
+    in_batch: bool = False,
 ) -> Outcome:
     """Take in one message from a device (the MQTT bridge or the HTTP endpoint).
 
@@ -651,6 +660,10 @@ def message_receive(
     health (last seen, battery; its maintenance tasks opened or resolved) and, for a press
     of a doorbell bound to a household, the alarm, all in one transaction: when this
     returns, it is committed.
+
+    `in_batch` (the bridge): the caller's transaction holds several messages and commits
+    them together; no savepoint is made, so any error spoils the whole batch (the
+    caller then takes its messages one at a time).
     """
     prefix = settings.LINLI["DOORBELL_MQTT_PREFIX"]
 
@@ -677,18 +690,47 @@ def message_receive(
         msg = protocol.parse(payload, topic=topic, prefix=prefix)
     except protocol.ProtocolError as exc:
         claimed = exc.device_id or _claimed_from_topic(topic)
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not in_batch):
             known = Device.objects.filter(device_id=claimed).first() if claimed else None
             return refuse(RejectReason.MALFORMED, claimed, device=known, detail=str(exc))
-    with transaction.atomic():
-        device = Device.objects.select_for_update().filter(device_id=msg.device_id).first()
+    try:
+        return _take_in(msg, channel, refuse, careful=False, savepoint=not in_batch)
+    except _SeqTaken:
+        if in_batch:
+            raise IntegrityError("(device, seq) taken: the batch is spoilt") from None
+        # A seq above the highest accepted that is in the table all the same (a row
+        # written by other means): again, looked up first this time.
+        return _take_in(msg, channel, refuse, careful=True)
+
+
+class _SeqTaken(Exception):
+    """The (device, seq) row exists although seq is above the device's highest."""
+
+
+def _take_in(
+    msg: protocol.Message, channel: str, refuse, *, careful: bool, savepoint: bool = True
+) -> Outcome:
+    """The transaction of an accepted (or refused) parsed message. The device's row is
+    locked first, so the device's messages go one at a time: a seq above the highest
+    accepted cannot be a replay and is inserted without a look (nor a savepoint); one at
+    or below it is looked up (a replay, or stale when too far back)."""
+    with transaction.atomic(savepoint=savepoint):
+        device = (
+            Device.objects.select_for_update(of=("self",))
+            .select_related("unit", "household__unit")
+            .annotate(**_OPEN_TASKS)
+            .filter(device_id=msg.device_id)
+            .first()
+        )
         if device is None:
             return refuse(RejectReason.UNKNOWN_DEVICE, msg.device_id, seq=msg.seq)
         if not protocol.signature_ok(device.secret, msg):
             return refuse(RejectReason.BAD_SIGNATURE, msg.device_id, device=device, seq=msg.seq)
         if device.status != DeviceStatus.ACTIVE:
             return refuse(RejectReason.RETIRED_DEVICE, msg.device_id, device=device, seq=msg.seq)
-        if DeviceMessage.objects.filter(device=device, seq=msg.seq).exists():
+        if (careful or msg.seq <= device.last_seq) and DeviceMessage.objects.filter(
+            device=device, seq=msg.seq
+        ).exists():
             return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
         if msg.seq <= device.last_seq - SEQ_WINDOW:
             return refuse(
@@ -700,18 +742,17 @@ def message_receive(
             )
         now = timezone.now()
         try:
-            with transaction.atomic():
-                message = DeviceMessage.objects.create(
-                    device=device,
-                    seq=msg.seq,
-                    kind=msg.kind,
-                    channel=channel,
-                    sent_at=dt.datetime.fromtimestamp(msg.ts, tz=dt.UTC) if msg.ts else None,
-                    received_at=now,
-                    battery=msg.battery,
-                )
-        except IntegrityError:  # another process took it between the check and here
-            return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
+            message = DeviceMessage.objects.create(
+                device=device,
+                seq=msg.seq,
+                kind=msg.kind,
+                channel=channel,
+                sent_at=dt.datetime.fromtimestamp(msg.ts, tz=dt.UTC) if msg.ts else None,
+                received_at=now,
+                battery=msg.battery,
+            )
+        except IntegrityError:
+            raise _SeqTaken from None  # the transaction is spoilt: out, and again
         device.last_seq = max(device.last_seq, msg.seq)
         device.last_seen_at = now
         fields = ["last_seq", "last_seen_at"]
@@ -729,7 +770,7 @@ def message_receive(
                     msg.seq,
                 )
             else:
-                alarm_id = alarm_raise(message=message).pk
+                alarm_id = _raise(message).pk
         return Outcome(
             status=Intake.ACCEPTED,
             alarm_id=alarm_id,
@@ -759,15 +800,32 @@ def _close_tasks(device: Device, kind: TaskKind, note: str, now) -> int:
     ).update(resolved_at=now, resolved_automatically=True, note=note)
 
 
+# Whether the device has an open task of each kind, read with the device's row.
+_OPEN_TASKS = {
+    f"open_{kind}": Exists(
+        MaintenanceTask.objects.filter(device=OuterRef("pk"), kind=kind, resolved_at__isnull=True)
+    )
+    for kind in (TaskKind.OFFLINE, TaskKind.LOW_BATTERY)
+}
+
+
 def _health_after_message(device: Device, battery: int | None, now) -> None:
     """A message from the device: it is online again; its battery opens or closes the
-    low-battery task."""
-    _close_tasks(device, TaskKind.OFFLINE, "heard from again", now)
+    low-battery task. Only the open tasks (usually none: `_OPEN_TASKS`, read with the
+    device) are closed."""
+    open_kinds = {
+        kind
+        for kind in (TaskKind.OFFLINE, TaskKind.LOW_BATTERY)
+        if getattr(device, f"open_{kind}", True)
+    }
+    if TaskKind.OFFLINE in open_kinds:
+        _close_tasks(device, TaskKind.OFFLINE, "heard from again", now)
     if battery is None:
         return
     if battery <= settings_for(device.unit).battery_low:
-        task_open_once(device, TaskKind.LOW_BATTERY, f"battery {battery}%", now)
-    else:
+        if TaskKind.LOW_BATTERY not in open_kinds:
+            task_open_once(device, TaskKind.LOW_BATTERY, f"battery {battery}%", now)
+    elif TaskKind.LOW_BATTERY in open_kinds:
         _close_tasks(device, TaskKind.LOW_BATTERY, f"battery back to {battery}%", now)
 
 
@@ -1000,32 +1058,61 @@ def alarm_payload(alarm: Alarm) -> dict[str, Any]:
     }
 
 
-def _send(groups: list[str], message: dict[str, Any]) -> None:
-    """Send one message to Channels groups; a channel-layer outage is logged, never raised
-    (the SMS in the outbox and the panel's next load still tell)."""
+_push_loop: asyncio.AbstractEventLoop | None = None
+_push_lock = threading.Lock()
+
+
+def _loop_for_pushes() -> asyncio.AbstractEventLoop:
+    """The process's own event loop for the channel layer, started on first use in a
+    daemon thread: async_to_sync from a thread without a loop makes a new loop per call,
+    and channels_redis then opens new connections each time."""
+    global _push_loop
+    with _push_lock:
+        if _push_loop is None:
+            _push_loop = asyncio.new_event_loop()
+            threading.Thread(target=_push_loop.run_forever, name="linli-push", daemon=True).start()
+        return _push_loop
+
+
+def _send(*sends: tuple[list[str], dict[str, Any]]) -> None:
+    """Send each message to its Channels groups, all at once (one trip to the event
+    loop); a channel-layer outage is logged, never raised."""
     try:
-        from channels.layers import get_channel_layer
+        from channels.layers import InMemoryChannelLayer, get_channel_layer
 
         layer = get_channel_layer()
         if layer is None:
             return
-        for group in groups:
-            async_to_sync(layer.group_send)(group, message)
+
+        async def send_all() -> None:
+            await asyncio.gather(
+                *(layer.group_send(g, message) for groups, message in sends for g in groups)
+            )
+
+        if isinstance(layer, InMemoryChannelLayer):
+            async_to_sync(send_all)()
+        else:
+            asyncio.run_coroutine_threadsafe(send_all(), _loop_for_pushes()).result(timeout=5)
     except Exception:
-        logger.warning("doorbell: live push to %s failed", groups, exc_info=True)
+        logger.warning(
+            "doorbell: live push to %s failed", [g for groups, _m in sends for g in groups],
+            exc_info=True,
+        )  # fmt: skip
 
 
-def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str) -> None:
+def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bool = False) -> None:
     """After commit: the alarm push (banner and sound) to the pages of the users told, and
-    the change to the live panels of the alarm's unit and every unit above it."""
+    the change to the live panels of the alarm's unit and every unit above it. `first`:
+    the alarm's first notices, so `user_ids` are all the users told of it yet."""
     payload = alarm_payload(alarm)
     title = _("Doorbell alarm")
     body = _("%(address)s pressed the love doorbell.") % {"address": alarm.household.address}
     url = alarm_url(alarm)
-    groups = alarm_groups(alarm)
+    groups = alarm_groups(alarm, told=user_ids if first else None)
     told = sorted(set(user_ids))
 
     def run() -> None:
+        sends = []
         if told:
             push = {
                 "type": "notify.push",
@@ -1035,10 +1122,21 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str) -> None:
                 "sound": True,
                 "alarm": payload,
             }
-            _send([user_group(uid) for uid in told], push)
-        _send(groups, {"type": "alarm.change", "change": change, "alarm": payload})
+            sends.append(([user_group(uid) for uid in told], push))
+        sends.append((groups, {"type": "alarm.change", "change": change, "alarm": payload}))
+        _send(*sends)
 
+    # The pushes run first of the commit hooks, in their order, before the others
+    # registered earlier in the transaction (the outbox's kick): the alarm's latency is
+    # the push's.
+    run.linli_push = True  # type: ignore[attr-defined]
     transaction.on_commit(run)
+    hooks = connection.run_on_commit
+    if connection.in_atomic_block and hooks:
+        at = 0
+        while at < len(hooks) - 1 and getattr(hooks[at][1], "linli_push", False):
+            at += 1
+        hooks.insert(at, hooks.pop())
 
 
 def _sms_text(alarm: Alarm) -> str:
@@ -1081,18 +1179,48 @@ def cadres_for(alarm: Alarm) -> list[Person]:
     return [Person(NoticeRole.CADRE, u.name, user=u) for u in users]
 
 
-def ladder(alarm: Alarm) -> list[list[Person]]:
+class Ladder:
     """The steps of the alarm's escalation: the primary, the backups in order (one a step),
-    then the village cadre; no pairing: the cadre at once."""
-    steps: list[list[Person]] = []
-    pairing = alarm.pairing
-    if pairing is not None:
-        rep = pairing.primary
-        steps.append([Person(NoticeRole.PRIMARY, rep.member.name, user=rep.user)])
-        for b in pairing.backups.select_related("user").order_by("order", "id"):
-            steps.append([Person(NoticeRole.BACKUP, b.name, user=b.user, phone=b.phone)])
-    steps.append(cadres_for(alarm))
-    return steps
+    then the village cadre; no pairing: the cadre at once. Each step's people are looked
+    up when first asked for (raising an alarm needs only the primary)."""
+
+    def __init__(self, alarm: Alarm) -> None:
+        self.alarm = alarm
+        self.pairing = alarm.pairing
+        self._backups: list[list[Person]] | None = None
+        self._cadres: list[Person] | None = None
+
+    def backups(self) -> list[list[Person]]:
+        if self._backups is None:
+            self._backups = (
+                [
+                    [Person(NoticeRole.BACKUP, b.name, user=b.user, phone=b.phone)]
+                    for b in self.pairing.backups.select_related("user").order_by("order", "id")
+                ]
+                if self.pairing is not None
+                else []
+            )
+        return self._backups
+
+    def __len__(self) -> int:
+        return 1 + len(self.backups()) + 1 if self.pairing is not None else 1
+
+    def last(self, step: int) -> bool:
+        """Whether `step` is the cadre's (the last), without looking up the backups when
+        `step` is the primary's."""
+        if self.pairing is None:
+            return step >= 0
+        return step >= 1 and step >= len(self) - 1
+
+    def __getitem__(self, step: int) -> list[Person]:
+        if self.pairing is not None and step == 0:
+            rep = self.pairing.primary
+            return [Person(NoticeRole.PRIMARY, rep.member.name, user=rep.user)]
+        if self.last(step):
+            if self._cadres is None:
+                self._cadres = cadres_for(self.alarm)
+            return self._cadres
+        return self.backups()[step - 1]
 
 
 def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) -> list[int]:
@@ -1105,19 +1233,20 @@ def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) ->
     for position, person in enumerate(people):
         user = person.user if person.user is not None and person.user.is_active else None
         phone = user.phone if user is not None else person.phone
-        with transaction.atomic():
-            notice = AlarmNotice.objects.create(
-                alarm=alarm,
-                step=step,
-                position=position,
-                role=person.role,
-                user=user,
-                name=person.name[:50],
-                phone=phone or "",
-                told_at=now,
-                live=user is not None,
-                sms=bool(phone),
-            )
+        # A second notice of the step raises IntegrityError: the caller's transaction
+        # (escalate_tick's, per alarm) is rolled back whole.
+        notice = AlarmNotice.objects.create(
+            alarm=alarm,
+            step=step,
+            position=position,
+            role=person.role,
+            user=user,
+            name=person.name[:50],
+            phone=phone or "",
+            told_at=now,
+            live=user is not None,
+            sms=bool(phone),
+        )
         if user is not None:
             pushed.append(user.pk)
             if phone:
@@ -1147,35 +1276,43 @@ def _who(people: list[Person]) -> str:
 
 
 def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> None:
-    """Tell the people of `step` (skipping steps with nobody to tell) and set the timer."""
-    steps = ladder(alarm)
+    """Tell the people of `step` (skipping steps with nobody to tell) and set the timer.
+    An alarm not yet saved (its raise) is inserted here with its step, timer and status,
+    and its RAISED event goes in with the first NOTIFIED one."""
+    steps = Ladder(alarm)
     kind = AlarmEventKind.NOTIFIED if change == "notified" else AlarmEventKind.ESCALATED
-    while step < len(steps) and not any(p.user or p.phone for p in steps[step]):
+    fresh = alarm.pk is None
+
+    def exists(i: int) -> bool:  # the primary's step without counting the backups
+        return i == 0 or i < len(steps)
+
+    while exists(step) and not any(p.user or p.phone for p in steps[step]):
         step += 1
-    if step >= len(steps):
+    people: list[Person] = []
+    alarm.status = AlarmStatus.NOTIFIED
+    if not exists(step):
         alarm.step = len(steps) - 1
         alarm.next_step_at = None
-        alarm.status = AlarmStatus.NOTIFIED
-        AlarmEvent.objects.create(
-            alarm=alarm,
-            kind=kind,
-            at=now,
-            note=_("Nobody left to tell: the alarm waits on the panel."),
+        note = _("Nobody left to tell: the alarm waits on the panel.")
+    else:
+        people = steps[step]
+        alarm.step = step
+        alarm.next_step_at = (
+            None
+            if steps.last(step)
+            else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
         )
+        note = _who(people)
+    if fresh:
+        alarm.save(force_insert=True)
+    else:
         _bump(alarm, ["step", "next_step_at", "status"])
-        _push_on_commit(alarm, [], change)
-        return
-    people = steps[step]
-    pushed = _tell(alarm, people, step=step, now=now)
-    alarm.step = step
-    alarm.status = AlarmStatus.NOTIFIED
-    last = step == len(steps) - 1
-    alarm.next_step_at = (
-        None if last else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
-    )
-    AlarmEvent.objects.create(alarm=alarm, kind=kind, at=now, note=_who(people))
-    _bump(alarm, ["step", "next_step_at", "status"])
-    _push_on_commit(alarm, pushed, change)
+    pushed = _tell(alarm, people, step=alarm.step, now=now) if people else []
+    events = [AlarmEvent(alarm=alarm, kind=kind, at=now, note=note)]
+    if fresh:
+        events.insert(0, AlarmEvent(alarm=alarm, kind=AlarmEventKind.RAISED, at=alarm.raised_at))
+    AlarmEvent.objects.bulk_create(events)
+    _push_on_commit(alarm, pushed, change, first=fresh)
 
 
 def _bump(alarm: Alarm, fields: list[str]) -> None:
@@ -1189,21 +1326,27 @@ def alarm_raise(*, message: DeviceMessage) -> Alarm:
     transaction that accepted it) and tell the primary representative at once (live push
     after commit, SMS through the outbox); no pairing: the village cadre. The recipient
     and pairing are the household's active ones, when there are."""
+    return _raise(message)
+
+
+def _raise(message: DeviceMessage) -> Alarm:
+    """alarm_raise inside the caller's transaction (message_receive's: no savepoint)."""
     device = message.device
     household = device.household
     if household is None:
         raise ValueError("a doorbell that is not bound to a household cannot raise an alarm")
-    recipient = (
-        CareRecipient.objects.filter(household=household, active=True).order_by("id").first()
-    )
+    # The household's first active recipient's pairing, with the recipient and the
+    # primary, in one query; a recipient without a pairing takes a second.
+    recipients = CareRecipient.objects.filter(household=household, active=True).order_by("id")
     pairing = (
-        CarePairing.objects.filter(recipient=recipient, ended_on__isnull=True)
-        .select_related("primary__member", "primary__user")
+        CarePairing.objects.filter(
+            recipient_id=Subquery(recipients.values("pk")[:1]), ended_on__isnull=True
+        )
+        .select_related("recipient", "primary__member", "primary__user")
         .first()
-        if recipient
-        else None
     )
-    alarm = Alarm.objects.create(
+    recipient = pairing.recipient if pairing is not None else recipients.first()
+    alarm = Alarm(
         device=device,
         message=message,
         household=household,
@@ -1212,8 +1355,9 @@ def alarm_raise(*, message: DeviceMessage) -> Alarm:
         unit=household.unit,
         raised_at=message.received_at,
     )
-    AlarmEvent.objects.create(alarm=alarm, kind=AlarmEventKind.RAISED, at=message.received_at)
-    audit_record(actor=None, action=AuditAction.DOORBELL_ALARM_RAISE, target=alarm)
+    # Saved by _notify_step with the primary's step. No audit row: the audit log records
+    # people's actions and views of personal data; a device's alarm is recorded by its
+    # message, the alarm and its RAISED event.
     _notify_step(alarm, 0, now=message.received_at, change="notified")
     return alarm
 

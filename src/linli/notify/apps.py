@@ -20,6 +20,8 @@ class NotifyConfig(AppConfig):
         from linli.accounts.sms_login import provide_sender
         from linli.core.ticks import register
 
-        register("notify.outbox", "linli.notify.services.outbox_deliver_due", every=10)
+        from .services import OUTBOX_TICK
+
+        register(OUTBOX_TICK, "linli.notify.services.outbox_deliver_due", every=10)
         # accounts sits below notify: notify tells accounts how to send a login code.
         provide_sender(_send_sms)

@@ -13,9 +13,11 @@ expires and which the next run delivers again.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
@@ -29,6 +31,7 @@ from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput
 from linli.core.inputs import is_id
+from linli.core.ticks import nudge
 from linli.core.validators import normalize_mobile
 
 from . import backends
@@ -59,6 +62,7 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=int(seconds)) if seconds else LEASE
 
 
+OUTBOX_TICK = "notify.outbox"  # the tick's name (apps.py)
 BACKOFF_BASE = 30  # seconds before the first retry; doubles each attempt
 BACKOFF_MAX = 60 * 60
 CHANNELS = frozenset(Channel.values)
@@ -72,14 +76,35 @@ def user_group(user_id: int) -> str:
 # --- enqueue ------------------------------------------------------------------------
 
 
+_delivery_inline = contextvars.ContextVar("linli_notify_delivery_inline", default=True)
+
+
+@contextlib.contextmanager
+def deliveries_by_tick() -> Iterator[None]:
+    """Within this block, a kick without a Celery broker does not deliver in this thread
+    after the commit (the eager default): it only makes the outbox tick due, and the
+    `Ticker` of this process (`serve`) delivers within a second, or the tick of another
+    process within its interval. For the doorbell bridge, whose threads must only take
+    messages in. With a broker the kick is queued as always (cheap)."""
+    token = _delivery_inline.set(False)
+    try:
+        yield
+    finally:
+        _delivery_inline.reset(token)
+
+
 def _kick() -> None:
-    """After commit, ask a worker to deliver now (in-process when there is no broker)."""
+    """After commit, ask a worker to deliver now (in-process when there is no broker,
+    unless `deliveries_by_tick` says otherwise)."""
 
     def run() -> None:
         try:
             from .tasks import outbox_deliver
 
             if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+                if not _delivery_inline.get():
+                    nudge(OUTBOX_TICK)
+                    return
                 # apply() runs here and now whether or not the Celery app has
                 # read the Django settings yet.
                 outbox_deliver.apply()
