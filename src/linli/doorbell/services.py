@@ -1020,7 +1020,11 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str) -> None:
     the change to the live panels of the alarm's unit and every unit above it."""
     payload = alarm_payload(alarm)
     title = _("Doorbell alarm")
-    body = _("%(address)s pressed the love doorbell.") % {"address": alarm.household.address}
+    if change == "pressed_again":
+        body = _("%(address)s pressed the love doorbell again.")
+    else:
+        body = _("%(address)s pressed the love doorbell.")
+    body %= {"address": alarm.household.address}
     url = alarm_url(alarm)
     groups = alarm_groups(alarm)
     told = sorted(set(user_ids))
@@ -1193,6 +1197,9 @@ def alarm_raise(*, message: DeviceMessage) -> Alarm:
     household = device.household
     if household is None:
         raise ValueError("a doorbell that is not bound to a household cannot raise an alarm")
+    again = _open_alarm(household.pk)
+    if again is not None:
+        return _pressed_again(again, message)
     recipient = (
         CareRecipient.objects.filter(household=household, active=True).order_by("id").first()
     )
@@ -1215,6 +1222,39 @@ def alarm_raise(*, message: DeviceMessage) -> Alarm:
     AlarmEvent.objects.create(alarm=alarm, kind=AlarmEventKind.RAISED, at=message.received_at)
     audit_record(actor=None, action=AuditAction.DOORBELL_ALARM_RAISE, target=alarm)
     _notify_step(alarm, 0, now=message.received_at, change="notified")
+    return alarm
+
+
+def _open_alarm(household_id: int) -> Alarm | None:
+    """The household's alarm that is not closed yet (locked), if there is one."""
+    return (
+        Alarm.objects.select_for_update(of=("self",))
+        .filter(household_id=household_id)
+        .exclude(status=AlarmStatus.CLOSED)
+        .select_related("unit", "household", "device", "message")
+        .order_by("raised_at", "id")
+        .first()
+    )
+
+
+def _pressed_again(alarm: Alarm, message: DeviceMessage) -> Alarm:
+    """Another press while the household's alarm is open: no new alarm and no new
+    escalation or SMS; a line on the open alarm's timeline, and the people already told
+    (by account) get the live push again, with sound, as a reminder. The alarm's version
+    is left alone, so a form someone has open still answers it."""
+    AlarmEvent.objects.create(
+        alarm=alarm,
+        kind=AlarmEventKind.PRESSED_AGAIN,
+        at=message.received_at,
+        note=_("%(device)s, message %(seq)s")
+        % {"device": message.device.device_id, "seq": message.seq},
+    )
+    told = list(
+        AlarmNotice.objects.filter(alarm=alarm, user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    _push_on_commit(alarm, told, "pressed_again")
     return alarm
 
 

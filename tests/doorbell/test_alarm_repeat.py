@@ -1,0 +1,81 @@
+"""Repeated presses of one household's doorbell while its alarm is open: one alarm, one
+escalation; each further press is a line on the timeline and a reminder push to the
+people already told (no SMS, no new ladder)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from linli.doorbell import services
+from linli.doorbell.models import Alarm, AlarmEventKind, AlarmNotice, AlarmOutcome
+from linli.notify.models import Outbox
+
+from .alarm_kit import AlarmWorld, device_for
+from .test_alarm_live import cookie_of, socket
+
+
+@pytest.mark.django_db
+def test_three_presses_in_three_seconds_are_one_alarm_and_one_ladder(county):
+    world = AlarmWorld(county)
+    t0 = timezone.now().replace(microsecond=0)
+    first = world.press(at=t0)
+    second = world.press(at=t0 + dt.timedelta(seconds=1))
+    third = world.press(at=t0 + dt.timedelta(seconds=2))
+    assert first.pk == second.pk == third.pk
+    assert Alarm.objects.count() == 1
+    kinds = list(first.events.order_by("at", "id").values_list("kind", flat=True))
+    assert kinds.count(AlarmEventKind.PRESSED_AGAIN) == 2
+    # Nobody new told, no SMS again: the primary's one SMS.
+    assert AlarmNotice.objects.count() == 1
+    assert Outbox.objects.filter(channel="sms", kind=services.NOTIFY_KIND).count() == 1
+
+    services.alarm_acknowledge(actor=world.rep, alarm=first)
+    # Acknowledged: nothing escalates later, no "nobody answered" SMS to anyone.
+    assert services.escalate_tick(now=t0 + dt.timedelta(hours=1)) == {"escalated": 0}
+    assert Outbox.objects.filter(channel="sms", kind=services.NOTIFY_KIND).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_press_after_the_alarm_is_closed_raises_a_new_one(county):
+    world = AlarmWorld(county)
+    first = world.press()
+    services.alarm_close(actor=world.rep, alarm=first, outcome=AlarmOutcome.FALSE_PRESS)
+    again = world.press()
+    assert again.pk != first.pk and Alarm.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_second_doorbell_of_the_same_household_joins_the_open_alarm(county):
+    world = AlarmWorld(county)
+    first = world.press()
+    other = device_for(world.household)
+    from .alarm_kit import press
+
+    assert press(other).pk == first.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_people_told_get_a_reminder_push_with_sound(county):
+    world = AlarmWorld(county)
+    cookie = cookie_of(world.rep)
+
+    async def run():
+        ws = socket(cookie, "/ws/notify/")
+        assert await ws.connect()
+        await ws.receive_json()  # the unread count
+        alarm = await database_sync_to_async(world.press)()
+        await ws.receive_json()
+        again = await database_sync_to_async(world.press)()
+        reminder = await ws.receive_json()
+        await ws.disconnect()
+        return alarm, again, reminder
+
+    alarm, again, reminder = async_to_sync(run)()
+    assert again.pk == alarm.pk
+    assert reminder["sound"] is True and reminder["alarm"]["id"] == alarm.pk
+    assert "again" in reminder["body"] or "再次" in reminder["body"]
