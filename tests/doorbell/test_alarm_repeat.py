@@ -79,3 +79,53 @@ def test_the_people_told_get_a_reminder_push_with_sound(county):
     assert again.pk == alarm.pk
     assert reminder["sound"] is True and reminder["alarm"]["id"] == alarm.pk
     assert "again" in reminder["body"] or "再次" in reminder["body"]
+
+
+# --- the ladder tells nobody twice ---
+
+
+def _sms_to(phone: str) -> int:
+    return sum(
+        1
+        for o in Outbox.objects.filter(channel="sms", kind=services.NOTIFY_KIND)
+        if o.address == phone
+    )
+
+
+@pytest.mark.django_db
+def test_a_cadre_who_is_also_a_backup_is_told_once_and_the_top_comes_at_once(county):
+    from linli.doorbell.models import DoorbellSettings
+
+    world = AlarmWorld(county)
+    # The duty cadre is also the pairing's third backup.
+    DoorbellSettings.objects.create(unit=county.village_a, duty_cadre=world.cadre)
+    world.pairing.backups.create(order=3, kind="neighbour", user=world.cadre, name="村干部")
+    t0 = timezone.now().replace(microsecond=0)
+    n = dt.timedelta(minutes=3)
+    alarm = world.press(at=t0)
+    for k in (1, 2, 3):
+        assert services.escalate_tick(now=t0 + k * n) == {"escalated": 1}
+    alarm.refresh_from_db()
+    # Told at the backup step (3); the cadre step tells nobody new: no timer, red now.
+    assert alarm.step == 3 and alarm.next_step_at is None
+    assert AlarmNotice.objects.filter(alarm=alarm, user=world.cadre).count() == 1
+    assert _sms_to(world.cadre.phone) == 1
+    assert services.escalate_tick(now=t0 + 10 * n) == {"escalated": 0}
+    assert _sms_to(world.cadre.phone) == 1
+
+
+@pytest.mark.django_db
+def test_a_backup_with_the_same_mobile_as_someone_told_is_skipped_at_once(county):
+    world = AlarmWorld(county)
+    # Backup 2 (mobile only) is the primary's own number written differently.
+    world.pairing.backups.filter(order=2).update(phone="+86 139-5555-0001")
+    t0 = timezone.now().replace(microsecond=0)
+    n = dt.timedelta(minutes=3)
+    alarm = world.press(at=t0)
+    assert services.escalate_tick(now=t0 + n) == {"escalated": 1}  # backup 1
+    assert services.escalate_tick(now=t0 + 2 * n) == {"escalated": 1}  # straight to the cadre
+    alarm.refresh_from_db()
+    assert alarm.step == 3 and alarm.next_step_at is None
+    assert not AlarmNotice.objects.filter(alarm=alarm, step=2).exists()
+    assert AlarmNotice.objects.get(alarm=alarm, step=3).user_id == world.cadre.pk
+    assert _sms_to("13955550001") == 1

@@ -1150,11 +1150,57 @@ def _who(people: list[Person]) -> str:
     return "、".join(p.name for p in people)[:500]
 
 
+def _mobile_key(phone: str) -> str:
+    """A mobile as digits only, without +86 (cheap: the press's path calls it)."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
+def _told_keys(alarm: Alarm) -> tuple[set[int], set[str]]:
+    """The accounts and mobiles already told of the alarm."""
+    users: set[int] = set()
+    phones: set[str] = set()
+    for user_id, phone in AlarmNotice.objects.filter(alarm=alarm).values_list("user_id", "phone"):
+        if user_id:
+            users.add(user_id)
+        if phone:
+            phones.add(_mobile_key(phone))
+    return users, phones
+
+
+def _new_people(people: list[Person], told: tuple[set[int], set[str]]) -> list[Person]:
+    """The people of a step not told yet (same account or same mobile as someone told
+    before, or earlier in the step: skipped) and reachable (an active account or a
+    mobile); `told` is updated with them."""
+    users, phones = told
+    out: list[Person] = []
+    for person in people:
+        user = person.user if person.user is not None and person.user.is_active else None
+        phone = _mobile_key(user.phone if user is not None else person.phone)
+        if user is None and not phone:
+            continue
+        if (user is not None and user.pk in users) or (phone and phone in phones):
+            continue
+        out.append(person)
+        if user is not None:
+            users.add(user.pk)
+        if phone:
+            phones.add(phone)
+    return out
+
+
 def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> None:
-    """Tell the people of `step` (skipping steps with nobody to tell) and set the timer."""
+    """Tell the people of `step` who were not told before (a step with nobody new is
+    skipped at once) and set the timer; no timer when no later step has anyone new (the
+    alarm is at the top: red on the panel now, not a timeout later)."""
     steps = ladder(alarm)
     kind = AlarmEventKind.NOTIFIED if change == "notified" else AlarmEventKind.ESCALATED
-    while step < len(steps) and not any(p.user or p.phone for p in steps[step]):
+    told = _told_keys(alarm) if step else (set(), set())
+    people: list[Person] = []
+    while step < len(steps):
+        people = _new_people(steps[step], told)
+        if people:
+            break
         step += 1
     if step >= len(steps):
         alarm.step = len(steps) - 1
@@ -1169,11 +1215,11 @@ def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> N
         _bump(alarm, ["step", "next_step_at", "status"])
         _push_on_commit(alarm, [], change)
         return
-    people = steps[step]
     pushed = _tell(alarm, people, step=step, now=now)
     alarm.step = step
     alarm.status = AlarmStatus.NOTIFIED
-    last = step == len(steps) - 1
+    after = (set(told[0]), set(told[1]))
+    last = not any(_new_people(later, after) for later in steps[step + 1 :])
     alarm.next_step_at = (
         None if last else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
     )
