@@ -14,6 +14,7 @@ from django.utils import timezone
 from linli.doorbell import services
 from linli.doorbell.models import Alarm, AlarmEventKind, AlarmNotice, AlarmOutcome
 from linli.notify.models import Outbox
+from linli.notify.services import sms_text
 
 from .alarm_kit import AlarmWorld, device_for
 from .test_alarm_live import cookie_of, socket
@@ -129,3 +130,24 @@ def test_a_backup_with_the_same_mobile_as_someone_told_is_skipped_at_once(county
     assert not AlarmNotice.objects.filter(alarm=alarm, step=2).exists()
     assert AlarmNotice.objects.get(alarm=alarm, step=3).user_id == world.cadre.pk
     assert _sms_to("13955550001") == 1
+
+
+# --- the SMS texts ---
+
+
+@pytest.mark.django_db
+def test_the_sms_texts_name_the_doorbell_once_and_no_link_for_a_mobile_only_backup(county):
+    world = AlarmWorld(county)
+    t0 = timezone.now().replace(microsecond=0)
+    n = dt.timedelta(minutes=3)
+    alarm = world.press(at=t0)
+    services.escalate_tick(now=t0 + n)
+    services.escalate_tick(now=t0 + 2 * n)
+    rows = {o.address: o for o in Outbox.objects.filter(kind=services.NOTIFY_KIND)}
+    primary = rows["13955550001"]
+    text = sms_text(primary)
+    assert text.count("爱心门铃") == 1 and f"/doorbell/alarms/{alarm.pk}/" in text
+    family = rows["13955550002"]
+    text = sms_text(family)
+    assert "/doorbell/" not in text and "我马上到" not in text
+    assert world.household.address in text and "13955550001" in text

@@ -1046,9 +1046,12 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str) -> None:
 
 
 def _sms_text(alarm: Alarm) -> str:
+    """The SMS to an account holder: sent with the title "爱心门铃告警" in front (the
+    outbox joins title and body), so the body does not name the doorbell again; the
+    link opens the alarm's page (after signing in) with "我马上到"."""
     link = settings.LINLI["PUBLIC_URL"] + alarm_url(alarm)
     return _(
-        "Love doorbell: %(head)s at %(address)s pressed the doorbell at %(time)s. "
+        "%(head)s at %(address)s pressed the doorbell at %(time)s. "
         "Please go now and tap 'on my way': %(link)s"
     ) % {
         "head": alarm.household.head_name,
@@ -1056,6 +1059,40 @@ def _sms_text(alarm: Alarm) -> str:
         "time": timezone.localtime(alarm.raised_at).strftime("%H:%M"),
         "link": link,
     }
+
+
+def _primary_contact(alarm: Alarm) -> tuple[str, str]:
+    """The pairing's primary representative: name and mobile ("" when none)."""
+    pairing = alarm.pairing
+    if pairing is None:
+        return "", ""
+    rep = pairing.primary
+    phone = (rep.user.phone if rep.user_id and rep.user else "") or rep.member.phone
+    return rep.member.name, phone or ""
+
+
+def _sms_text_no_account(alarm: Alarm) -> str:
+    """The SMS to a backup known only by a mobile: no link (the page needs an account);
+    the address, and the primary representative's name and mobile to call and agree who
+    goes (the backup is in the household's own care register)."""
+    args = {
+        "head": alarm.household.head_name,
+        "address": alarm.household.address,
+        "time": timezone.localtime(alarm.raised_at).strftime("%H:%M"),
+    }
+    name, phone = _primary_contact(alarm)
+    if phone:
+        return _(
+            "Love doorbell: %(head)s at %(address)s pressed the doorbell at %(time)s. "
+            "Please go and see now; the paired representative %(rep)s: %(phone)s."
+        ) % {**args, "rep": name, "phone": phone}
+    return (
+        _(
+            "Love doorbell: %(head)s at %(address)s pressed the doorbell at %(time)s. "
+            "Please go and see now."
+        )
+        % args
+    )
 
 
 # --- who is told at each step ---
@@ -1136,7 +1173,12 @@ def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) ->
                 )
         elif phone:
             try:
-                notify_phone(phone=phone, kind=NOTIFY_KIND, body=text, data={"alarm": alarm.pk})
+                notify_phone(
+                    phone=phone,
+                    kind=NOTIFY_KIND,
+                    body=_sms_text_no_account(alarm),
+                    data={"alarm": alarm.pk},
+                )
             except InvalidInput:
                 notice.sms = False
                 notice.save(update_fields=["sms"])
