@@ -151,3 +151,34 @@ def test_the_sms_texts_name_the_doorbell_once_and_no_link_for_a_mobile_only_back
     text = sms_text(family)
     assert "/doorbell/" not in text and "我马上到" not in text
     assert world.household.address in text and "13955550001" in text
+
+
+# --- who may say they are going ---
+
+
+@pytest.mark.django_db
+def test_town_and_city_may_close_but_not_say_they_are_going(county, client):
+    from linli.accounts.models import Role
+    from linli.core.errors import Forbidden
+    from linli.doorbell import policy
+    from tests.support.roles import make_user
+
+    world = AlarmWorld(county)
+    city = make_user("13955550011", "市指挥中心", Role.CITY, county.city)
+    alarm = world.press()
+    for outsider in (world.town, city):
+        assert not policy.can_attend(outsider, alarm) and policy.can_respond(outsider, alarm)
+        with pytest.raises(Forbidden):
+            services.alarm_acknowledge(actor=outsider, alarm=alarm)
+        with pytest.raises(Forbidden):
+            services.alarm_arrive(actor=outsider, alarm=alarm)
+    client.force_login(world.town)
+    page = client.get(f"/doorbell/alarms/{alarm.pk}/").content.decode()
+    assert "/acknowledge/" not in page and "/arrive/" not in page and "/close/" in page
+    answer = client.post(f"/doorbell/alarms/{alarm.pk}/acknowledge/")
+    assert answer.status_code == 403
+    # The village cadre (not told yet) may go; the town closes a confirmed false press.
+    assert policy.can_attend(world.cadre, alarm)
+    services.alarm_acknowledge(actor=world.cadre, alarm=alarm)
+    closed = services.alarm_close(actor=world.town, alarm=alarm, outcome=AlarmOutcome.FALSE_PRESS)
+    assert closed.status == "closed"

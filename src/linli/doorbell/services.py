@@ -1398,6 +1398,14 @@ def _lock(alarm: Alarm, version: int | None) -> Alarm:
 
 
 def _check(actor: User, alarm: Alarm, action: str) -> None:
+    if action != workflow.Action.CLOSE and not policy.can_attend(actor, alarm):
+        raise Forbidden(
+            _(
+                "Only the people told of this alarm, the carers and the village's cadres "
+                "may say they are going."
+            ),
+            code="doorbell_not_attending",
+        )
     if not policy.can_respond(actor, alarm):
         raise Forbidden(
             _("Only the people told of this alarm and the village may answer it."),

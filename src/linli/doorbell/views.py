@@ -728,7 +728,12 @@ def alarm_export(request):
 
 def _detail(request, alarm, *, status: int = 200, close_form=None, error: str = ""):
     may = policy.can_respond(request.user, alarm)
-    actions = workflow.actions_from(alarm.status) if may else []
+    attend = policy.can_attend(request.user, alarm)
+    actions = [
+        a
+        for a in (workflow.actions_from(alarm.status) if may else [])
+        if a == workflow.Action.CLOSE or attend
+    ]
     timeline = selectors.alarm_timeline(alarm)
     return render(
         request,
