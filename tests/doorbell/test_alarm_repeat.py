@@ -182,3 +182,35 @@ def test_town_and_city_may_close_but_not_say_they_are_going(county, client):
     services.alarm_acknowledge(actor=world.cadre, alarm=alarm)
     closed = services.alarm_close(actor=world.town, alarm=alarm, outcome=AlarmOutcome.FALSE_PRESS)
     assert closed.status == "closed"
+
+
+# --- hostile input on the pages ---
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", ["0", "abc", "-1", "99999999999999999999"])
+@pytest.mark.parametrize("action", ["acknowledge", "arrive", "close"])
+def test_a_bad_version_is_refused_and_nothing_changes(county, client, version, action):
+    world = AlarmWorld(county)
+    alarm = world.press()
+    client.force_login(world.rep)
+    body = {"version": version, "outcome": "false_press", "note": "误按"}
+    answer = client.post(f"/doorbell/alarms/{alarm.pk}/{action}/", body)
+    assert answer.status_code == 400
+    assert "版本号无效" in answer.content.decode()
+    alarm.refresh_from_db()
+    assert alarm.status == "notified" and alarm.acknowledged_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/doorbell/alarms/export.xlsx", "/doorbell/alarms/figures/export.xlsx"]
+)
+def test_an_export_with_bad_filters_is_a_400_like_its_page(county, client, path):
+    world = AlarmWorld(county)
+    world.press()
+    client.force_login(world.town)
+    answer = client.get(path, {"start": "0001-01-01"})
+    assert answer.status_code == 400
+    assert answer["Content-Type"].startswith("text/html")
+    assert client.get(path).status_code == 200

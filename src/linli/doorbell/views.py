@@ -717,7 +717,9 @@ def alarm_panel(request):
 
 @roles_required(ALARM_ROLES)
 def alarm_export(request):
-    _form, f, shown = _alarm_filters(request)
+    form, f, shown = _alarm_filters(request)
+    if request.GET and not form.is_valid():
+        return alarm_panel(request)  # the panel with the errors, 400
     result = alarm_exports.alarms_xlsx(
         user=request.user, alarms=selectors.alarms_filtered(request.user, f), filters=shown
     )
@@ -779,8 +781,17 @@ def alarm_act(request, pk: int, action: str):
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         return _detail(request, alarm, status=400, close_form=close_form, error=errors)
     params = dict(form.cleaned_data)
-    version = request.POST.get("version")
-    if is_id(version or ""):
+    # A missing version is the current one (as appeals' forms); a bad one is refused.
+    version = (request.POST.get("version") or "").strip()
+    if version:
+        if not is_id(version):
+            return _detail(
+                request,
+                alarm,
+                status=400,
+                close_form=close_form,
+                error=_("The form is damaged (bad version); reload the page and try again."),
+            )
         params["version"] = int(version)
     try:
         services.ACTIONS[action](actor=request.user, alarm=alarm, **params)
@@ -820,7 +831,9 @@ def figures(request):
 
 @roles_required(ALARM_ROLES)
 def figures_export(request):
-    _form, figs, shown = _figures(request)
+    form, figs, shown = _figures(request)
+    if request.GET and not form.is_valid():
+        return figures(request)  # the page with the errors, 400
     result = alarm_exports.figures_xlsx(user=request.user, figures=figs, filters=shown)
     return FileResponse(
         result.file, as_attachment=True, filename=result.filename, content_type=XLSX
