@@ -214,3 +214,50 @@ def test_an_export_with_bad_filters_is_a_400_like_its_page(county, client, path)
     assert answer.status_code == 400
     assert answer["Content-Type"].startswith("text/html")
     assert client.get(path).status_code == 200
+
+
+# --- false press and readable figures ---
+
+
+@pytest.mark.django_db
+def test_a_false_press_files_no_appeal(county, client):
+    from linli.appeals.models import Appeal
+    from linli.core.errors import InvalidInput
+
+    world = AlarmWorld(county)
+    alarm = world.press()
+    with pytest.raises(InvalidInput):
+        services.alarm_close(
+            actor=world.rep, alarm=alarm, outcome="false_press", note="误按", raise_appeal=True
+        )
+    client.force_login(world.rep)
+    body = {"outcome": "false_press", "note": "误按", "raise_appeal": "on"}
+    answer = client.post(f"/doorbell/alarms/{alarm.pk}/close/", body)
+    assert answer.status_code == 400 and "误按不能提交诉求" in answer.content.decode()
+    alarm.refresh_from_db()
+    assert alarm.status == "notified" and not Appeal.objects.exists()
+
+
+def test_durations_read_as_minutes_and_seconds():
+    from django.utils import translation
+
+    from linli.doorbell.selectors import duration_text
+
+    with translation.override("zh-hans"):
+        assert duration_text(455) == "7分35秒"
+        assert duration_text(45.4) == "45秒"
+        assert duration_text(3720) == "1小时2分"
+        assert duration_text(None) == "—"
+
+
+@pytest.mark.django_db
+def test_the_figures_page_shows_minutes_and_seconds(county, client):
+    world = AlarmWorld(county)
+    t0 = timezone.now() - dt.timedelta(days=1)
+    alarm = world.press(at=t0)
+    Alarm.objects.filter(pk=alarm.pk).update(
+        acknowledged_at=t0 + dt.timedelta(seconds=455), acknowledged_by=world.rep
+    )
+    client.force_login(world.town)
+    page = client.get("/doorbell/alarms/figures/").content.decode()
+    assert "7分35秒" in page and "455" not in page

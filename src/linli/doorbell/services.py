@@ -1515,6 +1515,11 @@ def alarm_close(
     note = check_text((note or "").strip(), _("What happened"))
     if len(note) > 500:
         raise InvalidInput(_("The note is too long (500 characters at most)."), code="note")
+    if raise_appeal and outcome == AlarmOutcome.FALSE_PRESS:
+        raise InvalidInput(
+            _("A false press files no appeal: untick the appeal box or choose what happened."),
+            code="appeal_false_press",
+        )
     if raise_appeal and not note:
         raise InvalidInput(
             _("Say what the household needs: the appeal is filed with your note."),
