@@ -261,3 +261,34 @@ def test_the_figures_page_shows_minutes_and_seconds(county, client):
     client.force_login(world.town)
     page = client.get("/doorbell/alarms/figures/").content.decode()
     assert "7分35秒" in page and "455" not in page
+
+
+# --- the alarm's page: what the person hurrying to the door needs ---
+
+
+@pytest.mark.django_db
+def test_the_alarm_page_shows_the_recipient_health_to_carers_and_an_audited_call(county, client):
+    from linli.accounts.models import AuditAction, AuditLog
+    from linli.doorbell.models import EmergencyContact
+
+    world = AlarmWorld(county)
+    contact = EmergencyContact.objects.create(
+        recipient=world.recipient, order=1, name="女儿李梅", phone="13955550077"
+    )
+    alarm = world.press()
+    url = f"/doorbell/alarms/{alarm.pk}/"
+    client.force_login(world.rep)  # the primary: a carer
+    page = client.get(url).content.decode()
+    assert "李奶奶" in page and "独居" in page and f"/doorbell/care/{world.recipient.pk}/" in page
+    assert "高血压" in page and "139****0077" in page and "13955550077" not in page
+    health = AuditLog.objects.filter(action=AuditAction.DOORBELL_HEALTH_VIEW)
+    assert health.count() == 1 and health.get().detail == {"via": "alarm"}
+    call = client.post(f"{url}call/{contact.pk}/")
+    assert call.status_code == 302 and call["Location"] == "tel:13955550077"
+    assert AuditLog.objects.filter(action=AuditAction.DOORBELL_CONTACT_CALL).count() == 1
+
+    client.force_login(world.town)  # sees the alarm, not the health notes nor the numbers
+    page = client.get(url).content.decode()
+    assert "李奶奶" in page and "高血压" not in page and "/call/" not in page
+    assert client.post(f"{url}call/{contact.pk}/").status_code == 403
+    assert AuditLog.objects.filter(action=AuditAction.DOORBELL_CONTACT_CALL).count() == 1

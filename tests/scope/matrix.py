@@ -489,6 +489,16 @@ def alarm(w):
     return made
 
 
+def alarm_contact(w):
+    """An emergency contact of the alarm's recipient (a plain row)."""
+    from linli.doorbell.models import EmergencyContact
+
+    recipient = alarm(w).recipient
+    return EmergencyContact.objects.get_or_create(
+        recipient=recipient, order=1, defaults={"name": "女儿", "phone": "13955550099"}
+    )[0]
+
+
 def q_alarm(w) -> dict:
     """No filter; builds the alarm before the list is asked for."""
     alarm(w)
@@ -1044,6 +1054,15 @@ PAGES: dict[str, Entry] = {
     # only (policy.can_attend), not the town that owns the panel.
     "doorbell:alarm_act": scoped(
         kwargs=lambda w: {"pk": alarm(w).pk, "action": "acknowledge"},
+        method="POST",
+        body=empty,
+        ok=302,
+        owner="rep_a",
+    ),
+    # calling an emergency contact from the alarm's page: the carers (rep_a, the primary)
+    # and the village cadre, audited; strangers 404.
+    "doorbell:alarm_call": scoped(
+        kwargs=lambda w: {"pk": alarm(w).pk, "contact": alarm_contact(w).pk},
         method="POST",
         body=empty,
         ok=302,

@@ -159,6 +159,12 @@ def can_attend(user, alarm: Alarm) -> bool:
     return is_village_cadre(user, alarm.unit) or _told_or_carer(user, alarm)
 
 
+def can_call_contacts(user, alarm: Alarm) -> bool:
+    """The recipient's emergency contacts in clear (a call from the alarm's page, each
+    audited): the carers and the village cadre, as for the health notes."""
+    return alarm.recipient is not None and can_see_health(user, alarm.recipient)
+
+
 def can_respond(user, alarm: Alarm) -> bool:
     """Close: the people told, the carers, the managing roles."""
     return can_manage(user, alarm.unit) or _told_or_carer(user, alarm)

@@ -1565,6 +1565,23 @@ def alarm_close(
     return alarm
 
 
+def contact_call(*, actor: User, alarm: Alarm, contact_id: int) -> str:
+    """The mobile of one of the alarm's recipient's emergency contacts, to call from the
+    alarm's page (the carers and the village cadre); audited."""
+    if not policy.can_call_contacts(actor, alarm):
+        raise Forbidden(_("Only the carers and the village cadre may call the contacts."))
+    contact = EmergencyContact.objects.filter(pk=contact_id, recipient=alarm.recipient).first()
+    if contact is None or not contact.phone:
+        raise NotFound(_("Contact not found."))
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_CONTACT_CALL,
+        target=alarm,
+        detail={"contact": contact.pk, "recipient": alarm.recipient_id},
+    )
+    return contact.phone
+
+
 ACTIONS: dict[str, Callable[..., Alarm]] = {
     workflow.Action.ACKNOWLEDGE: alarm_acknowledge,
     workflow.Action.ARRIVE: alarm_arrive,

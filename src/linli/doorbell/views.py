@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -737,6 +737,11 @@ def _detail(request, alarm, *, status: int = 200, close_form=None, error: str = 
         if a == workflow.Action.CLOSE or attend
     ]
     timeline = selectors.alarm_timeline(alarm)
+    recipient = alarm.recipient
+    health = recipient is not None and policy.can_see_health(request.user, recipient)
+    if health and recipient.health_notes:
+        services.health_viewed(actor=_actor(request), recipient=recipient, via="alarm")
+    calls = policy.can_call_contacts(request.user, alarm)
     return render(
         request,
         "doorbell/alarm_detail.html",
@@ -751,9 +756,32 @@ def _detail(request, alarm, *, status: int = 200, close_form=None, error: str = 
             "is_open": alarm.status != AlarmStatus.CLOSED,
             "unanswered": alarm.status in workflow.WAITING and alarm.next_step_at is None,
             "now": timezone.now(),
+            "recipient": recipient,
+            "care_link": recipient is not None
+            and policy.can_view_recipient(request.user, recipient),
+            "health": health,
+            "contacts": selectors.contacts_of(recipient) if calls else [],
         },
         status=status,
     )
+
+
+class _TelRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
+
+
+@login_required
+@require_POST
+def alarm_call(request, pk: int, contact: int):
+    """Call an emergency contact from the alarm's page: audited, then the phone's dialer."""
+    alarm = _alarm(request.user, pk)
+    try:
+        phone = services.contact_call(actor=request.user, alarm=alarm, contact_id=contact)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return _detail(request, alarm, status=exc.status, error=exc.message)
+    return _TelRedirect("tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+"))
 
 
 @login_required
