@@ -118,6 +118,8 @@ def test_press_banner_acknowledge_arrive_close(county, live_server, browser, wid
         "() => /^\\d+:\\d\\d$/.test(document.querySelector('#alarm-open [data-since]').textContent)"
     )
     _shot(page, f"alarm-panel-open-{width}")
+    link = card.locator("a.alarm-open-link").bounding_box()
+    assert link is not None and link["height"] >= 44  # a phone's tap target
     card.locator("a.alarm-open-link").click()
     page.wait_for_url(f"{base}/doorbell/alarms/{alarm.pk}/")
     page.click("#alarm-arrive")
@@ -125,6 +127,9 @@ def test_press_banner_acknowledge_arrive_close(county, live_server, browser, wid
     page.check("input[name=outcome][value=company]")
     page.fill("textarea[name=note]", "老人想找人说说话")
     _shot(page, f"alarm-close-form-{width}")
+    # The open close form (the note's textarea) does not push the page sideways.
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wide <= width, f"the page scrolls sideways at {width} px: {wide} px"
     page.click("#alarm-close")
     page.wait_for_function("() => document.getElementById('alarm-status').textContent === '已关闭'")
     assert "陪伴聊天" in page.locator("#alarm-outcome").inner_text()

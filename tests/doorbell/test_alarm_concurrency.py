@@ -43,12 +43,13 @@ def test_two_ticks_at_once_tell_each_next_person_once(county):
         pytest.skip("row-lock race runs in the PostgreSQL pass")
     world = AlarmWorld(county)
     t0 = timezone.now()
-    # Twelve presses from cared-for households, all unanswered.
-    alarms = [world.press(at=t0)]
-    for household in county.households_a[2:6]:
-        from linli.doorbell.models import CarePairing, CareRecipient
-        from tests.support.factories import add_member
+    # Twelve presses from other cared-for households (one alarm each: a household's
+    # further presses join its open alarm), all unanswered.
+    from linli.doorbell.models import CarePairing, CareRecipient
+    from tests.support.factories import add_households, add_member
 
+    alarms = [world.press(at=t0)]
+    for household in add_households(county, 12):
         recipient = CareRecipient.objects.create(
             household=household,
             member=add_member(county, household),
@@ -57,8 +58,7 @@ def test_two_ticks_at_once_tell_each_next_person_once(county):
         )
         pairing = CarePairing.objects.create(recipient=recipient, primary=county.rep_a)
         pairing.backups.create(order=1, kind="neighbour", user=world.neighbour, name="邻居王")
-        device = device_for(household)
-        alarms += [press(device, at=t0) for _ in range(3)]
+        alarms.append(press(device_for(household), at=t0))
     assert len(alarms) == 13
     due = t0 + dt.timedelta(minutes=3)
     outcomes = _race([lambda: services.escalate_tick(now=due) for _ in range(3)])

@@ -35,8 +35,9 @@ def test_the_figures_of_a_representative_and_a_unit(county):
     for ack in (30, 60, 90, 120, 600):
         _answered(world, ack_s=ack, arrive_s=ack + 300, by=world.rep)
     _answered(world, ack_s=400, arrive_s=None, by=world.neighbour, step=1)
-    world.press(at=timezone.now() - dt.timedelta(days=2))  # never answered
     _answered(world, ack_s=5, arrive_s=10, by=world.rep, days_ago=45)  # out of the period
+    # Never answered (last: a press while it is open would join it).
+    world.press(at=timezone.now() - dt.timedelta(days=2))
     start, end = selectors.default_period()
 
     [figures] = selectors.representative_response([county.rep_a.pk], start, end).values()

@@ -12,6 +12,8 @@ from django.utils import timezone
 from linli.doorbell import services
 from linli.doorbell.models import (
     Alarm,
+    AlarmEvent,
+    AlarmEventKind,
     Device,
     DeviceMessage,
     DeviceRejection,
@@ -116,7 +118,9 @@ def test_a_sequence_far_below_the_highest_is_stale_a_little_below_is_accepted(bo
     assert receive(message(seq=5000)).accepted
     assert receive(message(seq=4500)).accepted  # out of order, inside the window
     assert receive(message(seq=4000)).reason == "stale"
-    assert Alarm.objects.count() == 2
+    # The second press joins the household's open alarm (one alarm, pressed again).
+    assert Alarm.objects.count() == 1
+    assert AlarmEvent.objects.filter(kind=AlarmEventKind.PRESSED_AGAIN).count() == 1
     bound.refresh_from_db()
     assert bound.last_seq == 5000
 

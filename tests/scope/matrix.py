@@ -489,6 +489,16 @@ def alarm(w):
     return made
 
 
+def alarm_contact(w):
+    """An emergency contact of the alarm's recipient (a plain row)."""
+    from linli.doorbell.models import EmergencyContact
+
+    recipient = alarm(w).recipient
+    return EmergencyContact.objects.get_or_create(
+        recipient=recipient, order=1, defaults={"name": "女儿", "phone": "13955550099"}
+    )[0]
+
+
 def q_alarm(w) -> dict:
     """No filter; builds the alarm before the list is asked for."""
     alarm(w)
@@ -1040,11 +1050,23 @@ PAGES: dict[str, Entry] = {
     "doorbell:figures": listing(alarm_rep_marks, query=q_alarm),
     "doorbell:figures_export": listing(alarm_rep_marks, query=q_alarm),
     "doorbell:alarm_detail": scoped(kwargs=kw_alarm, marks=alarm_marks),
+    # acknowledge and arrive: the people told (rep_a), the carers and the village's cadres
+    # only (policy.can_attend), not the town that owns the panel.
     "doorbell:alarm_act": scoped(
         kwargs=lambda w: {"pk": alarm(w).pk, "action": "acknowledge"},
         method="POST",
         body=empty,
         ok=302,
+        owner="rep_a",
+    ),
+    # calling an emergency contact from the alarm's page: the carers (rep_a, the primary)
+    # and the village cadre, audited; strangers 404.
+    "doorbell:alarm_call": scoped(
+        kwargs=lambda w: {"pk": alarm(w).pk, "contact": alarm_contact(w).pk},
+        method="POST",
+        body=empty,
+        ok=302,
+        owner="rep_a",
     ),
     # the API's own pages
     "api:openapi-json": public(),
@@ -1599,9 +1621,11 @@ API: dict[str, Entry] = {
     "GET /api/v1/doorbell/alarms": listing(alarm_marks, query=q_alarm),
     "GET /api/v1/doorbell/alarms/figures": listing(alarm_rep_marks, query=q_alarm),
     "GET /api/v1/doorbell/alarms/{alarm_id}": scoped(kwargs=api_alarm, marks=alarm_marks),
-    "POST /api/v1/doorbell/alarms/{alarm_id}/acknowledge": scoped(kwargs=api_alarm, body=empty),
+    "POST /api/v1/doorbell/alarms/{alarm_id}/acknowledge": scoped(
+        kwargs=api_alarm, body=empty, owner="rep_a"
+    ),
     "POST /api/v1/doorbell/alarms/{alarm_id}/arrive": scoped(
-        kwargs=api_alarm, body=lambda w: {"latitude": 28.15, "longitude": 113.63}
+        kwargs=api_alarm, body=lambda w: {"latitude": 28.15, "longitude": 113.63}, owner="rep_a"
     ),
     "POST /api/v1/doorbell/alarms/{alarm_id}/close": scoped(
         kwargs=api_alarm, body=lambda w: {"outcome": "false_press", "note": "外人关闭"}

@@ -350,6 +350,7 @@ class AuditAction(StrEnum):
     DOORBELL_ALARM_ARRIVE = "doorbell.alarm.arrive"
     DOORBELL_ALARM_CLOSE = "doorbell.alarm.close"
     DOORBELL_ALARM_APPEAL = "doorbell.alarm.appeal"
+    DOORBELL_CONTACT_CALL = "doorbell.alarm.contact_call"  # an emergency contact's mobile
     EXPORT_DOORBELL = "export.doorbell"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"

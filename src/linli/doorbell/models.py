@@ -501,6 +501,7 @@ class AlarmNotice(models.Model):
 
 class AlarmEventKind(models.TextChoices):
     RAISED = "raised", _("Doorbell pressed")
+    PRESSED_AGAIN = "pressed_again", _("Pressed again")
     NOTIFIED = "notified", _("Told")
     ESCALATED = "escalated", _("Nobody answered: the next person told")
     ACKNOWLEDGED = "acknowledged", _("On the way")

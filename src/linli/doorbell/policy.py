@@ -13,8 +13,12 @@ and an object check built from the same data (the user's `accounts.scope.Scope`)
   settings.
 - **alarms** (`alarm_q`, `can_view_alarm`): the household roles over the alarm's unit
   (the village, town and city panels), and everyone told of it or caring for the
-  recipient. **respond** (`can_respond`: acknowledge, arrive, close): the people
-  told, the carers, and the organisation-writing roles over the unit.
+  recipient. **attend** (`can_attend`: acknowledge "我马上到", arrive "我已到门口"):
+  only those who may go to the door: the people told, the carers and the village
+  cadres of the alarm's village (`is_village_cadre`); a town, city or administrator
+  tapping it would stop the escalation with nobody going. **respond**
+  (`can_respond`: close): the people told, the carers, and the organisation-writing
+  roles over the unit (a false press confirmed by phone).
 - **devices and maintenance tasks** (`device_q`): the household roles over the unit;
   changes are `can_manage`.
 """
@@ -150,6 +154,17 @@ def _told_or_carer(user, alarm: Alarm) -> bool:
     return alarm.recipient_id is not None and alarm.recipient_id in _carer_recipient_ids(user)
 
 
+def can_attend(user, alarm: Alarm) -> bool:
+    """Acknowledge and arrive: the people told, the carers, the village's cadres."""
+    return is_village_cadre(user, alarm.unit) or _told_or_carer(user, alarm)
+
+
+def can_call_contacts(user, alarm: Alarm) -> bool:
+    """The recipient's emergency contacts in clear (a call from the alarm's page, each
+    audited): the carers and the village cadre, as for the health notes."""
+    return alarm.recipient is not None and can_see_health(user, alarm.recipient)
+
+
 def can_respond(user, alarm: Alarm) -> bool:
-    """Acknowledge, arrive, close: the people told, the carers, the managing roles."""
+    """Close: the people told, the carers, the managing roles."""
     return can_manage(user, alarm.unit) or _told_or_carer(user, alarm)

@@ -764,6 +764,32 @@ class Figures:
     def primary_share(self) -> float | None:
         return self.by_primary / self.acknowledged if self.acknowledged else None
 
+    @property
+    def ack_median_text(self) -> str:
+        return duration_text(self.ack_median)
+
+    @property
+    def ack_p90_text(self) -> str:
+        return duration_text(self.ack_p90)
+
+    @property
+    def arrive_median_text(self) -> str:
+        return duration_text(self.arrive_median)
+
+
+def duration_text(seconds: float | None) -> str:
+    """Seconds as people read them: "7分35秒", "45秒", "1小时2分"; "—" for none."""
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("%(h)dh %(m)dmin") % {"h": hours, "m": minutes}
+    if minutes:
+        return _("%(m)dmin %(s)ds") % {"m": minutes, "s": secs}
+    return _("%(s)ds") % {"s": secs}
+
 
 def figures_of(alarms: list[Alarm]) -> Figures:
     acks = [s for a in alarms if (s := _seconds(a.raised_at, a.acknowledged_at)) is not None]

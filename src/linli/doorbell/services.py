@@ -1106,7 +1106,11 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bo
     the alarm's first notices, so `user_ids` are all the users told of it yet."""
     payload = alarm_payload(alarm)
     title = _("Doorbell alarm")
-    body = _("%(address)s pressed the love doorbell.") % {"address": alarm.household.address}
+    if change == "pressed_again":
+        body = _("%(address)s pressed the love doorbell again.")
+    else:
+        body = _("%(address)s pressed the love doorbell.")
+    body %= {"address": alarm.household.address}
     url = alarm_url(alarm)
     groups = alarm_groups(alarm, told=user_ids if first else None)
     told = sorted(set(user_ids))
@@ -1140,9 +1144,12 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bo
 
 
 def _sms_text(alarm: Alarm) -> str:
+    """The SMS to an account holder: sent with the title "爱心门铃告警" in front (the
+    outbox joins title and body), so the body does not name the doorbell again; the
+    link opens the alarm's page (after signing in) with "我马上到"."""
     link = settings.LINLI["PUBLIC_URL"] + alarm_url(alarm)
     return _(
-        "Love doorbell: %(head)s at %(address)s pressed the doorbell at %(time)s. "
+        "%(head)s at %(address)s pressed the doorbell at %(time)s. "
         "Please go now and tap 'on my way': %(link)s"
     ) % {
         "head": alarm.household.head_name,
@@ -1150,6 +1157,40 @@ def _sms_text(alarm: Alarm) -> str:
         "time": timezone.localtime(alarm.raised_at).strftime("%H:%M"),
         "link": link,
     }
+
+
+def _primary_contact(alarm: Alarm) -> tuple[str, str]:
+    """The pairing's primary representative: name and mobile ("" when none)."""
+    pairing = alarm.pairing
+    if pairing is None:
+        return "", ""
+    rep = pairing.primary
+    phone = (rep.user.phone if rep.user_id and rep.user else "") or rep.member.phone
+    return rep.member.name, phone or ""
+
+
+def _sms_text_no_account(alarm: Alarm) -> str:
+    """The SMS to a backup known only by a mobile: no link (the page needs an account);
+    the address, and the primary representative's name and mobile to call and agree who
+    goes (the backup is in the household's own care register)."""
+    args = {
+        "head": alarm.household.head_name,
+        "address": alarm.household.address,
+        "time": timezone.localtime(alarm.raised_at).strftime("%H:%M"),
+    }
+    name, phone = _primary_contact(alarm)
+    if phone:
+        return _(
+            "Love doorbell: %(head)s at %(address)s pressed the doorbell at %(time)s. "
+            "Please go and see now; the paired representative %(rep)s: %(phone)s."
+        ) % {**args, "rep": name, "phone": phone}
+    return (
+        _(
+            "Love doorbell: %(head)s at %(address)s pressed the doorbell at %(time)s. "
+            "Please go and see now."
+        )
+        % args
+    )
 
 
 # --- who is told at each step ---
@@ -1261,7 +1302,12 @@ def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) ->
                 )
         elif phone:
             try:
-                notify_phone(phone=phone, kind=NOTIFY_KIND, body=text, data={"alarm": alarm.pk})
+                notify_phone(
+                    phone=phone,
+                    kind=NOTIFY_KIND,
+                    body=_sms_text_no_account(alarm),
+                    data={"alarm": alarm.pk},
+                )
             except InvalidInput:
                 notice.sms = False
                 notice.save(update_fields=["sms"])
@@ -1275,32 +1321,81 @@ def _who(people: list[Person]) -> str:
     return "、".join(p.name for p in people)[:500]
 
 
+def _mobile_key(phone: str) -> str:
+    """A mobile as digits only, without +86 (cheap: the press's path calls it)."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
+def _told_keys(alarm: Alarm) -> tuple[set[int], set[str]]:
+    """The accounts and mobiles already told of the alarm."""
+    users: set[int] = set()
+    phones: set[str] = set()
+    for user_id, phone in AlarmNotice.objects.filter(alarm=alarm).values_list("user_id", "phone"):
+        if user_id:
+            users.add(user_id)
+        if phone:
+            phones.add(_mobile_key(phone))
+    return users, phones
+
+
+def _new_people(people: list[Person], told: tuple[set[int], set[str]]) -> list[Person]:
+    """The people of a step not told yet (same account or same mobile as someone told
+    before, or earlier in the step: skipped) and reachable (an active account or a
+    mobile); `told` is updated with them."""
+    users, phones = told
+    out: list[Person] = []
+    for person in people:
+        user = person.user if person.user is not None and person.user.is_active else None
+        phone = _mobile_key(user.phone if user is not None else person.phone)
+        if user is None and not phone:
+            continue
+        if (user is not None and user.pk in users) or (phone and phone in phones):
+            continue
+        out.append(person)
+        if user is not None:
+            users.add(user.pk)
+        if phone:
+            phones.add(phone)
+    return out
+
+
 def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> None:
-    """Tell the people of `step` (skipping steps with nobody to tell) and set the timer.
-    An alarm not yet saved (its raise) is inserted here with its step, timer and status,
-    and its RAISED event goes in with the first NOTIFIED one."""
+    """Tell the people of `step` who were not told before (a step with nobody new is
+    skipped at once) and set the timer; no timer when no later step has anyone new (the
+    alarm is at the top: red on the panel now, not a timeout later). An alarm not yet
+    saved (its raise) is inserted here with its step, timer and status, and its RAISED
+    event goes in with the first NOTIFIED one; a raise looks up only the primary's step."""
     steps = Ladder(alarm)
     kind = AlarmEventKind.NOTIFIED if change == "notified" else AlarmEventKind.ESCALATED
     fresh = alarm.pk is None
+    told = (set(), set()) if fresh else _told_keys(alarm)
 
     def exists(i: int) -> bool:  # the primary's step without counting the backups
         return i == 0 or i < len(steps)
 
-    while exists(step) and not any(p.user or p.phone for p in steps[step]):
-        step += 1
     people: list[Person] = []
+    while exists(step):
+        people = _new_people(steps[step], told)
+        if people:
+            break
+        step += 1
     alarm.status = AlarmStatus.NOTIFIED
-    if not exists(step):
-        alarm.step = len(steps) - 1
+    if not people:
+        alarm.step = max(len(steps) - 1, 0)
         alarm.next_step_at = None
         note = _("Nobody left to tell: the alarm waits on the panel.")
     else:
-        people = steps[step]
         alarm.step = step
+        if fresh:
+            # The raise: only the primary's step is known; a later step with nobody new
+            # is found (and skipped at once) when the escalation reaches it.
+            last = steps.last(step)
+        else:
+            after = (set(told[0]), set(told[1]))
+            last = not any(_new_people(steps[i], after) for i in range(step + 1, len(steps)))
         alarm.next_step_at = (
-            None
-            if steps.last(step)
-            else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
+            None if last else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
         )
         note = _who(people)
     if fresh:
@@ -1335,6 +1430,9 @@ def _raise(message: DeviceMessage) -> Alarm:
     household = device.household
     if household is None:
         raise ValueError("a doorbell that is not bound to a household cannot raise an alarm")
+    again = _open_alarm(household.pk)
+    if again is not None:
+        return _pressed_again(again, message)
     # The household's first active recipient's pairing, with the recipient and the
     # primary, in one query; a recipient without a pairing takes a second.
     recipients = CareRecipient.objects.filter(household=household, active=True).order_by("id")
@@ -1359,6 +1457,39 @@ def _raise(message: DeviceMessage) -> Alarm:
     # people's actions and views of personal data; a device's alarm is recorded by its
     # message, the alarm and its RAISED event.
     _notify_step(alarm, 0, now=message.received_at, change="notified")
+    return alarm
+
+
+def _open_alarm(household_id: int) -> Alarm | None:
+    """The household's alarm that is not closed yet (locked), if there is one."""
+    return (
+        Alarm.objects.select_for_update(of=("self",))
+        .filter(household_id=household_id)
+        .exclude(status=AlarmStatus.CLOSED)
+        .select_related("unit", "household", "device", "message")
+        .order_by("raised_at", "id")
+        .first()
+    )
+
+
+def _pressed_again(alarm: Alarm, message: DeviceMessage) -> Alarm:
+    """Another press while the household's alarm is open: no new alarm and no new
+    escalation or SMS; a line on the open alarm's timeline, and the people already told
+    (by account) get the live push again, with sound, as a reminder. The alarm's version
+    is left alone, so a form someone has open still answers it."""
+    AlarmEvent.objects.create(
+        alarm=alarm,
+        kind=AlarmEventKind.PRESSED_AGAIN,
+        at=message.received_at,
+        note=_("%(device)s, message %(seq)s")
+        % {"device": message.device.device_id, "seq": message.seq},
+    )
+    told = list(
+        AlarmNotice.objects.filter(alarm=alarm, user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    _push_on_commit(alarm, told, "pressed_again")
     return alarm
 
 
@@ -1414,6 +1545,14 @@ def _lock(alarm: Alarm, version: int | None) -> Alarm:
 
 
 def _check(actor: User, alarm: Alarm, action: str) -> None:
+    if action != workflow.Action.CLOSE and not policy.can_attend(actor, alarm):
+        raise Forbidden(
+            _(
+                "Only the people told of this alarm, the carers and the village's cadres "
+                "may say they are going."
+            ),
+            code="doorbell_not_attending",
+        )
     if not policy.can_respond(actor, alarm):
         raise Forbidden(
             _("Only the people told of this alarm and the village may answer it."),
@@ -1523,6 +1662,11 @@ def alarm_close(
     note = check_text((note or "").strip(), _("What happened"))
     if len(note) > 500:
         raise InvalidInput(_("The note is too long (500 characters at most)."), code="note")
+    if raise_appeal and outcome == AlarmOutcome.FALSE_PRESS:
+        raise InvalidInput(
+            _("A false press files no appeal: untick the appeal box or choose what happened."),
+            code="appeal_false_press",
+        )
     if raise_appeal and not note:
         raise InvalidInput(
             _("Say what the household needs: the appeal is filed with your note."),
@@ -1566,6 +1710,23 @@ def alarm_close(
     _bump(alarm, fields)
     _push_on_commit(alarm, [], "closed")
     return alarm
+
+
+def contact_call(*, actor: User, alarm: Alarm, contact_id: int) -> str:
+    """The mobile of one of the alarm's recipient's emergency contacts, to call from the
+    alarm's page (the carers and the village cadre); audited."""
+    if not policy.can_call_contacts(actor, alarm):
+        raise Forbidden(_("Only the carers and the village cadre may call the contacts."))
+    contact = EmergencyContact.objects.filter(pk=contact_id, recipient=alarm.recipient).first()
+    if contact is None or not contact.phone:
+        raise NotFound(_("Contact not found."))
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_CONTACT_CALL,
+        target=alarm,
+        detail={"contact": contact.pk, "recipient": alarm.recipient_id},
+    )
+    return contact.phone
 
 
 ACTIONS: dict[str, Callable[..., Alarm]] = {

@@ -35,5 +35,6 @@ urlpatterns = [
     path("alarms/figures/", views.figures, name="figures"),
     path("alarms/figures/export.xlsx", views.figures_export, name="figures_export"),
     path("alarms/<int:pk>/", views.alarm_detail, name="alarm_detail"),
+    path("alarms/<int:pk>/call/<int:contact>/", views.alarm_call, name="alarm_call"),
     path("alarms/<int:pk>/<str:action>/", views.alarm_act, name="alarm_act"),
 ]

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -717,7 +717,9 @@ def alarm_panel(request):
 
 @roles_required(ALARM_ROLES)
 def alarm_export(request):
-    _form, f, shown = _alarm_filters(request)
+    form, f, shown = _alarm_filters(request)
+    if request.GET and not form.is_valid():
+        return alarm_panel(request)  # the panel with the errors, 400
     result = alarm_exports.alarms_xlsx(
         user=request.user, alarms=selectors.alarms_filtered(request.user, f), filters=shown
     )
@@ -728,8 +730,18 @@ def alarm_export(request):
 
 def _detail(request, alarm, *, status: int = 200, close_form=None, error: str = ""):
     may = policy.can_respond(request.user, alarm)
-    actions = workflow.actions_from(alarm.status) if may else []
+    attend = policy.can_attend(request.user, alarm)
+    actions = [
+        a
+        for a in (workflow.actions_from(alarm.status) if may else [])
+        if a == workflow.Action.CLOSE or attend
+    ]
     timeline = selectors.alarm_timeline(alarm)
+    recipient = alarm.recipient
+    health = recipient is not None and policy.can_see_health(request.user, recipient)
+    if health and recipient.health_notes:
+        services.health_viewed(actor=_actor(request), recipient=recipient, via="alarm")
+    calls = policy.can_call_contacts(request.user, alarm)
     return render(
         request,
         "doorbell/alarm_detail.html",
@@ -744,9 +756,32 @@ def _detail(request, alarm, *, status: int = 200, close_form=None, error: str = 
             "is_open": alarm.status != AlarmStatus.CLOSED,
             "unanswered": alarm.status in workflow.WAITING and alarm.next_step_at is None,
             "now": timezone.now(),
+            "recipient": recipient,
+            "care_link": recipient is not None
+            and policy.can_view_recipient(request.user, recipient),
+            "health": health,
+            "contacts": selectors.contacts_of(recipient) if calls else [],
         },
         status=status,
     )
+
+
+class _TelRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
+
+
+@login_required
+@require_POST
+def alarm_call(request, pk: int, contact: int):
+    """Call an emergency contact from the alarm's page: audited, then the phone's dialer."""
+    alarm = _alarm(request.user, pk)
+    try:
+        phone = services.contact_call(actor=request.user, alarm=alarm, contact_id=contact)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        return _detail(request, alarm, status=exc.status, error=exc.message)
+    return _TelRedirect("tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+"))
 
 
 @login_required
@@ -774,8 +809,17 @@ def alarm_act(request, pk: int, action: str):
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         return _detail(request, alarm, status=400, close_form=close_form, error=errors)
     params = dict(form.cleaned_data)
-    version = request.POST.get("version")
-    if is_id(version or ""):
+    # A missing version is the current one (as appeals' forms); a bad one is refused.
+    version = (request.POST.get("version") or "").strip()
+    if version:
+        if not is_id(version):
+            return _detail(
+                request,
+                alarm,
+                status=400,
+                close_form=close_form,
+                error=_("The form is damaged (bad version); reload the page and try again."),
+            )
         params["version"] = int(version)
     try:
         services.ACTIONS[action](actor=request.user, alarm=alarm, **params)
@@ -815,7 +859,9 @@ def figures(request):
 
 @roles_required(ALARM_ROLES)
 def figures_export(request):
-    _form, figs, shown = _figures(request)
+    form, figs, shown = _figures(request)
+    if request.GET and not form.is_valid():
+        return figures(request)  # the page with the errors, 400
     result = alarm_exports.figures_xlsx(user=request.user, figures=figs, filters=shown)
     return FileResponse(
         result.file, as_attachment=True, filename=result.filename, content_type=XLSX

@@ -14,8 +14,9 @@ closing stops the escalation. Arriving without acknowledging first acknowledges 
 (the person at the door answered); closing an alarm nobody acknowledged is allowed
 (a false press found out by phone) and leaves it unacknowledged in the figures.
 
-Who may act: `policy.can_respond` (the people told, the carers, the organisation-
-writing roles over the unit).
+Who may act: acknowledge and arrive `policy.can_attend` (the people told, the carers,
+the village's cadres); close `policy.can_respond` (those and the organisation-writing
+roles over the unit: the town or city may close a false press confirmed by phone).
 """
 
 from __future__ import annotations
