@@ -8,9 +8,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from linli.accounts.models import AuditAction, AuditLog
+from linli.core.errors import DomainError
+from linli.doorbell import services
 from linli.doorbell.models import (
     CareBackup,
     CarePairing,
@@ -222,3 +225,41 @@ def test_the_list_links_the_settings_and_a_town_reaches_its_villages(p, client, 
     town = client.get(reverse("doorbell:settings", args=[county.town_a.pk])).content.decode()
     assert reverse("doorbell:settings", args=[county.village_a.pk]) in town
     assert reverse("doorbell:settings", args=[county.village_b.pk]) not in town
+
+
+def test_a_representative_goes_back_to_their_own_list(p, client):
+    r = p.paired()
+    detail = reverse("doorbell:care_detail", args=[r.pk])
+    client.force_login(p.rep)
+    page = client.get(detail, **ZH).content.decode()
+    assert f'href="{reverse("doorbell:mine")}"' in page
+    assert f'href="{reverse("doorbell:care_list")}"' not in page
+    assert client.get(reverse("doorbell:mine")).status_code == 200
+    client.force_login(p.village)
+    page = client.get(detail, **ZH).content.decode()
+    assert f'href="{reverse("doorbell:care_list")}"' in page
+
+
+def test_one_word_for_each_term(p, client):
+    """备用联系人 everywhere, 姓名 for a person, 户主 for the head, 状态 and 健康 apart."""
+    r = p.paired()
+    client.force_login(p.village)
+    detail = client.get(reverse("doorbell:care_detail", args=[r.pk]), **ZH).content.decode()
+    assert "户主" in detail and "备选" not in detail
+    pair = client.get(reverse("doorbell:care_pair", args=[r.pk]), **ZH).content.decode()
+    assert "姓名" in pair and "名称" not in pair and "备选" not in pair
+    refused = client.post(
+        reverse("doorbell:care_pair", args=[r.pk]),
+        {"primary": p.county.rep_a.pk, "visit_every_days": 7, "kind_1": "family",
+         "phone_1": "13912340002"},
+        **ZH,
+    )  # fmt: skip
+    assert refused.status_code == 400 and "名称" not in refused.content.decode()
+    with translation.override("zh-hans"), pytest.raises(DomainError) as error:
+        services.pair(
+            actor=p.village, recipient=r, primary=p.county.rep_a, visit_every_days=7,
+            backups=[services.BackupSpec(kind="family", name=" ", phone="13912340002")],
+        )  # fmt: skip
+    assert "姓名" in str(error.value.message)
+    devices = client.get(reverse("doorbell:devices"), **ZH).content.decode()
+    assert ">健康<" in devices and ">状态<" in devices

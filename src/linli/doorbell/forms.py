@@ -106,7 +106,9 @@ class ContactsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for n in range(1, CONTACT_ROWS + 1):
-            self.fields[f"name_{n}"] = LineField(label=_("Name"), max_length=50, required=False)
+            self.fields[f"name_{n}"] = LineField(
+                label=_("Person's name"), max_length=50, required=False
+            )
             self.fields[f"relation_{n}"] = LineField(
                 label=_("Relation"), max_length=50, required=False
             )
@@ -156,7 +158,9 @@ class PairForm(forms.Form):
             user_field: Any = IdChoiceField(label=_("Account"), queryset=users, required=False)
             user_field.label_from_instance = lambda u: str(u.name)
             self.fields[f"user_{n}"] = user_field
-            self.fields[f"name_{n}"] = LineField(label=_("Name"), max_length=50, required=False)
+            self.fields[f"name_{n}"] = LineField(
+                label=_("Person's name"), max_length=50, required=False
+            )
             self.fields[f"phone_{n}"] = LineField(
                 label=_("Mobile number"),
                 max_length=20,

@@ -295,7 +295,7 @@ def contacts_set(
     cleaned = []
     seen: set[str] = set()
     for n, c in enumerate(contacts, start=1):
-        name = clean_text(c.name, _("Name"), 50, required=True, multiline=False)
+        name = clean_text(c.name, _("Person's name"), 50, required=True, multiline=False)
         relation = clean_text(c.relation, _("Relation"), 50, multiline=False)
         try:
             phone = normalize_mobile(c.phone)
@@ -382,7 +382,7 @@ def _clean_backups(specs: list[BackupSpec], recipient: CareRecipient, primary: R
             users.add(user.pk)
             out.append((kind, user, user.name, ""))
             continue
-        name = clean_text(b.name, _("Name"), 50, required=True, multiline=False)
+        name = clean_text(b.name, _("Person's name"), 50, required=True, multiline=False)
         try:
             phone = normalize_mobile(b.phone)
         except InvalidInput as exc:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.access import roles_required
+from linli.accounts.access import holds_any, roles_required
 from linli.accounts.models import Role, User
 from linli.accounts.scope import HOUSEHOLD_LIST_ROLES, HOUSEHOLD_ROLES
 from linli.core.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -144,6 +144,10 @@ def care_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "history": selectors.pairing_history(recipient),
             "manage": policy.can_manage(request.user, recipient.unit),
+            # The register is for cadres; a representative came from 我的关爱对象.
+            "back": "doorbell:care_list"
+            if holds_any(request.user, CARE_ROLES)
+            else "doorbell:mine",
         },
     )
 
