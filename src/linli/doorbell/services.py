@@ -862,6 +862,13 @@ def device_register(
         )
     if Device.objects.filter(device_id=device_id).exists():
         raise Conflict(_("A doorbell with this device id is already registered."))
+    # Ids differing only in case are the same printed label: refuse the look-alike.
+    twin = Device.objects.filter(device_id__iexact=device_id).first()
+    if twin is not None:
+        raise Conflict(
+            _("Doorbell %(id)s is already registered; ids differing only in case are the same.")
+            % {"id": twin.device_id}
+        )
     if household is not None:
         _check_household(actor, unit, household)
         unit = household.unit
