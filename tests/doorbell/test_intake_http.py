@@ -88,6 +88,16 @@ def test_malformed_is_400_with_the_reason_never_500(http, bound, payload):
     assert DeviceRejection.objects.get().reason == "malformed"
 
 
+def test_a_malformed_message_is_told_in_chinese_with_the_technical_reason_apart(http, bound):
+    response = post(http, b"{", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = response.json()
+    assert response.status_code == 400 and body["message"].startswith("消息格式错误")
+    assert "JSON" not in body["message"] and "JSON" in body["details"]["reason"]
+    bad_seq = tampered(message(seq=1)[1], seq=-5)
+    body = post(http, bad_seq, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert "seq" not in body["message"] and "seq" in body["details"]["reason"]
+
+
 def test_the_remote_address_is_logged(http, bound):
     post(http, message("DB-NOPE", seq=1)[1], REMOTE_ADDR="10.1.2.3")
     assert DeviceRejection.objects.get().remote == "10.1.2.3"

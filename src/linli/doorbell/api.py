@@ -461,7 +461,16 @@ def device_message(request):
     if outcome.accepted:
         return Status(202, {"status": "accepted", "alarm": outcome.alarm_id})
     if outcome.reason == RejectReason.MALFORMED:
-        raise InvalidInput(_("The message is malformed: %(reason)s") % {"reason": outcome.detail})
+        # `message` in the reader's language; the protocol's technical reason stays in
+        # English for the device's makers (docs/doorbell.md).
+        return Status(
+            400,
+            {
+                "code": "invalid",
+                "message": _("The message is malformed (see details.reason)."),
+                "details": {"reason": outcome.detail},
+            },
+        )
     if outcome.reason in DEVICE_REFUSED:
         return Status(
             401, {"code": "refused", "message": _("The message was not accepted from this device.")}
