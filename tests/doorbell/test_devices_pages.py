@@ -4,10 +4,12 @@ tasks and the refused messages; scope and audit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from linli.accounts.models import AuditLog, Role
@@ -209,3 +211,23 @@ def test_the_detail_page_shows_health_and_messages(client, cadre, county):
     client.force_login(cadre)
     page = client.get(reverse("doorbell:device_detail", args=[d.pk]), **ZH).content.decode()
     assert "在线" in page and "64%" in page and "心跳" in page and "李0" in page
+
+
+def test_task_texts_written_by_the_doorbell_and_the_tick_read_in_chinese(client, cadre, county):
+    d = device(county.village_a, created_at=timezone.now() - dt.timedelta(days=1))
+    services.health_tick()  # never heard from: offline task
+    services.message_receive(
+        payload=message(seq=1, kind="heartbeat", battery=12)[1], topic=None, channel="http"
+    )  # heard from again (closes offline), battery low (opens a task)
+    assert set(MaintenanceTask.objects.values_list("detail", flat=True)) == {
+        "never heard from",
+        "battery 12%",
+    }
+    client.force_login(cadre)
+    for url in (
+        reverse("doorbell:tasks") + "?state=all",
+        reverse("doorbell:device_detail", args=[d.pk]),
+    ):
+        page = client.get(url, **ZH).content.decode()
+        assert "电量 12%" in page and "从未收到过消息" in page and "已重新收到消息" in page, url
+        assert "never heard" not in page and "battery 12" not in page
