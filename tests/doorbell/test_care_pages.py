@@ -263,3 +263,32 @@ def test_one_word_for_each_term(p, client):
     assert "姓名" in str(error.value.message)
     devices = client.get(reverse("doorbell:devices"), **ZH).content.decode()
     assert ">健康<" in devices and ">状态<" in devices
+
+
+def test_editing_a_contact_name_keeps_its_stored_mobile(p, client):
+    r = p.register()
+    services.contacts_set(
+        actor=p.village,
+        recipient=r,
+        contacts=[
+            services.ContactSpec("王儿子", "儿子", "13912340002"),
+            services.ContactSpec("王女儿", "女儿", "13912340003"),
+        ],
+    )
+    client.force_login(p.village)
+    url = reverse("doorbell:care_contacts", args=[r.pk])
+    form = client.get(url, **ZH).content.decode()
+    assert "留空则保留" in form
+    ok = client.post(url, {"name_1": "王大儿子", "relation_1": "儿子", "name_2": "王女儿"}, **ZH)
+    assert ok.status_code == 302, ok.content.decode()
+    assert list(EmergencyContact.objects.values_list("order", "name", "phone")) == [
+        (1, "王大儿子", "13912340002"),
+        (2, "王女儿", "13912340003"),
+    ]
+    # A new contact needs a mobile; a wrong one says which contact and why.
+    new = client.post(url, {"name_1": "王大儿子", "name_2": "王女儿", "name_3": "李邻居"}, **ZH)
+    assert (
+        new.status_code == 400 and "应急联系人3（李邻居）：请填写手机号码" in new.content.decode()
+    )
+    bad = client.post(url, {"name_1": "王大儿子", "phone_1": "12345"}, **ZH).content.decode()
+    assert "应急联系人1（王大儿子）" in bad and "11 位数字" in bad

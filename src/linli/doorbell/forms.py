@@ -116,6 +116,7 @@ class ContactsForm(forms.Form):
                 label=_("Mobile number"),
                 max_length=20,
                 required=False,
+                help_text=_("Leave empty to keep the number already stored for this contact."),
                 widget=forms.TextInput(attrs={"inputmode": "tel"}),
             )
 

@@ -294,14 +294,30 @@ def contacts_set(
         )
     cleaned = []
     seen: set[str] = set()
+    # A contact given without a mobile keeps the number stored for that place (the pages
+    # never show the number, so a cadre changing a name does not retype it).
+    stored = dict(EmergencyContact.objects.filter(recipient=locked).values_list("order", "phone"))
     for n, c in enumerate(contacts, start=1):
         name = clean_text(c.name, _("Person's name"), 50, required=True, multiline=False)
         relation = clean_text(c.relation, _("Relation"), 50, multiline=False)
+        typed = (c.phone or "").strip()
+        if not typed and stored.get(n):
+            typed = stored[n]
+        if not typed:
+            raise InvalidInput(
+                _("Emergency contact %(n)d (%(name)s): please enter a mobile number.")
+                % {"n": n, "name": name},
+                code="mobile_required",
+            )
         try:
-            phone = normalize_mobile(c.phone)
+            phone = normalize_mobile(typed)
         except InvalidInput as exc:
             raise InvalidInput(
-                _("Emergency contact %(n)d: %(error)s") % {"n": n, "error": exc.message},
+                _(
+                    "Emergency contact %(n)d (%(name)s): %(error)s A mainland mobile number "
+                    "has 11 digits and starts with 1."
+                )
+                % {"n": n, "name": name, "error": exc.message},
                 code=exc.code,
             ) from None
         if phone in seen:
