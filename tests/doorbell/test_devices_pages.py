@@ -231,3 +231,23 @@ def test_task_texts_written_by_the_doorbell_and_the_tick_read_in_chinese(client,
         page = client.get(url, **ZH).content.decode()
         assert "电量 12%" in page and "从未收到过消息" in page and "已重新收到消息" in page, url
         assert "never heard" not in page and "battery 12" not in page
+
+
+def test_a_bad_resolve_note_or_retire_reason_comes_back_with_the_field_error(client, cadre, county):
+    d = device(county.village_a)
+    task = MaintenanceTask.objects.create(
+        device=d, unit=d.unit, kind=TaskKind.LOW_BATTERY, detail="battery 9%"
+    )
+    client.force_login(cadre)
+    url = reverse("doorbell:task_resolve", args=[task.pk])
+    for note in ("x" * 10000, "坏\x01了"):
+        answer = client.post(url, {"note": note, "next": "device"}, **ZH)
+        page = answer.content.decode()
+        assert answer.status_code == 400 and 'class="errorlist' in page, note
+        assert reverse("doorbell:task_resolve", args=[task.pk]) in page
+    task.refresh_from_db()
+    assert task.resolved_at is None
+    retire = client.post(reverse("doorbell:device_retire", args=[d.pk]), {"reason": "a\x01b"}, **ZH)
+    assert retire.status_code == 400 and 'class="errorlist' in retire.content.decode()
+    d.refresh_from_db()
+    assert d.status == DeviceStatus.ACTIVE

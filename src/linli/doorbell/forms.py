@@ -266,7 +266,12 @@ class RetireForm(forms.Form):
 
 
 class TaskResolveForm(forms.Form):
-    note = TextField(label=_("What was done"), max_length=500, required=False)
+    note = TextField(
+        label=_("What was done"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 # --- alarms -------------------------------------------------------------------------------

@@ -522,7 +522,20 @@ def device_secret(request, pk: int):
 
 @roles_required(DEVICE_ROLES)
 def device_detail(request, pk: int):
-    device = _device_or_404(request, pk)
+    return _device_page(request, _device_or_404(request, pk))
+
+
+def _device_page(
+    request,
+    device: Device,
+    *,
+    status: int = 200,
+    retire_form: RetireForm | None = None,
+    resolve_form: TaskResolveForm | None = None,
+    failed_task: int | None = None,
+) -> HttpResponse:
+    """The device page; a refused retire or resolve form comes back here with its field
+    errors (400), like the other forms."""
     manage = policy.can_manage(request.user, device.unit)
     context = {
         "device": device,
@@ -534,10 +547,12 @@ def device_detail(request, pk: int):
         "bind_form": BindForm(households=selectors.bind_households(request.user, device))
         if manage
         else None,
-        "retire_form": RetireForm(),
+        "retire_form": retire_form or RetireForm(),
         "resolve_form": TaskResolveForm(),
+        "failed_form": resolve_form,
+        "failed_task": failed_task,
     }
-    return render(request, "doorbell/devices_detail.html", context)
+    return render(request, "doorbell/devices_detail.html", context, status=status)
 
 
 def _act(request, pk: int, do) -> HttpResponse:
@@ -576,7 +591,7 @@ def device_retire(request, pk: int):
     def do(device):
         form = RetireForm(request.POST)
         if not form.is_valid():
-            raise InvalidInput(_("The reason is not valid."))
+            return _device_page(request, device, status=400, retire_form=form)
         services.device_retire(
             actor=request.user, device=device, reason=form.cleaned_data["reason"]
         )
@@ -630,7 +645,9 @@ def task_resolve(request, pk: int):
         raise Http404(exc.message) from None
     form = TaskResolveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The note is not valid."))
+        # Back on the device's page, the task's form with the field's error.
+        device = _device_or_404(request, task.device_id)
+        return _device_page(request, device, status=400, resolve_form=form, failed_task=task.pk)
     else:
         try:
             services.task_resolve(actor=request.user, task=task, note=form.cleaned_data["note"])
