@@ -251,3 +251,31 @@ def test_a_bad_resolve_note_or_retire_reason_comes_back_with_the_field_error(cli
     assert retire.status_code == 400 and 'class="errorlist' in retire.content.decode()
     d.refresh_from_db()
     assert d.status == DeviceStatus.ACTIVE
+
+
+def test_one_doorbell_per_household_and_a_move_needs_confirming(client, cadre, county):
+    first, second = county.households_a[0], county.households_a[1]
+    a = device(county.village_a, device_id="DB-M1", household=first)
+    b = device(county.village_a, device_id="DB-M2")
+    client.force_login(cadre)
+    page = client.get(reverse("doorbell:device_detail", args=[a.pk]), **ZH).content.decode()
+    assert f'<option value="{first.pk}" selected>' in page and first.address in page
+    # A second doorbell for the first household: refused, saying which it has.
+    refused = client.post(
+        reverse("doorbell:device_bind", args=[b.pk]), {"household": first.pk}, **ZH, follow=True
+    )
+    assert "DB-M1" in refused.content.decode()
+    b.refresh_from_db()
+    assert b.household is None
+    # Moving the first without confirming: refused; confirmed: moved, audited from/to.
+    url = reverse("doorbell:device_bind", args=[a.pk])
+    client.post(url, {"household": second.pk})
+    a.refresh_from_db()
+    assert a.household == first
+    client.post(url, {"household": second.pk, "move": "on"})
+    a.refresh_from_db()
+    assert a.household == second
+    audit = AuditLog.objects.filter(action="doorbell.device.bind").latest("id")
+    assert audit.detail["before"] == first.pk and audit.detail["household"] == second.pk
+    assert audit.detail["from_address"] == first.address
+    assert audit.detail["to_address"] == second.address

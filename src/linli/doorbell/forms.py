@@ -254,11 +254,16 @@ class DeviceForm(forms.Form):
 
 class BindForm(forms.Form):
     household = IdChoiceField(label=_("Household"), queryset=None)
+    move = forms.BooleanField(
+        label=_("Confirm moving the doorbell from its current household"), required=False
+    )
 
     def __init__(self, *args, households=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["household"].queryset = households
-        self.fields["household"].label_from_instance = lambda h: f"{h.unit.name} · {h.head_name}"
+        self.fields["household"].label_from_instance = lambda h: (
+            f"{h.unit.name} · {h.address} · {h.head_name}"
+        )
 
 
 class RetireForm(forms.Form):

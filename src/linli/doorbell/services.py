@@ -915,14 +915,43 @@ def _locked(device: Device) -> Device:
 
 
 @transaction.atomic
-def device_bind(*, actor, device: Device, household: Household | None) -> Device:
+def device_bind(
+    *, actor, device: Device, household: Household | None, move: bool = False
+) -> Device:
     """Bind the doorbell to a household of its village (None: unbind; it stays with the
-    village)."""
+    village). A household has at most one active doorbell (a second is refused), and
+    taking a bound doorbell to another household needs `move` (a confirmation): a press
+    must never silently ring for the wrong home. The audit keeps from and to."""
     device = _locked(device)
     _check_manage(actor, device.unit)
     if device.status != DeviceStatus.ACTIVE:
         raise Conflict(_("A retired doorbell cannot be bound."))
     before = device.household_id
+    if household is not None and household.pk != before:
+        other = (
+            Device.objects.filter(household=household, status=DeviceStatus.ACTIVE)
+            .exclude(pk=device.pk)
+            .first()
+        )
+        if other is not None:
+            raise Conflict(
+                _(
+                    "The household already has doorbell %(id)s: unbind or retire it first, "
+                    "a household has one doorbell."
+                )
+                % {"id": other.device_id},
+                code="household_has_doorbell",
+            )
+        if before is not None and not move:
+            raise Conflict(
+                _(
+                    "The doorbell is bound to another household (%(address)s): confirm the "
+                    "move to bind it here."
+                )
+                % {"address": device.household.address if device.household else ""},
+                code="move_unconfirmed",
+            )
+    before_address = device.household.address if device.household else ""
     if household is None:
         village = Unit.objects.filter(path=device.unit.village_path()).first()
         device.household = None
@@ -937,7 +966,12 @@ def device_bind(*, actor, device: Device, household: Household | None) -> Device
         actor=actor,
         action=AuditAction.DOORBELL_DEVICE_BIND,
         target=device,
-        detail={"household": household and household.pk, "before": before},
+        detail={
+            "household": household and household.pk,
+            "before": before,
+            "from_address": before_address,
+            "to_address": household.address if household else "",
+        },
     )
     return device
 

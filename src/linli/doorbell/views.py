@@ -544,7 +544,10 @@ def _device_page(
         "rejections": selectors.device_rejections(device),
         "tasks": selectors.device_tasks(device),
         "manage": manage and device.status == DeviceStatus.ACTIVE,
-        "bind_form": BindForm(households=selectors.bind_households(request.user, device))
+        "bind_form": BindForm(
+            households=selectors.bind_households(request.user, device),
+            initial={"household": device.household_id},
+        )
         if manage
         else None,
         "retire_form": retire_form or RetireForm(),
@@ -577,7 +580,10 @@ def device_bind(request, pk: int):
         if not form.is_valid():
             raise InvalidInput(_("Choose a household of the doorbell's village."))
         services.device_bind(
-            actor=request.user, device=device, household=form.cleaned_data["household"]
+            actor=request.user,
+            device=device,
+            household=form.cleaned_data["household"],
+            move=form.cleaned_data["move"],
         )
         messages.success(request, _("The doorbell was bound to the household."))
         return None
