@@ -165,6 +165,7 @@ def care_register(request, payload: CareRegisterIn):
         kind=payload.kind,
         level=payload.level,
         health_notes=payload.health_notes,
+        confirm_alone=payload.confirm_alone,
     )
     return Status(201, _detail(request, selectors.recipient_get(request.user, recipient.pk)))
 

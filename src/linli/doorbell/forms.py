@@ -71,6 +71,13 @@ class CareRegisterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Only the carers and the village cadre will see them."),
     )
+    confirm_alone = forms.BooleanField(
+        label=_("Confirm living alone"),
+        required=False,
+        help_text=_(
+            "For an elderly person living alone whose household lists members who live elsewhere."
+        ),
+    )
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

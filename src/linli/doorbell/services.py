@@ -141,6 +141,38 @@ def _require_active(recipient: CareRecipient) -> None:
         )
 
 
+ELDERLY_AGE = 60
+
+
+def _check_elderly(member: Member, kind: str, confirm_alone: bool) -> None:
+    if kind not in (CareKind.ELDERLY_ALONE, CareKind.EMPTY_NEST):
+        return
+    age = member.age
+    if age is not None and age < ELDERLY_AGE:
+        raise InvalidInput(
+            _("%(name)s is %(age)d: %(kind)s is for residents aged %(min)d or over.")
+            % {
+                "name": member.name,
+                "age": age,
+                "kind": CareKind(kind).label,
+                "min": ELDERLY_AGE,
+            },
+            code="too_young",
+        )
+    if kind == CareKind.ELDERLY_ALONE and not confirm_alone:
+        others = Member.objects.filter(household_id=member.household_id).exclude(pk=member.pk)
+        count = others.count()
+        if count:
+            raise InvalidInput(
+                _(
+                    "The household of %(name)s has %(n)d other member(s): confirm that "
+                    "%(name)s lives alone."
+                )
+                % {"name": member.name, "n": count},
+                code="not_alone",
+            )
+
+
 @transaction.atomic
 def recipient_register(
     *,
@@ -149,14 +181,20 @@ def recipient_register(
     kind: str,
     level: str = CareLevel.ROUTINE,
     health_notes: str = "",
+    confirm_alone: bool = False,
 ) -> CareRecipient:
     """Register a resident who needs care (关爱对象); a member already in care is refused.
-    An elderly person living alone gets the household's `elderly_alone` tag."""
+    An elderly person living alone gets the household's `elderly_alone` tag.
+
+    Plausibility: 独居老人 and 空巢老人 are refused for a member known to be under
+    ELDERLY_AGE; 独居老人 in a household with other members is refused unless the cadre
+    confirms (`confirm_alone`: they may know the others live elsewhere)."""
     member = Member.objects.select_related("household__unit").get(pk=member.pk)
     household = member.household
     _require_manage(actor, household.unit)
     kind = _choice(kind, CareKind, _("Choose the kind of need."))
     level = _choice(level, CareLevel, _("Choose the care level."))
+    _check_elderly(member, kind, confirm_alone)
     notes = _notes(health_notes)
     if CareRecipient.objects.filter(member=member, active=True).exists():
         raise InvalidInput(

@@ -174,9 +174,10 @@ def care_register(request: HttpRequest) -> HttpResponse:
                 kind=d["kind"],
                 level=d["level"],
                 health_notes=d["health_notes"],
+                confirm_alone=d["confirm_alone"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error("confirm_alone" if exc.code == "not_alone" else None, exc.message)
         else:
             messages.success(request, _("%(name)s was registered for care.") % {"name": recipient})
             return redirect("doorbell:care_detail", pk=recipient.pk)
