@@ -422,9 +422,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "linli.core.logfilters.RefusalsWithoutTraceback"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A 403/404 is one line, not a traceback (every refused page logged one).
+        "django.request": {"filters": ["refusals"]},
         # Eager tasks (the embedded default) would log every outbox kick.
         "celery": {"level": "WARNING"},
     },

@@ -292,3 +292,12 @@ def test_editing_a_contact_name_keeps_its_stored_mobile(p, client):
     )
     bad = client.post(url, {"name_1": "王大儿子", "phone_1": "12345"}, **ZH).content.decode()
     assert "应急联系人1（王大儿子）" in bad and "11 位数字" in bad
+
+
+def test_a_refused_page_logs_one_line_without_traceback(p, client, caplog):
+    client.force_login(p.rep)
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get(reverse("doorbell:care_list")).status_code == 403
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.status_code == 403 and record.exc_info is None
+    assert "Traceback" not in caplog.text
