@@ -278,9 +278,9 @@ LINLI: LinliSettings = {
         "code-address-day": (20, 24 * 3600),
         "code-verify-mobile": (10, 3600),
         # The doorbells' HTTP endpoint: per address (a village's Wi-Fi may carry many
-        # doorbells) and per device id claimed (a device sends a few messages an hour).
+        # doorbells). No bucket per claimed device id: forged messages would fill it and
+        # silence the genuine doorbell (docs/security.md).
         "doorbell-address": (600, 60),
-        "doorbell-device": (30, 60),
     },
     # Days a representative has to give their statement on a reported breach (conduct).
     "CONDUCT_RESPONSE_DAYS": int(os.environ.get("LINLI_CONDUCT_RESPONSE_DAYS", "7")),
@@ -422,9 +422,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "linli.core.logfilters.RefusalsWithoutTraceback"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # A 403/404 is one line, not a traceback (every refused page logged one).
+        "django.request": {"filters": ["refusals"]},
         # Eager tasks (the embedded default) would log every outbox kick.
         "celery": {"level": "WARNING"},
     },

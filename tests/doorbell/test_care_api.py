@@ -116,6 +116,8 @@ def test_refusals_answer_the_documented_errors_and_write_nothing(p, county):
         ("POST", f"{path}/end", {"reason": ""}, 400),
         ("POST", "/doorbell/recipients", {"member_id": county.member_b.pk, "kind": "other"}, 404),
         ("POST", "/doorbell/recipients", {"member_id": 2**63, "kind": "other"}, 400),
+        ("POST", "/doorbell/recipients", {"member_id": True, "kind": "other"}, 400),
+        ("PUT", f"{path}/pairing", {"primary_id": True}, 400),
         ("PUT", f"/doorbell/settings/{county.village_a.pk}", {
             "ack_minutes": 61, "offline_minutes": 60, "battery_low": 20}, 400),
         ("PUT", f"/doorbell/settings/{county.village_a.pk}", {

@@ -8,9 +8,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from linli.accounts.models import AuditAction, AuditLog
+from linli.core.errors import DomainError
+from linli.doorbell import services
 from linli.doorbell.models import (
     CareBackup,
     CarePairing,
@@ -222,3 +225,79 @@ def test_the_list_links_the_settings_and_a_town_reaches_its_villages(p, client, 
     town = client.get(reverse("doorbell:settings", args=[county.town_a.pk])).content.decode()
     assert reverse("doorbell:settings", args=[county.village_a.pk]) in town
     assert reverse("doorbell:settings", args=[county.village_b.pk]) not in town
+
+
+def test_a_representative_goes_back_to_their_own_list(p, client):
+    r = p.paired()
+    detail = reverse("doorbell:care_detail", args=[r.pk])
+    client.force_login(p.rep)
+    page = client.get(detail, **ZH).content.decode()
+    assert f'href="{reverse("doorbell:mine")}"' in page
+    assert f'href="{reverse("doorbell:care_list")}"' not in page
+    assert client.get(reverse("doorbell:mine")).status_code == 200
+    client.force_login(p.village)
+    page = client.get(detail, **ZH).content.decode()
+    assert f'href="{reverse("doorbell:care_list")}"' in page
+
+
+def test_one_word_for_each_term(p, client):
+    """备用联系人 everywhere, 姓名 for a person, 户主 for the head, 状态 and 健康 apart."""
+    r = p.paired()
+    client.force_login(p.village)
+    detail = client.get(reverse("doorbell:care_detail", args=[r.pk]), **ZH).content.decode()
+    assert "户主" in detail and "备选" not in detail
+    pair = client.get(reverse("doorbell:care_pair", args=[r.pk]), **ZH).content.decode()
+    assert "姓名" in pair and "名称" not in pair and "备选" not in pair
+    refused = client.post(
+        reverse("doorbell:care_pair", args=[r.pk]),
+        {"primary": p.county.rep_a.pk, "visit_every_days": 7, "kind_1": "family",
+         "phone_1": "13912340002"},
+        **ZH,
+    )  # fmt: skip
+    assert refused.status_code == 400 and "名称" not in refused.content.decode()
+    with translation.override("zh-hans"), pytest.raises(DomainError) as error:
+        services.pair(
+            actor=p.village, recipient=r, primary=p.county.rep_a, visit_every_days=7,
+            backups=[services.BackupSpec(kind="family", name=" ", phone="13912340002")],
+        )  # fmt: skip
+    assert "姓名" in str(error.value.message)
+    devices = client.get(reverse("doorbell:devices"), **ZH).content.decode()
+    assert ">健康<" in devices and ">状态<" in devices
+
+
+def test_editing_a_contact_name_keeps_its_stored_mobile(p, client):
+    r = p.register()
+    services.contacts_set(
+        actor=p.village,
+        recipient=r,
+        contacts=[
+            services.ContactSpec("王儿子", "儿子", "13912340002"),
+            services.ContactSpec("王女儿", "女儿", "13912340003"),
+        ],
+    )
+    client.force_login(p.village)
+    url = reverse("doorbell:care_contacts", args=[r.pk])
+    form = client.get(url, **ZH).content.decode()
+    assert "留空则保留" in form
+    ok = client.post(url, {"name_1": "王大儿子", "relation_1": "儿子", "name_2": "王女儿"}, **ZH)
+    assert ok.status_code == 302, ok.content.decode()
+    assert list(EmergencyContact.objects.values_list("order", "name", "phone")) == [
+        (1, "王大儿子", "13912340002"),
+        (2, "王女儿", "13912340003"),
+    ]
+    # A new contact needs a mobile; a wrong one says which contact and why.
+    new = client.post(url, {"name_1": "王大儿子", "name_2": "王女儿", "name_3": "李邻居"}, **ZH)
+    assert (
+        new.status_code == 400 and "应急联系人3（李邻居）：请填写手机号码" in new.content.decode()
+    )
+    bad = client.post(url, {"name_1": "王大儿子", "phone_1": "12345"}, **ZH).content.decode()
+    assert "应急联系人1（王大儿子）" in bad and "11 位数字" in bad
+
+
+def test_a_refused_page_logs_one_line_without_traceback(p, client, caplog):
+    client.force_login(p.rep)
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get(reverse("doorbell:care_list")).status_code == 403
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.status_code == 403 and record.exc_info is None
+    assert "Traceback" not in caplog.text

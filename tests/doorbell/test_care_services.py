@@ -20,7 +20,7 @@ from linli.doorbell.models import (
     EmergencyContact,
 )
 from linli.org import services as org
-from linli.org.models import Household
+from linli.org.models import Household, Member
 
 from .care_support import People, audits
 
@@ -358,3 +358,29 @@ def test_visit_due_is_counted_from_the_start_without_a_visit(p):
     assert status.last_visit is None
     assert status.due_on == pairing.started_on + dt.timedelta(days=7)
     assert status.overdue_days == 3 and status.linked
+
+
+def test_elderly_kinds_are_checked_for_age_and_living_alone(county):
+    people = People(county)
+    household = county.households_a[2]
+    now = dt.date(2026, 6, 1)
+    young = Member.objects.create(
+        household=household, name="赵中年", birth_date=now.replace(year=now.year - 43)
+    )
+    old = Member.objects.create(
+        household=household, name="赵奶奶", birth_date=now.replace(year=now.year - 80)
+    )
+    for kind in ("elderly_alone", "empty_nest"):
+        with pytest.raises(InvalidInput) as refused:
+            services.recipient_register(actor=people.village, member=young, kind=kind)
+        assert refused.value.code == "too_young"
+    with pytest.raises(InvalidInput) as refused:
+        services.recipient_register(actor=people.village, member=old, kind="elderly_alone")
+    assert refused.value.code == "not_alone"
+    assert not CareRecipient.objects.exists()
+    made = services.recipient_register(
+        actor=people.village, member=old, kind="elderly_alone", confirm_alone=True
+    )
+    assert made.kind == "elderly_alone"
+    # Other kinds are not about age or living alone.
+    assert services.recipient_register(actor=people.village, member=young, kind="disabled")

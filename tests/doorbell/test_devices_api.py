@@ -62,6 +62,14 @@ def test_register_twice_is_a_conflict(cadre_api, county):
     assert cadre_api.post("/doorbell/devices", body).status_code == 409
 
 
+def test_an_id_differing_only_in_case_is_a_conflict(cadre_api, county):
+    body = {"device_id": "DB-430181110201-001", "unit_id": county.village_a.pk}
+    assert cadre_api.post("/doorbell/devices", body).status_code == 201
+    twin = cadre_api.post("/doorbell/devices", {**body, "device_id": "db-430181110201-001"})
+    assert twin.status_code == 409 and "DB-430181110201-001" in twin.json()["message"]
+    assert Device.objects.count() == 1
+
+
 def test_a_leader_may_not_register(county):
     leader = ApiClient(make_user("13600009102", "组长", Role.GROUP_LEADER, county.group_a))
     response = leader.post("/doorbell/devices", {"device_id": "DB-L", "unit_id": county.group_a.pk})

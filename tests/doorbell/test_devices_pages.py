@@ -4,10 +4,12 @@ tasks and the refused messages; scope and audit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from linli.accounts.models import AuditLog, Role
@@ -209,3 +211,71 @@ def test_the_detail_page_shows_health_and_messages(client, cadre, county):
     client.force_login(cadre)
     page = client.get(reverse("doorbell:device_detail", args=[d.pk]), **ZH).content.decode()
     assert "在线" in page and "64%" in page and "心跳" in page and "李0" in page
+
+
+def test_task_texts_written_by_the_doorbell_and_the_tick_read_in_chinese(client, cadre, county):
+    d = device(county.village_a, created_at=timezone.now() - dt.timedelta(days=1))
+    services.health_tick()  # never heard from: offline task
+    services.message_receive(
+        payload=message(seq=1, kind="heartbeat", battery=12)[1], topic=None, channel="http"
+    )  # heard from again (closes offline), battery low (opens a task)
+    assert set(MaintenanceTask.objects.values_list("detail", flat=True)) == {
+        "never heard from",
+        "battery 12%",
+    }
+    client.force_login(cadre)
+    for url in (
+        reverse("doorbell:tasks") + "?state=all",
+        reverse("doorbell:device_detail", args=[d.pk]),
+    ):
+        page = client.get(url, **ZH).content.decode()
+        assert "电量 12%" in page and "从未收到过消息" in page and "已重新收到消息" in page, url
+        assert "never heard" not in page and "battery 12" not in page
+
+
+def test_a_bad_resolve_note_or_retire_reason_comes_back_with_the_field_error(client, cadre, county):
+    d = device(county.village_a)
+    task = MaintenanceTask.objects.create(
+        device=d, unit=d.unit, kind=TaskKind.LOW_BATTERY, detail="battery 9%"
+    )
+    client.force_login(cadre)
+    url = reverse("doorbell:task_resolve", args=[task.pk])
+    for note in ("x" * 10000, "坏\x01了"):
+        answer = client.post(url, {"note": note, "next": "device"}, **ZH)
+        page = answer.content.decode()
+        assert answer.status_code == 400 and 'class="errorlist' in page, note
+        assert reverse("doorbell:task_resolve", args=[task.pk]) in page
+    task.refresh_from_db()
+    assert task.resolved_at is None
+    retire = client.post(reverse("doorbell:device_retire", args=[d.pk]), {"reason": "a\x01b"}, **ZH)
+    assert retire.status_code == 400 and 'class="errorlist' in retire.content.decode()
+    d.refresh_from_db()
+    assert d.status == DeviceStatus.ACTIVE
+
+
+def test_one_doorbell_per_household_and_a_move_needs_confirming(client, cadre, county):
+    first, second = county.households_a[0], county.households_a[1]
+    a = device(county.village_a, device_id="DB-M1", household=first)
+    b = device(county.village_a, device_id="DB-M2")
+    client.force_login(cadre)
+    page = client.get(reverse("doorbell:device_detail", args=[a.pk]), **ZH).content.decode()
+    assert f'<option value="{first.pk}" selected>' in page and first.address in page
+    # A second doorbell for the first household: refused, saying which it has.
+    refused = client.post(
+        reverse("doorbell:device_bind", args=[b.pk]), {"household": first.pk}, **ZH, follow=True
+    )
+    assert "DB-M1" in refused.content.decode()
+    b.refresh_from_db()
+    assert b.household is None
+    # Moving the first without confirming: refused; confirmed: moved, audited from/to.
+    url = reverse("doorbell:device_bind", args=[a.pk])
+    client.post(url, {"household": second.pk})
+    a.refresh_from_db()
+    assert a.household == first
+    client.post(url, {"household": second.pk, "move": "on"})
+    a.refresh_from_db()
+    assert a.household == second
+    audit = AuditLog.objects.filter(action="doorbell.device.bind").latest("id")
+    assert audit.detail["before"] == first.pk and audit.detail["household"] == second.pk
+    assert audit.detail["from_address"] == first.address
+    assert audit.detail["to_address"] == second.address

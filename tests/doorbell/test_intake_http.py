@@ -88,6 +88,16 @@ def test_malformed_is_400_with_the_reason_never_500(http, bound, payload):
     assert DeviceRejection.objects.get().reason == "malformed"
 
 
+def test_a_malformed_message_is_told_in_chinese_with_the_technical_reason_apart(http, bound):
+    response = post(http, b"{", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = response.json()
+    assert response.status_code == 400 and body["message"].startswith("消息格式错误")
+    assert "JSON" not in body["message"] and "JSON" in body["details"]["reason"]
+    bad_seq = tampered(message(seq=1)[1], seq=-5)
+    body = post(http, bad_seq, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert "seq" not in body["message"] and "seq" in body["details"]["reason"]
+
+
 def test_the_remote_address_is_logged(http, bound):
     post(http, message("DB-NOPE", seq=1)[1], REMOTE_ADDR="10.1.2.3")
     assert DeviceRejection.objects.get().remote == "10.1.2.3"
@@ -102,15 +112,23 @@ def test_many_messages_from_one_address_are_throttled(http, bound, settings):
     assert codes == [202, 202, 202, 429, 429]
 
 
-def test_many_messages_for_one_device_are_throttled(http, bound, settings):
+def test_forged_messages_never_silence_the_genuine_press(http, bound):
+    """The device id is printed on the doorbell: 35 forged messages claiming it (from many
+    addresses, in one minute) must not make the genuine, signed press 429."""
+    for n in range(1, 36):
+        forged = tampered(message(seq=n)[1], sig="b" * 64)
+        assert post(http, forged, REMOTE_ADDR=f"10.9.0.{n}").status_code == 401
+    genuine = post(http, message(seq=40)[1], REMOTE_ADDR="10.9.1.1")
+    assert genuine.status_code == 202
+    assert genuine.json()["alarm"] == Alarm.objects.get().pk
+
+
+def test_a_runaway_device_is_bounded_by_its_address(http, bound, settings):
     settings.LINLI = {
         **settings.LINLI,
-        "THROTTLES": {**settings.LINLI["THROTTLES"], "doorbell-device": (2, 60)},
+        "THROTTLES": {**settings.LINLI["THROTTLES"], "doorbell-address": (2, 60)},
     }
-    codes = [
-        post(http, message(seq=n, kind="heartbeat")[1], REMOTE_ADDR=f"10.0.0.{n}").status_code
-        for n in range(1, 5)
-    ]
+    codes = [post(http, message(seq=n, kind="heartbeat")[1]).status_code for n in range(1, 5)]
     assert codes == [202, 202, 429, 429]
 
 

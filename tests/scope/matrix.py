@@ -1509,7 +1509,7 @@ API: dict[str, Entry] = {
     # doorbell: the care register and pairing
     "GET /api/v1/doorbell/recipients": listing(care_marks, query=q_care),
     "POST /api/v1/doorbell/recipients": scoped(
-        body=lambda w: {"member_id": w.member.pk, "kind": "empty_nest"},
+        body=lambda w: {"member_id": w.member.pk, "kind": "other"},
         denied=(403, 404),
         ok=201,
     ),

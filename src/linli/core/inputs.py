@@ -46,7 +46,7 @@ from django import forms
 from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
-from pydantic import AfterValidator, AllowInfNan
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator
 
 from .errors import InvalidInput
 
@@ -182,11 +182,21 @@ def bounded(lo: int, hi: int) -> annotated_types.Interval:
     return annotated_types.Interval(ge=lo, le=hi)
 
 
-Id = Annotated[int, bounded(1, MAX_ID)]
-Int32 = Annotated[int, bounded(-(2**31), MAX_INT)]
-Count = Annotated[int, bounded(0, MAX_INT)]  # a PositiveIntegerField
-SmallCount = Annotated[int, bounded(0, MAX_SMALL)]  # a PositiveSmallIntegerField
-Page = Annotated[int, bounded(1, MAX_PAGE)]
+def _not_boolean(value: Any) -> Any:
+    """Pydantic's lax mode takes JSON true/false as 1/0: `{"member_id": true}` would name
+    record #1. A number is a number."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_not_boolean)
+
+Id = Annotated[int, NotBool, bounded(1, MAX_ID)]
+Int32 = Annotated[int, NotBool, bounded(-(2**31), MAX_INT)]
+Count = Annotated[int, NotBool, bounded(0, MAX_INT)]  # a PositiveIntegerField
+SmallCount = Annotated[int, NotBool, bounded(0, MAX_SMALL)]  # a PositiveSmallIntegerField
+Page = Annotated[int, NotBool, bounded(1, MAX_PAGE)]
 
 
 # --- coordinates --------------------------------------------------------------------------

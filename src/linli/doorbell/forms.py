@@ -71,6 +71,13 @@ class CareRegisterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Only the carers and the village cadre will see them."),
     )
+    confirm_alone = forms.BooleanField(
+        label=_("Confirm living alone"),
+        required=False,
+        help_text=_(
+            "For an elderly person living alone whose household lists members who live elsewhere."
+        ),
+    )
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,7 +113,9 @@ class ContactsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for n in range(1, CONTACT_ROWS + 1):
-            self.fields[f"name_{n}"] = LineField(label=_("Name"), max_length=50, required=False)
+            self.fields[f"name_{n}"] = LineField(
+                label=_("Person's name"), max_length=50, required=False
+            )
             self.fields[f"relation_{n}"] = LineField(
                 label=_("Relation"), max_length=50, required=False
             )
@@ -114,6 +123,7 @@ class ContactsForm(forms.Form):
                 label=_("Mobile number"),
                 max_length=20,
                 required=False,
+                help_text=_("Leave empty to keep the number already stored for this contact."),
                 widget=forms.TextInput(attrs={"inputmode": "tel"}),
             )
 
@@ -156,7 +166,9 @@ class PairForm(forms.Form):
             user_field: Any = IdChoiceField(label=_("Account"), queryset=users, required=False)
             user_field.label_from_instance = lambda u: str(u.name)
             self.fields[f"user_{n}"] = user_field
-            self.fields[f"name_{n}"] = LineField(label=_("Name"), max_length=50, required=False)
+            self.fields[f"name_{n}"] = LineField(
+                label=_("Person's name"), max_length=50, required=False
+            )
             self.fields[f"phone_{n}"] = LineField(
                 label=_("Mobile number"),
                 max_length=20,
@@ -249,11 +261,16 @@ class DeviceForm(forms.Form):
 
 class BindForm(forms.Form):
     household = IdChoiceField(label=_("Household"), queryset=None)
+    move = forms.BooleanField(
+        label=_("Confirm moving the doorbell from its current household"), required=False
+    )
 
     def __init__(self, *args, households=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["household"].queryset = households
-        self.fields["household"].label_from_instance = lambda h: f"{h.unit.name} · {h.head_name}"
+        self.fields["household"].label_from_instance = lambda h: (
+            f"{h.unit.name} · {h.address} · {h.head_name}"
+        )
 
 
 class RetireForm(forms.Form):
@@ -261,7 +278,12 @@ class RetireForm(forms.Form):
 
 
 class TaskResolveForm(forms.Form):
-    note = TextField(label=_("What was done"), max_length=500, required=False)
+    note = TextField(
+        label=_("What was done"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 # --- alarms -------------------------------------------------------------------------------

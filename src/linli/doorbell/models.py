@@ -20,10 +20,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.crypto import BlindIndexField, EncryptedCharField
@@ -337,6 +340,31 @@ class DeviceRejection(models.Model):
         return f"{self.claimed_id}: {self.reason}"
 
 
+_TASK_TEXTS = (
+    (re.compile(r"battery (\d{1,3})%"), lambda m: gettext("battery %(n)s%%") % {"n": m[1]}),
+    (
+        re.compile(r"battery back to (\d{1,3})%"),
+        lambda m: gettext("battery back to %(n)s%%") % {"n": m[1]},
+    ),
+    (re.compile(r"never heard from"), lambda m: gettext("never heard from")),
+    (re.compile(r"heard from again"), lambda m: gettext("heard from again")),
+    (
+        re.compile(r"last heard from ([0-9: -]{16})"),
+        lambda m: gettext("last heard from %(when)s") % {"when": m[1]},
+    ),
+)
+
+
+def task_text(stored: str) -> str:
+    """A maintenance task's machine-written English text, in the reader's language (any
+    other text, e.g. a cadre's note, is shown as written)."""
+    for pattern, render in _TASK_TEXTS:
+        found = pattern.fullmatch(stored)
+        if found:
+            return render(found)
+    return stored
+
+
 class TaskKind(models.TextChoices):
     OFFLINE = "offline", _("Doorbell offline")
     LOW_BATTERY = "low_battery", _("Low battery")
@@ -370,6 +398,17 @@ class MaintenanceTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id}: {self.kind}"
+
+    # `detail` (and `note` when the doorbell resolved the task itself) are written by the
+    # intake and the health tick in a fixed English form, as data; pages show them
+    # translated at display time (the reader's language, not the writer's).
+    @property
+    def detail_text(self) -> str:
+        return task_text(self.detail)
+
+    @property
+    def note_text(self) -> str:
+        return task_text(self.note) if self.resolved_automatically else self.note
 
 
 # --- alarms -------------------------------------------------------------------------------

@@ -115,6 +115,12 @@ class CareRegisterIn(Schema):
     kind: CareKind
     level: CareLevel = CareLevel.ROUTINE
     health_notes: Notes = ""
+    confirm_alone: bool = Field(
+        False,
+        description="elderly_alone for a member whose household has other members: the "
+        "cadre confirms they live elsewhere (else 400 `not_alone`). elderly_alone and "
+        "empty_nest are refused for a member known to be under 60 (400 `too_young`).",
+    )
 
 
 class CareUpdateIn(Schema):

@@ -530,7 +530,7 @@ def bind_households(user, device: Device) -> QuerySet[Household]:
         Household.objects.filter(policy.manage_units_q(user, "unit__path"))
         .filter(unit__path__startswith=village)
         .select_related("unit")
-        .order_by("unit__path", "head_name", "id")
+        .order_by("unit__path", "address", "head_name", "id")
     )
 
 

@@ -143,6 +143,38 @@ def _require_active(recipient: CareRecipient) -> None:
         )
 
 
+ELDERLY_AGE = 60
+
+
+def _check_elderly(member: Member, kind: str, confirm_alone: bool) -> None:
+    if kind not in (CareKind.ELDERLY_ALONE, CareKind.EMPTY_NEST):
+        return
+    age = member.age
+    if age is not None and age < ELDERLY_AGE:
+        raise InvalidInput(
+            _("%(name)s is %(age)d: %(kind)s is for residents aged %(min)d or over.")
+            % {
+                "name": member.name,
+                "age": age,
+                "kind": CareKind(kind).label,
+                "min": ELDERLY_AGE,
+            },
+            code="too_young",
+        )
+    if kind == CareKind.ELDERLY_ALONE and not confirm_alone:
+        others = Member.objects.filter(household_id=member.household_id).exclude(pk=member.pk)
+        count = others.count()
+        if count:
+            raise InvalidInput(
+                _(
+                    "The household of %(name)s has %(n)d other member(s): confirm that "
+                    "%(name)s lives alone."
+                )
+                % {"name": member.name, "n": count},
+                code="not_alone",
+            )
+
+
 @transaction.atomic
 def recipient_register(
     *,
@@ -151,14 +183,20 @@ def recipient_register(
     kind: str,
     level: str = CareLevel.ROUTINE,
     health_notes: str = "",
+    confirm_alone: bool = False,
 ) -> CareRecipient:
     """Register a resident who needs care (关爱对象); a member already in care is refused.
-    An elderly person living alone gets the household's `elderly_alone` tag."""
+    An elderly person living alone gets the household's `elderly_alone` tag.
+
+    Plausibility: 独居老人 and 空巢老人 are refused for a member known to be under
+    ELDERLY_AGE; 独居老人 in a household with other members is refused unless the cadre
+    confirms (`confirm_alone`: they may know the others live elsewhere)."""
     member = Member.objects.select_related("household__unit").get(pk=member.pk)
     household = member.household
     _require_manage(actor, household.unit)
     kind = _choice(kind, CareKind, _("Choose the kind of need."))
     level = _choice(level, CareLevel, _("Choose the care level."))
+    _check_elderly(member, kind, confirm_alone)
     notes = _notes(health_notes)
     if CareRecipient.objects.filter(member=member, active=True).exists():
         raise InvalidInput(
@@ -296,14 +334,30 @@ def contacts_set(
         )
     cleaned = []
     seen: set[str] = set()
+    # A contact given without a mobile keeps the number stored for that place (the pages
+    # never show the number, so a cadre changing a name does not retype it).
+    stored = dict(EmergencyContact.objects.filter(recipient=locked).values_list("order", "phone"))
     for n, c in enumerate(contacts, start=1):
-        name = clean_text(c.name, _("Name"), 50, required=True, multiline=False)
+        name = clean_text(c.name, _("Person's name"), 50, required=True, multiline=False)
         relation = clean_text(c.relation, _("Relation"), 50, multiline=False)
+        typed = (c.phone or "").strip()
+        if not typed and stored.get(n):
+            typed = stored[n]
+        if not typed:
+            raise InvalidInput(
+                _("Emergency contact %(n)d (%(name)s): please enter a mobile number.")
+                % {"n": n, "name": name},
+                code="mobile_required",
+            )
         try:
-            phone = normalize_mobile(c.phone)
+            phone = normalize_mobile(typed)
         except InvalidInput as exc:
             raise InvalidInput(
-                _("Emergency contact %(n)d: %(error)s") % {"n": n, "error": exc.message},
+                _(
+                    "Emergency contact %(n)d (%(name)s): %(error)s A mainland mobile number "
+                    "has 11 digits and starts with 1."
+                )
+                % {"n": n, "name": name, "error": exc.message},
                 code=exc.code,
             ) from None
         if phone in seen:
@@ -384,7 +438,7 @@ def _clean_backups(specs: list[BackupSpec], recipient: CareRecipient, primary: R
             users.add(user.pk)
             out.append((kind, user, user.name, ""))
             continue
-        name = clean_text(b.name, _("Name"), 50, required=True, multiline=False)
+        name = clean_text(b.name, _("Person's name"), 50, required=True, multiline=False)
         try:
             phone = normalize_mobile(b.phone)
         except InvalidInput as exc:
@@ -920,6 +974,13 @@ def device_register(
         )
     if Device.objects.filter(device_id=device_id).exists():
         raise Conflict(_("A doorbell with this device id is already registered."))
+    # Ids differing only in case are the same printed label: refuse the look-alike.
+    twin = Device.objects.filter(device_id__iexact=device_id).first()
+    if twin is not None:
+        raise Conflict(
+            _("Doorbell %(id)s is already registered; ids differing only in case are the same.")
+            % {"id": twin.device_id}
+        )
     if household is not None:
         _check_household(actor, unit, household)
         unit = household.unit
@@ -950,14 +1011,43 @@ def _locked(device: Device) -> Device:
 
 
 @transaction.atomic
-def device_bind(*, actor, device: Device, household: Household | None) -> Device:
+def device_bind(
+    *, actor, device: Device, household: Household | None, move: bool = False
+) -> Device:
     """Bind the doorbell to a household of its village (None: unbind; it stays with the
-    village)."""
+    village). A household has at most one active doorbell (a second is refused), and
+    taking a bound doorbell to another household needs `move` (a confirmation): a press
+    must never silently ring for the wrong home. The audit keeps from and to."""
     device = _locked(device)
     _check_manage(actor, device.unit)
     if device.status != DeviceStatus.ACTIVE:
         raise Conflict(_("A retired doorbell cannot be bound."))
     before = device.household_id
+    if household is not None and household.pk != before:
+        other = (
+            Device.objects.filter(household=household, status=DeviceStatus.ACTIVE)
+            .exclude(pk=device.pk)
+            .first()
+        )
+        if other is not None:
+            raise Conflict(
+                _(
+                    "The household already has doorbell %(id)s: unbind or retire it first, "
+                    "a household has one doorbell."
+                )
+                % {"id": other.device_id},
+                code="household_has_doorbell",
+            )
+        if before is not None and not move:
+            raise Conflict(
+                _(
+                    "The doorbell is bound to another household (%(address)s): confirm the "
+                    "move to bind it here."
+                )
+                % {"address": device.household.address if device.household else ""},
+                code="move_unconfirmed",
+            )
+    before_address = device.household.address if device.household else ""
     if household is None:
         village = Unit.objects.filter(path=device.unit.village_path()).first()
         device.household = None
@@ -972,7 +1062,12 @@ def device_bind(*, actor, device: Device, household: Household | None) -> Device
         actor=actor,
         action=AuditAction.DOORBELL_DEVICE_BIND,
         target=device,
-        detail={"household": household and household.pk, "before": before},
+        detail={
+            "household": household and household.pk,
+            "before": before,
+            "from_address": before_address,
+            "to_address": household.address if household else "",
+        },
     )
     return device
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.access import roles_required
+from linli.accounts.access import holds_any, roles_required
 from linli.accounts.models import Role, User
 from linli.accounts.scope import HOUSEHOLD_LIST_ROLES, HOUSEHOLD_ROLES
 from linli.core.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -144,6 +144,10 @@ def care_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "history": selectors.pairing_history(recipient),
             "manage": policy.can_manage(request.user, recipient.unit),
+            # The register is for cadres; a representative came from 我的关爱对象.
+            "back": "doorbell:care_list"
+            if holds_any(request.user, CARE_ROLES)
+            else "doorbell:mine",
         },
     )
 
@@ -170,9 +174,10 @@ def care_register(request: HttpRequest) -> HttpResponse:
                 kind=d["kind"],
                 level=d["level"],
                 health_notes=d["health_notes"],
+                confirm_alone=d["confirm_alone"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error("confirm_alone" if exc.code == "not_alone" else None, exc.message)
         else:
             messages.success(request, _("%(name)s was registered for care.") % {"name": recipient})
             return redirect("doorbell:care_detail", pk=recipient.pk)
@@ -518,7 +523,20 @@ def device_secret(request, pk: int):
 
 @roles_required(DEVICE_ROLES)
 def device_detail(request, pk: int):
-    device = _device_or_404(request, pk)
+    return _device_page(request, _device_or_404(request, pk))
+
+
+def _device_page(
+    request,
+    device: Device,
+    *,
+    status: int = 200,
+    retire_form: RetireForm | None = None,
+    resolve_form: TaskResolveForm | None = None,
+    failed_task: int | None = None,
+) -> HttpResponse:
+    """The device page; a refused retire or resolve form comes back here with its field
+    errors (400), like the other forms."""
     manage = policy.can_manage(request.user, device.unit)
     context = {
         "device": device,
@@ -527,13 +545,18 @@ def device_detail(request, pk: int):
         "rejections": selectors.device_rejections(device),
         "tasks": selectors.device_tasks(device),
         "manage": manage and device.status == DeviceStatus.ACTIVE,
-        "bind_form": BindForm(households=selectors.bind_households(request.user, device))
+        "bind_form": BindForm(
+            households=selectors.bind_households(request.user, device),
+            initial={"household": device.household_id},
+        )
         if manage
         else None,
-        "retire_form": RetireForm(),
+        "retire_form": retire_form or RetireForm(),
         "resolve_form": TaskResolveForm(),
+        "failed_form": resolve_form,
+        "failed_task": failed_task,
     }
-    return render(request, "doorbell/devices_detail.html", context)
+    return render(request, "doorbell/devices_detail.html", context, status=status)
 
 
 def _act(request, pk: int, do) -> HttpResponse:
@@ -558,7 +581,10 @@ def device_bind(request, pk: int):
         if not form.is_valid():
             raise InvalidInput(_("Choose a household of the doorbell's village."))
         services.device_bind(
-            actor=request.user, device=device, household=form.cleaned_data["household"]
+            actor=request.user,
+            device=device,
+            household=form.cleaned_data["household"],
+            move=form.cleaned_data["move"],
         )
         messages.success(request, _("The doorbell was bound to the household."))
         return None
@@ -572,7 +598,7 @@ def device_retire(request, pk: int):
     def do(device):
         form = RetireForm(request.POST)
         if not form.is_valid():
-            raise InvalidInput(_("The reason is not valid."))
+            return _device_page(request, device, status=400, retire_form=form)
         services.device_retire(
             actor=request.user, device=device, reason=form.cleaned_data["reason"]
         )
@@ -626,7 +652,9 @@ def task_resolve(request, pk: int):
         raise Http404(exc.message) from None
     form = TaskResolveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The note is not valid."))
+        # Back on the device's page, the task's form with the field's error.
+        device = _device_or_404(request, task.device_id)
+        return _device_page(request, device, status=400, resolve_form=form, failed_task=task.pk)
     else:
         try:
             services.task_resolve(actor=request.user, task=task, note=form.cleaned_data["note"])
