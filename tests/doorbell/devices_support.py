@@ -30,9 +30,16 @@ def message(
     battery=None,
     secret=SECRET,
     prefix="linli/doorbell",
+    ts: int | None = None,
 ) -> tuple[str, bytes]:
     return protocol.build(
-        device_id=device_id, secret=secret, seq=seq, kind=kind, battery=battery, prefix=prefix
+        device_id=device_id,
+        secret=secret,
+        seq=seq,
+        kind=kind,
+        battery=battery,
+        prefix=prefix,
+        ts=ts,
     )
 
 

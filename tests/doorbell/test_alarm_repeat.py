@@ -292,3 +292,36 @@ def test_the_alarm_page_shows_the_recipient_health_to_carers_and_an_audited_call
     assert "李奶奶" in page and "高血压" not in page and "/call/" not in page
     assert client.post(f"{url}call/{contact.pk}/").status_code == 403
     assert AuditLog.objects.filter(action=AuditAction.DOORBELL_CONTACT_CALL).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_press_long_after_an_alarm_left_open_raises_a_new_alarm_and_sms(county):
+    """An alarm answered on Monday and never closed must not swallow Wednesday's press:
+    only an alarm raised within JOIN_MINUTES is joined."""
+    world = AlarmWorld(county)
+    t0 = timezone.now().replace(microsecond=0) - dt.timedelta(days=2)
+    first = world.press(at=t0)
+    services.alarm_acknowledge(actor=world.rep, alarm=first)
+    services.alarm_arrive(actor=world.rep, alarm=Alarm.objects.get(pk=first.pk))
+    sms_before = Outbox.objects.filter(channel="sms", kind=services.NOTIFY_KIND).count()
+
+    later = world.press(at=t0 + dt.timedelta(minutes=services.JOIN_MINUTES + 1))
+    assert later.pk != first.pk
+    assert later.status == "notified" and later.next_step_at is not None
+    assert Outbox.objects.filter(channel="sms", kind=services.NOTIFY_KIND).count() == sms_before + 1
+    # A press within the window of the new alarm joins it.
+    again = world.press(at=t0 + dt.timedelta(minutes=services.JOIN_MINUTES + 2))
+    assert again.pk == later.pk
+
+
+@pytest.mark.django_db
+def test_acknowledging_from_a_page_opened_before_an_escalation_goes_through(county):
+    """The primary opened the alarm page (its version) before the tick told backup 1;
+    "我马上到" tapped afterwards must not be refused as stale."""
+    world = AlarmWorld(county)
+    t0 = timezone.now().replace(microsecond=0)
+    alarm = world.press(at=t0)
+    shown = Alarm.objects.get(pk=alarm.pk).version
+    assert services.escalate_tick(now=t0 + dt.timedelta(minutes=10)) == {"escalated": 1}
+    done = services.alarm_acknowledge(actor=world.rep, alarm=alarm, version=shown)
+    assert done.status == "acknowledged"

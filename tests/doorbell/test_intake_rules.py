@@ -9,7 +9,7 @@ import logging
 import pytest
 from django.utils import timezone
 
-from linli.doorbell import services
+from linli.doorbell import protocol, services
 from linli.doorbell.models import (
     Alarm,
     AlarmEvent,
@@ -20,6 +20,7 @@ from linli.doorbell.models import (
     DeviceStatus,
     DoorbellSettings,
     MaintenanceTask,
+    RejectReason,
     TaskKind,
 )
 from tests.doorbell.devices_support import SECRET, device, message, tampered
@@ -212,3 +213,13 @@ def test_a_message_resolves_the_offline_task(bound):
     receive(message(seq=1, kind="heartbeat"))
     task.refresh_from_db()
     assert task.resolved_at is not None and task.resolved_automatically
+
+
+def test_a_device_clock_at_the_end_of_time_is_accepted_and_past_it_refused(bound):
+    """A signed message whose ts is past what a datetime holds used to raise inside the
+    intake (a 500 over HTTP, a redelivery loop over MQTT): the protocol bounds ts."""
+    ok = receive(message(seq=7, ts=protocol.MAX_TS))
+    assert ok.accepted and DeviceMessage.objects.get(seq=7).sent_at.year == 9999
+    refused = receive(message(seq=8, ts=protocol.MAX_TS + 1))
+    assert not refused.accepted and refused.reason == RejectReason.MALFORMED
+    assert Alarm.objects.count() == 1

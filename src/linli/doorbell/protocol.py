@@ -32,6 +32,8 @@ KINDS = ("press", "heartbeat")
 DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 MAX_PAYLOAD = 1024
 MAX_SEQ = 2**62
+# 9999-12-31T23:59:59Z: the last second a datetime can hold.
+MAX_TS = 253402300799
 
 
 class ProtocolError(ValueError):
@@ -124,7 +126,7 @@ def parse(
     if kind not in KINDS:
         raise ProtocolError("kind must be press or heartbeat", device_id)
     seq = _int(data.get("seq"), "seq", 1, MAX_SEQ, device_id)
-    ts = _int(data.get("ts"), "ts", 0, 2**40, device_id)
+    ts = _int(data.get("ts"), "ts", 0, MAX_TS, device_id)
     battery = data.get("battery")
     if battery is not None:
         battery = _int(battery, "battery", 0, 100, device_id)

@@ -697,6 +697,17 @@ def _refuse(
     return Outcome(status=status, reason=reason.value, device_id=claimed, detail=detail)
 
 
+def _device_time(ts: int) -> dt.datetime | None:
+    """The device's clock as a time, or None when it gave none or one out of range
+    (informative only: an alarm is timed from when its message arrived)."""
+    if not ts:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(ts, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def message_receive(
     *,
     payload: bytes | str,
@@ -801,7 +812,7 @@ def _take_in(
                 seq=msg.seq,
                 kind=msg.kind,
                 channel=channel,
-                sent_at=dt.datetime.fromtimestamp(msg.ts, tz=dt.UTC) if msg.ts else None,
+                sent_at=_device_time(msg.ts),
                 received_at=now,
                 battery=msg.battery,
             )
@@ -1496,7 +1507,9 @@ def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> N
     if fresh:
         alarm.save(force_insert=True)
     else:
-        _bump(alarm, ["step", "next_step_at", "status"])
+        # Not a new version: the escalation changes who is told, not what a responder
+        # answers, so a "我马上到" tapped on a page opened before it still goes through.
+        alarm.save(update_fields=["step", "next_step_at", "status"])
     pushed = _tell(alarm, people, step=alarm.step, now=now) if people else []
     events = [AlarmEvent(alarm=alarm, kind=kind, at=now, note=note)]
     if fresh:
@@ -1525,7 +1538,7 @@ def _raise(message: DeviceMessage) -> Alarm:
     household = device.household
     if household is None:
         raise ValueError("a doorbell that is not bound to a household cannot raise an alarm")
-    again = _open_alarm(household.pk)
+    again = _open_alarm(household.pk, message.received_at)
     if again is not None:
         return _pressed_again(again, message)
     # The household's first active recipient's pairing, with the recipient and the
@@ -1555,14 +1568,21 @@ def _raise(message: DeviceMessage) -> Alarm:
     return alarm
 
 
-def _open_alarm(household_id: int) -> Alarm | None:
-    """The household's alarm that is not closed yet (locked), if there is one."""
+# A press joins the household's open alarm only when that alarm was raised this recently;
+# an older one (answered and never closed, or unanswered at the top of its ladder hours
+# ago) does not swallow a new press: the new press raises a new alarm and a new ladder.
+JOIN_MINUTES = 30
+
+
+def _open_alarm(household_id: int, now: dt.datetime) -> Alarm | None:
+    """The household's latest alarm not closed yet and raised within JOIN_MINUTES of
+    `now` (locked), if there is one."""
     return (
         Alarm.objects.select_for_update(of=("self",))
-        .filter(household_id=household_id)
+        .filter(household_id=household_id, raised_at__gte=now - dt.timedelta(minutes=JOIN_MINUTES))
         .exclude(status=AlarmStatus.CLOSED)
         .select_related("unit", "household", "device", "message")
-        .order_by("raised_at", "id")
+        .order_by("-raised_at", "-id")
         .first()
     )
 
