@@ -16,7 +16,7 @@ from linli.doorbell.models import Alarm, AlarmEventKind, AlarmNotice, AlarmOutco
 from linli.notify.models import Outbox
 from linli.notify.services import sms_text
 
-from .alarm_kit import AlarmWorld, device_for
+from .alarm_kit import AlarmWorld, device_for, press
 from .test_alarm_live import cookie_of, socket
 
 
@@ -325,3 +325,28 @@ def test_acknowledging_from_a_page_opened_before_an_escalation_goes_through(coun
     assert services.escalate_tick(now=t0 + dt.timedelta(minutes=10)) == {"escalated": 1}
     done = services.alarm_acknowledge(actor=world.rep, alarm=alarm, version=shown)
     assert done.status == "acknowledged"
+
+
+@pytest.mark.django_db
+def test_one_alarm_that_fails_to_escalate_does_not_stop_the_others(county, monkeypatch, caplog):
+    world = AlarmWorld(county)
+    t0 = timezone.now().replace(microsecond=0)
+    broken = world.press(at=t0)
+    other_household = county.households_a[2]
+    other = press(device_for(other_household), at=t0 + dt.timedelta(seconds=1))
+    # No pairing there: its ladder is the cadre's step; make its timer due as well.
+    Alarm.objects.filter(pk=other.pk).update(next_step_at=t0 + dt.timedelta(minutes=1))
+    real = services._notify_step
+
+    def failing(alarm, step, **kw):
+        if alarm.pk == broken.pk:
+            raise RuntimeError("cannot read this alarm")
+        return real(alarm, step, **kw)
+
+    monkeypatch.setattr(services, "_notify_step", failing)
+    result = services.escalate_tick(now=t0 + dt.timedelta(hours=1))
+    assert result == {"escalated": 1}
+    assert "escalating alarm" in caplog.text
+    assert Alarm.objects.get(pk=other.pk).next_step_at is None  # dealt with
+    still = Alarm.objects.get(pk=broken.pk)
+    assert still.step == 0 and still.next_step_at is not None  # tried again next tick

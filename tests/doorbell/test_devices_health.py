@@ -77,3 +77,17 @@ def test_an_insert_racing_another_tick_is_ignored_not_doubled(county):
     assert MaintenanceTask.objects.count() == 1
     services.health_tick()
     assert MaintenanceTask.objects.count() == 1
+
+
+def test_a_resolved_offline_task_and_an_open_battery_task_do_not_hide_a_new_outage(county):
+    """The exclusion is one Exists on an open OFFLINE task: a filter across the relation
+    read as "some OFFLINE task and some open task", which skipped this doorbell."""
+    bell = device(county.village_a, device_id="DB-F", last_seen_at=_ago(days=3))
+    MaintenanceTask.objects.create(
+        device=bell, unit=bell.unit, kind=TaskKind.OFFLINE, resolved_at=_ago(days=5)
+    )
+    MaintenanceTask.objects.create(device=bell, unit=bell.unit, kind=TaskKind.LOW_BATTERY)
+    assert services.health_tick() == {"offline": 1}
+    assert MaintenanceTask.objects.filter(
+        device=bell, kind=TaskKind.OFFLINE, resolved_at__isnull=True
+    ).exists()

@@ -923,7 +923,15 @@ def health_tick() -> dict[str, int]:
             .filter(
                 Q(last_seen_at__lt=cutoff) | Q(last_seen_at__isnull=True, created_at__lt=cutoff)
             )
-            .exclude(tasks__kind=TaskKind.OFFLINE, tasks__resolved_at__isnull=True)
+            # No OFFLINE task open now (one Exists: a filter across the relation would
+            # also skip a device with a resolved OFFLINE task and another kind open).
+            .exclude(
+                Exists(
+                    MaintenanceTask.objects.filter(
+                        device=OuterRef("pk"), kind=TaskKind.OFFLINE, resolved_at__isnull=True
+                    )
+                )
+            )
             .values_list("pk", "unit_id", "last_seen_at")
         )
         batch = [
@@ -1637,6 +1645,10 @@ def escalate_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
                 escalated += 1
         except IntegrityError:
             logger.warning("doorbell: alarm %s was escalated by another tick", pk)
+        except Exception:
+            # One alarm that fails (a lock timeout, a row that cannot be read) must not
+            # stop the escalation of every alarm due after it; it is tried again next tick.
+            logger.exception("doorbell: escalating alarm %s failed", pk)
     return {"escalated": escalated}
 
 
