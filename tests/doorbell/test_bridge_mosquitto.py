@@ -164,3 +164,27 @@ def test_forged_and_unknown_messages_over_mqtt_make_no_alarm(run):
         "bad_signature",
         "unknown_device",
     ]
+
+
+def test_three_homes_pressed_while_the_bridge_is_down_make_three_alarms_once_each(run, county):
+    """The issue's test as written: the bridge is stopped, three presses are published
+    (three homes, so none joins another's open alarm), the bridge restarts: all three
+    alarms exist, once each."""
+    device(county.village_a, device_id="DB-T-002", household=county.households_a[1])
+    device(county.village_a, device_id="DB-T-003", household=county.households_a[2])
+    bridge, thread = start(run)  # connects once: the broker now keeps its session
+    stop(bridge, thread)
+    for n, device_id in enumerate(("DB-T-001", "DB-T-002", "DB-T-003")):
+        sent = simulator.send_mqtt(
+            device_id=device_id, secret=SECRET, seq=301 + n, mqtt_url=URL, prefix=run["prefix"]
+        )
+        assert sent[0].answer == "acknowledged by the broker"
+    bridge, thread = start(run)
+    try:
+        wait_until(lambda: bridge.counts.accepted == 3)
+    finally:
+        stop(bridge, thread)
+    alarms = Alarm.objects.order_by("message__seq")
+    assert [a.device.device_id for a in alarms] == ["DB-T-001", "DB-T-002", "DB-T-003"]
+    assert len({a.household_id for a in alarms}) == 3
+    assert DeviceMessage.objects.count() == 3 and not DeviceRejection.objects.exists()
