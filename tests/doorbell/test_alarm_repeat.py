@@ -350,3 +350,36 @@ def test_one_alarm_that_fails_to_escalate_does_not_stop_the_others(county, monke
     assert Alarm.objects.get(pk=other.pk).next_step_at is None  # dealt with
     still = Alarm.objects.get(pk=broken.pk)
     assert still.step == 0 and still.next_step_at is not None  # tried again next tick
+
+
+@pytest.mark.django_db
+def test_a_primary_without_an_account_is_told_by_sms_to_their_resident_mobile(county):
+    world = AlarmWorld(county)
+    county.rep_a.user = None
+    county.rep_a.save(update_fields=["user"])
+    county.rep_a.member.phone = "13966660001"
+    county.rep_a.member.save(update_fields=["phone", "phone_hash"])
+    alarm = world.press()
+    notice = AlarmNotice.objects.get(alarm=alarm)
+    assert notice.step == 0 and notice.role == "primary" and notice.user is None
+    assert notice.phone == "13966660001" and notice.sms
+    assert any(o.address == "13966660001" for o in Outbox.objects.filter(channel="sms"))
+
+
+@pytest.mark.django_db
+def test_a_duty_cadre_who_left_the_post_is_replaced_by_the_village_cadres(county):
+    from linli.accounts.models import RoleAssignment
+    from linli.doorbell.models import DoorbellSettings
+
+    world = AlarmWorld(county, backups=False)
+    former = world.town  # any account; give it the village role, make it the duty cadre
+    RoleAssignment.objects.create(user=former, role="village", unit=county.village_a)
+    DoorbellSettings.objects.create(unit=county.village_a, duty_cadre=former)
+    told = [p.user for p in services.cadres_for(world.press())]
+    assert told == [former]
+    RoleAssignment.objects.filter(user=former, role="village").delete()
+    services.alarm_close(
+        actor=world.cadre, alarm=Alarm.objects.get(), outcome=AlarmOutcome.FALSE_PRESS
+    )
+    told = [p.user for p in services.cadres_for(world.press())]
+    assert told == [world.cadre]

@@ -1322,15 +1322,21 @@ def cadres_for(alarm: Alarm) -> list[Person]:
     role at the alarm's village."""
     from linli.accounts.models import User
 
-    duty = settings_for(alarm.unit).duty_cadre_id
-    if duty is not None:
-        users = list(User.objects.filter(pk=duty, is_active=True))
-    else:
-        village = path_at(alarm.unit.path, VILLAGE_DEPTH)
-        ids = RoleAssignment.objects.filter(role=Role.VILLAGE, unit__path=village).values_list(
+    village = path_at(alarm.unit.path, VILLAGE_DEPTH)
+    cadre_ids = set(
+        RoleAssignment.objects.filter(role=Role.VILLAGE, unit__path=village).values_list(
             "user_id", flat=True
         )
-        users = list(User.objects.filter(pk__in=ids, is_active=True).order_by("id"))
+    )
+    active = User.objects.filter(is_active=True).order_by("id")
+    duty = settings_for(alarm.unit).duty_cadre_id
+    users: list[User] = []
+    # The cadre on duty only while they still hold the village role and their account is
+    # on; otherwise (left the post, account switched off) every village cadre is told.
+    if duty is not None and duty in cadre_ids:
+        users = list(active.filter(pk=duty))
+    if not users:
+        users = list(active.filter(pk__in=cadre_ids))
     return [Person(NoticeRole.CADRE, u.name, user=u) for u in users]
 
 
@@ -1370,7 +1376,11 @@ class Ladder:
     def __getitem__(self, step: int) -> list[Person]:
         if self.pairing is not None and step == 0:
             rep = self.pairing.primary
-            return [Person(NoticeRole.PRIMARY, rep.member.name, user=rep.user)]
+            # Without an account (or with one switched off) the primary is still told,
+            # by SMS to the mobile on their resident record.
+            return [
+                Person(NoticeRole.PRIMARY, rep.member.name, user=rep.user, phone=rep.member.phone)
+            ]
         if self.last(step):
             if self._cadres is None:
                 self._cadres = cadres_for(self.alarm)
