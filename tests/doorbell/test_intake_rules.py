@@ -223,3 +223,12 @@ def test_a_device_clock_at_the_end_of_time_is_accepted_and_past_it_refused(bound
     refused = receive(message(seq=8, ts=protocol.MAX_TS + 1))
     assert not refused.accepted and refused.reason == RejectReason.MALFORMED
     assert Alarm.objects.count() == 1
+
+
+def test_an_older_message_does_not_overwrite_the_newer_battery_reading(bound):
+    assert receive(message(seq=10, kind="heartbeat", battery=80)).accepted
+    late = receive(message(seq=9, kind="heartbeat", battery=5))  # sent before, came after
+    assert late.accepted
+    bound.refresh_from_db()
+    assert bound.battery == 80 and bound.last_seq == 10
+    assert not MaintenanceTask.objects.filter(kind=TaskKind.LOW_BATTERY).exists()

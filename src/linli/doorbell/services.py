@@ -818,14 +818,17 @@ def _take_in(
             )
         except IntegrityError:
             raise _SeqTaken from None  # the transaction is spoilt: out, and again
+        # An older message (out of order, or delivered again) still shows the device is
+        # alive, but its battery reading is older than the one kept: it changes nothing.
+        battery = msg.battery if msg.seq > device.last_seq else None
         device.last_seq = max(device.last_seq, msg.seq)
         device.last_seen_at = now
         fields = ["last_seq", "last_seen_at"]
-        if msg.battery is not None:
-            device.battery = msg.battery
+        if battery is not None:
+            device.battery = battery
             fields.append("battery")
         device.save(update_fields=fields)
-        _health_after_message(device, msg.battery, now)
+        _health_after_message(device, battery, now)
         alarm_id = None
         if msg.kind == MessageKind.PRESS:
             if device.household_id is None:
