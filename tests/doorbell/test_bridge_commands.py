@@ -210,3 +210,13 @@ def test_the_bridge_command_runs_for_a_while_and_stops(settings):
         forget_session(f"linli-test-{tag}")
     assert f"topics linli-test/{tag}/doorbell/+/press" in out.getvalue()
     assert "doorbell bridge stopped: 0 accepted, 0 refused, 0 alarms" in out.getvalue()
+
+
+def test_the_companion_stays_out_of_serve_when_the_channel_layer_is_shared(settings):
+    """Several server processes share Redis: each starting a bridge with the one client
+    id would steal the broker's session from the others."""
+    settings.LINLI_ENV = "demo"
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
+    lines: list[str] = []
+    bridge_module.companion(lines.append, threading.Event())
+    assert len(lines) == 1 and "doorbell_bridge" in lines[0] and "shared" in lines[0]

@@ -395,6 +395,13 @@ class Bridge:
             client.disconnect()
 
 
+def shared_layer() -> bool:
+    """Whether the Channels layer is shared between processes (Redis), rather than the
+    embedded default's memory of one process."""
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    return "InMemoryChannelLayer" not in backend
+
+
 def companion(report: Callable[[str], None], stop: threading.Event) -> None:
     """The bridge inside `serve` (core.companions): on when the broker answers; when it
     does not, say so plainly and look again every minute."""
@@ -402,6 +409,15 @@ def companion(report: Callable[[str], None], stop: threading.Event) -> None:
         # A server the tests start must not take the messages (or the session) of the
         # real bridge id; the tests run their own bridges (tests/doorbell).
         report("linli: doorbell bridge off in the test mode (LINLI_ENV=test)")
+        return
+    if shared_layer():
+        # With Redis every process shares the live pushes, and a deployment runs several
+        # server processes: each would start a bridge with the one client id and take the
+        # broker's session from the others. There the bridge is a process of its own.
+        report(
+            "linli: doorbell bridge not started inside serve (the channel layer is shared): "
+            "run `python -m linli doorbell_bridge` once for the deployment"
+        )
         return
     url = settings.LINLI["DOORBELL_MQTT_URL"]
     if not url:

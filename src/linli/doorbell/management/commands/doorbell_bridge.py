@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from linli.doorbell import bridge as bridge_module
 from linli.doorbell.bridge import Bridge
 
 
@@ -33,6 +34,12 @@ class Command(BaseCommand):
             bridge = Bridge(url=options["url"], client_id=client_id)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if not bridge_module.shared_layer():
+            self.stderr.write(
+                "doorbell bridge: the channel layer is this process's memory (LINLI_REDIS_URL "
+                "is not set), so alarms raised here reach no open page live (the SMS still "
+                "go); set LINLI_REDIS_URL, or let `serve` run the bridge in its own process"
+            )
         self.stdout.write(
             f"doorbell bridge: {bridge.address} as {client_id}, topics "
             f"{', '.join(bridge.topics)} (QoS 1, persistent session); Ctrl+C stops"
