@@ -139,6 +139,18 @@ def test_update_checks_the_version_and_who_may_change_health_notes(p):
         ),
         Forbidden,
     )
+    # Even the very text stored is refused (an answer by equality would reveal the notes).
+    _nothing_written(
+        lambda: services.recipient_update(
+            actor=p.town,
+            recipient=r,
+            version=2,
+            kind="other",
+            level="routine",
+            health_notes="糖尿病",
+        ),
+        Forbidden,
+    )
     # Without notes (None), the town cadre changes kind and level; the notes stay.
     r = services.recipient_update(
         actor=p.town, recipient=r, version=2, kind="other", level="routine"

@@ -260,13 +260,15 @@ def recipient_update(
     level = _choice(level, CareLevel, _("Choose the care level."))
     changed = []
     if health_notes is not None:
+        # Refused whatever the text: answering by whether it equals the stored notes would
+        # let someone who may not read them find them out (or find out there are any).
+        if not policy.can_see_health(actor, locked):
+            raise Forbidden(
+                _("Only the carers and the village cadre may change the health notes."),
+                code="health_forbidden",
+            )
         notes = _notes(health_notes)
         if notes != locked.health_notes:
-            if not policy.can_see_health(actor, locked):
-                raise Forbidden(
-                    _("Only the carers and the village cadre may change the health notes."),
-                    code="health_forbidden",
-                )
             locked.health_notes = notes
             changed.append("health_notes")
     for field, value in (("kind", kind), ("level", level)):
