@@ -188,3 +188,29 @@ def test_three_homes_pressed_while_the_bridge_is_down_make_three_alarms_once_eac
     assert [a.device.device_id for a in alarms] == ["DB-T-001", "DB-T-002", "DB-T-003"]
     assert len({a.household_id for a in alarms}) == 3
     assert DeviceMessage.objects.count() == 3 and not DeviceRejection.objects.exists()
+
+
+def test_a_message_that_always_fails_is_dropped_after_one_redelivery(run, monkeypatch):
+    """Not a database failure but a message that fails every time: given back once (the
+    broker delivers it again, flagged DUP), then acknowledged and dropped, so it cannot
+    come back first on every reconnection and hold up every doorbell."""
+    real = services.message_receive
+    seen = {"poison": 0}
+
+    def poisoned(**kw):
+        if b'"seq":61,' in kw["payload"]:
+            seen["poison"] += 1
+            raise RuntimeError("this message always fails")
+        return real(**kw)
+
+    monkeypatch.setattr(bridge_module.services, "message_receive", poisoned)
+    bridge, thread = start(run)
+    try:
+        press(run, seq=61)
+        wait_until(lambda: bridge.counts.failed == 1, timeout=30)
+        press(run, seq=62)
+        wait_until(lambda: bridge.counts.alarms == 1, timeout=20)
+    finally:
+        stop(bridge, thread)
+    assert seen["poison"] >= 2  # the first delivery and the redelivery
+    assert Alarm.objects.get().message.seq == 62

@@ -232,3 +232,18 @@ def test_an_older_message_does_not_overwrite_the_newer_battery_reading(bound):
     bound.refresh_from_db()
     assert bound.battery == 80 and bound.last_seq == 10
     assert not MaintenanceTask.objects.filter(kind=TaskKind.LOW_BATTERY).exists()
+
+
+def test_a_message_the_broker_delivers_again_is_a_quiet_duplicate(bound):
+    """MQTT's DUP flag (set by the broker when an acknowledgement was lost): already taken
+    in, it is no attack: no DeviceRejection row, still no second alarm."""
+    topic, payload = message(seq=40)
+    assert receive((topic, payload)).accepted
+    again = services.message_receive(
+        payload=payload, topic=topic, channel="mqtt", remote="mqtt", redelivered=True
+    )
+    assert again.status == "duplicate" and not DeviceRejection.objects.exists()
+    assert Alarm.objects.count() == 1
+    # Without the flag the same message is a replay, refused and kept for the village.
+    replay = receive((topic, payload))
+    assert replay.status == "duplicate" and DeviceRejection.objects.get().reason == "replay"

@@ -253,7 +253,7 @@ class Bridge:
                 outcomes = [
                     services.message_receive(
                         payload=m.payload, topic=m.topic, channel="mqtt", remote="mqtt",
-                        in_batch=True,
+                        in_batch=True, redelivered=bool(m.dup),
                     )
                     for _client, m in batch
                 ]  # fmt: skip
@@ -269,19 +269,27 @@ class Bridge:
 
     def _take_one(self, client, message) -> None:
         try:
-            self.handle(message.payload, message.topic)
+            self.handle(message.payload, message.topic, redelivered=bool(message.dup))
         except BrokerLost:
             log.warning("bridge: giving the message back to the broker; reconnecting")
             client.disconnect()  # not acknowledged: the broker sends it again
             return
         except Exception:
-            log.exception("bridge: a message failed; not acknowledged")
+            if message.dup:
+                # It failed on an earlier delivery too: a message that always fails would
+                # come back first on every reconnection and hold up every doorbell.
+                log.exception("bridge: a message failed again on %s; dropped", message.topic)
+                self.counts.failed += 1
+                if message.qos > 0:
+                    client.ack(message.mid, message.qos)
+                return
+            log.exception("bridge: a message failed; not acknowledged (tried once more)")
             client.disconnect()
             return
         if message.qos > 0:
             client.ack(message.mid, message.qos)
 
-    def handle(self, payload: bytes, topic: str) -> services.Outcome:
+    def handle(self, payload: bytes, topic: str, *, redelivered: bool = False) -> services.Outcome:
         """message_receive, retried on a database failure; BrokerLost when it keeps failing
         (the message is then not acknowledged)."""
         for attempt in range(1, DB_ATTEMPTS + 1):
@@ -292,7 +300,11 @@ class Bridge:
                 # The units' settings are read from a cache at most ten seconds old.
                 with deliveries_by_tick(), settings_cached():
                     outcome = services.message_receive(
-                        payload=payload, topic=topic, channel="mqtt", remote="mqtt"
+                        payload=payload,
+                        topic=topic,
+                        channel="mqtt",
+                        remote="mqtt",
+                        redelivered=redelivered,
                     )
             except DatabaseError:
                 log.exception("bridge: the database failed on %s (attempt %d)", topic, attempt)

@@ -717,6 +717,7 @@ def message_receive(
     channel: str,
     remote: str = "",
     in_batch: bool = False,
+    redelivered: bool = False,
 ) -> Outcome:
     """Take in one message from a device (the MQTT bridge or the HTTP endpoint).
 
@@ -731,6 +732,11 @@ def message_receive(
     `in_batch` (the bridge): the caller's transaction holds several messages and commits
     them together; no savepoint is made, so any error spoils the whole batch (the
     caller then takes its messages one at a time).
+
+    `redelivered` (the bridge, from MQTT's DUP flag, which the broker sets itself): a
+    message the broker sends again because the bridge's acknowledgement was lost. Found
+    already accepted, it is an ordinary duplicate, not an attack: answered `DUPLICATE`
+    without a `DeviceRejection` row (still no second alarm).
     """
     prefix = settings.LINLI["DOORBELL_MQTT_PREFIX"]
 
@@ -742,6 +748,9 @@ def message_receive(
         seq: int | None = None,
         detail: str = "",
     ) -> Outcome:
+        if redelivered and reason == RejectReason.REPLAY:
+            log.info("doorbell %s: message %s delivered again, already taken in", claimed, seq)
+            return Outcome(status=Intake.DUPLICATE, reason=reason.value, device_id=claimed)
         return _refuse(
             reason,
             channel=channel,
