@@ -119,6 +119,17 @@ def test_the_simulator_refuses_bad_arguments(county):
         call_command("doorbell_press", "DB-X", "--secret", "s", "--battery", "101")
 
 
+@pytest.mark.django_db
+def test_the_simulator_will_not_push_a_counting_doorbell_onto_the_clock(county):
+    """A doorbell that counts its own messages (highest seq 41): the default seq (the
+    clock in ms) would make its own next press stale; the command asks for --seq."""
+    bell = device(county.village_a, household=county.households_a[0])
+    bell.last_seq = 41
+    bell.save(update_fields=["last_seq"])
+    with pytest.raises(CommandError, match="--seq 42"):
+        call_command("doorbell_press", "DB-T-001", "--via", "http", "--url", "http://127.0.0.1:9")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_simulator_presses_over_http_against_a_live_server(live_server, county):
     device(county.village_a, household=county.households_a[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from linli.doorbell import demo, protocol, services
+from linli.doorbell import demo, protocol, services, simulator
 from linli.doorbell.models import Alarm, Device, MaintenanceTask, TaskKind
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,9 @@ def test_a_demo_doorbell_can_be_pressed_with_its_derived_secret(county):
     demo.seed_devices()
     device = Device.objects.get()
     topic, payload = protocol.build(
-        device_id=device.device_id, secret=demo.demo_secret(device.device_id), seq=10**12
+        device_id=device.device_id,
+        secret=demo.demo_secret(device.device_id),
+        seq=simulator.next_seq(),  # what `doorbell_press` sends by default: the clock
     )
     outcome = services.message_receive(payload=payload, topic=topic, channel="mqtt")
     assert outcome.accepted and Alarm.objects.get().pk == outcome.alarm_id

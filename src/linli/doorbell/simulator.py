@@ -21,6 +21,10 @@ from .bridge import broker_address
 HTTP_PATH = "/api/v1/public/doorbell/messages"
 
 
+# A seq at or above this is the clock in ms (2001 onwards); below it, a device's own count.
+CLOCK_SEQ_FLOOR = 10**12
+
+
 def next_seq() -> int:
     """A sequence number that grows across runs without a stored counter: the clock in
     milliseconds (a real device keeps a counter in its flash)."""

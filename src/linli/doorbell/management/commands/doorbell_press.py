@@ -49,6 +49,14 @@ class Command(BaseCommand):
             if device is None:
                 raise CommandError(f"no doorbell {device_id} in the database: give --secret")
             secret = device.secret
+            # A doorbell that counts its own messages (a small highest seq) would find its
+            # later presses "stale" once the clock in ms had been accepted for it.
+            if options["seq"] is None and 0 < device.last_seq < simulator.CLOCK_SEQ_FLOOR:
+                raise CommandError(
+                    f"{device_id} counts its own messages (highest seq {device.last_seq}): "
+                    f"give --seq {device.last_seq + 1}; the default (the clock in ms) would "
+                    "make its own later presses stale"
+                )
         prefix = settings.LINLI["DOORBELL_MQTT_PREFIX"]
 
         def report(item: simulator.Sent) -> None:
