@@ -1228,10 +1228,12 @@ def _send(*sends: tuple[list[str], dict[str, Any]]) -> None:
         )  # fmt: skip
 
 
-def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bool = False) -> None:
-    """After commit: the alarm push (banner and sound) to the pages of the users told, and
-    the change to the live panels of the alarm's unit and every unit above it. `first`:
-    the alarm's first notices, so `user_ids` are all the users told of it yet."""
+def _push_sends(
+    alarm: Alarm, user_ids: list[int], change: str, *, first: bool = False
+) -> list[tuple[list[str], dict[str, Any]]]:
+    """The alarm's pushes: the alarm (banner and sound) to the pages of the users told,
+    and the change to the live panels of the alarm's unit and every unit above it.
+    `first`: the alarm's first notices, so `user_ids` are all the users told of it yet."""
     payload = alarm_payload(alarm)
     title = _("Doorbell alarm")
     if change == "pressed_again":
@@ -1239,23 +1241,33 @@ def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bo
     else:
         body = _("%(address)s pressed the love doorbell.")
     body %= {"address": alarm.household.address}
-    url = alarm_url(alarm)
     groups = alarm_groups(alarm, told=user_ids if first else None)
     told = sorted(set(user_ids))
+    sends: list[tuple[list[str], dict[str, Any]]] = []
+    if told:
+        push = {
+            "type": "notify.push",
+            "title": title,
+            "body": body,
+            "url": alarm_url(alarm),
+            "sound": True,
+            "alarm": payload,
+        }
+        sends.append(([user_group(uid) for uid in told], push))
+    sends.append((groups, {"type": "alarm.change", "change": change, "alarm": payload}))
+    return sends
+
+
+def _push_on_commit(alarm: Alarm, user_ids: list[int], change: str, *, first: bool = False) -> None:
+    """After commit: the alarm's pushes (`_push_sends`)."""
+    _sends_on_commit(_push_sends(alarm, user_ids, change, first=first))
+
+
+def _sends_on_commit(sends: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """After commit, `_send` them all at once (one trip to the event loop, however many
+    alarms a batch of the bridge raised)."""
 
     def run() -> None:
-        sends = []
-        if told:
-            push = {
-                "type": "notify.push",
-                "title": title,
-                "body": body,
-                "url": url,
-                "sound": True,
-                "alarm": payload,
-            }
-            sends.append(([user_group(uid) for uid in told], push))
-        sends.append((groups, {"type": "alarm.change", "change": change, "alarm": payload}))
         _send(*sends)
 
     # The pushes run first of the commit hooks, in their order, before the others
@@ -1405,16 +1417,27 @@ class Ladder:
 def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) -> list[int]:
     """Record and send the notices of one step (inside the caller's transaction); the
     user ids to push to after commit. The unique (alarm, step, position) row refuses a
-    second notice of the same step, whatever two ticks do."""
+    second notice of the same step, whatever two ticks do: IntegrityError, and the
+    caller's transaction (escalate_tick's, per alarm) is rolled back whole."""
+    notices, pushed = _tell_rows(alarm, people, step=step, now=now)
+    AlarmNotice.objects.bulk_create(notices)
+    return pushed
+
+
+def _tell_rows(
+    alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime
+) -> tuple[list[AlarmNotice], list[int]]:
+    """The notices of one step, not saved yet, with their SMS queued in the outbox (the
+    alarm is saved): the notices and the user ids to push to after commit."""
     pushed: list[int] = []
+    notices: list[AlarmNotice] = []
     text = _sms_text(alarm)
+    url = alarm_url(alarm)
     title = _("Doorbell alarm")
     for position, person in enumerate(people):
         user = person.user if person.user is not None and person.user.is_active else None
         phone = user.phone if user is not None else person.phone
-        # A second notice of the step raises IntegrityError: the caller's transaction
-        # (escalate_tick's, per alarm) is rolled back whole.
-        notice = AlarmNotice.objects.create(
+        notice = AlarmNotice(
             alarm=alarm,
             step=step,
             position=position,
@@ -1426,6 +1449,7 @@ def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) ->
             live=user is not None,
             sms=bool(phone),
         )
+        notices.append(notice)
         if user is not None:
             pushed.append(user.pk)
             if phone:
@@ -1434,7 +1458,7 @@ def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) ->
                     kind=NOTIFY_KIND,
                     title=title,
                     body=text,
-                    url=alarm_url(alarm),
+                    url=url,
                     data={"alarm": alarm.pk},
                     channels=("sms",),
                 )
@@ -1448,11 +1472,13 @@ def _tell(alarm: Alarm, people: list[Person], *, step: int, now: dt.datetime) ->
                 )
             except InvalidInput:
                 notice.sms = False
-                notice.save(update_fields=["sms"])
                 logger.warning(
-                    "doorbell: alarm %s: backup %s has a bad mobile", alarm.pk, notice.pk
+                    "doorbell: alarm %s: the %s at step %s has a bad mobile",
+                    alarm.pk,
+                    person.role,
+                    step,
                 )
-    return pushed
+    return notices, pushed
 
 
 def _who(people: list[Person]) -> str:
@@ -1498,12 +1524,31 @@ def _new_people(people: list[Person], told: tuple[set[int], set[str]]) -> list[P
     return out
 
 
-def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> None:
-    """Tell the people of `step` who were not told before (a step with nobody new is
-    skipped at once) and set the timer; no timer when no later step has anyone new (the
-    alarm is at the top: red on the panel now, not a timeout later). An alarm not yet
-    saved (its raise) is inserted here with its step, timer and status, and its RAISED
-    event goes in with the first NOTIFIED one; a raise looks up only the primary's step."""
+@dataclass
+class _Step:
+    """A step of an alarm's ladder, planned: who is told (nobody: the alarm waits on the
+    panel), the event's kind and note; `fresh`: the alarm's raise (not saved yet)."""
+
+    people: list[Person]
+    kind: str
+    note: str
+    fresh: bool
+
+    def events(self, alarm: Alarm, now: dt.datetime) -> list[AlarmEvent]:
+        """The step's events (a raise's RAISED first), not saved yet."""
+        events = [AlarmEvent(alarm=alarm, kind=self.kind, at=now, note=self.note)]
+        if self.fresh:
+            events.insert(
+                0, AlarmEvent(alarm=alarm, kind=AlarmEventKind.RAISED, at=alarm.raised_at)
+            )
+        return events
+
+
+def _plan_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> _Step:
+    """Who of `step` is told: the people not told before (a step with nobody new is
+    skipped at once); sets the alarm's step, status and timer (not saved). No timer when
+    no later step has anyone new (the alarm is at the top: red on the panel now, not a
+    timeout later). A raise (an alarm not saved yet) looks up only the primary's step."""
     steps = Ladder(alarm)
     kind = AlarmEventKind.NOTIFIED if change == "notified" else AlarmEventKind.ESCALATED
     fresh = alarm.pk is None
@@ -1536,18 +1581,23 @@ def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> N
             None if last else now + dt.timedelta(minutes=settings_for(alarm.unit).ack_minutes)
         )
         note = _who(people)
-    if fresh:
+    return _Step(people=people, kind=kind, note=note, fresh=fresh)
+
+
+def _notify_step(alarm: Alarm, step: int, *, now: dt.datetime, change: str) -> None:
+    """Tell the people of `step` who were not told before (`_plan_step`) and record it.
+    An alarm not yet saved (its raise) is inserted here with its step, timer and status,
+    and its RAISED event goes in with the first NOTIFIED one."""
+    plan = _plan_step(alarm, step, now=now, change=change)
+    if plan.fresh:
         alarm.save(force_insert=True)
     else:
         # Not a new version: the escalation changes who is told, not what a responder
         # answers, so a "我马上到" tapped on a page opened before it still goes through.
         alarm.save(update_fields=["step", "next_step_at", "status"])
-    pushed = _tell(alarm, people, step=alarm.step, now=now) if people else []
-    events = [AlarmEvent(alarm=alarm, kind=kind, at=now, note=note)]
-    if fresh:
-        events.insert(0, AlarmEvent(alarm=alarm, kind=AlarmEventKind.RAISED, at=alarm.raised_at))
-    AlarmEvent.objects.bulk_create(events)
-    _push_on_commit(alarm, pushed, change, first=fresh)
+    pushed = _tell(alarm, plan.people, step=alarm.step, now=now) if plan.people else []
+    AlarmEvent.objects.bulk_create(plan.events(alarm, now))
+    _push_on_commit(alarm, pushed, change, first=plan.fresh)
 
 
 def _bump(alarm: Alarm, fields: list[str]) -> None:
