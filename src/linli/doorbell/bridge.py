@@ -250,13 +250,11 @@ class Bridge:
         try:
             _close_old_connections()
             with deliveries_by_tick(), settings_cached(), transaction.atomic():
-                outcomes = [
-                    services.message_receive(
-                        payload=m.payload, topic=m.topic, channel="mqtt", remote="mqtt",
-                        in_batch=True, redelivered=bool(m.dup),
-                    )
-                    for _client, m in batch
-                ]  # fmt: skip
+                outcomes = services.messages_receive(
+                    [(m.payload, m.topic, bool(m.dup)) for _client, m in batch],
+                    channel="mqtt",
+                    remote="mqtt",
+                )
         except Exception:
             log.info("bridge: a batch of %d failed; one at a time", len(batch), exc_info=True)
             connections["default"].close_if_unusable_or_obsolete()
