@@ -49,7 +49,12 @@ BANNER_WITHIN = 5.0
 
 @pytest.fixture(params=["redis", "memory"])
 def channel_layer(request, settings):
-    """The Channels layer the server and the bridge share."""
+    """The Channels layer the server and the bridge share.
+
+    In memory, the bridge's thread puts the push into the consumer's asyncio queue from
+    a loop of its own: the server's loop is not woken by it (asyncio's call_soon is not
+    thread-safe) and runs the waiting consumer at its next wake-up, which uvicorn's
+    0.1 s main-loop tick provides. The 5 s bound below would catch a push left waiting."""
     if request.param == "redis":
         yield request.getfixturevalue("redis_channel_layer")
         return
