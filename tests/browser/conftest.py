@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.asgi_server import asgi_server, redis_channel_layer  # noqa: F401 (fixtures)
 from tests.support.services import require_service
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
