@@ -214,6 +214,11 @@ class SettingsForm(forms.Form):
         min_value=1,
         max_value=60,
     )
+    arrive_minutes = IntField(
+        label=_("Minutes to arrive after 'on my way' before the next person is told"),
+        min_value=5,
+        max_value=240,
+    )
     offline_minutes = IntField(
         label=_("Minutes without a heartbeat before a doorbell is offline"),
         min_value=10,

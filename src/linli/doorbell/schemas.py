@@ -182,6 +182,7 @@ class DoorbellSettingsOut(Schema):
     own: bool = Field(description="Whether the unit has its own row (else inherited or defaults).")
     source_unit_id: int | None
     ack_minutes: int
+    arrive_minutes: int
     offline_minutes: int
     battery_low: int
     duty_cadre_id: int | None
@@ -189,6 +190,11 @@ class DoorbellSettingsOut(Schema):
 
 class DoorbellSettingsIn(Schema):
     ack_minutes: Annotated[int, bounded(1, 60)]
+    arrive_minutes: Annotated[int, bounded(5, 240)] | None = Field(
+        None,
+        description="Minutes after 'on my way' to check in at the door before the next "
+        "person is told (5..240); left out: the value in force is kept.",
+    )
     offline_minutes: Annotated[int, bounded(10, 10080)]
     battery_low: Annotated[int, bounded(5, 90)]
     duty_cadre_id: Id | None = None
@@ -296,7 +302,15 @@ class AlarmOut(Schema):
     arrived_by: str
     closed_at: dt.datetime | None
     outcome: str
-    outcome_note: str
+    outcome_note: str | None = Field(
+        description="What happened, written at closing; null unless the caller may see the "
+        "health notes (carers, the village cadre) or closed the alarm."
+    )
+    outcome_note_visible: bool
+    arrival_missed_at: dt.datetime | None = Field(
+        description="When the acknowledger's arrival timeout ran out and the next person "
+        "was told (null: never)."
+    )
     appeal: str | None
     version: int
 
