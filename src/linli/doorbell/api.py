@@ -195,6 +195,7 @@ def care_update(request, recipient_id: Id, payload: CareUpdateIn):
         kind=payload.kind,
         level=payload.level,
         health_notes=payload.health_notes,
+        confirm_alone=payload.confirm_alone,
     )
     return _detail(request, selectors.recipient_get(request.user, recipient_id))
 

@@ -96,6 +96,14 @@ class CareEditForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    confirm_alone = forms.BooleanField(
+        label=_("Confirm living alone"),
+        required=False,
+        help_text=_(
+            "When changing to elderly living alone for a resident whose household lists "
+            "members who live elsewhere."
+        ),
+    )
 
     def __init__(self, *args: Any, health: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

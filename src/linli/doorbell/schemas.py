@@ -132,6 +132,13 @@ class CareUpdateIn(Schema):
     health_notes: Notes | None = Field(
         None, description="Null: unchanged. Only carers and the village cadre may change them."
     )
+    confirm_alone: bool = Field(
+        False,
+        description="Changing the kind to elderly_alone for a member whose household has "
+        "other members: the cadre confirms they live elsewhere (else 400 `not_alone`). "
+        "elderly_alone and empty_nest are refused on any change for a member known to be "
+        "under 60 (400 `too_young`).",
+    )
 
 
 class CareEndIn(Schema):

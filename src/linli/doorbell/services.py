@@ -147,7 +147,10 @@ def _require_active(recipient: CareRecipient) -> None:
 ELDERLY_AGE = 60
 
 
-def _check_elderly(member: Member, kind: str, confirm_alone: bool) -> None:
+def _check_elderly(member: Member, kind: str, confirm_alone: bool, *, alone: bool = True) -> None:
+    """The plausibility of 独居老人/空巢老人 for `member`: refused when known to be under
+    ELDERLY_AGE (`too_young`); with `alone`, 独居老人 in a household listing other members
+    unless confirmed (`not_alone`)."""
     if kind not in (CareKind.ELDERLY_ALONE, CareKind.EMPTY_NEST):
         return
     age = member.age
@@ -162,7 +165,7 @@ def _check_elderly(member: Member, kind: str, confirm_alone: bool) -> None:
             },
             code="too_young",
         )
-    if kind == CareKind.ELDERLY_ALONE and not confirm_alone:
+    if alone and kind == CareKind.ELDERLY_ALONE and not confirm_alone:
         others = Member.objects.filter(household_id=member.household_id).exclude(pk=member.pk)
         count = others.count()
         if count:
@@ -249,9 +252,16 @@ def recipient_update(
     kind: str,
     level: str,
     health_notes: str | None = None,
+    confirm_alone: bool = False,
 ) -> CareRecipient:
     """Change kind, level and (for those who may see them) the health notes; `version`
-    is the one the editor saw: a stale one is refused (409)."""
+    is the one the editor saw: a stale one is refused (409).
+
+    The registration's plausibility checks hold for the edited record too: 独居老人 and
+    空巢老人 for a member known to be under ELDERLY_AGE are refused on every edit (the
+    record must not stay implausible: change the kind); changing the kind to 独居老人
+    for a member whose household lists other members needs `confirm_alone`, as at
+    registration (an unchanged kind keeps the registration's confirmation)."""
     _require_manage(actor, recipient.unit)
     locked = _locked_recipient(recipient)
     _require_active(locked)
@@ -259,6 +269,8 @@ def recipient_update(
         raise _stale()
     kind = _choice(kind, CareKind, _("Choose the kind of need."))
     level = _choice(level, CareLevel, _("Choose the care level."))
+    member = Member.objects.get(pk=locked.member_id)
+    _check_elderly(member, kind, confirm_alone, alone=kind != locked.kind)
     changed = []
     if health_notes is not None:
         # Refused whatever the text: answering by whether it equals the stored notes would

@@ -214,9 +214,10 @@ def care_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=d["kind"],
                 level=d["level"],
                 health_notes=d["health_notes"] if health else None,
+                confirm_alone=d["confirm_alone"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error("confirm_alone" if exc.code == "not_alone" else None, exc.message)
         else:
             messages.success(request, _("The care record was saved."))
             return redirect("doorbell:care_detail", pk=recipient.pk)
