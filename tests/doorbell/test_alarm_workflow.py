@@ -45,6 +45,7 @@ def test_the_table():
     assert not workflow.allowed("acknowledge", AlarmStatus.ARRIVED)
     assert workflow.actions_from(AlarmStatus.CLOSED) == []
     assert workflow.escalates(AlarmStatus.RAISED) and not workflow.escalates("acknowledged")
+    assert AlarmStatus.ACKNOWLEDGED in workflow.TIMED and AlarmStatus.ARRIVED not in workflow.TIMED
 
 
 def test_a_press_tells_the_primary_at_once(world):
@@ -135,13 +136,29 @@ def test_a_late_tick_gives_each_person_their_own_timeout(world):
     assert alarm.step == 1 and alarm.next_step_at == late + dt.timedelta(minutes=3)
 
 
-def test_acknowledging_stops_the_escalation(world):
+def test_acknowledging_stops_the_escalation_until_the_arrival_timeout(world):
     t0 = timezone.now()
     alarm = world.press(at=t0)
     alarm = services.alarm_acknowledge(actor=world.rep, alarm=alarm, version=alarm.version)
-    assert alarm.status == AlarmStatus.ACKNOWLEDGED and alarm.next_step_at is None
-    assert services.escalate_tick(now=t0 + dt.timedelta(hours=1)) == {"escalated": 0}
+    assert alarm.status == AlarmStatus.ACKNOWLEDGED
+    # No acknowledgement timeout any more: the arrival timeout (20 minutes by default).
+    assert alarm.next_step_at == alarm.acknowledged_at + dt.timedelta(minutes=20)
+    assert services.escalate_tick(now=t0 + dt.timedelta(minutes=10)) == {"escalated": 0}
     assert AuditLog.objects.filter(action=AuditAction.DOORBELL_ALARM_ACK).count() == 1
+
+
+def test_arriving_or_closing_stops_the_arrival_timeout(world):
+    t0 = timezone.now()
+    alarm = world.press(at=t0)
+    alarm = services.alarm_acknowledge(actor=world.rep, alarm=alarm)
+    alarm = services.alarm_arrive(actor=world.rep, alarm=alarm)
+    assert alarm.next_step_at is None
+    assert services.escalate_tick(now=t0 + dt.timedelta(hours=1)) == {"escalated": 0}
+    other = press(device_for(world.county.households_a[2]), at=t0)
+    other = services.alarm_acknowledge(actor=world.cadre, alarm=other)
+    other = services.alarm_close(actor=world.cadre, alarm=other, outcome="false_press")
+    assert other.next_step_at is None
+    assert services.escalate_tick(now=t0 + dt.timedelta(hours=1)) == {"escalated": 0}
 
 
 def test_the_whole_life(world):

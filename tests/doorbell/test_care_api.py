@@ -148,6 +148,7 @@ def test_settings_in_force_and_set(p, county):
         "own": False,
         "source_unit_id": None,
         "ack_minutes": 3,
+        "arrive_minutes": 20,
         "offline_minutes": 1440,
         "battery_low": 20,
         "duty_cadre_id": None,

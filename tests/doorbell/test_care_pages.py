@@ -204,7 +204,7 @@ def test_settings_page(p, client, county):
     page = client.get(url, **ZH)
     assert page.status_code == 200 and "默认" in page.content.decode()
     before = _counts()
-    good = {"ack_minutes": 3, "offline_minutes": 1440, "battery_low": 20}
+    good = {"ack_minutes": 3, "arrive_minutes": 20, "offline_minutes": 1440, "battery_low": 20}
     for field in good:
         for value in [*HOSTILE, "0", "100000"]:
             assert client.post(url, {**good, field: value}).status_code == 400, (field, value)

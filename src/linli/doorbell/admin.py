@@ -54,7 +54,14 @@ class CareBackupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(DoorbellSettings)
 class DoorbellSettingsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["unit", "ack_minutes", "offline_minutes", "battery_low", "duty_cadre"]
+    list_display = [
+        "unit",
+        "ack_minutes",
+        "arrive_minutes",
+        "offline_minutes",
+        "battery_low",
+        "duty_cadre",
+    ]
     list_select_related = ["unit", "duty_cadre"]
 
 

@@ -13,6 +13,7 @@ from linli.accounts.models import AuditAction, User
 from linli.accounts.services import audit_record
 from linli.core.xlsx import Sheet, write_xlsx, write_xlsx_sheets
 
+from . import policy
 from .models import Alarm
 from .selectors import Figures
 
@@ -62,6 +63,10 @@ def _name(user: Any) -> str:
 
 
 def alarms_xlsx(*, user: User, alarms: QuerySet[Alarm], filters: dict[str, Any]) -> Export:
+    # The note written at closing may describe a health problem: only for those who may
+    # read it (policy.outcome_note_reader); the others get the outcome category only.
+    note = policy.outcome_note_reader(user)
+
     def rows():
         for a in alarms.iterator(chunk_size=500):
             yield [
@@ -78,7 +83,7 @@ def alarms_xlsx(*, user: User, alarms: QuerySet[Alarm], filters: dict[str, Any])
                 _name(a.arrived_by),
                 _time(a.closed_at),
                 a.get_outcome_display() if a.outcome else "",
-                a.outcome_note,
+                a.outcome_note if note(a) else "",
                 a.step,
                 a.appeal.code if a.appeal_id else "",
             ]

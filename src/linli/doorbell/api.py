@@ -1,6 +1,7 @@
 """The doorbell API: the care register, devices, alarms (signed-in), and the devices'
 own HTTP endpoint (`public`, authenticated by the message's signature)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -194,6 +195,7 @@ def care_update(request, recipient_id: Id, payload: CareUpdateIn):
         kind=payload.kind,
         level=payload.level,
         health_notes=payload.health_notes,
+        confirm_alone=payload.confirm_alone,
     )
     return _detail(request, selectors.recipient_get(request.user, recipient_id))
 
@@ -300,6 +302,7 @@ def _settings_out(unit: Unit) -> dict[str, Any]:
         "own": s.source_unit_id == unit.pk,
         "source_unit_id": s.source_unit_id,
         "ack_minutes": s.ack_minutes,
+        "arrive_minutes": s.arrive_minutes,
         "offline_minutes": s.offline_minutes,
         "battery_low": s.battery_low,
         "duty_cadre_id": s.duty_cadre_id,
@@ -331,6 +334,7 @@ def settings_put(request, unit_id: Id, payload: DoorbellSettingsIn):
         actor=request.user,
         unit=unit,
         ack_minutes=payload.ack_minutes,
+        arrive_minutes=payload.arrive_minutes,
         offline_minutes=payload.offline_minutes,
         battery_low=payload.battery_low,
         duty_cadre=cadre,
@@ -492,7 +496,10 @@ def _name(user: Any) -> str:
     return user.name if user is not None else ""
 
 
-def _alarm_out(a: Alarm) -> dict[str, Any]:
+def _alarm_out(a: Alarm, note: Callable[[Alarm], bool]) -> dict[str, Any]:
+    """The alarm as the API answers it; `note` (`policy.outcome_note_reader`) says
+    whether the caller may read the outcome note (null otherwise)."""
+    visible = note(a)
     return {
         "id": a.pk,
         "status": a.status,
@@ -512,7 +519,9 @@ def _alarm_out(a: Alarm) -> dict[str, Any]:
         "arrived_by": _name(a.arrived_by),
         "closed_at": a.closed_at,
         "outcome": a.outcome,
-        "outcome_note": a.outcome_note,
+        "outcome_note": a.outcome_note if visible else None,
+        "outcome_note_visible": visible,
+        "arrival_missed_at": a.arrival_missed_at,
         "appeal": a.appeal.code if a.appeal else None,
         "version": a.version,
     }
@@ -520,8 +529,9 @@ def _alarm_out(a: Alarm) -> dict[str, Any]:
 
 def _alarm_detail(user, pk: int) -> dict[str, Any]:
     alarm = selectors.alarm_get(user, pk)
-    timeline = selectors.alarm_timeline(alarm)
-    out = _alarm_out(alarm)
+    note = policy.outcome_note_reader(user)
+    timeline = selectors.alarm_timeline(alarm, outcome_note=note(alarm))
+    out = _alarm_out(alarm, note)
     out["events"] = [
         {"kind": e.kind, "at": e.at, "actor": _name(e.actor), "note": e.note}
         for e in timeline["events"]
@@ -561,7 +571,8 @@ def alarm_list(request, filters: Query[AlarmFiltersIn]):
         start=filters.start,
         end=filters.end,
     )
-    return [_alarm_out(a) for a in selectors.alarms_filtered(request.user, f)]
+    note = policy.outcome_note_reader(request.user)
+    return [_alarm_out(a, note) for a in selectors.alarms_filtered(request.user, f)]
 
 
 @router.get(

@@ -96,6 +96,14 @@ class CareEditForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    confirm_alone = forms.BooleanField(
+        label=_("Confirm living alone"),
+        required=False,
+        help_text=_(
+            "When changing to elderly living alone for a resident whose household lists "
+            "members who live elsewhere."
+        ),
+    )
 
     def __init__(self, *args: Any, health: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -213,6 +221,11 @@ class SettingsForm(forms.Form):
         label=_("Minutes to acknowledge before the next person is told"),
         min_value=1,
         max_value=60,
+    )
+    arrive_minutes = IntField(
+        label=_("Minutes to arrive after 'on my way' before the next person is told"),
+        min_value=5,
+        max_value=240,
     )
     offline_minutes = IntField(
         label=_("Minutes without a heartbeat before a doorbell is offline"),

@@ -14,7 +14,7 @@
   closed with an outcome), with `AlarmNotice` (who was told, when, how) and
   `AlarmEvent` (the timeline). `Alarm.next_step_at` is the escalation timer the
   tick reads: a row, so a restart loses nothing.
-- `DoorbellSettings`: a unit's timeouts (acknowledge, offline, battery); a village
+- `DoorbellSettings`: a unit's timeouts (acknowledge, arrive, offline, battery); a village
   without its own follows its town's, then the city's, then the defaults.
 """
 
@@ -35,6 +35,9 @@ from linli.core.masking import mask_phone
 # --- settings per unit --------------------------------------------------------------------
 
 DEFAULT_ACK_MINUTES = 3
+# Minutes after "我马上到" within which the person must check in at the door, or the next
+# person is told (the acknowledger may never come: fell ill, phone flat, forgot).
+DEFAULT_ARRIVE_MINUTES = 20
 DEFAULT_OFFLINE_MINUTES = 24 * 60
 DEFAULT_BATTERY_LOW = 20
 DEFAULT_VISIT_EVERY_DAYS = 7
@@ -46,6 +49,10 @@ class DoorbellSettings(models.Model):
     )
     ack_minutes = models.PositiveSmallIntegerField(
         _("minutes to acknowledge before the next person is told"), default=DEFAULT_ACK_MINUTES
+    )
+    arrive_minutes = models.PositiveSmallIntegerField(
+        _("minutes to arrive after acknowledging before the next person is told"),
+        default=DEFAULT_ARRIVE_MINUTES,
     )
     offline_minutes = models.PositiveIntegerField(
         _("minutes without a heartbeat before a doorbell is offline"),
@@ -465,6 +472,9 @@ class Alarm(models.Model):
     # When the tick tells the next person unless acknowledged before; None: nothing due.
     next_step_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    # When the arrival timeout of an acknowledgement ran out (nobody at the door within
+    # the unit's arrive_minutes): the next person was told and the panel says so.
+    arrival_missed_at = models.DateTimeField(_("arrival missed at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -544,6 +554,7 @@ class AlarmEventKind(models.TextChoices):
     NOTIFIED = "notified", _("Told")
     ESCALATED = "escalated", _("Nobody answered: the next person told")
     ACKNOWLEDGED = "acknowledged", _("On the way")
+    ARRIVAL_MISSED = "arrival_missed", _("Nobody arrived in time: the next person told")
     ARRIVED = "arrived", _("Arrived at the door")
     CLOSED = "closed", _("Closed")
     APPEAL = "appeal", _("Appeal raised")

@@ -132,6 +132,13 @@ class CareUpdateIn(Schema):
     health_notes: Notes | None = Field(
         None, description="Null: unchanged. Only carers and the village cadre may change them."
     )
+    confirm_alone: bool = Field(
+        False,
+        description="Changing the kind to elderly_alone for a member whose household has "
+        "other members: the cadre confirms they live elsewhere (else 400 `not_alone`). "
+        "elderly_alone and empty_nest are refused on any change for a member known to be "
+        "under 60 (400 `too_young`).",
+    )
 
 
 class CareEndIn(Schema):
@@ -182,6 +189,7 @@ class DoorbellSettingsOut(Schema):
     own: bool = Field(description="Whether the unit has its own row (else inherited or defaults).")
     source_unit_id: int | None
     ack_minutes: int
+    arrive_minutes: int
     offline_minutes: int
     battery_low: int
     duty_cadre_id: int | None
@@ -189,6 +197,11 @@ class DoorbellSettingsOut(Schema):
 
 class DoorbellSettingsIn(Schema):
     ack_minutes: Annotated[int, bounded(1, 60)]
+    arrive_minutes: Annotated[int, bounded(5, 240)] | None = Field(
+        None,
+        description="Minutes after 'on my way' to check in at the door before the next "
+        "person is told (5..240); left out: the value in force is kept.",
+    )
     offline_minutes: Annotated[int, bounded(10, 10080)]
     battery_low: Annotated[int, bounded(5, 90)]
     duty_cadre_id: Id | None = None
@@ -296,7 +309,15 @@ class AlarmOut(Schema):
     arrived_by: str
     closed_at: dt.datetime | None
     outcome: str
-    outcome_note: str
+    outcome_note: str | None = Field(
+        description="What happened, written at closing; null unless the caller may see the "
+        "health notes (carers, the village cadre) or closed the alarm."
+    )
+    outcome_note_visible: bool
+    arrival_missed_at: dt.datetime | None = Field(
+        description="When the acknowledger's arrival timeout ran out and the next person "
+        "was told (null: never)."
+    )
     appeal: str | None
     version: int
 

@@ -35,10 +35,12 @@ from linli.org.selectors import current_link_q
 from . import policy
 from .models import (
     DEFAULT_ACK_MINUTES,
+    DEFAULT_ARRIVE_MINUTES,
     DEFAULT_BATTERY_LOW,
     DEFAULT_OFFLINE_MINUTES,
     OPEN_ALARM_STATUSES,
     Alarm,
+    AlarmEventKind,
     AlarmNotice,
     AlarmStatus,
     CareBackup,
@@ -65,6 +67,7 @@ class EffectiveSettings:
     battery_low: int
     duty_cadre_id: int | None
     source_unit_id: int | None  # whose row applies; None: the defaults
+    arrive_minutes: int = DEFAULT_ARRIVE_MINUTES
 
 
 # Within `settings_cached()` (the MQTT bridge), a unit's effective settings are kept this
@@ -114,6 +117,7 @@ def _settings_for(unit: Unit) -> EffectiveSettings:
         if row is not None:
             return EffectiveSettings(
                 ack_minutes=row.ack_minutes,
+                arrive_minutes=row.arrive_minutes,
                 offline_minutes=row.offline_minutes,
                 battery_low=row.battery_low,
                 duty_cadre_id=row.duty_cadre_id,
@@ -121,6 +125,7 @@ def _settings_for(unit: Unit) -> EffectiveSettings:
             )
     return EffectiveSettings(
         ack_minutes=DEFAULT_ACK_MINUTES,
+        arrive_minutes=DEFAULT_ARRIVE_MINUTES,
         offline_minutes=DEFAULT_OFFLINE_MINUTES,
         battery_low=DEFAULT_BATTERY_LOW,
         duty_cadre_id=None,
@@ -717,15 +722,19 @@ def alarm_units(user) -> QuerySet[Unit]:
     )
 
 
-def alarm_timeline(alarm: Alarm) -> dict[str, Any]:
-    """The events and the notices (who was told, when, how) of one alarm."""
+def alarm_timeline(alarm: Alarm, *, outcome_note: bool = False) -> dict[str, Any]:
+    """The events and the notices (who was told, when, how) of one alarm. The closing
+    event carries the outcome note: it is blanked unless `outcome_note`
+    (`policy.can_see_outcome_note`)."""
     notices = list(alarm.notices.select_related("user").order_by("step", "position"))
     for n in notices:
         n.phone_masked = mask_phone(n.phone)  # type: ignore[attr-defined]
-    return {
-        "events": list(alarm.events.select_related("actor").order_by("at", "id")),
-        "notices": notices,
-    }
+    events = list(alarm.events.select_related("actor").order_by("at", "id"))
+    if not outcome_note:
+        for e in events:
+            if e.kind == AlarmEventKind.CLOSED:
+                e.note = ""
+    return {"events": events, "notices": notices}
 
 
 def minutes_since(moment: dt.datetime, now: dt.datetime | None = None) -> int:

@@ -81,6 +81,7 @@ MAX_CONTACTS = 5
 MAX_BACKUPS = 5
 VISIT_DAYS = (1, 90)
 ACK_MINUTES = (1, 60)
+ARRIVE_MINUTES = (5, 240)
 OFFLINE_MINUTES = (10, 10080)
 BATTERY_LOW = (5, 90)
 
@@ -146,7 +147,10 @@ def _require_active(recipient: CareRecipient) -> None:
 ELDERLY_AGE = 60
 
 
-def _check_elderly(member: Member, kind: str, confirm_alone: bool) -> None:
+def _check_elderly(member: Member, kind: str, confirm_alone: bool, *, alone: bool = True) -> None:
+    """The plausibility of 独居老人/空巢老人 for `member`: refused when known to be under
+    ELDERLY_AGE (`too_young`); with `alone`, 独居老人 in a household listing other members
+    unless confirmed (`not_alone`)."""
     if kind not in (CareKind.ELDERLY_ALONE, CareKind.EMPTY_NEST):
         return
     age = member.age
@@ -161,7 +165,7 @@ def _check_elderly(member: Member, kind: str, confirm_alone: bool) -> None:
             },
             code="too_young",
         )
-    if kind == CareKind.ELDERLY_ALONE and not confirm_alone:
+    if alone and kind == CareKind.ELDERLY_ALONE and not confirm_alone:
         others = Member.objects.filter(household_id=member.household_id).exclude(pk=member.pk)
         count = others.count()
         if count:
@@ -248,9 +252,16 @@ def recipient_update(
     kind: str,
     level: str,
     health_notes: str | None = None,
+    confirm_alone: bool = False,
 ) -> CareRecipient:
     """Change kind, level and (for those who may see them) the health notes; `version`
-    is the one the editor saw: a stale one is refused (409)."""
+    is the one the editor saw: a stale one is refused (409).
+
+    The registration's plausibility checks hold for the edited record too: 独居老人 and
+    空巢老人 for a member known to be under ELDERLY_AGE are refused on every edit (the
+    record must not stay implausible: change the kind); changing the kind to 独居老人
+    for a member whose household lists other members needs `confirm_alone`, as at
+    registration (an unchanged kind keeps the registration's confirmation)."""
     _require_manage(actor, recipient.unit)
     locked = _locked_recipient(recipient)
     _require_active(locked)
@@ -258,6 +269,8 @@ def recipient_update(
         raise _stale()
     kind = _choice(kind, CareKind, _("Choose the kind of need."))
     level = _choice(level, CareLevel, _("Choose the care level."))
+    member = Member.objects.get(pk=locked.member_id)
+    _check_elderly(member, kind, confirm_alone, alone=kind != locked.kind)
     changed = []
     if health_notes is not None:
         # Refused whatever the text: answering by whether it equals the stored notes would
@@ -564,11 +577,16 @@ def settings_set(
     offline_minutes: int,
     battery_low: int,
     duty_cadre: User | None = None,
+    arrive_minutes: int | None = None,
 ) -> DoorbellSettings:
     """A unit's own doorbell settings (its villages and groups follow them unless they
-    have their own)."""
+    have their own). `arrive_minutes` None: the value in force now (inherited or the
+    default) is kept."""
     _require_manage(actor, unit)
     ack = _in_range(ack_minutes, ACK_MINUTES, _("Minutes to acknowledge"))
+    if arrive_minutes is None:
+        arrive_minutes = settings_for(unit).arrive_minutes
+    arrive = _in_range(arrive_minutes, ARRIVE_MINUTES, _("Minutes to arrive"))
     offline = _in_range(offline_minutes, OFFLINE_MINUTES, _("Minutes offline"))
     battery = _in_range(battery_low, BATTERY_LOW, _("Low battery (%)"))
     if duty_cadre is not None and not duty_cadre_allowed(duty_cadre, unit):
@@ -581,6 +599,7 @@ def settings_set(
     transaction.on_commit(settings_forget)
     row, created = DoorbellSettings.objects.select_for_update().get_or_create(unit=unit)
     row.ack_minutes = ack
+    row.arrive_minutes = arrive
     row.offline_minutes = offline
     row.battery_low = battery
     row.duty_cadre = duty_cadre
@@ -594,6 +613,7 @@ def settings_set(
         detail={
             "unit": unit.pk,
             "ack_minutes": ack,
+            "arrive_minutes": arrive,
             "offline_minutes": offline,
             "battery_low": battery,
             "duty_cadre": duty_cadre.pk if duty_cadre else None,
@@ -1299,31 +1319,30 @@ def _sms_text(alarm: Alarm) -> str:
     }
 
 
-def _primary_contact(alarm: Alarm) -> tuple[str, str]:
-    """The pairing's primary representative: name and mobile ("" when none)."""
+def _primary_name(alarm: Alarm) -> str:
+    """The pairing's primary representative's name ("" when none)."""
     pairing = alarm.pairing
-    if pairing is None:
-        return "", ""
-    rep = pairing.primary
-    phone = (rep.user.phone if rep.user_id and rep.user else "") or rep.member.phone
-    return rep.member.name, phone or ""
+    return pairing.primary.member.name if pairing is not None else ""
 
 
 def _sms_text_no_account(alarm: Alarm) -> str:
     """The SMS to a backup known only by a mobile: no link (the page needs an account);
-    the address, and the primary representative's name and mobile to call and agree who
-    goes (the backup is in the household's own care register)."""
+    the address and the primary representative's **name only**, to agree who goes (a
+    neighbour of the same village knows them or finds them). No third party's mobile:
+    the SMS body is stored in plain text in the outbox (only the address is encrypted)
+    and kept, and passes through the SMS gateway; the primary's mobile would sit there
+    in clear for good."""
     args = {
         "head": alarm.household.head_name,
         "address": alarm.household.address,
         "time": timezone.localtime(alarm.raised_at).strftime("%H:%M"),
     }
-    name, phone = _primary_contact(alarm)
-    if phone:
+    name = _primary_name(alarm)
+    if name:
         return _(
             "Love doorbell: %(head)s at %(address)s pressed the doorbell at %(time)s. "
-            "Please go and see now; the paired representative %(rep)s: %(phone)s."
-        ) % {**args, "rep": name, "phone": phone}
+            "Please go and see now; the paired representative is %(rep)s."
+        ) % {**args, "rep": name}
     return (
         _(
             "Love doorbell: %(head)s at %(address)s pressed the doorbell at %(time)s. "
@@ -1913,27 +1932,32 @@ def _raise_together(
 
 
 def escalate_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Tell the next person of every alarm still unanswered whose timer is due. Each
-    alarm in its own transaction, locked with SKIP LOCKED and re-checked, so two ticks
-    at once never tell anyone twice (and the notice's unique row is the last guard)."""
+    """Tell the next person of every alarm still unanswered whose timer is due, and of
+    every acknowledged alarm whose arrival timeout ran out (`_arrival_missed`: nobody at
+    the door within `arrive_minutes` of "我马上到"). Each alarm in its own transaction,
+    locked with SKIP LOCKED and re-checked, so two ticks at once never tell anyone twice
+    (and the notice's unique row is the last guard)."""
     now = now or timezone.now()
     due = list(
-        Alarm.objects.filter(next_step_at__lte=now, status__in=workflow.WAITING)
+        Alarm.objects.filter(next_step_at__lte=now, status__in=workflow.TIMED)
         .order_by("next_step_at", "id")
         .values_list("pk", flat=True)[:TICK_BATCH]
     )
-    escalated = 0
+    escalated = missed = 0
     for pk in due:
         try:
             with transaction.atomic():
                 alarm = (
                     Alarm.objects.select_for_update(skip_locked=True, of=("self",))
-                    .filter(pk=pk, next_step_at__lte=now, status__in=workflow.WAITING)
+                    .filter(pk=pk, next_step_at__lte=now, status__in=workflow.TIMED)
                     .select_related("unit", "household", "device", "message", "pairing")
                     .first()
                 )
                 if alarm is None:
                     continue  # answered meanwhile, or another tick has it
+                if alarm.status == AlarmStatus.ACKNOWLEDGED:
+                    _arrival_missed(alarm, now=now)
+                    missed += 1
                 _notify_step(alarm, alarm.step + 1, now=now, change="escalated")
                 escalated += 1
         except IntegrityError:
@@ -1942,7 +1966,35 @@ def escalate_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
             # One alarm that fails (a lock timeout, a row that cannot be read) must not
             # stop the escalation of every alarm due after it; it is tried again next tick.
             logger.exception("doorbell: escalating alarm %s failed", pk)
-    return {"escalated": escalated}
+    done = {"escalated": escalated}
+    if missed:
+        done["arrival_missed"] = missed  # of the escalated: an acknowledger never arrived
+    return done
+
+
+def _arrival_missed(alarm: Alarm, *, now: dt.datetime) -> None:
+    """An acknowledged alarm whose arrival timeout ran out (inside escalate_tick's
+    transaction, the alarm locked): the acknowledgement lapses, so the alarm is waiting
+    again (the next person told may tap "我马上到"), an ARRIVAL_MISSED event names who
+    said they were coming, and `arrival_missed_at` shows it on the panel. The
+    acknowledgement that counts in the figures is the one that is not lapsed: a
+    representative who said "on my way" and never came is not counted as answering.
+    The version is kept, as for any escalation (the late acknowledger's "我已到门口"
+    still goes through)."""
+    who = alarm.acknowledged_by
+    minutes = settings_for(alarm.unit).arrive_minutes
+    AlarmEvent.objects.create(
+        alarm=alarm,
+        kind=AlarmEventKind.ARRIVAL_MISSED,
+        at=now,
+        actor=who,
+        note=_("%(name)s said they were on the way and did not arrive within %(n)d minutes.")
+        % {"name": who.name if who is not None else "", "n": minutes},
+    )
+    alarm.arrival_missed_at = now
+    alarm.acknowledged_at = None
+    alarm.acknowledged_by = None
+    alarm.save(update_fields=["arrival_missed_at", "acknowledged_at", "acknowledged_by"])
 
 
 # --- acknowledge, arrive, close ---
@@ -1994,13 +2046,17 @@ def _record(alarm: Alarm, actor: User, kind: str, action: AuditAction, note: str
 
 @transaction.atomic
 def alarm_acknowledge(*, actor: User, alarm: Alarm, version: int | None = None) -> Alarm:
-    """ "On my way" (我马上到): one tap; stops the escalation."""
+    """ "On my way" (我马上到): one tap; stops the escalation until the arrival timeout
+    (the unit's `arrive_minutes`): not at the door by then, the next person is told."""
     alarm = _lock(alarm, version)
     _check(actor, alarm, workflow.Action.ACKNOWLEDGE)
+    now = timezone.now()
     alarm.status = AlarmStatus.ACKNOWLEDGED
-    alarm.acknowledged_at = timezone.now()
+    alarm.acknowledged_at = now
     alarm.acknowledged_by = actor
-    alarm.next_step_at = None
+    # The arrival timeout: nobody at the door within the unit's arrive_minutes and the
+    # escalation tick tells the next person (escalate_tick, _arrival_missed).
+    alarm.next_step_at = now + dt.timedelta(minutes=settings_for(alarm.unit).arrive_minutes)
     _bump(alarm, ["status", "acknowledged_at", "acknowledged_by", "next_step_at"])
     _record(alarm, actor, AlarmEventKind.ACKNOWLEDGED, AuditAction.DOORBELL_ALARM_ACK)
     _push_on_commit(alarm, [], "acknowledged")

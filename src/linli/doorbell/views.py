@@ -214,9 +214,10 @@ def care_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=d["kind"],
                 level=d["level"],
                 health_notes=d["health_notes"] if health else None,
+                confirm_alone=d["confirm_alone"],
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error("confirm_alone" if exc.code == "not_alone" else None, exc.message)
         else:
             messages.success(request, _("The care record was saved."))
             return redirect("doorbell:care_detail", pk=recipient.pk)
@@ -363,6 +364,7 @@ def unit_settings(request: HttpRequest, unit_id: int) -> HttpResponse:
     own = selectors.unit_settings_row(unit)
     initial = {
         "ack_minutes": effective.ack_minutes,
+        "arrive_minutes": effective.arrive_minutes,
         "offline_minutes": effective.offline_minutes,
         "battery_low": effective.battery_low,
         "duty_cadre": own.duty_cadre_id if own else None,
@@ -377,6 +379,7 @@ def unit_settings(request: HttpRequest, unit_id: int) -> HttpResponse:
                 actor=_actor(request),
                 unit=unit,
                 ack_minutes=d["ack_minutes"],
+                arrive_minutes=d["arrive_minutes"],
                 offline_minutes=d["offline_minutes"],
                 battery_low=d["battery_low"],
                 duty_cadre=d["duty_cadre"],
@@ -764,7 +767,8 @@ def _detail(request, alarm, *, status: int = 200, close_form=None, error: str = 
         for a in (workflow.actions_from(alarm.status) if may else [])
         if a == workflow.Action.CLOSE or attend
     ]
-    timeline = selectors.alarm_timeline(alarm)
+    note = policy.can_see_outcome_note(request.user, alarm)
+    timeline = selectors.alarm_timeline(alarm, outcome_note=note)
     recipient = alarm.recipient
     health = recipient is not None and policy.can_see_health(request.user, recipient)
     if health and recipient.health_notes:
@@ -788,6 +792,7 @@ def _detail(request, alarm, *, status: int = 200, close_form=None, error: str = 
             "care_link": recipient is not None
             and policy.can_view_recipient(request.user, recipient),
             "health": health,
+            "outcome_note": note,
             "contacts": selectors.contacts_of(recipient) if calls else [],
         },
         status=status,

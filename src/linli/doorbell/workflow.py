@@ -5,12 +5,15 @@
 | (press)     | -                                     | raised       |
 | (told)      | raised                                | notified     |
 | acknowledge | raised, notified                      | acknowledged |
+| (no arrival)| acknowledged                          | notified     |
 | arrive      | raised, notified, acknowledged        | arrived      |
 | close       | raised, notified, acknowledged, arrived | closed     |
 
 `raised` and `notified` are waiting for someone to answer: only they escalate (the
-tick tells the next person while `next_step_at` is due). Acknowledging, arriving or
-closing stops the escalation. Arriving without acknowledging first acknowledges too
+tick tells the next person while `next_step_at` is due). Acknowledging stops it for
+the unit's `arrive_minutes`: an acknowledged alarm nobody arrived at by then lapses
+back to notified and the next person is told (`TIMED`: the statuses the tick reads).
+Arriving or closing stops the escalation. Arriving without acknowledging first acknowledges too
 (the person at the door answered); closing an alarm nobody acknowledged is allowed
 (a false press found out by phone) and leaves it unacknowledged in the figures.
 
@@ -34,6 +37,9 @@ class Action(models.TextChoices):
 
 
 WAITING = frozenset({AlarmStatus.RAISED, AlarmStatus.NOTIFIED})
+# The statuses with a timer: waiting for an answer, or acknowledged and waiting for the
+# acknowledger to arrive (the arrival timeout).
+TIMED = WAITING | {AlarmStatus.ACKNOWLEDGED}
 
 FROM: dict[str, frozenset[str]] = {
     Action.ACKNOWLEDGE: WAITING,
