@@ -277,10 +277,11 @@ LINLI: LinliSettings = {
         "code-address": (5, 10 * 60),
         "code-address-day": (20, 24 * 3600),
         "code-verify-mobile": (10, 3600),
-        # The doorbells' HTTP endpoint: per address (a village's Wi-Fi may carry many
-        # doorbells). No bucket per claimed device id: forged messages would fill it and
-        # silence the genuine doorbell (docs/security.md).
-        "doorbell-address": (600, 60),
+        # The doorbells' HTTP endpoint: REFUSED messages per address (a village's Wi-Fi
+        # may carry many doorbells behind one NAT; their genuine, signed messages never
+        # count and are never refused 429). No bucket per claimed device id: forged
+        # messages would fill it and silence the genuine doorbell (docs/security.md).
+        "doorbell-address": (120, 60),
     },
     # Days a representative has to give their statement on a reported breach (conduct).
     "CONDUCT_RESPONSE_DAYS": int(os.environ.get("LINLI_CONDUCT_RESPONSE_DAYS", "7")),

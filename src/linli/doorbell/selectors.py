@@ -983,3 +983,29 @@ def alarm_unit_get(user, pk: int) -> Unit:
     if unit is None:
         raise NotFound(_("Unit not found."))
     return unit
+
+
+# --- the HTTP endpoint's throttle: is a message genuine? (read only) ---------------------------
+
+
+def message_signed_by_device(payload: bytes | str) -> bool:
+    """Is this message well formed, from a known active device, and correctly signed by
+    it? Read only (one query, no row written): the HTTP endpoint asks it of a message
+    from an address whose refused messages are over their limit, so that a genuine
+    doorbell behind the same village NAT is still heard while the forgeries get 429."""
+    from django.conf import settings as django_settings
+
+    from . import protocol
+
+    try:
+        msg = protocol.parse(
+            payload, topic=None, prefix=django_settings.LINLI["DOORBELL_MQTT_PREFIX"]
+        )
+    except protocol.ProtocolError:
+        return False
+    device = (
+        Device.objects.filter(device_id=msg.device_id, status=DeviceStatus.ACTIVE)
+        .only("secret")
+        .first()
+    )
+    return device is not None and protocol.signature_ok(device.secret, msg)
