@@ -242,6 +242,9 @@ LINLI: LinliSettings = {
     # The bridge's fixed MQTT client id: the broker keeps its persistent session (the
     # presses published while it is away) under this id.
     "DOORBELL_BRIDGE_ID": os.environ.get("LINLI_MQTT_CLIENT_ID", "linli-bridge"),
+    # Days the refused doorbell messages (DeviceRejection) are kept; older rows are
+    # deleted by the `doorbell.prune_rejections` tick (at least 1).
+    "DOORBELL_REJECTION_DAYS": max(1, int(os.environ.get("LINLI_DOORBELL_REJECTION_DAYS", "90"))),
     # Leaflet tile URL template, e.g. a local tile server; empty = no tiles.
     "MAP_TILE_URL": os.environ.get("LINLI_MAP_TILE_URL", ""),
     # The site's address as residents reach it: SMS links are built on it.

@@ -43,6 +43,7 @@ from .schemas import (
     MessageAcceptedOut,
     MyCarePairingOut,
     ResponseFiguresOut,
+    SeqResetIn,
     TaskFilters,
     TaskOut,
     TaskResolveIn,
@@ -392,6 +393,26 @@ def device_register(request, payload: DeviceIn):
 )
 def device_detail(request, device_pk: Id):
     return selectors.device_get(request.user, device_pk)
+
+
+@router.post(
+    "/doorbell/devices/{device_pk}/seq-reset",
+    response={200: DeviceOut, **WRITE_ERRORS},
+    summary="Reset a doorbell's sequence (after a firmware reset)",
+    description="Sets the highest accepted sequence number to `to` (lower than now) and "
+    "starts a new epoch of the replay guard, so a doorbell whose counter restarted is "
+    "accepted again. Who may register doorbells may reset them; `reason` and "
+    "`confirm: true` are required; the audit log keeps from → to.",
+)
+def device_seq_reset(request, device_pk: Id, payload: SeqResetIn):
+    device = selectors.device_get(request.user, device_pk)
+    return services.device_seq_reset(
+        actor=request.user,
+        device=device,
+        to=payload.to,
+        reason=payload.reason,
+        confirm=payload.confirm,
+    )
 
 
 @router.get(

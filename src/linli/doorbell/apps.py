@@ -25,6 +25,10 @@ class DoorbellConfig(AppConfig):
 
         # --- devices, messages and maintenance ---
         register("doorbell.health", "linli.doorbell.services.health_tick", every=60)
+        # The refused-message log kept DOORBELL_REJECTION_DAYS (90 by default).
+        register(
+            "doorbell.prune_rejections", "linli.doorbell.services.rejections_prune", every=3600
+        )
         companions.register("doorbell.bridge", "linli.doorbell.bridge.companion")
 
         # --- alarms ---
