@@ -242,6 +242,9 @@ LINLI: LinliSettings = {
     # The bridge's fixed MQTT client id: the broker keeps its persistent session (the
     # presses published while it is away) under this id.
     "DOORBELL_BRIDGE_ID": os.environ.get("LINLI_MQTT_CLIENT_ID", "linli-bridge"),
+    # Days the refused doorbell messages (DeviceRejection) are kept; older rows are
+    # deleted by the `doorbell.prune_rejections` tick (at least 1).
+    "DOORBELL_REJECTION_DAYS": max(1, int(os.environ.get("LINLI_DOORBELL_REJECTION_DAYS", "90"))),
     # Leaflet tile URL template, e.g. a local tile server; empty = no tiles.
     "MAP_TILE_URL": os.environ.get("LINLI_MAP_TILE_URL", ""),
     # The site's address as residents reach it: SMS links are built on it.
@@ -277,10 +280,11 @@ LINLI: LinliSettings = {
         "code-address": (5, 10 * 60),
         "code-address-day": (20, 24 * 3600),
         "code-verify-mobile": (10, 3600),
-        # The doorbells' HTTP endpoint: per address (a village's Wi-Fi may carry many
-        # doorbells). No bucket per claimed device id: forged messages would fill it and
-        # silence the genuine doorbell (docs/security.md).
-        "doorbell-address": (600, 60),
+        # The doorbells' HTTP endpoint: REFUSED messages per address (a village's Wi-Fi
+        # may carry many doorbells behind one NAT; their genuine, signed messages never
+        # count and are never refused 429). No bucket per claimed device id: forged
+        # messages would fill it and silence the genuine doorbell (docs/security.md).
+        "doorbell-address": (120, 60),
     },
     # Days a representative has to give their statement on a reported breach (conduct).
     "CONDUCT_RESPONSE_DAYS": int(os.environ.get("LINLI_CONDUCT_RESPONSE_DAYS", "7")),

@@ -74,7 +74,15 @@ def test_contacts_tapped_offline_are_recorded_once_when_the_signal_returns(
     expect(banner).to_be_hidden()
 
     # No signal: two taps wait on the phone, marked, and counted in the banner.
+    # Every POST the page sends is noted: none may leave while the phone is offline.
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     context.set_offline(True)
+    # The switch reaches the page's `navigator.onLine` a moment after the emulation is
+    # set (a task of its own in the renderer); a tap before that is sent live, can be
+    # recorded by the server and still fail on the way back (then it is also queued).
+    # Tap only once the page itself knows it is offline, as a phone without signal does.
+    page.wait_for_function("() => navigator.onLine === false")
     names = []
     for _ in range(2):
         row = page.locator("li.owed-item:not(.queued)").first
@@ -100,6 +108,7 @@ def test_contacts_tapped_offline_are_recorded_once_when_the_signal_returns(
     keys = [item["key"] for item in items]
     assert len(set(keys)) == 2
     assert not ContactLog.objects.exists()
+    assert posts == []  # nothing was sent while offline, not even a failed try
 
     # The signal returns: the queue is sent, the banner goes, the list is refreshed.
     context.set_offline(False)

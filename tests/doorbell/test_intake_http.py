@@ -103,13 +103,41 @@ def test_the_remote_address_is_logged(http, bound):
     assert DeviceRejection.objects.get().remote == "10.1.2.3"
 
 
-def test_many_messages_from_one_address_are_throttled(http, bound, settings):
+def _limit(settings, n: int) -> None:
     settings.LINLI = {
         **settings.LINLI,
-        "THROTTLES": {**settings.LINLI["THROTTLES"], "doorbell-address": (3, 60)},
+        "THROTTLES": {**settings.LINLI["THROTTLES"], "doorbell-address": (n, 60)},
     }
-    codes = [post(http, message(seq=n, kind="heartbeat")[1]).status_code for n in range(1, 6)]
-    assert codes == [202, 202, 202, 429, 429]
+
+
+def test_a_flood_of_refused_messages_from_one_address_is_throttled(http, bound, settings):
+    _limit(settings, 3)
+    forged = [tampered(message(seq=n)[1], sig="b" * 64) for n in range(1, 6)]
+    codes = [post(http, f, REMOTE_ADDR="10.7.0.1").status_code for f in forged]
+    assert codes == [401, 401, 401, 429, 429]
+    # Over the limit, the forgeries are not even written down (a flood fills no table).
+    assert DeviceRejection.objects.count() == 3
+    # Malformed and unknown-device messages count too; another address is not affected.
+    assert post(http, b"{", REMOTE_ADDR="10.7.0.1").status_code == 429
+    assert post(http, message("DB-NOPE", seq=1)[1], REMOTE_ADDR="10.7.0.1").status_code == 429
+    assert post(http, message("DB-NOPE", seq=1)[1], REMOTE_ADDR="10.7.0.2").status_code == 401
+
+
+def test_a_genuine_press_behind_the_same_nat_is_heard_through_a_flood(http, bound, settings):
+    """Many Wi-Fi doorbells share a village's address: once forgeries from it spent its
+    limit, the genuine, correctly signed press from the same address is still accepted
+    with its alarm; the forgeries go on getting 429."""
+    _limit(settings, 3)
+    for n in range(1, 8):
+        post(http, tampered(message(seq=n)[1], sig="b" * 64), REMOTE_ADDR="10.8.0.1")
+    genuine = post(http, message(seq=40)[1], REMOTE_ADDR="10.8.0.1")
+    assert genuine.status_code == 202
+    assert genuine.json()["alarm"] == Alarm.objects.get().pk
+    again = tampered(message(seq=41)[1], sig="b" * 64)
+    assert post(http, again, REMOTE_ADDR="10.8.0.1").status_code == 429
+    # A replay of the genuine message is signed, so it is taken in and refused as a
+    # replay (409), never accepted twice.
+    assert post(http, message(seq=40)[1], REMOTE_ADDR="10.8.0.1").status_code == 409
 
 
 def test_forged_messages_never_silence_the_genuine_press(http, bound):
@@ -123,13 +151,14 @@ def test_forged_messages_never_silence_the_genuine_press(http, bound):
     assert genuine.json()["alarm"] == Alarm.objects.get().pk
 
 
-def test_a_runaway_device_is_bounded_by_its_address(http, bound, settings):
-    settings.LINLI = {
-        **settings.LINLI,
-        "THROTTLES": {**settings.LINLI["THROTTLES"], "doorbell-address": (2, 60)},
-    }
-    codes = [post(http, message(seq=n, kind="heartbeat")[1]).status_code for n in range(1, 5)]
-    assert codes == [202, 202, 429, 429]
+def test_genuine_messages_never_spend_the_address_limit(http, bound, settings):
+    """Only refused messages count: a village's doorbells may send as many genuine
+    messages as they have, and a refused one after them is still the first counted."""
+    _limit(settings, 2)
+    codes = [post(http, message(seq=n, kind="heartbeat")[1]).status_code for n in range(1, 6)]
+    assert codes == [202] * 5
+    forged = [tampered(message(seq=n)[1], sig="b" * 64) for n in range(6, 9)]
+    assert [post(http, f).status_code for f in forged] == [401, 401, 429]
 
 
 def test_deeply_nested_json_is_400_not_500(http, bound):

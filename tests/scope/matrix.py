@@ -198,6 +198,14 @@ def q_doorbell(w) -> dict:
     return {"q": ""}
 
 
+def doorbell_seq_reset_body(w, confirm=True) -> dict:
+    """A valid sequence reset: the doorbell has counted to 50 (set again each time)."""
+    from linli.doorbell.models import Device
+
+    Device.objects.filter(pk=doorbell_device(w).pk).update(last_seq=50)
+    return {"to": 0, "reason": "固件重置", "confirm": confirm}
+
+
 def kw_doorbell(w) -> dict:
     return {"pk": doorbell_device(w).pk}
 
@@ -1035,6 +1043,12 @@ PAGES: dict[str, Entry] = {
         body=lambda w: {"reason": "外人停用"},
         refused=("rep_b", "rep_c"),
     ),
+    "doorbell:device_seq_reset": scoped(
+        kwargs=kw_doorbell,
+        method="POST",
+        body=lambda w: doorbell_seq_reset_body(w, confirm="on"),
+        refused=("rep_b", "rep_c"),
+    ),
     "doorbell:tasks": listing(doorbell_marks, query=q_doorbell, refused=("rep_b", "rep_c")),
     "doorbell:task_resolve": scoped(
         kwargs=lambda w: {"pk": doorbell_task(w).pk},
@@ -1561,6 +1575,9 @@ API: dict[str, Entry] = {
     ),
     "GET /api/v1/doorbell/devices/{device_pk}": scoped(
         kwargs=lambda w: {"device_pk": doorbell_device(w).pk}, marks=doorbell_marks
+    ),
+    "POST /api/v1/doorbell/devices/{device_pk}/seq-reset": scoped(
+        kwargs=lambda w: {"device_pk": doorbell_device(w).pk}, body=doorbell_seq_reset_body
     ),
     "GET /api/v1/doorbell/maintenance-tasks": listing(doorbell_marks, query=q_doorbell),
     "POST /api/v1/doorbell/maintenance-tasks/{task_id}/resolve": scoped(

@@ -344,6 +344,7 @@ class AuditAction(StrEnum):
     DOORBELL_DEVICE_BIND = "doorbell.device.bind"
     DOORBELL_DEVICE_RETIRE = "doorbell.device.retire"
     DOORBELL_DEVICE_SECRET = "doorbell.device.new_secret"
+    DOORBELL_DEVICE_SEQ_RESET = "doorbell.device.seq_reset"
     DOORBELL_TASK_RESOLVE = "doorbell.task.resolve"
     DOORBELL_ALARM_RAISE = "doorbell.alarm.raise"
     DOORBELL_ALARM_ACK = "doorbell.alarm.acknowledge"

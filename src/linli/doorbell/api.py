@@ -44,6 +44,7 @@ from .schemas import (
     MessageAcceptedOut,
     MyCarePairingOut,
     ResponseFiguresOut,
+    SeqResetIn,
     TaskFilters,
     TaskOut,
     TaskResolveIn,
@@ -398,6 +399,26 @@ def device_detail(request, device_pk: Id):
     return selectors.device_get(request.user, device_pk)
 
 
+@router.post(
+    "/doorbell/devices/{device_pk}/seq-reset",
+    response={200: DeviceOut, **WRITE_ERRORS},
+    summary="Reset a doorbell's sequence (after a firmware reset)",
+    description="Sets the highest accepted sequence number to `to` (lower than now) and "
+    "starts a new epoch of the replay guard, so a doorbell whose counter restarted is "
+    "accepted again. Who may register doorbells may reset them; `reason` and "
+    "`confirm: true` are required; the audit log keeps from → to.",
+)
+def device_seq_reset(request, device_pk: Id, payload: SeqResetIn):
+    device = selectors.device_get(request.user, device_pk)
+    return services.device_seq_reset(
+        actor=request.user,
+        device=device,
+        to=payload.to,
+        reason=payload.reason,
+        confirm=payload.confirm,
+    )
+
+
 @router.get(
     "/doorbell/maintenance-tasks",
     response={200: list[TaskOut], **errors(400, 401, 404)},
@@ -429,15 +450,29 @@ DEVICE_REFUSED = {
 }
 
 
-def _throttle(request) -> None:
-    """Count the message against the address it comes from, before anything is parsed.
+def _throttle_refused(request, payload: bytes) -> None:
+    """429 for a message from an address whose REFUSED messages are over their limit,
+    unless this one is genuine (well formed, a known active device, correctly signed).
 
-    There is deliberately no per-device bucket keyed on the device id the body CLAIMS: the
-    id is printed on the doorbell, so forged messages claiming it would fill that bucket and
-    the genuine, correctly signed press would be refused (429: no alarm). A signed message
-    cannot be replayed (the sequence guard) and a runaway device is bounded by its
-    address's bucket."""
-    ratelimit.check("doorbell-address", ratelimit.client_key(request))
+    Only refused messages (malformed, unknown device, bad signature, retired, replayed or
+    stale) count against the address (`_count_refused`): many Wi-Fi doorbells behind
+    one village NAT share it, and their genuine messages never spend it, so a genuine
+    press is never refused because of others' forgeries, while a flood of forgeries from
+    one address gets 429 (and, once over the limit, writes no more refused-message rows).
+
+    There is deliberately no bucket keyed on the device id the body CLAIMS: the id is
+    printed on the doorbell, so forged messages claiming it would fill that bucket and
+    silence the genuine press. A signed message cannot be replayed (the sequence
+    guard)."""
+    key = ratelimit.client_key(request)
+    wait = ratelimit.exceeded("doorbell-address", key)
+    if wait and not selectors.message_signed_by_device(payload):
+        raise ratelimit.throttled(wait)
+
+
+def _count_refused(request, outcome) -> None:
+    if not outcome.accepted:
+        ratelimit.hit("doorbell-address", ratelimit.client_key(request))
 
 
 @public.post(
@@ -449,7 +484,8 @@ def _throttle(request) -> None:
     '(docs/doorbell.md, "The wire protocol"). 202: accepted (with the alarm a press raised); '
     "400: malformed; 401: not accepted from this device (unknown device, bad signature or "
     "retired: the answer does not say which); 409: a sequence number already accepted (a "
-    "replay) or too old; 429: too many messages from this address.",
+    "replay) or too old; 429: too many refused messages from this address (a correctly "
+    "signed message from a known device is never refused 429).",
     openapi_extra={
         "requestBody": {
             "content": {"application/json": {"schema": {"type": "object"}}},
@@ -459,10 +495,11 @@ def _throttle(request) -> None:
 )
 def device_message(request):
     payload = request.body
-    _throttle(request)
+    _throttle_refused(request, payload)
     outcome = services.message_receive(
         payload=payload, topic=None, channel="http", remote=ratelimit.client_key(request)
     )
+    _count_refused(request, outcome)
     if outcome.accepted:
         return Status(202, {"status": "accepted", "alarm": outcome.alarm_id})
     if outcome.reason == RejectReason.MALFORMED:

@@ -290,6 +290,23 @@ class RetireForm(forms.Form):
     reason = LineField(label=_("Reason"), max_length=200, required=False)
 
 
+class SeqResetForm(forms.Form):
+    """The audited sequence reset (`services.device_seq_reset`)."""
+
+    to = forms.IntegerField(
+        label=_("New highest sequence number"),
+        min_value=0,
+        max_value=2**53,
+        initial=0,
+        help_text=_("What the doorbell counts from now: 0 after a firmware reset."),
+    )
+    reason = LineField(label=_("Reason"), max_length=200, required=True)
+    confirm = forms.BooleanField(
+        label=_("I confirm: the doorbell's earlier numbers will be accepted again."),
+        required=True,
+    )
+
+
 class TaskResolveForm(forms.Form):
     note = TextField(
         label=_("What was done"),

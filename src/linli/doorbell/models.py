@@ -274,6 +274,10 @@ class Device(models.Model):
     battery = models.PositiveSmallIntegerField(_("battery (%)"), null=True, blank=True)
     # The highest sequence number accepted; with DeviceMessage, the replay guard.
     last_seq = models.BigIntegerField(default=0)
+    # Raised by each audited sequence reset (`services.device_seq_reset`): the replay
+    # guard holds (device, epoch, seq), so a doorbell whose counter restarted (a firmware
+    # reset) is heard again with the numbers it used before.
+    seq_epoch = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -294,10 +298,12 @@ class MessageKind(models.TextChoices):
 
 
 class DeviceMessage(models.Model):
-    """A message accepted from a device: one row per (device, seq), so a replay is refused
-    by the database even when two bridges receive it."""
+    """A message accepted from a device: one row per (device, epoch, seq), so a replay is
+    refused by the database even when two bridges receive it. `epoch` is the device's
+    `seq_epoch` when the message was taken in (raised by a sequence reset)."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    epoch = models.PositiveIntegerField(default=0)
     seq = models.BigIntegerField()
     kind = models.CharField(max_length=20, choices=MessageKind.choices)
     channel = models.CharField(max_length=10)  # "mqtt" or "http"
@@ -307,7 +313,9 @@ class DeviceMessage(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["device", "seq"], name="uniq_device_seq"),
+            models.UniqueConstraint(
+                fields=["device", "epoch", "seq"], name="uniq_device_epoch_seq"
+            ),
         ]
         indexes = [models.Index(fields=["received_at"], name="doorbell_msg_received")]
 

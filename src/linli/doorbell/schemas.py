@@ -229,6 +229,7 @@ class DeviceOut(Schema):
     last_seen_at: dt.datetime | None
     battery: int | None
     last_seq: int
+    seq_epoch: int = Field(description="Raised by each sequence reset.")
     created_at: dt.datetime
 
 
@@ -239,6 +240,21 @@ class DeviceIn(Schema):
     unit_id: Id = Field(description="The village (or unit) that keeps the doorbell.")
     model_name: Annotated[str, Line(60)] = ""
     household_id: Id | None = Field(None, description="Bind it at once to this household.")
+
+
+class SeqResetIn(Schema):
+    to: int = Field(
+        0,
+        ge=0,
+        le=2**53,
+        description="The new highest sequence number, lower than now: what the doorbell "
+        "counts from after its firmware reset (0 by default).",
+    )
+    reason: Annotated[str, Line(200)] = Field(description="Why (kept in the audit log).")
+    confirm: bool = Field(
+        False,
+        description="Must be true: the doorbell's earlier numbers will be accepted again.",
+    )
 
 
 class DeviceCreatedOut(Schema):

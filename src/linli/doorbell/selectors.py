@@ -20,6 +20,7 @@ from linli.accounts.scope import scope_for
 from linli.core.errors import NotFound
 from linli.core.masking import mask_phone
 from linli.core.timeutil import today
+from linli.duties.extra import ExtraCounts
 from linli.duties.models import HomeVisit
 from linli.org.models import (
     VILLAGE_DEPTH,
@@ -410,6 +411,97 @@ def care_visit_summary(rep: Representative, on: dt.date) -> dict | None:
         "url_name": "doorbell:mine",
         "warn": overdue > 0,
     }
+
+
+def care_visit_counts(
+    pairing_start: dt.date,
+    pairing_end: dt.date | None,
+    every: int,
+    visits: list[dt.date],
+    start: dt.date,
+    end: dt.date,
+    on: dt.date,
+) -> tuple[int, int, int]:
+    """(due, on time, overdue) of one pairing's visits whose due day falls in [start, end].
+
+    The due days follow `due_on`: the first is `every` days after the pairing started,
+    the next `every` days after the visit that answered it (on or before the due day:
+    on time). A due day that passes without a visit is overdue, and the clock runs on:
+    another is due `every` days later, until a (late) visit restarts it from its day.
+    A due day after the pairing ended is not owed; one from `on` (today) on is still to
+    come, and the chain stops there (what follows depends on visits not made yet)."""
+    every = max(every, 1)
+    step = dt.timedelta(days=every)
+    last = end if pairing_end is None else min(end, pairing_end)
+    days = sorted({v for v in visits if pairing_start <= v <= on})
+    due = on_time = overdue = 0
+    base, i = pairing_start, 0
+    while (due_day := base + step) <= last:
+        while i < len(days) and days[i] <= base:
+            i += 1
+        visit = days[i] if i < len(days) else None
+        counted = due_day >= start
+        due += counted
+        if visit is not None and visit <= due_day:
+            on_time += counted
+            base = visit
+            continue
+        if due_day >= on:
+            break
+        overdue += counted
+        # A late visit within the next stretch restarts the clock from its day; with
+        # none, another stretch passes unvisited.
+        base = visit if visit is not None and visit <= due_day + step else due_day
+    return due, on_time, overdue
+
+
+def care_visit_compliance(
+    rep_ids: list[int], start: dt.date, end: dt.date, on: dt.date
+) -> dict[int, ExtraCounts]:
+    """The care visits as a compliance duty (registered in `duties.extra` by
+    DoorbellConfig.ready): per primary representative, the pairings that ran in [start,
+    end], the visits due in it, made on time, and overdue. Two queries."""
+    wanted = set(rep_ids)
+    pairings = CarePairing.objects.filter(started_on__lte=end).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=start)
+    )
+    if len(wanted) <= 1000:
+        pairings = pairings.filter(primary_id__in=wanted)
+    rows = [
+        p
+        for p in pairings.values(
+            "primary_id", "recipient__household_id", "started_on", "ended_on", "visit_every_days"
+        )
+        if p["primary_id"] in wanted
+    ]
+    if not rows:
+        return {}
+    visits: dict[tuple[int, int], list[dt.date]] = {}
+    for rid, hid, day in HomeVisit.objects.filter(
+        representative_id__in={p["primary_id"] for p in rows},
+        household_id__in={p["recipient__household_id"] for p in rows},
+        void=False,
+        superseded_by__isnull=True,
+        day__gte=min(p["started_on"] for p in rows),
+        day__lte=min(end, on),
+    ).values_list("representative_id", "household_id", "day"):
+        visits.setdefault((rid, hid), []).append(day)
+    totals: dict[int, list[int]] = {}
+    for p in rows:
+        counts = care_visit_counts(
+            p["started_on"],
+            p["ended_on"],
+            p["visit_every_days"],
+            visits.get((p["primary_id"], p["recipient__household_id"]), []),
+            start,
+            end,
+            on,
+        )
+        t = totals.setdefault(p["primary_id"], [0, 0, 0, 0])
+        t[0] += 1
+        for k, v in enumerate(counts, 1):
+            t[k] += v
+    return {rid: ExtraCounts(*t) for rid, t in totals.items()}
 
 
 def unit_settings_row(unit: Unit) -> DoorbellSettings | None:
@@ -900,3 +992,29 @@ def alarm_unit_get(user, pk: int) -> Unit:
     if unit is None:
         raise NotFound(_("Unit not found."))
     return unit
+
+
+# --- the HTTP endpoint's throttle: is a message genuine? (read only) ---------------------------
+
+
+def message_signed_by_device(payload: bytes | str) -> bool:
+    """Is this message well formed, from a known active device, and correctly signed by
+    it? Read only (one query, no row written): the HTTP endpoint asks it of a message
+    from an address whose refused messages are over their limit, so that a genuine
+    doorbell behind the same village NAT is still heard while the forgeries get 429."""
+    from django.conf import settings as django_settings
+
+    from . import protocol
+
+    try:
+        msg = protocol.parse(
+            payload, topic=None, prefix=django_settings.LINLI["DOORBELL_MQTT_PREFIX"]
+        )
+    except protocol.ProtocolError:
+        return False
+    device = (
+        Device.objects.filter(device_id=msg.device_id, status=DeviceStatus.ACTIVE)
+        .only("secret")
+        .first()
+    )
+    return device is not None and protocol.signature_ok(device.secret, msg)

@@ -825,7 +825,7 @@ def _take_in(
         if device.status != DeviceStatus.ACTIVE:
             return refuse(RejectReason.RETIRED_DEVICE, msg.device_id, device=device, seq=msg.seq)
         if (careful or msg.seq <= device.last_seq) and DeviceMessage.objects.filter(
-            device=device, seq=msg.seq
+            device=device, epoch=device.seq_epoch, seq=msg.seq
         ).exists():
             return refuse(RejectReason.REPLAY, msg.device_id, device=device, seq=msg.seq)
         if msg.seq <= device.last_seq - SEQ_WINDOW:
@@ -840,6 +840,7 @@ def _take_in(
         try:
             message = DeviceMessage.objects.create(
                 device=device,
+                epoch=device.seq_epoch,
                 seq=msg.seq,
                 kind=msg.kind,
                 channel=channel,
@@ -1806,6 +1807,7 @@ def _take_in_together(
     messages = [
         DeviceMessage(
             device=device,
+            epoch=device.seq_epoch,
             seq=msg.seq,
             kind=msg.kind,
             channel=channel,
@@ -2210,3 +2212,84 @@ ACTIONS: dict[str, Callable[..., Alarm]] = {
     workflow.Action.ARRIVE: alarm_arrive,
     workflow.Action.CLOSE: alarm_close,
 }
+
+
+# --- device hygiene: pruning the refused-message log ---------------------------------------
+
+PRUNE_BATCH = 5000
+
+
+def rejections_prune(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete the refused-message rows (`DeviceRejection`) older than
+    settings.LINLI["DOORBELL_REJECTION_DAYS"] (90 by default): the tick
+    `doorbell.prune_rejections`. A batch at a time, so a flood's rows are removed
+    in bounded statements that never hold the table for long."""
+    now = now or timezone.now()
+    days = max(1, int(settings.LINLI.get("DOORBELL_REJECTION_DAYS", 90)))
+    cutoff = now - dt.timedelta(days=days)
+    deleted = 0
+    while True:
+        ids = list(
+            DeviceRejection.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[
+                :PRUNE_BATCH
+            ]
+        )
+        if not ids:
+            break
+        deleted += DeviceRejection.objects.filter(pk__in=ids).delete()[0]
+    if deleted:
+        log.info("doorbell: %d refused-message rows older than %d days deleted", deleted, days)
+    return {"deleted": deleted}
+
+
+# --- device hygiene: the audited sequence reset -------------------------------------------
+
+
+@transaction.atomic
+def device_seq_reset(
+    *, actor, device: Device, to: Any = 0, reason: str = "", confirm: bool = False
+) -> Device:
+    """Reset the doorbell's sequence guard after its counter restarted (a firmware reset):
+    `last_seq` becomes `to` (0 by default, lower than now) and the guard starts a new
+    epoch (`seq_epoch`), so the numbers the doorbell used before are accepted again.
+    Who may register doorbells may reset them (`policy.can_manage`); a reason and an
+    explicit confirmation are required; the audit row says from → to.
+
+    A signed message captured before the reset with a number above `to` could be
+    replayed once after it: when the doorbell can be given one, issue a new secret too."""
+    device = _locked(device)
+    _check_manage(actor, device.unit)
+    if device.status != DeviceStatus.ACTIVE:
+        raise Conflict(_("A retired doorbell's sequence cannot be reset."))
+    if not confirm:
+        raise InvalidInput(
+            _("Confirm the reset: the doorbell's earlier numbers will be accepted again."),
+            code="confirm",
+        )
+    reason = clean_text(reason, _("Reason"), 200, required=True, multiline=False)
+    if isinstance(to, bool):
+        to = None
+    try:
+        to = int(to) if not isinstance(to, int) else to
+    except (TypeError, ValueError):
+        to = None
+    if to is None or to < 0:
+        raise InvalidInput(_("The new sequence number must be a whole number, 0 or more."))
+    before = device.last_seq
+    if to >= before:
+        raise InvalidInput(
+            _("The new sequence number must be lower than the current one (%(n)d).")
+            % {"n": before},
+            code="seq_not_lower",
+        )
+    device.last_seq = to
+    device.seq_epoch += 1
+    device.save(update_fields=["last_seq", "seq_epoch"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOORBELL_DEVICE_SEQ_RESET,
+        target=device,
+        detail={"from": before, "to": to, "epoch": device.seq_epoch, "reason": reason},
+    )
+    log.info("doorbell %s: sequence reset %d → %d by %s", device.device_id, before, to, actor.pk)
+    return device

@@ -26,6 +26,7 @@ urlpatterns = [
     path("devices/<int:pk>/new-secret/", views.device_new_secret, name="device_new_secret"),
     path("devices/<int:pk>/bind/", views.device_bind, name="device_bind"),
     path("devices/<int:pk>/retire/", views.device_retire, name="device_retire"),
+    path("devices/<int:pk>/seq-reset/", views.device_seq_reset, name="device_seq_reset"),
     path("maintenance/", views.task_list, name="tasks"),
     path("maintenance/<int:pk>/resolve/", views.task_resolve, name="task_resolve"),
     path("rejections/", views.rejection_list, name="rejections"),

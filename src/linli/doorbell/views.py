@@ -40,6 +40,7 @@ from .forms import (
     PairEndForm,
     PairForm,
     RetireForm,
+    SeqResetForm,
     SettingsForm,
     TaskResolveForm,
 )
@@ -537,6 +538,7 @@ def _device_page(
     retire_form: RetireForm | None = None,
     resolve_form: TaskResolveForm | None = None,
     failed_task: int | None = None,
+    seq_form: SeqResetForm | None = None,
 ) -> HttpResponse:
     """The device page; a refused retire or resolve form comes back here with its field
     errors (400), like the other forms."""
@@ -555,6 +557,7 @@ def _device_page(
         if manage
         else None,
         "retire_form": retire_form or RetireForm(),
+        "seq_form": seq_form or SeqResetForm(auto_id="seq_%s"),
         "resolve_form": TaskResolveForm(),
         "failed_form": resolve_form,
         "failed_task": failed_task,
@@ -618,6 +621,36 @@ def device_new_secret(request, pk: int):
         device, secret = services.device_new_secret(actor=request.user, device=device)
         request.session[SECRET_SESSION_KEY] = {"device": device.pk, "secret": secret}
         return redirect("doorbell:device_secret", pk=device.pk)
+
+    return _act(request, pk, do)
+
+
+@require_POST
+@roles_required(DEVICE_ROLES)
+def device_seq_reset(request, pk: int):
+    """The audited sequence reset: a form with the new number, a reason and a
+    confirmation; refused input comes back on the device page (400)."""
+
+    def do(device):
+        form = SeqResetForm(request.POST, auto_id="seq_%s")
+        if form.is_valid():
+            try:
+                services.device_seq_reset(
+                    actor=request.user,
+                    device=device,
+                    to=form.cleaned_data["to"],
+                    reason=form.cleaned_data["reason"],
+                    confirm=form.cleaned_data["confirm"],
+                )
+            except InvalidInput as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("The sequence was reset: the doorbell's messages are accepted again."),
+                )
+                return None
+        return _device_page(request, device, status=400, seq_form=form)
 
     return _act(request, pk, do)
 

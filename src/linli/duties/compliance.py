@@ -15,6 +15,12 @@ Who owes what (documented in docs/duties.md):
   kind (to the residents and to the village committees).
 A period falls in the requested range when its reference day does. Each period
 is judged by the rule in force on its first day.
+
+The apps above add duties of their own through `duties.extra.provide_compliance`
+(the love doorbell's care visits): each answers, per representative, what it is
+owed for (`subjects`), what fell due in the period (`required`), what was met in
+time (`fulfilled`) and what is `overdue`. They follow the four in `duties`,
+`status` and `overall`; `all_duties()` names them all.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.timeutil import today
 from linli.org.models import Representative, Unit, path_at
 
+from . import extra
 from .models import DutyRule, DutyTally, ReportKind, month_middle
 from .rules import DEFAULT_RULE
 
@@ -41,6 +48,30 @@ DUTY_LABELS = {
     "deliberations": _("Quarterly deliberation"),
     "reports": _("Yearly reports"),
 }
+
+
+def all_duties() -> tuple[str, ...]:
+    """The four duties, then those the apps above registered (`duties.extra`)."""
+    return DUTIES + tuple(d.name for d in extra.compliance_duties())
+
+
+def duty_label(duty: str):
+    if duty in DUTY_LABELS:
+        return DUTY_LABELS[duty]
+    for d in extra.compliance_duties():
+        if d.name == duty:
+            return d.label
+    return duty
+
+
+def subjects_label(duty: str):
+    """What an added duty is owed for ("Pairings"), or None for the four."""
+    for d in extra.compliance_duties():
+        if d.name == duty:
+            return d.subjects_label
+    return None
+
+
 STATUS_LABELS = {"on_track": _("On track"), "behind": _("Behind"), "missed": _("Missed")}
 
 
@@ -189,6 +220,28 @@ class Duty:
         self.fulfilled += other.fulfilled
 
 
+@dataclass(slots=True)
+class ExtraDuty(Duty):
+    """An added duty's figures: besides required and fulfilled, what it is owed for
+    (`subjects`: the care pairings) and how many of the required are `overdue`."""
+
+    subjects: int = 0
+    overdue: int = 0
+
+    @classmethod
+    def of(cls, counts: extra.ExtraCounts | None) -> ExtraDuty:
+        if counts is None:
+            return cls()
+        return cls(counts.required, counts.fulfilled, counts.subjects, counts.overdue)
+
+    def add(self, other: Duty) -> None:
+        self.required += other.required
+        self.fulfilled += other.fulfilled
+        if isinstance(other, ExtraDuty):
+            self.subjects += other.subjects
+            self.overdue += other.overdue
+
+
 NO_COUNTS = (0,) * (2 * len(DUTIES))
 
 
@@ -201,13 +254,21 @@ class RepCompliance:
     the counts) without copying it: `representative` is made on first access,
     unless the caller passed its own model instance."""
 
-    __slots__ = ("_row", "_rep", "period_over", "_duties")
+    __slots__ = ("_row", "_rep", "period_over", "_duties", "extra")
 
-    def __init__(self, row: tuple, period_over: bool = True, representative=None):
+    def __init__(
+        self,
+        row: tuple,
+        period_over: bool = True,
+        representative=None,
+        extra: dict[str, ExtraDuty] | None = None,
+    ):
         self._row = row
         self._rep = representative
         self.period_over = period_over
         self._duties: dict[str, Duty] | None = None
+        # The added duties (`duties.extra`), by name.
+        self.extra: dict[str, ExtraDuty] = extra or {}
 
     @property
     def representative(self):
@@ -228,31 +289,50 @@ class RepCompliance:
         if self._duties is None:
             c = self.counts
             self._duties = {d: Duty(c[2 * i], c[2 * i + 1]) for i, d in enumerate(DUTIES)}
+            for name in all_duties()[len(DUTIES) :]:
+                self._duties[name] = self.extra.get(name) or ExtraDuty()
         return self._duties
 
     def status(self, duty: str) -> str:
-        i = 8 + 2 * DUTIES.index(duty)
-        if self._row[i + 1] >= self._row[i]:
+        if duty not in DUTIES:
+            d = self.extra.get(duty) or ExtraDuty()
+            met = d.fulfilled >= d.required
+        else:
+            i = 8 + 2 * DUTIES.index(duty)
+            met = self._row[i + 1] >= self._row[i]
+        if met:
             return "on_track"
         return "missed" if self.period_over else "behind"
 
     @property
     def statuses(self) -> dict[str, str]:
-        return {d: self.status(d) for d in DUTIES}
+        return {d: self.status(d) for d in (*DUTIES, *self.extra)}
 
     @property
     def overall(self) -> str:
         c = self._row
-        if c[9] >= c[8] and c[11] >= c[10] and c[13] >= c[12] and c[15] >= c[14]:
+        if (
+            c[9] >= c[8]
+            and c[11] >= c[10]
+            and c[13] >= c[12]
+            and c[15] >= c[14]
+            and all(d.fulfilled >= d.required for d in self.extra.values())
+        ):
             return "on_track"
         return "missed" if self.period_over else "behind"
+
+
+def _no_duties() -> dict[str, Duty]:
+    out: dict[str, Duty] = {d: Duty() for d in DUTIES}
+    out.update({d.name: ExtraDuty() for d in extra.compliance_duties()})
+    return out
 
 
 @dataclass
 class UnitCompliance:
     unit: Unit
     representatives: int = 0
-    duties: dict[str, Duty] = field(default_factory=lambda: {d: Duty() for d in DUTIES})
+    duties: dict[str, Duty] = field(default_factory=_no_duties)
     behind: int = 0
 
 
@@ -616,10 +696,28 @@ def compute(
         with connection.cursor() as cur:
             cur.execute(sql, params)
             rows = cur.fetchall()
-    over = end < today()
+    now = today()
+    over = end < now
+    extras = _extra_figures([row[0] for row in rows], start, end, now)
     if given is not None:
-        return {row[0]: RepCompliance(row, over, given[row[0]]) for row in rows}
-    return {row[0]: RepCompliance(row, over) for row in rows}
+        return {
+            row[0]: RepCompliance(row, over, given[row[0]], _extra_of(extras, row[0]))
+            for row in rows
+        }
+    return {row[0]: RepCompliance(row, over, None, _extra_of(extras, row[0])) for row in rows}
+
+
+def _extra_figures(
+    rep_ids: list[int], start: dt.date, end: dt.date, now: dt.date
+) -> dict[str, dict[int, extra.ExtraCounts]]:
+    """Each added duty's figures for these representatives (its provider's own queries)."""
+    if not rep_ids:
+        return {}
+    return {d.name: d.provider(rep_ids, start, end, now) for d in extra.compliance_duties()}
+
+
+def _extra_of(extras: dict[str, dict[int, extra.ExtraCounts]], rep_id: int) -> dict:
+    return {name: ExtraDuty.of(per_rep.get(rep_id)) for name, per_rep in extras.items()}
 
 
 def rollup(
@@ -645,15 +743,29 @@ def rollup(
             for i, v in enumerate(rc.counts, 2):
                 t[i] += v
 
-    def made(u, s: list[int]) -> UnitCompliance:
-        return UnitCompliance(
-            unit=u,
-            representatives=s[0],
-            behind=s[1],
-            duties={d: Duty(s[2 + 2 * i], s[3 + 2 * i]) for i, d in enumerate(DUTIES)},
-        )
+    # The added duties, summed the same way.
+    names = [d.name for d in extra.compliance_duties()]
+    extra_sums: dict[str | None, dict[str, ExtraDuty]] = {
+        key: {n: ExtraDuty() for n in names} for key in sums
+    }
+    for rc in per_rep.values():
+        keys: list[str | None] = [None]
+        child_path = path_at(rc.unit_path, child_depth)
+        if child_path in children:
+            keys.append(child_path)
+        for key in keys:
+            for n in names:
+                if n in rc.extra:
+                    extra_sums[key][n].add(rc.extra[n])
 
-    return made(unit, sums[None]), [made(children[p], sums[p]) for p in sorted(children)]
+    def made(u, s: list[int], key: str | None) -> UnitCompliance:
+        duties: dict[str, Duty] = {
+            d: Duty(s[2 + 2 * i], s[3 + 2 * i]) for i, d in enumerate(DUTIES)
+        }
+        duties.update(extra_sums[key])
+        return UnitCompliance(unit=u, representatives=s[0], behind=s[1], duties=duties)
+
+    return made(unit, sums[None], None), [made(children[p], sums[p], p) for p in sorted(children)]
 
 
 def by_status(per_rep: dict[int, RepCompliance]) -> dict[str, int]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
+from django.utils import translation
+
 from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
 from linli.core.xlsx import Sheet, write_xlsx_sheets
 
 from . import queries
-from .compliance import DUTIES, STATUS_LABELS
+from .compliance import DUTIES, STATUS_LABELS, all_duties, duty_label, subjects_label
 
 DUTY_HEADERS = {
     "contacts": "每周联系",
@@ -36,6 +38,45 @@ for _duty in DUTIES:
     UNIT_HEADERS += [f"{_name}应完成", f"{_name}已完成", f"{_name}完成率(%)"]
 UNIT_HEADERS += ["统计起始", "统计截止"]
 TOTAL_SUFFIX = "（合计）"
+
+
+def _added() -> list[str]:
+    """The duties the apps above add (`duties.extra`): the care visits."""
+    return list(all_duties()[len(DUTIES) :])
+
+
+def _header(duty: str) -> str:
+    if duty in DUTY_HEADERS:
+        return DUTY_HEADERS[duty]
+    with translation.override("zh-hans"):
+        return str(duty_label(duty))
+
+
+def _added_headers(duty: str, *, status: bool) -> list[str]:
+    """An added duty's columns: due, met in time, rate, (status,) what it is owed for,
+    overdue."""
+    name = _header(duty)
+    with translation.override("zh-hans"):
+        subjects = str(subjects_label(duty))
+    return [
+        f"{name}应完成",
+        f"{name}按时完成",
+        f"{name}完成率(%)",
+        *([f"{name}状态"] if status else []),
+        f"{name}{subjects}",
+        f"{name}逾期",
+    ]
+
+
+def rep_headers() -> list[str]:
+    added = [h for d in _added() for h in _added_headers(d, status=True)]
+    return HEADERS[:-3] + added + HEADERS[-3:]
+
+
+def unit_headers() -> list[str]:
+    added = [h for d in _added() for h in _added_headers(d, status=False)]
+    return UNIT_HEADERS[:-2] + added + UNIT_HEADERS[-2:]
+
 
 BEHIND_HEADERS = [
     "代表",
@@ -74,6 +115,16 @@ def compliance_xlsx(*, user, unit, start, end) -> Export:
                     # Nothing due: no verdict, as on the page.
                     str(STATUS_LABELS[rc.status(duty)]) if d.required else "",
                 ]
+            for duty in _added():
+                d = rc.duties[duty]
+                row += [
+                    d.required,
+                    d.fulfilled,
+                    d.rate if d.rate is not None else "",
+                    str(STATUS_LABELS[rc.status(duty)]) if d.required else "",
+                    d.subjects,
+                    d.overdue,
+                ]
             row += [str(STATUS_LABELS[rc.overall]), start.isoformat(), end.isoformat()]
             yield row
 
@@ -84,6 +135,10 @@ def compliance_xlsx(*, user, unit, start, end) -> Export:
         for duty in DUTIES:
             d = uc.duties[duty]
             row += [d.required, d.fulfilled, d.rate if d.rate is not None else ""]
+        for duty in _added():
+            d = uc.duties[duty]
+            rate = d.rate if d.rate is not None else ""
+            row += [d.required, d.fulfilled, rate, d.subjects, d.overdue]
         return row + period
 
     def unit_rows():
@@ -95,7 +150,7 @@ def compliance_xlsx(*, user, unit, start, end) -> Export:
     def behind_rows():
         for rc in result.rows:
             rep = rc.representative
-            for duty in DUTIES:
+            for duty in all_duties():
                 d = rc.duties[duty]
                 status = rc.status(duty)
                 if not d.required or status == "on_track":
@@ -103,7 +158,7 @@ def compliance_xlsx(*, user, unit, start, end) -> Export:
                 yield [
                     rep.name,
                     rep.unit.name,
-                    DUTY_HEADERS[duty],
+                    _header(duty),
                     d.required,
                     d.fulfilled,
                     d.owed,
@@ -114,8 +169,8 @@ def compliance_xlsx(*, user, unit, start, end) -> Export:
 
     out, (count, _units, behind) = write_xlsx_sheets(
         [
-            Sheet("履职", HEADERS, rows(), ("所属单位",)),
-            Sheet("单位汇总", UNIT_HEADERS, unit_rows(), ("单位",)),
+            Sheet("履职", rep_headers(), rows(), ("所属单位",)),
+            Sheet("单位汇总", unit_headers(), unit_rows(), ("单位",)),
             Sheet("未完成明细", BEHIND_HEADERS, behind_rows(), ("所属单位",)),
         ]
     )

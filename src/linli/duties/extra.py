@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 Line = dict[str, Any]
@@ -37,3 +38,53 @@ def lines(representative: Any, day: dt.date) -> list[Line]:
         if line:
             out.append(line)
     return out
+
+
+# --- duties the apps above add to the compliance engine ------------------------------------
+#
+# The same pattern for the compliance figures (`compliance.compute`, the team and
+# representative pages, the API and the Excel export): an app above registers, in its
+# `AppConfig.ready()`, a duty with a provider of its figures:
+#
+#     from linli.duties.extra import provide_compliance
+#     provide_compliance("care_visits", label=_("Care visits"),
+#                        subjects_label=_("Pairings"), provider=care_visit_compliance)
+#
+# The provider takes (representative ids, first day, last day, today) and answers
+# {representative id: ExtraCounts}; a representative it leaves out owed nothing.
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraCounts:
+    """One representative's figures for an added duty over a period."""
+
+    subjects: int = 0  # what the duty is owed for (the love doorbell: pairings)
+    required: int = 0  # occasions due in the period (care visits due)
+    fulfilled: int = 0  # of those, met in time (visits made on time)
+    overdue: int = 0  # of those, past their day and not met in time
+
+
+CountsProvider = Callable[[list[int], dt.date, dt.date, dt.date], dict[int, ExtraCounts]]
+
+
+@dataclass(frozen=True)
+class ComplianceDuty:
+    name: str
+    label: Any
+    subjects_label: Any
+    provider: CountsProvider
+
+
+_compliance: dict[str, ComplianceDuty] = {}
+
+
+def provide_compliance(
+    name: str, *, label: Any, subjects_label: Any, provider: CountsProvider
+) -> None:
+    """Register (or replace) an added compliance duty."""
+    _compliance[name] = ComplianceDuty(name, label, subjects_label, provider)
+
+
+def compliance_duties() -> list[ComplianceDuty]:
+    """The added duties, in the order they were registered."""
+    return list(_compliance.values())

@@ -12,7 +12,15 @@ from linli.core.api_schemas import MAX_PAGE_SIZE, PageSize
 from linli.core.api_schemas import choices_text as _choices
 from linli.core.inputs import Count, Day, Id, Latitude, Line, Longitude, Page, Text
 
-from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, Duty, RepCompliance, UnitCompliance
+from .compliance import (
+    STATUS_LABELS,
+    Duty,
+    ExtraDuty,
+    RepCompliance,
+    UnitCompliance,
+    all_duties,
+    duty_label,
+)
 from .models import AnnualReport, ContactLog, ContactMethod, FiveRole, HomeVisit, ReportKind
 
 # Input text bounds: the columns (and the services' limits) they go to.
@@ -292,11 +300,24 @@ class DutyOut(Schema):
     rate: float | None = Field(description="% fulfilled; null when nothing was required.")
     status: ComplianceStatus | None = Field(None, description="Per person only.")
     status_label: str | None = None
+    subjects: int | None = Field(
+        None,
+        description="Added duties only (`care_visits`): what the duty is owed for "
+        "(the primary's care pairings that ran in the period).",
+    )
+    overdue: int | None = Field(
+        None,
+        description="Added duties only: of `required`, how many are past their day "
+        "and were not met in time.",
+    )
 
 
 def duty_out(duty: str, d: Duty, status: str | None = None) -> dict:
+    added = isinstance(d, ExtraDuty)
     return {
-        "label": str(DUTY_LABELS[duty]),
+        "subjects": d.subjects if added else None,
+        "overdue": d.overdue if added else None,
+        "label": str(duty_label(duty)),
         "required": d.required,
         "fulfilled": d.fulfilled,
         "owed": d.owed,
@@ -311,9 +332,14 @@ class RepComplianceOut(Schema):
     name: str
     unit_id: int
     unit_name: str
-    status: ComplianceStatus = Field(description="Overall: the worst of the four duties.")
+    status: ComplianceStatus = Field(
+        description="Overall: the worst of the duties (the four, and the care visits)."
+    )
     status_label: str
-    duties: dict[str, DutyOut] = Field(description="contacts, visits, deliberations, reports.")
+    duties: dict[str, DutyOut] = Field(
+        description="contacts, visits, deliberations, reports, and the duties the apps "
+        "above add: care_visits (the love doorbell's pairings: a visit every N days)."
+    )
 
 
 def rep_out(rc: RepCompliance) -> dict:
@@ -325,7 +351,7 @@ def rep_out(rc: RepCompliance) -> dict:
         "unit_name": rep.unit.name,
         "status": rc.overall,
         "status_label": str(STATUS_LABELS[rc.overall]),
-        "duties": {d: duty_out(d, rc.duties[d], rc.status(d)) for d in DUTIES},
+        "duties": {d: duty_out(d, rc.duties[d], rc.status(d)) for d in all_duties()},
     }
 
 
@@ -343,7 +369,7 @@ def unit_out(uc: UnitCompliance) -> dict:
         "unit_name": uc.unit.name,
         "representatives": uc.representatives,
         "behind": uc.behind,
-        "duties": {d: duty_out(d, uc.duties[d]) for d in DUTIES},
+        "duties": {d: duty_out(d, uc.duties[d]) for d in all_duties()},
     }
 
 

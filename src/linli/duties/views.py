@@ -39,7 +39,8 @@ from linli.org import selectors as org_selectors
 from linli.org.models import Household
 
 from . import exports, extra, policy, queries, selectors, services
-from .compliance import DUTIES, DUTY_LABELS, STATUS_LABELS, RepCompliance
+from .compliance import STATUS_LABELS, ExtraDuty, RepCompliance, all_duties, duty_label
+from .compliance import subjects_label as added_subjects_label
 from .forms import ContactForm, DeliberationForm, QuickContactForm, ReportForm, VisitForm
 from .models import ContactMethod, FiveRole
 
@@ -103,6 +104,10 @@ class Cell:
     fulfilled: int
     rate: float | None
     status: str | None = None
+    # An added duty (the care visits): what it is owed for, and how many are overdue.
+    subjects: int | None = None
+    subjects_label: str = ""
+    overdue: int | None = None
 
     @property
     def status_label(self) -> str:
@@ -117,14 +122,18 @@ def _cells(duties: dict, rc: RepCompliance | None = None) -> list[Cell]:
     return [
         Cell(
             duty=d,
-            label=str(DUTY_LABELS[d]),
+            label=str(duty_label(d)),
             required=duties[d].required,
             fulfilled=duties[d].fulfilled,
             rate=duties[d].rate,
             # Nothing was due: no verdict to show (the engine counts it as on track).
             status=rc.status(d) if rc is not None and duties[d].required else None,
+            subjects=duties[d].subjects if isinstance(duties[d], ExtraDuty) else None,
+            subjects_label=str(added_subjects_label(d) or ""),
+            overdue=duties[d].overdue if isinstance(duties[d], ExtraDuty) else None,
         )
-        for d in DUTIES
+        for d in all_duties()
+        if d in duties
     ]
 
 
@@ -704,7 +713,7 @@ def team(request):
         "end": end,
         "status": status,
         "status_filters": STATUS_FILTERS,
-        "duty_labels": [str(DUTY_LABELS[d]) for d in DUTIES],
+        "duty_labels": [str(duty_label(d)) for d in all_duties()],
         "counts": queries.period_counts(period, start, end),
     }
     if unit is None:
