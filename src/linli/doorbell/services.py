@@ -1261,12 +1261,17 @@ def _send(*sends: tuple[list[str], dict[str, Any]]) -> None:
             return
 
         async def send_all() -> None:
-            await asyncio.wait_for(
+            # Every group is tried; the first failure is the push's outcome.
+            outcomes = await asyncio.wait_for(
                 asyncio.gather(
-                    *(layer.group_send(g, message) for groups, message in sends for g in groups)
+                    *(layer.group_send(g, message) for groups, message in sends for g in groups),
+                    return_exceptions=True,
                 ),
                 PUSH_TIMEOUT,
             )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
 
         loop = _loop_for_pushes(layer)
         if loop is None:
