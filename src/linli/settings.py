@@ -385,9 +385,12 @@ if _redis_url:
                         # redis-py (>= 8) reads with a 5 s timeout by default, the same
                         # as channels_redis's blocking pop: an idle page's socket then
                         # died every few seconds. Reads wait longer than the pop; a
-                        # Redis that is down is noticed at connect, within 2 s.
+                        # Redis that is down is noticed at connect, within 1 s (a refused
+                        # connection at once; the pool's connections retry nothing), so
+                        # an outage frees the doorbell's pushes fast (they are never
+                        # waited for: doorbell.services._send).
                         "socket_timeout": 30,
-                        "socket_connect_timeout": 2,
+                        "socket_connect_timeout": 1,
                         # A pooled connection idle this long is pinged first, so one
                         # that a Redis restart closed is replaced, not used and failed.
                         "health_check_interval": 5,

@@ -203,10 +203,18 @@ def test_tick_loop_runs_until_sigterm(tmp_path):
 
 
 def fake_uvicorn(calls):
-    def run(app, **kwargs):
-        calls.append(sorted(t.name for t in threading.enumerate()))
+    """In place of serve's uvicorn server (which records its loop in core.serverloop)."""
 
-    return run
+    class Server:
+        started = True
+
+        def __init__(self, config):
+            pass
+
+        def run(self):
+            calls.append(sorted(t.name for t in threading.enumerate()))
+
+    return Server
 
 
 @pytest.mark.django_db
@@ -215,7 +223,7 @@ def test_serve_starts_a_ticker_without_a_broker(monkeypatch, settings):
 
     settings.CELERY_BROKER_URL = ""
     calls = []
-    monkeypatch.setattr(serve.uvicorn, "run", fake_uvicorn(calls))
+    monkeypatch.setattr(serve, "_Server", fake_uvicorn(calls))
     out = StringIO()
     call_command("serve", stdout=out)
     assert "ticker on" in out.getvalue()
@@ -236,7 +244,7 @@ def test_serve_without_a_ticker(monkeypatch, settings, args, broker, expected):
 
     settings.CELERY_BROKER_URL = broker
     calls = []
-    monkeypatch.setattr(serve.uvicorn, "run", fake_uvicorn(calls))
+    monkeypatch.setattr(serve, "_Server", fake_uvicorn(calls))
     out = StringIO()
     call_command("serve", *args, stdout=out)
     assert expected in out.getvalue()

@@ -101,6 +101,8 @@ def test_a_channel_layer_outage_never_breaks_the_press(county, settings, caplog)
         world = AlarmWorld(county)
         alarm = world.press()
         assert alarm.pk and alarm.notices.count() == 1
+        # The push is not waited for: its failure is logged when it is done.
+        assert services.pushes_settled(5)
         assert "live push" in caplog.text
     finally:
         channel_layers.backends.clear()

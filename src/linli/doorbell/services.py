@@ -4,6 +4,7 @@ messages they send, alarms and their escalation. Each write is audited."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import logging
 import re
@@ -23,11 +24,18 @@ from django.utils.translation import gettext as _
 
 from linli.accounts.models import AuditAction, Role, RoleAssignment, User
 from linli.accounts.services import audit_record
+from linli.core import serverloop
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.inputs import check_text, clean_coordinate, clean_text
 from linli.core.timeutil import today
 from linli.core.validators import normalize_mobile
-from linli.notify.services import notify_phone, notify_user, outbox_collected, user_group
+from linli.notify.services import (
+    notify_phone,
+    notify_user,
+    notify_users,
+    outbox_collected,
+    user_group,
+)
 from linli.org import services as org_services
 from linli.org.models import (
     VILLAGE_DEPTH,
@@ -1210,11 +1218,28 @@ def alarm_payload(alarm: Alarm) -> dict[str, Any]:
 _push_loop: asyncio.AbstractEventLoop | None = None
 _push_lock = threading.Lock()
 
+# A push never holds up the intake: it is handed to an event loop and not waited for. At
+# most this many may be on their way at once; beyond that (the channel layer is away
+# and pushes pile up) a push is dropped and logged, so an outage cannot fill the memory.
+PUSH_IN_FLIGHT = 200
+# A push still on its way after this long is given up (logged), freeing its place.
+PUSH_TIMEOUT = 5.0
+_in_flight = 0
+_in_flight_lock = threading.Lock()
+_settled = threading.Condition(_in_flight_lock)
 
-def _loop_for_pushes() -> asyncio.AbstractEventLoop:
-    """The process's own event loop for the channel layer, started on first use in a
-    daemon thread: async_to_sync from a thread without a loop makes a new loop per call,
-    and channels_redis then opens new connections each time."""
+
+def _loop_for_pushes(layer: Any = None) -> asyncio.AbstractEventLoop | None:
+    """The loop a push runs on. The in-memory layer's groups are asyncio queues of the
+    server's loop (`serve` records it in `core.serverloop`): a push from another thread
+    goes there. Otherwise (a Redis layer) the process's own loop for pushes, started on
+    first use in a daemon thread: async_to_sync from a thread without a loop makes a new
+    loop per call, and channels_redis then opens new connections each time. None: the
+    in-memory layer without a server loop (tests, a command of its own), sent in place."""
+    from channels.layers import InMemoryChannelLayer
+
+    if isinstance(layer, InMemoryChannelLayer):
+        return serverloop.loop_for(layer)
     global _push_loop
     with _push_lock:
         if _push_loop is None:
@@ -1223,30 +1248,82 @@ def _loop_for_pushes() -> asyncio.AbstractEventLoop:
         return _push_loop
 
 
+def _push_done(groups: list[str], future: concurrent.futures.Future[None]) -> None:
+    """A push's outcome, logged (its done-callback, on the loop's thread; never raises).
+    One line a failed push, no traceback: an outage fails every push alike."""
+    global _in_flight
+    try:
+        if future.cancelled():
+            logger.warning("doorbell: live push to %s was cancelled", groups)
+        elif isinstance(future.exception(), TimeoutError):
+            logger.warning("doorbell: live push to %s gave up after %s s", groups, PUSH_TIMEOUT)
+        elif (error := future.exception()) is not None:
+            logger.warning(
+                "doorbell: live push to %s failed: %s: %s", groups, type(error).__name__, error
+            )  # fmt: skip
+    finally:
+        with _settled:
+            _in_flight -= 1
+            _settled.notify_all()
+
+
+def pushes_settled(timeout: float = 5.0) -> bool:
+    """Wait until no push is on its way (tests, a bridge stopping); False on timeout."""
+    with _settled:
+        return _settled.wait_for(lambda: _in_flight == 0, timeout=timeout)
+
+
 def _send(*sends: tuple[list[str], dict[str, Any]]) -> None:
     """Send each message to its Channels groups, all at once (one trip to the event
-    loop); a channel-layer outage is logged, never raised."""
+    loop), without waiting: the push is handed to the loop and its outcome logged when
+    it is done. A channel-layer outage is logged, never raised, and never holds up the
+    caller (the intake); at most PUSH_IN_FLIGHT pushes wait at once."""
+    global _in_flight
+    groups = [g for groups, _m in sends for g in groups]
     try:
-        from channels.layers import InMemoryChannelLayer, get_channel_layer
+        from channels.layers import get_channel_layer
 
         layer = get_channel_layer()
         if layer is None:
             return
 
         async def send_all() -> None:
-            await asyncio.gather(
-                *(layer.group_send(g, message) for groups, message in sends for g in groups)
+            # Every group is tried; the first failure is the push's outcome.
+            outcomes = await asyncio.wait_for(
+                asyncio.gather(
+                    *(layer.group_send(g, message) for groups, message in sends for g in groups),
+                    return_exceptions=True,
+                ),
+                PUSH_TIMEOUT,
             )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
 
-        if isinstance(layer, InMemoryChannelLayer):
+        loop = _loop_for_pushes(layer)
+        if loop is None:
+            # The in-memory layer with no server loop: the consumers (if any) wait on
+            # the loop async_to_sync finds (a test's), and the send takes no I/O.
             async_to_sync(send_all)()
-        else:
-            asyncio.run_coroutine_threadsafe(send_all(), _loop_for_pushes()).result(timeout=5)
+            return
+        with _settled:
+            if _in_flight >= PUSH_IN_FLIGHT:
+                logger.warning(
+                    "doorbell: live push to %s dropped: %s pushes still on their way",
+                    groups, _in_flight,
+                )  # fmt: skip
+                return
+            _in_flight += 1
+        try:
+            future = asyncio.run_coroutine_threadsafe(send_all(), loop)
+        except BaseException:
+            with _settled:
+                _in_flight -= 1
+                _settled.notify_all()
+            raise
+        future.add_done_callback(lambda f: _push_done(groups, f))
     except Exception:
-        logger.warning(
-            "doorbell: live push to %s failed", [g for groups, _m in sends for g in groups],
-            exc_info=True,
-        )  # fmt: skip
+        logger.warning("doorbell: live push to %s failed", groups, exc_info=True)
 
 
 def _push_sends(
@@ -1318,6 +1395,31 @@ def _sms_text(alarm: Alarm) -> str:
         "time": timezone.localtime(alarm.raised_at).strftime("%H:%M"),
         "link": link,
     }
+
+
+def _inapp_rows(alarm: Alarm, users: list[User | None]) -> None:
+    """Leave the alarm in the in-app inbox of each account told (inside the caller's
+    transaction, beside the notice): the live push reaches only the pages open at that
+    moment, the inbox keeps it. Quiet: its delivery updates the badge only, with no toast
+    (the alarm push already showed the banner and beeped)."""
+    told = [u for u in users if u is not None and u.is_active]
+    if not told:
+        return
+    text = _("%(head)s at %(address)s pressed the doorbell at %(time)s.") % {
+        "head": alarm.household.head_name,
+        "address": alarm.household.address,
+        "time": timezone.localtime(alarm.raised_at).strftime("%H:%M"),
+    }
+    notify_users(
+        users=told,
+        kind=NOTIFY_KIND,
+        title=_("Doorbell alarm"),
+        body=text,
+        url=alarm_url(alarm),
+        data={"alarm": alarm.pk},
+        channels=("inapp",),
+        quiet=True,
+    )
 
 
 def _primary_name(alarm: Alarm) -> str:
@@ -1498,6 +1600,7 @@ def _tell_rows(
                     person.role,
                     step,
                 )
+    _inapp_rows(alarm, [p.user for p in people])
     return notices, pushed
 
 

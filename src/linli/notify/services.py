@@ -13,6 +13,8 @@ expires and which the next run delivers again.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import contextvars
 import datetime as dt
@@ -29,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from linli.accounts.models import AuditAction
 from linli.accounts.services import audit_record
+from linli.core import serverloop
 from linli.core.errors import Forbidden, InvalidInput
 from linli.core.inputs import is_id
 from linli.core.ticks import nudge
@@ -66,6 +69,10 @@ OUTBOX_TICK = "notify.outbox"  # the tick's name (apps.py)
 BACKOFF_BASE = 30  # seconds before the first retry; doubles each attempt
 BACKOFF_MAX = 60 * 60
 CHANNELS = frozenset(Channel.values)
+
+
+# In an in-app row's payload: delivered without a toast (the badge only); see notify_users.
+QUIET = "quiet"
 
 
 def user_group(user_id: int) -> str:
@@ -153,6 +160,7 @@ def _user_rows(
     data: dict[str, Any],
     channels: tuple[str, ...],
     hooks: list[Webhook] | None,
+    quiet: bool = False,
 ) -> list[Outbox]:
     rows: list[Outbox] = []
     common: dict[str, Any] = {
@@ -165,7 +173,10 @@ def _user_rows(
     }
     for channel in channels:
         if channel == Channel.INAPP:
-            rows.append(Outbox(channel=channel, **common))
+            if quiet:
+                rows.append(Outbox(channel=channel, **{**common, "payload": {**data, QUIET: True}}))
+            else:
+                rows.append(Outbox(channel=channel, **common))
         elif channel == Channel.SMS and user.phone:
             rows.append(Outbox(channel=channel, address=user.phone, **common))
         elif channel == Channel.EMAIL:
@@ -209,8 +220,13 @@ def notify_users(
     url: str = "",
     data: dict[str, Any] | None = None,
     channels: tuple[str, ...] = ("inapp",),
+    quiet: bool = False,
 ) -> list[Outbox]:
-    """Queue one notification to many users (each once) in one bulk insert."""
+    """Queue one notification to many users (each once) in one bulk insert.
+
+    `quiet`: the in-app rows update the open pages' badge when delivered but show no
+    toast (`QUIET` in their payload): for news the caller has already shown live (the
+    doorbell's alarm banner)."""
     channels = _check(kind, channels)
     data = dict(data or {})
     hooks = _webhooks_for(kind) if Channel.WEBHOOK in channels else None
@@ -230,6 +246,7 @@ def notify_users(
                 data=data,
                 channels=channels,
                 hooks=hooks,
+                quiet=quiet,
             )
         )
     return _insert(rows)
@@ -389,7 +406,10 @@ def _deliver_inapp(row: Outbox) -> None:
             "created_at": row.created_at,
         },
     )
-    if created:
+    if created and (row.payload or {}).get(QUIET):
+        # Already shown live by the caller (the doorbell's banner): the badge only.
+        push(row.user_id, unread=unread_count(row.user))
+    elif created:
         push(
             row.user_id,
             unread=unread_count(row.user),
@@ -410,10 +430,24 @@ def push(user_id: int, *, unread: int, title: str = "", body: str = "", url: str
         message = {"type": "notify.push", "unread": unread}
         if title:
             message.update(title=title, body=body, url=url)
-        async_to_sync(layer.group_send)(user_group(user_id), message)
+        # The in-memory layer's consumers wait on the server's loop: from another thread
+        # (the ticker delivering) the send goes onto that loop, not waited for.
+        loop = serverloop.loop_for(layer)
+        if loop is None:
+            async_to_sync(layer.group_send)(user_group(user_id), message)
+            return
+        future = asyncio.run_coroutine_threadsafe(
+            layer.group_send(user_group(user_id), message), loop
+        )
+        future.add_done_callback(lambda f: _push_failed(user_id, f))
     except Exception:
         # Live push is a courtesy: the badge is right again on the next page load.
         logger.warning("notify: live push to user %s failed", user_id, exc_info=True)
+
+
+def _push_failed(user_id: int, future: concurrent.futures.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("notify: live push to user %s failed", user_id, exc_info=future.exception())
 
 
 def _mark_sent(row: Outbox) -> None:

@@ -1,5 +1,7 @@
 """Serve the platform with uvicorn (the embedded default's single process)."""
 
+import asyncio
+import sys
 import threading
 from typing import Any
 
@@ -9,10 +11,24 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_s
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from linli.core import companions
+from linli.core import companions, serverloop
 from linli.core.checks import ensure_safe_to_serve
 from linli.core.hardening import DEMO
 from linli.core.ticks import Ticker
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, recording its running loop in `core.serverloop` while it serves:
+    the companions' threads (the doorbell bridge) and the ticker put their live pushes
+    onto it when the channel layer is in memory."""
+
+    async def serve(self, sockets: Any = None) -> None:
+        loop = asyncio.get_running_loop()
+        serverloop.register(loop)
+        try:
+            await super().serve(sockets)
+        finally:
+            serverloop.unregister(loop)
 
 
 class Command(BaseCommand):
@@ -62,13 +78,20 @@ class Command(BaseCommand):
             f"linli: serving on http://{options['host']}:{options['port']}/  (Ctrl+C stops)"
         )
         try:
-            uvicorn.run(
+            config = uvicorn.Config(
                 "linli.asgi:application",
                 host=options["host"],
                 port=options["port"],
                 log_level="info",
                 lifespan="off",
             )
+            server = _Server(config)
+            try:
+                server.run()
+            except KeyboardInterrupt:
+                pass
+            if not server.started:
+                sys.exit(3)  # uvicorn's STARTUP_FAILURE, as uvicorn.run exits
         finally:
             stop_companions.set()
             if ticker is not None:
