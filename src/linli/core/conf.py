@@ -17,6 +17,8 @@ class LinliSettings(TypedDict):
     DOORBELL_MQTT_URL: str
     DOORBELL_MQTT_PREFIX: str
     DOORBELL_BRIDGE_ID: str
+    # Refused doorbell messages are kept this many days (the prune tick).
+    DOORBELL_REJECTION_DAYS: int
     IMPORT_MAX_ROWS: int
     # Photos (appeals, home visits): at most this many per record, each at most this size.
     PHOTO_MAX_COUNT: int

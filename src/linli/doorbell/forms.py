@@ -293,7 +293,7 @@ class RetireForm(forms.Form):
 class SeqResetForm(forms.Form):
     """The audited sequence reset (`services.device_seq_reset`)."""
 
-    to = forms.IntegerField(
+    to = IntField(
         label=_("New highest sequence number"),
         min_value=0,
         max_value=2**53,
