@@ -247,7 +247,8 @@ def test_a_batch_of_presses_takes_a_few_statements_whatever_its_size(
 @pytest.mark.django_db(transaction=True)
 def test_the_pushes_of_a_batch_reach_each_told_page(county):
     """Two presses in one batch (the bridge's transaction): the primary's open page gets
-    both alarms, with sound, after the one commit."""
+    both alarms, with sound, after the one commit, and the town's live panel both
+    changes (sent together, forwarded one by one)."""
     from asgiref.sync import async_to_sync
     from channels.db import database_sync_to_async
 
@@ -261,7 +262,7 @@ def test_the_pushes_of_a_batch_reach_each_told_page(county):
     )  # fmt: skip
     CarePairing.objects.create(recipient=r, primary=county.rep_a)
     batch = [msg(world.device.device_id, 9), msg(other.device_id, 9)]
-    cookie = cookie_of(world.rep)
+    cookie, town_cookie = cookie_of(world.rep), cookie_of(world.town)
 
     def take() -> list:
         with transaction.atomic():
@@ -269,7 +270,8 @@ def test_the_pushes_of_a_batch_reach_each_told_page(county):
 
     async def run():
         ws = socket(cookie, "/ws/notify/")
-        assert await ws.connect()
+        panel = socket(town_cookie, "/ws/doorbell/alarms/")
+        assert await ws.connect() and await panel.connect()
         await ws.receive_json()  # the unread count
         outcomes = await database_sync_to_async(take)()
         pushed = []
@@ -277,10 +279,14 @@ def test_the_pushes_of_a_batch_reach_each_told_page(county):
             message = await ws.receive_json()
             if "alarm" in message:
                 pushed.append(message)
+        changes = [await panel.receive_json(), await panel.receive_json()]
         await ws.disconnect()
-        return outcomes, pushed
+        await panel.disconnect()
+        return outcomes, pushed, changes
 
-    outcomes, pushed = async_to_sync(run)()
+    outcomes, pushed, changes = async_to_sync(run)()
+    assert [c["change"] for c in changes] == ["notified", "notified"]
+    assert sorted(c["alarm"]["id"] for c in changes) == sorted(o.alarm_id for o in outcomes)
     assert sorted(m["alarm"]["id"] for m in pushed) == sorted(o.alarm_id for o in outcomes)
     assert all(m["sound"] is True for m in pushed)
     assert {m["alarm"]["device"] for m in pushed} == {world.device.device_id, other.device_id}

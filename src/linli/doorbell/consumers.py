@@ -61,3 +61,9 @@ class AlarmPanelConsumer(AsyncJsonWebsocketConsumer):
 
     async def alarm_change(self, event: dict[str, Any]) -> None:
         await self.send_json({"change": event.get("change", ""), "alarm": event.get("alarm")})
+
+    async def alarm_changes(self, event: dict[str, Any]) -> None:
+        """Several changes in one message (a batch of the bridge): each forwarded as
+        `alarm_change` forwards one."""
+        for change in event.get("changes") or []:
+            await self.send_json({"change": change.get("change", ""), "alarm": change.get("alarm")})

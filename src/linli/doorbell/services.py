@@ -10,6 +10,7 @@ import logging
 import re
 import secrets
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -1222,8 +1223,10 @@ _push_lock = threading.Lock()
 # most this many may be on their way at once; beyond that (the channel layer is away
 # and pushes pile up) a push is dropped and logged, so an outage cannot fill the memory.
 PUSH_IN_FLIGHT = 200
-# A push still on its way after this long is given up (logged), freeing its place.
-PUSH_TIMEOUT = 5.0
+# A push still on its way after this long is given up (logged), freeing its place. Long:
+# a Redis that is down fails a push within a second (the connect timeout), so what
+# waits this long is a backlog of a burst, and an alarm late is better than none.
+PUSH_TIMEOUT = 30.0
 _in_flight = 0
 _in_flight_lock = threading.Lock()
 _settled = threading.Condition(_in_flight_lock)
@@ -1248,18 +1251,42 @@ def _loop_for_pushes(layer: Any = None) -> asyncio.AbstractEventLoop | None:
         return _push_loop
 
 
+PUSH_CONNECTIONS = 8
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _gate() -> asyncio.Semaphore:
+    """The running loop's limit on group sends at once (PUSH_CONNECTIONS)."""
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(PUSH_CONNECTIONS)
+    return gate
+
+
+def _shown(groups: list[str]) -> str:
+    """The groups of a push for the log: a batch's push names a hundred."""
+    unique = list(dict.fromkeys(groups))
+    more = f" and {len(unique) - 3} more" if len(unique) > 3 else ""
+    return ", ".join(unique[:3]) + more
+
+
 def _push_done(groups: list[str], future: concurrent.futures.Future[None]) -> None:
     """A push's outcome, logged (its done-callback, on the loop's thread; never raises).
     One line a failed push, no traceback: an outage fails every push alike."""
     global _in_flight
     try:
         if future.cancelled():
-            logger.warning("doorbell: live push to %s was cancelled", groups)
+            logger.warning("doorbell: live push to %s was cancelled", _shown(groups))
         elif isinstance(future.exception(), TimeoutError):
-            logger.warning("doorbell: live push to %s gave up after %s s", groups, PUSH_TIMEOUT)
+            logger.warning(
+                "doorbell: live push to %s gave up after %s s", _shown(groups), PUSH_TIMEOUT
+            )
         elif (error := future.exception()) is not None:
             logger.warning(
-                "doorbell: live push to %s failed: %s: %s", groups, type(error).__name__, error
+                "doorbell: live push to %s failed: %s: %s", _shown(groups), type(error).__name__, error
             )  # fmt: skip
     finally:
         with _settled:
@@ -1288,10 +1315,19 @@ def _send(*sends: tuple[list[str], dict[str, Any]]) -> None:
             return
 
         async def send_all() -> None:
-            # Every group is tried; the first failure is the push's outcome.
+            # Every group is tried; the first failure is the push's outcome. At most
+            # PUSH_CONNECTIONS group sends at once on the loop: a burst of alarms would
+            # otherwise ask channels_redis's pool for more connections than it allows
+            # ("Too many connections", each push lost).
+            gate = _gate()
+
+            async def one(group: str, message: dict[str, Any]) -> None:
+                async with gate:
+                    await layer.group_send(group, message)
+
             outcomes = await asyncio.wait_for(
                 asyncio.gather(
-                    *(layer.group_send(g, message) for groups, message in sends for g in groups),
+                    *(one(g, message) for groups, message in sends for g in groups),
                     return_exceptions=True,
                 ),
                 PUSH_TIMEOUT,
@@ -1310,7 +1346,7 @@ def _send(*sends: tuple[list[str], dict[str, Any]]) -> None:
             if _in_flight >= PUSH_IN_FLIGHT:
                 logger.warning(
                     "doorbell: live push to %s dropped: %s pushes still on their way",
-                    groups, _in_flight,
+                    _shown(groups), _in_flight,
                 )  # fmt: skip
                 return
             _in_flight += 1
@@ -1323,7 +1359,7 @@ def _send(*sends: tuple[list[str], dict[str, Any]]) -> None:
             raise
         future.add_done_callback(lambda f: _push_done(groups, f))
     except Exception:
-        logger.warning("doorbell: live push to %s failed", groups, exc_info=True)
+        logger.warning("doorbell: live push to %s failed", _shown(groups), exc_info=True)
 
 
 def _push_sends(
@@ -2029,7 +2065,28 @@ def _raise_together(
             sends.extend(_push_sends(alarm, pushed, "notified", first=True))
     AlarmNotice.objects.bulk_create(notices)
     AlarmEvent.objects.bulk_create(events)
-    _sends_on_commit(sends)
+    _sends_on_commit(_gathered(sends))
+    return out
+
+
+def _gathered(
+    sends: list[tuple[list[str], dict[str, Any]]],
+) -> list[tuple[list[str], dict[str, Any]]]:
+    """A batch's pushes with the panels' changes gathered by group: one "alarm.changes"
+    message a panel group (the consumer forwards each change as it would one
+    "alarm.change"), instead of one a group and alarm: twenty alarms of one village
+    would be a hundred sends through the channel layer, now five."""
+    out: list[tuple[list[str], dict[str, Any]]] = []
+    per_group: dict[str, list[dict[str, Any]]] = {}
+    for groups, message in sends:
+        if message.get("type") == "alarm.change":
+            change = {"change": message["change"], "alarm": message["alarm"]}
+            for group in groups:
+                per_group.setdefault(group, []).append(change)
+        else:
+            out.append((groups, message))
+    for group, changes in per_group.items():
+        out.append(([group], {"type": "alarm.changes", "changes": changes}))
     return out
 
 
