@@ -14,6 +14,7 @@ from linli.doorbell.bridge import Bridge
 # Seconds between the interpreter's thread switches in the bridge's process.
 SWITCH_INTERVAL = 0.0005
 
+
 class Command(BaseCommand):
     help = (
         "Take the doorbells' MQTT messages (QoS 1, persistent session under a fixed client "
