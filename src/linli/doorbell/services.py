@@ -2032,20 +2032,20 @@ def _raise_together(
     for pairing in (
         CarePairing.objects.filter(recipient_id__in=first_recipient.values(), ended_on__isnull=True)
         .select_related("recipient", "primary__member", "primary__user")
-        .order_by(*CarePairing._meta.ordering)
+        .order_by("-started_on", "-id")  # as the model's ordering, within a recipient
     ):
         pairings.setdefault(pairing.recipient_id, pairing)
     planned = []
     for i, device, message in fresh:
         household = device.household
-        recipient_id = first_recipient.get(household.pk)  # type: ignore[union-attr]
-        pairing = pairings.get(recipient_id) if recipient_id is not None else None
+        first_id = first_recipient.get(household.pk)  # type: ignore[union-attr]
+        paired = pairings.get(first_id) if first_id is not None else None
         alarm = Alarm(
             device=device,
             message=message,
             household=household,
-            recipient_id=recipient_id,
-            pairing=pairing,
+            recipient_id=first_id,
+            pairing=paired,
             unit=household.unit,  # type: ignore[union-attr]
             raised_at=message.received_at,
         )

@@ -313,10 +313,10 @@ class DutyOut(Schema):
 
 
 def duty_out(duty: str, d: Duty, status: str | None = None) -> dict:
-    added = isinstance(d, ExtraDuty)
+    added = d if isinstance(d, ExtraDuty) else None
     return {
-        "subjects": d.subjects if added else None,
-        "overdue": d.overdue if added else None,
+        "subjects": added.subjects if added is not None else None,
+        "overdue": added.overdue if added is not None else None,
         "label": str(duty_label(duty)),
         "required": d.required,
         "fulfilled": d.fulfilled,
