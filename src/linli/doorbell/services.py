@@ -739,6 +739,22 @@ def _device_time(ts: int) -> dt.datetime | None:
         return None
 
 
+def _message_row(
+    device: Device, msg: protocol.Message, channel: str, now: dt.datetime
+) -> DeviceMessage:
+    """The accepted message's row, not saved yet (one at a time and in a batch)."""
+    return DeviceMessage(
+        device=device,
+        epoch=device.seq_epoch,
+        seq=msg.seq,
+        kind=msg.kind,
+        channel=channel,
+        sent_at=_device_time(msg.ts),
+        received_at=now,
+        battery=msg.battery,
+    )
+
+
 def message_receive(
     *,
     payload: bytes | str,
@@ -847,16 +863,8 @@ def _take_in(
             )
         now = timezone.now()
         try:
-            message = DeviceMessage.objects.create(
-                device=device,
-                epoch=device.seq_epoch,
-                seq=msg.seq,
-                kind=msg.kind,
-                channel=channel,
-                sent_at=_device_time(msg.ts),
-                received_at=now,
-                battery=msg.battery,
-            )
+            message = _message_row(device, msg, channel, now)
+            message.save(force_insert=True)
         except IntegrityError:
             raise _SeqTaken from None  # the transaction is spoilt: out, and again
         # An older message (out of order, or delivered again) still shows the device is
@@ -1943,19 +1951,7 @@ def _take_in_together(
     """The common messages of a batch (`messages_receive`), set-wise; their devices are
     locked. Mirrors `_take_in` and `_raise` one at a time."""
     now = timezone.now()
-    messages = [
-        DeviceMessage(
-            device=device,
-            epoch=device.seq_epoch,
-            seq=msg.seq,
-            kind=msg.kind,
-            channel=channel,
-            sent_at=_device_time(msg.ts),
-            received_at=now,
-            battery=msg.battery,
-        )
-        for _i, msg, device in common
-    ]
+    messages = [_message_row(device, msg, channel, now) for _i, msg, device in common]
     try:
         DeviceMessage.objects.bulk_create(messages)
     except IntegrityError:
