@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from linli.doorbell import services
+from linli.doorbell import policy, services
 from linli.doorbell.models import Alarm, AlarmEventKind, AlarmNotice, AlarmOutcome
 from linli.notify.models import Outbox
 from linli.notify.services import sms_text
@@ -81,7 +81,8 @@ def test_the_people_told_get_a_reminder_push_with_sound(county):
         await ws.receive_json()  # the unread count
         alarm = await database_sync_to_async(world.press)()
         await _next_alarm_push(ws)
-        again = await database_sync_to_async(world.press)()
+        later = timezone.now() + dt.timedelta(seconds=policy.REMIND_SECONDS + 1)
+        again = await database_sync_to_async(world.press)(at=later)
         reminder = await _next_alarm_push(ws)
         await ws.disconnect()
         return alarm, again, reminder
@@ -90,6 +91,28 @@ def test_the_people_told_get_a_reminder_push_with_sound(county):
     assert again.pk == alarm.pk
     assert reminder["sound"] is True and reminder["alarm"]["id"] == alarm.pk
     assert "again" in reminder["body"] or "再次" in reminder["body"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stuck_button_rings_the_pages_at_most_once_in_a_while(county, monkeypatch):
+    """A doorbell that sends press after press (a stuck button, a looping firmware):
+    every press is a line on the timeline, but the reminder (push with sound, panel
+    change) goes at most once every REMIND_SECONDS."""
+    sent: list = []
+    monkeypatch.setattr(services, "_send", lambda *sends: sent.extend(sends))
+    world = AlarmWorld(county)
+    t0 = timezone.now().replace(microsecond=0)
+    gap = policy.REMIND_SECONDS
+    offsets = [0, 1, 2, gap - 1, gap + 1, gap + 2, 2 * gap + 2]
+    for seconds in offsets:  # each press commits (its pushes run after it)
+        alarm = world.press(at=t0 + dt.timedelta(seconds=seconds))
+    changes = [m["change"] for _groups, m in sent if m.get("type") == "alarm.change"]
+    banners = [m for _groups, m in sent if m.get("type") == "notify.push"]
+    # The raise, then a reminder at gap + 1 and at 2 * gap + 2: not for the presses between.
+    assert changes == ["notified", "pressed_again", "pressed_again"]
+    assert len(banners) == 3 and all(b["sound"] for b in banners)
+    assert alarm.events.filter(kind=AlarmEventKind.PRESSED_AGAIN).count() == len(offsets) - 1
+    assert Alarm.objects.count() == 1
 
 
 # --- the ladder tells nobody twice ---

@@ -290,3 +290,33 @@ def test_the_pushes_of_a_batch_reach_each_told_page(county):
     assert sorted(m["alarm"]["id"] for m in pushed) == sorted(o.alarm_id for o in outcomes)
     assert all(m["sound"] is True for m in pushed)
     assert {m["alarm"]["device"] for m in pushed} == {world.device.device_id, other.device_id}
+
+
+def test_a_batch_sends_one_message_a_group_however_many_alarms_it_carries():
+    """`_gathered`: the banners for one user and the changes for one panel each go as
+    one channel-layer message, in the batch's order; a lone banner goes as it is."""
+    from linli.doorbell.services import _gathered
+
+    def banner(n: int) -> dict:
+        return {"type": "notify.push", "title": "t", "sound": True, "alarm": {"id": n}}
+
+    def change(n: int) -> dict:
+        return {"type": "alarm.change", "change": "notified", "alarm": {"id": n}}
+
+    sends = [
+        (["notify.user.1"], banner(1)),
+        (["doorbell.a", "doorbell.a.b"], change(1)),
+        (["notify.user.1", "notify.user.2"], banner(2)),
+        (["doorbell.a"], change(2)),
+        (["notify.user.1"], banner(3)),
+    ]
+    out = dict((groups[0], message) for groups, message in _gathered(sends))
+    assert [g for (g,), _m in _gathered(sends)] == [
+        "notify.user.1", "notify.user.2", "doorbell.a", "doorbell.a.b"
+    ]  # fmt: skip
+    assert out["notify.user.1"]["type"] == "notify.pushes"
+    assert [p["alarm"]["id"] for p in out["notify.user.1"]["pushes"]] == [1, 2, 3]
+    assert all(p["type"] == "notify.push" for p in out["notify.user.1"]["pushes"])
+    assert out["notify.user.2"] == banner(2)
+    assert [c["alarm"]["id"] for c in out["doorbell.a"]["changes"]] == [1, 2]
+    assert [c["alarm"]["id"] for c in out["doorbell.a.b"]["changes"]] == [1]

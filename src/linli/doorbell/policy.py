@@ -47,6 +47,10 @@ NOTHING = Q(pk__in=[])
 # A person told of an alarm who is neither a carer nor holds a household role over its
 # unit sees it while it is open and this many hours after it closed.
 TOLD_VIEW_HOURS = 24
+# A press while the alarm is open pushes a reminder (with sound) to the people told at
+# most once in this many seconds (services._pressed_again): a stuck button would ring
+# their pages without end.
+REMIND_SECONDS = 20
 MANAGE_ROLES = frozenset(ORG_WRITE_ROLES)
 VIEW_ROLES = frozenset(HOUSEHOLD_ROLES)
 

@@ -32,6 +32,7 @@ from linli.core.timeutil import today
 from linli.core.validators import normalize_mobile
 from linli.notify.services import (
     notify_phone,
+    notify_pushes_message,
     notify_user,
     notify_users,
     outbox_collected,
@@ -1840,7 +1841,25 @@ def _pressed_again(alarm: Alarm, message: DeviceMessage) -> Alarm:
     """Another press while the household's alarm is open: no new alarm and no new
     escalation or SMS; a line on the open alarm's timeline, and the people already told
     (by account) get the live push again, with sound, as a reminder. The alarm's version
-    is left alone, so a form someone has open still answers it."""
+    is left alone, so a form someone has open still answers it.
+
+    The reminder is pushed at most once every `policy.REMIND_SECONDS` an alarm (and not
+    within that time of the press that raised it): a doorbell whose button sticks, or a
+    firmware that loops, sends press after press, each signed and new, and each would
+    ring every told page again. Every press is still
+    a line on the timeline (it is evidence: how often they pressed)."""
+    # Windows of REMIND_SECONDS from the press that raised the alarm (its own push is the
+    # first window's): the first further press of each later window reminds.
+    window = dt.timedelta(seconds=policy.REMIND_SECONDS)
+    since = message.received_at - alarm.raised_at
+    remind = since >= window and not (
+        AlarmEvent.objects.filter(
+            alarm=alarm,
+            kind=AlarmEventKind.PRESSED_AGAIN,
+            at__gte=alarm.raised_at + window * (since // window),
+            at__lte=message.received_at,
+        ).exists()
+    )
     AlarmEvent.objects.create(
         alarm=alarm,
         kind=AlarmEventKind.PRESSED_AGAIN,
@@ -1853,7 +1872,10 @@ def _pressed_again(alarm: Alarm, message: DeviceMessage) -> Alarm:
             "user_id", flat=True
         )
     )
-    _push_on_commit(alarm, told, "pressed_again")
+    if remind:
+        _push_on_commit(alarm, told, "pressed_again")
+    else:
+        log.info("doorbell %s: pressed again within %s s, no reminder", alarm.pk, policy.REMIND_SECONDS)
     return alarm
 
 
@@ -2068,19 +2090,33 @@ def _raise_together(
 def _gathered(
     sends: list[tuple[list[str], dict[str, Any]]],
 ) -> list[tuple[list[str], dict[str, Any]]]:
-    """A batch's pushes with the panels' changes gathered by group: one "alarm.changes"
-    message a panel group (the consumer forwards each change as it would one
-    "alarm.change"), instead of one a group and alarm: twenty alarms of one village
-    would be a hundred sends through the channel layer, now five."""
+    """A batch's pushes gathered by group: one "alarm.changes" message a panel group
+    (the consumer forwards each change as it would one "alarm.change"), instead of one a
+    group and alarm: twenty alarms of one village would be a hundred sends through the
+    channel layer, now five. Likewise the banners: one "notify.pushes" message a user
+    told of several alarms of the batch (notify's consumer forwards each). A group send
+    costs the same whatever it carries, and it was the live push that fell behind a
+    burst (docs/performance.md)."""
     out: list[tuple[list[str], dict[str, Any]]] = []
     per_group: dict[str, list[dict[str, Any]]] = {}
+    per_user: dict[str, list[dict[str, Any]]] = {}
     for groups, message in sends:
-        if message.get("type") == "alarm.change":
+        kind = message.get("type")
+        if kind == "alarm.change":
             change = {"change": message["change"], "alarm": message["alarm"]}
             for group in groups:
                 per_group.setdefault(group, []).append(change)
+        elif kind == "notify.push":
+            for group in groups:
+                per_user.setdefault(group, []).append(message)
         else:
             out.append((groups, message))
+    # The banners first, in the batch's order: they are what someone waits for.
+    for group, pushes in per_user.items():
+        if len(pushes) == 1:
+            out.append(([group], pushes[0]))
+        else:
+            out.append(([group], notify_pushes_message(pushes)))
     for group, changes in per_group.items():
         out.append(([group], {"type": "alarm.changes", "changes": changes}))
     return out

@@ -70,3 +70,10 @@ class NotifyConsumer(AsyncJsonWebsocketConsumer):
 
     async def notify_push(self, event: dict[str, Any]) -> None:
         await self.send_json({k: event[k] for k in PUSH_FIELDS if k in event})
+
+    async def notify_pushes(self, event: dict[str, Any]) -> None:
+        """Several pushes in one message (services.notify_pushes_message): each
+        forwarded as `notify_push` forwards one, in order."""
+        for push in event.get("pushes") or []:
+            if isinstance(push, dict):
+                await self.notify_push(push)

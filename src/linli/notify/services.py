@@ -80,6 +80,13 @@ def user_group(user_id: int) -> str:
     return f"notify.user.{user_id}"
 
 
+def notify_pushes_message(pushes: list[dict[str, Any]]) -> dict[str, Any]:
+    """One channel-layer message carrying several "notify.push" messages for one user's
+    group, forwarded by the consumer one by one in this order: a burst (the doorbell
+    bridge's batch) costs one group send a user instead of one a push."""
+    return {"type": "notify.pushes", "pushes": [{**p, "type": "notify.push"} for p in pushes]}
+
+
 # --- enqueue ------------------------------------------------------------------------
 
 
