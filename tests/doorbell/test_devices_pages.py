@@ -154,6 +154,40 @@ def test_binding_to_a_household_of_another_village_is_refused(client, cadre, cou
     assert d.household is None
 
 
+def test_the_bind_form_finds_a_household_by_address_or_head(client, cadre, county, monkeypatch):
+    """A village has hundreds of households: the list shows the first BIND_CHOICES and a
+    search narrows it; a hostile search is ignored, never a 500."""
+    from linli.doorbell import views
+    from linli.org.models import Household
+
+    d = device(county.village_a, device_id="DB-S1")
+    village_homes = Household.objects.filter(unit__path__startswith=county.village_a.path)
+    target = village_homes.order_by("id").last()
+    target.address = "李畋村柳树湾17号"
+    target.save(update_fields=["address"])
+    client.force_login(cadre)
+    url = reverse("doorbell:device_detail", args=[d.pk])
+
+    found = client.get(url, {"hq": "柳树湾"}, **ZH)
+    options = found.context["bind_form"].fields["household"].queryset
+    assert list(options) == [target]
+    assert "柳树湾17号" in found.content.decode()
+
+    monkeypatch.setattr(views, "BIND_CHOICES", 1)
+    page = client.get(url, **ZH)
+    assert page.context["bind_form"].fields["household"].queryset.count() == 1
+    assert "仅列出前 1 户" in page.content.decode()
+
+    none = client.get(url, {"hq": "没有这个地址"}, **ZH)
+    assert "没有符合条件的住户" in none.content.decode()
+    for hostile in ("\x00\x1b[2J", "%" * 500, "' OR 1=1 --"):
+        assert client.get(url, {"hq": hostile}, **ZH).status_code in (200, 400)
+    # The bind itself still takes any household of the village, listed or not.
+    client.post(reverse("doorbell:device_bind", args=[d.pk]), {"household": target.pk})
+    d.refresh_from_db()
+    assert d.household == target
+
+
 def test_the_list_filters_and_exports(client, cadre, county):
     low = device(county.village_a, device_id="DB-LOW", battery=5)
     MaintenanceTask.objects.create(device=low, unit=low.unit, kind=TaskKind.LOW_BATTERY)

@@ -620,15 +620,20 @@ def device_tasks(device: Device, limit: int = 20) -> list[MaintenanceTask]:
     )
 
 
-def bind_households(user, device: Device) -> QuerySet[Household]:
-    """Households the device may be bound to: its village's, in the user's manage scope."""
+def bind_households(user, device: Device, q: str = "") -> QuerySet[Household]:
+    """Households the device may be bound to: its village's, in the user's manage scope;
+    `q` narrows them to an address or head of household containing it (the bind form's
+    search: a village has hundreds of households)."""
     village = device.unit.village_path()
-    return (
+    qs = (
         Household.objects.filter(policy.manage_units_q(user, "unit__path"))
         .filter(unit__path__startswith=village)
         .select_related("unit")
         .order_by("unit__path", "address", "head_name", "id")
     )
+    if q:
+        qs = qs.filter(Q(address__icontains=q) | Q(head_name__icontains=q))
+    return qs
 
 
 def tasks_filtered(

@@ -525,6 +525,10 @@ def device_secret(request, pk: int):
     return response
 
 
+# The bind form's list shows at most this many households; a search narrows them.
+BIND_CHOICES = 200
+
+
 @roles_required(DEVICE_ROLES)
 def device_detail(request, pk: int):
     return _device_page(request, _device_or_404(request, pk))
@@ -543,6 +547,10 @@ def _device_page(
     """The device page; a refused retire or resolve form comes back here with its field
     errors (400), like the other forms."""
     manage = policy.can_manage(request.user, device.unit)
+    hq = request.GET.get("hq", "").strip()[:40]
+    hq = hq if hq.isprintable() else ""
+    households = selectors.bind_households(request.user, device, hq) if manage else None
+    shown = list(households[: BIND_CHOICES + 1]) if households is not None else []
     context = {
         "device": device,
         "health": selectors.device_health(device),
@@ -551,11 +559,15 @@ def _device_page(
         "tasks": selectors.device_tasks(device),
         "manage": manage and device.status == DeviceStatus.ACTIVE,
         "bind_form": BindForm(
-            households=selectors.bind_households(request.user, device),
+            households=households.filter(pk__in=[h.pk for h in shown[:BIND_CHOICES]]),
             initial={"household": device.household_id},
         )
-        if manage
+        if households is not None
         else None,
+        "bind_q": hq,
+        "bind_more": len(shown) > BIND_CHOICES,
+        "bind_none": households is not None and not shown,
+        "bind_choices": BIND_CHOICES,
         "retire_form": retire_form or RetireForm(),
         "seq_form": seq_form or SeqResetForm(auto_id="seq_%s"),
         "resolve_form": TaskResolveForm(),
