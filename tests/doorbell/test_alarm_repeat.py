@@ -331,6 +331,36 @@ def test_the_alarm_page_shows_the_recipient_health_to_carers_and_an_audited_call
 
 
 @pytest.mark.django_db
+def test_the_care_page_calls_a_contact_for_the_carers_audited(county, client):
+    """A representative on a visit calls the family from the care record's page: the
+    number goes to the phone's dialer, the call is recorded; others see masked numbers
+    and no button, and a forged POST is refused."""
+    from linli.accounts.models import AuditAction, AuditLog
+    from linli.doorbell.models import EmergencyContact
+
+    world = AlarmWorld(county)
+    contact = EmergencyContact.objects.create(
+        recipient=world.recipient, order=1, name="女儿李梅", phone="13955550077"
+    )
+    url = f"/doorbell/care/{world.recipient.pk}/"
+    client.force_login(world.rep)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"{url}call/{contact.pk}/" in page and "13955550077" not in page
+    assert client.get(f"{url}call/{contact.pk}/").status_code == 405
+    call = client.post(f"{url}call/{contact.pk}/")
+    assert call.status_code == 302 and call["Location"] == "tel:13955550077"
+    audit = AuditLog.objects.get(action=AuditAction.DOORBELL_CARE_CONTACT_CALL)
+    assert audit.detail == {"contact": contact.pk, "recipient": world.recipient.pk}
+    assert client.post(f"{url}call/999999/").status_code == 404
+
+    client.force_login(world.town)  # may read the record, not call the family
+    page = client.get(url).content.decode()
+    assert "/call/" not in page and "139****0077" in page
+    assert client.post(f"{url}call/{contact.pk}/").status_code == 403
+    assert AuditLog.objects.filter(action=AuditAction.DOORBELL_CARE_CONTACT_CALL).count() == 1
+
+
+@pytest.mark.django_db
 def test_a_press_long_after_an_alarm_left_open_raises_a_new_alarm_and_sms(county):
     """An alarm answered on Monday and never closed must not swallow Wednesday's press:
     only an alarm raised within JOIN_MINUTES is joined."""

@@ -1004,6 +1004,15 @@ PAGES: dict[str, Entry] = {
         post=lambda w: {"primary": w.county.rep_a.pk, "visit_every_days": 14},
     ),
     "doorbell:care_pair_end": scoped(kwargs=kw_care, marks=care_marks),
+    # calling an emergency contact from the care record's page: the carers (rep_a, the
+    # primary) and the village cadre, audited; strangers 404.
+    "doorbell:care_call": scoped(
+        kwargs=lambda w: {"pk": alarm(w).recipient.pk, "contact": alarm_contact(w).pk},
+        method="POST",
+        body=empty,
+        ok=302,
+        owner="rep_a",
+    ),
     "doorbell:mine": any_user(
         query=q_care,
         marks=care_marks,

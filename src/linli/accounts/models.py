@@ -352,6 +352,7 @@ class AuditAction(StrEnum):
     DOORBELL_ALARM_CLOSE = "doorbell.alarm.close"
     DOORBELL_ALARM_APPEAL = "doorbell.alarm.appeal"
     DOORBELL_CONTACT_CALL = "doorbell.alarm.contact_call"  # an emergency contact's mobile
+    DOORBELL_CARE_CONTACT_CALL = "doorbell.care.contact_call"  # the same, from the care page
     EXPORT_DOORBELL = "export.doorbell"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"

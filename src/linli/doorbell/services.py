@@ -2387,14 +2387,33 @@ def contact_call(*, actor: User, alarm: Alarm, contact_id: int) -> str:
     alarm's page (the carers and the village cadre); audited."""
     if not policy.can_call_contacts(actor, alarm):
         raise Forbidden(_("Only the carers and the village cadre may call the contacts."))
-    contact = EmergencyContact.objects.filter(pk=contact_id, recipient=alarm.recipient).first()
+    assert alarm.recipient is not None  # (can_call_contacts)
+    return _contact_phone(
+        actor, alarm.recipient, contact_id, AuditAction.DOORBELL_CONTACT_CALL, target=alarm
+    )
+
+
+def care_contact_call(*, actor: User, recipient: CareRecipient, contact_id: int) -> str:
+    """The same from the care record's page (a representative on a visit calling the
+    family): the carers and the village cadre, as for the health notes; audited."""
+    if not policy.can_see_health(actor, recipient):
+        raise Forbidden(_("Only the carers and the village cadre may call the contacts."))
+    return _contact_phone(
+        actor, recipient, contact_id, AuditAction.DOORBELL_CARE_CONTACT_CALL, target=recipient
+    )
+
+
+def _contact_phone(
+    actor: User, recipient: CareRecipient, contact_id: int, action: str, *, target: Any
+) -> str:
+    contact = EmergencyContact.objects.filter(pk=contact_id, recipient=recipient).first()
     if contact is None or not contact.phone:
         raise NotFound(_("Contact not found."))
     audit_record(
         actor=actor,
-        action=AuditAction.DOORBELL_CONTACT_CALL,
-        target=alarm,
-        detail={"contact": contact.pk, "recipient": alarm.recipient_id},
+        action=action,
+        target=target,
+        detail={"contact": contact.pk, "recipient": recipient.pk},
     )
     return contact.phone
 

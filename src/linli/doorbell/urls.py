@@ -13,6 +13,7 @@ urlpatterns = [
     path("care/<int:pk>/edit/", views.care_edit, name="care_edit"),
     path("care/<int:pk>/end/", views.care_end, name="care_end"),
     path("care/<int:pk>/contacts/", views.care_contacts, name="care_contacts"),
+    path("care/<int:pk>/call/<int:contact>/", views.care_call, name="care_call"),
     path("care/<int:pk>/pair/", views.care_pair, name="care_pair"),
     path("care/<int:pk>/pair/end/", views.care_pair_end, name="care_pair_end"),
     path("care/mine/", views.mine, name="mine"),

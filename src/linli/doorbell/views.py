@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -859,6 +859,22 @@ def alarm_call(request, pk: int, contact: int):
         raise Http404 from None
     except DomainError as exc:
         return _detail(request, alarm, status=exc.status, error=exc.message)
+    return _TelRedirect("tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+"))
+
+
+@login_required
+@require_POST
+def care_call(request, pk: int, contact: int):
+    """Call an emergency contact from the care record's page: audited, then the dialer."""
+    recipient = _recipient(request, pk)
+    try:
+        phone = services.care_contact_call(
+            actor=request.user, recipient=recipient, contact_id=contact
+        )
+    except NotFound:
+        raise Http404 from None
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from None
     return _TelRedirect("tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+"))
 
 
