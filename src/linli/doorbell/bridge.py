@@ -54,8 +54,11 @@ KEEPALIVE = 30
 DB_ATTEMPTS = 3
 # Messages are taken in by this many threads, each with its own database connection; a
 # device's messages always go to the same thread, in the order they came
-# (LINLI_MQTT_BRIDGE_WORKERS; 1: everything in paho's network thread).
-WORKERS = int(os.environ.get("LINLI_MQTT_BRIDGE_WORKERS", "4"))
+# (LINLI_MQTT_BRIDGE_WORKERS; 0: everything in paho's network thread, one at a time).
+# One by default: the threads share the interpreter's lock, and on the 2-core benchmark
+# machine four of them, each taking smaller batches, spent more CPU a press and doubled
+# the latency (docs/performance.md: p99 298 ms with 4, 158 ms with 2, 97 ms with 1).
+WORKERS = int(os.environ.get("LINLI_MQTT_BRIDGE_WORKERS", "1"))
 # A worker takes the messages waiting in its queue, up to this many, in one transaction
 # (one commit; each acknowledged after it): a bridge that fell behind catches up faster.
 BATCH = int(os.environ.get("LINLI_MQTT_BRIDGE_BATCH", "20"))
@@ -153,7 +156,7 @@ class Bridge:
         self._workers: list[threading.Thread] = []
 
     def _workers_start(self) -> None:
-        if WORKERS <= 1:
+        if WORKERS <= 0:
             return  # everything in paho's network thread
         for i in range(WORKERS):
             q: queue.SimpleQueue = queue.SimpleQueue()
