@@ -1875,7 +1875,9 @@ def _pressed_again(alarm: Alarm, message: DeviceMessage) -> Alarm:
     if remind:
         _push_on_commit(alarm, told, "pressed_again")
     else:
-        log.info("doorbell %s: pressed again within %s s, no reminder", alarm.pk, policy.REMIND_SECONDS)
+        log.info(
+            "doorbell %s: pressed again within %s s, no reminder", alarm.pk, policy.REMIND_SECONDS
+        )
     return alarm
 
 
@@ -2404,7 +2406,7 @@ def care_contact_call(*, actor: User, recipient: CareRecipient, contact_id: int)
 
 
 def _contact_phone(
-    actor: User, recipient: CareRecipient, contact_id: int, action: str, *, target: Any
+    actor: User, recipient: CareRecipient, contact_id: int, action: AuditAction, *, target: Any
 ) -> str:
     contact = EmergencyContact.objects.filter(pk=contact_id, recipient=recipient).first()
     if contact is None or not contact.phone:
