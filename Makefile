@@ -35,6 +35,8 @@ assets: node_modules/.installed
 	cp node_modules/echarts/dist/echarts.min.js src/linli/core/static/vendor/
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css src/linli/core/static/vendor/
 	cp -r node_modules/leaflet/dist/images src/linli/core/static/vendor/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map node_modules/leaflet.markercluster/dist/MarkerCluster.css node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css src/linli/core/static/vendor/
+	cp node_modules/leaflet.heat/dist/leaflet-heat.js src/linli/core/static/vendor/
 
 messages: $(STAMP)
 	$(LINLI) compile_translations
