@@ -77,6 +77,7 @@ def test_declared_effects_happen_and_nothing_else(action, actors, file_appeal):
         merge_into=other,
         rating=5,
         party={"name": "张三"},
+        assignee=actors.fresh(actors.rep),
         **kwargs,
     )
     assert AuditLog.objects.count() - audits == (1 if t.audited else 0)

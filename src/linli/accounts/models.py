@@ -271,6 +271,7 @@ class AuditAction(StrEnum):
     APPEAL_RESUME = "appeal.resume"
     APPEAL_REOPEN = "appeal.reopen"
     APPEAL_MERGE = "appeal.merge"
+    APPEAL_REASSIGN = "appeal.reassign"  # a superior named the handler (指派)
     APPEAL_REPORTER_REVEAL = "appeal.reporter_reveal"  # the reporter's mobile in clear
     EXPORT_APPEALS = "export.appeals"
     # duties

@@ -219,6 +219,11 @@ def appeal_action(request, code: CaseCode, action: Action, payload: ActionIn):
         selectors.appeal_get(request.user, payload.merge_into) if payload.merge_into else None
     )
     unit = org_selectors.unit_get(request.user, payload.unit_id) if payload.unit_id else None
+    assignee = (
+        selectors.assignable_handler(appeal, payload.assignee_id)
+        if action == Action.REASSIGN and payload.assignee_id
+        else None
+    )
     party = (
         {"name": payload.party_name, "phone": payload.party_phone, "role": payload.party_side}
         if action == Action.PARTY_ADD
@@ -236,6 +241,7 @@ def appeal_action(request, code: CaseCode, action: Action, payload: ActionIn):
         rating=payload.rating,
         party=party,
         held_at=payload.held_at,
+        assignee=assignee,
         internal=payload.internal,
     )
 

@@ -56,6 +56,14 @@ class RatedData(TypedDict, total=False):
     reopened: bool  # dissatisfied: back to pending at the same level
 
 
+class AssignedData(TypedDict):
+    """A superior named the handler (reassign)."""
+
+    assignee: int
+    assignee_name: str
+    previous: int | None  # whoever had claimed it before, if anyone
+
+
 class VisitExpiredData(TypedDict):
     no_rating: bool
 
@@ -76,6 +84,7 @@ EventData = (
     | ResumedData
     | MergedData
     | RatedData
+    | AssignedData
     | VisitExpiredData
     | PartyData
     | ReminderData
@@ -116,6 +125,10 @@ def rated_data(*, rating: int, by_phone: bool, reopened: bool) -> RatedData:
     if reopened:
         data["reopened"] = True
     return data
+
+
+def assigned_data(*, assignee: Any, previous_id: int | None) -> AssignedData:
+    return {"assignee": assignee.pk, "assignee_name": assignee.name, "previous": previous_id}
 
 
 def visit_expired_data() -> VisitExpiredData:

@@ -265,6 +265,26 @@ def handlers_of(appeal: Appeal) -> list[User]:
     return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))
 
 
+def level_handlers(appeal: Appeal) -> list[User]:
+    """Whom a superior may name as the appeal's handler (reassign, 指派): everyone who
+    handles appeals at its level and unit (the roles of its level held at its unit or
+    above; at the neighbourhood level also every serving representative of its unit,
+    not only the one it was routed to). Active accounts, by name."""
+    ids = set(
+        RoleAssignment.objects.filter(
+            role__in=LEVEL_ROLES[Level(appeal.level)],
+            unit__path__in=appeal.unit.ancestor_paths(),
+        ).values_list("user_id", flat=True)
+    )
+    if appeal.level == Level.GROUP:
+        ids.update(
+            Representative.objects.filter(
+                unit_id=appeal.unit_id, term_end__isnull=True, user__isnull=False
+            ).values_list("user_id", flat=True)
+        )
+    return list(User.objects.filter(pk__in=list(ids), is_active=True).order_by("name", "pk"))
+
+
 def group_has_handlers(unit: Unit) -> bool:
     """May anyone claim an unassigned neighbourhood-level appeal placed at `unit`?
     (The same people `handlers_of` names for it; routing sends it to the village

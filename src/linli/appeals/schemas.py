@@ -120,6 +120,11 @@ class ActionIn(Schema):
     department_id: Id | None = Field(None, description="For `refer`.")
     merge_into: CaseCode | None = Field(None, description="Case code, for `merge`.")
     unit_id: Id | None = Field(None, description="For `return`: the unit below to return to.")
+    assignee_id: Id | None = Field(
+        None,
+        description="For `reassign`: the user who is to handle it (one who handles appeals "
+        "at its level and unit).",
+    )
     rating: Annotated[int, bounded(1, 5)] | None = Field(
         None, description="For `rate` (a phone return visit)."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     Avg,
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.crypto import blind_index
-from linli.core.errors import NotFound
+from linli.core.errors import InvalidInput, NotFound
 from linli.core.inputs import is_id
 from linli.org.models import STEPLEN, Place, Unit, UnitKind
 from linli.org.selectors import members_with_phone
@@ -459,3 +460,23 @@ def resident_home_unit(phone: str) -> Unit | None:
         else None
     )
     return member.household.unit if member is not None else None
+
+
+def assignable_handlers(appeal: Appeal) -> list:
+    """Whom a superior may name as the appeal's handler (reassign): `policy.level_handlers`."""
+    return policy.level_handlers(appeal)
+
+
+def assignable_handler(appeal: Appeal, value: Any):
+    """The handler a reassign names (an id from a form or the API): one of
+    `assignable_handlers`, else refused with a clear message."""
+    text = str(value)
+    chosen = next(
+        (u for u in assignable_handlers(appeal) if is_id(text) and u.pk == int(text)), None
+    )
+    if chosen is None:
+        raise InvalidInput(
+            _("Choose the handler from the list: that person does not handle appeals here."),
+            code="assignee_not_handler",
+        )
+    return chosen

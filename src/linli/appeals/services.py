@@ -509,6 +509,7 @@ class ActParams:
     rating: int | str | None = None  # rate
     party: dict[str, Any] | None = None  # party_add: name, phone, role
     held_at: dt.datetime | None = None  # mediate
+    assignee: User | None = None  # reassign: the handler a superior names
 
 
 def appeal_act(
@@ -526,6 +527,7 @@ def appeal_act(
     rating: int | str | None = None,
     party: dict[str, Any] | None = None,
     held_at: dt.datetime | None = None,
+    assignee: User | None = None,
     internal: bool = False,
     photos: Any = (),
 ) -> Appeal:
@@ -545,6 +547,7 @@ def appeal_act(
         rating=rating,
         party=party,
         held_at=held_at,
+        assignee=assignee,
     )
     with transaction.atomic():
         try:
@@ -790,6 +793,42 @@ def _on_answer(step: _Step) -> None:
     step.data = events.department_data(name=appeal.department.name if appeal.department_id else "")
 
 
+def _on_reassign(step: _Step) -> None:
+    """A superior names the handler: one of those who handle appeals at its level and
+    unit (`policy.level_handlers`). A pending appeal becomes claimed by them (the level
+    has answered: the first claim time is set if it was not, as a claim would); a
+    claimed or in-progress one changes hands and keeps its status."""
+    appeal, chosen = step.appeal, step.params.assignee
+    if chosen is None:
+        raise InvalidInput(_("Choose the handler."), code="assignee_required")
+    if chosen.pk not in {u.pk for u in policy.level_handlers(appeal)}:
+        raise InvalidInput(
+            _("%(name)s does not handle appeals at this level here: choose one of the list.")
+            % {"name": chosen.name},
+            code="assignee_not_handler",
+        )
+    if chosen.pk == appeal.assignee_id and step.before != Status.PENDING:
+        raise InvalidInput(
+            _("%(name)s already handles this appeal.") % {"name": chosen.name},
+            code="assignee_same",
+        )
+    step.data = events.assigned_data(
+        assignee=chosen,
+        previous_id=appeal.assignee_id if step.before != Status.PENDING else None,
+    )
+    if step.before == Status.PENDING:
+        appeal.status = Status.CLAIMED
+    appeal.assignee = chosen
+    if appeal.level == Level.GROUP:
+        rep = Representative.objects.filter(user=chosen, term_end__isnull=True).first()
+        if rep is not None:
+            appeal.representative = rep
+    if appeal.first_claimed_at is None:
+        appeal.first_claimed_at = step.now
+    appeal.claim_due_at = None
+    step.fields |= {"assignee", "representative", "first_claimed_at", "claim_due_at"}
+
+
 def _on_supervise(step: _Step) -> None:
     step.appeal.supervised = True
     step.fields.add("supervised")
@@ -911,6 +950,7 @@ HANDLERS: dict[Action, Callable[[_Step], None]] = {
     Action.ANSWER: _on_answer,
     Action.SUPERVISE: _on_supervise,
     Action.URGE: _on_nothing,
+    Action.REASSIGN: _on_reassign,
     Action.SUSPEND: _on_suspend,
     Action.RESUME: _on_resume,
     Action.MERGE: _on_merge,

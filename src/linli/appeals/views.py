@@ -119,6 +119,7 @@ def _action_context(request, appeal: Appeal) -> dict:
         if Action.REFER in actions
         else [],
         "return_units": _return_units(appeal) if Action.RETURN in actions else [],
+        "handlers": selectors.assignable_handlers(appeal) if Action.REASSIGN in actions else [],
     }
 
 
@@ -180,6 +181,9 @@ def appeal_act(request, code: str, action: str):
             if is_id(post.get("unit", ""))
             else None
         )
+        assignee = None
+        if action == Action.REASSIGN and post.get("assignee"):
+            assignee = selectors.assignable_handler(appeal, post["assignee"])
         party = (
             {
                 "name": post.get("party_name"),
@@ -200,6 +204,7 @@ def appeal_act(request, code: str, action: str):
             unit=unit,
             rating=post.get("rating") or None,
             party=party,
+            assignee=assignee,
             internal=bool(post.get("internal")),
             photos=request.FILES.getlist("photos"),
         )

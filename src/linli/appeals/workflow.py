@@ -56,6 +56,7 @@ class Action(StrEnum):
     ANSWER = "answer"  # the department's answer
     SUPERVISE = "supervise"  # 督办
     URGE = "urge"  # 催办
+    REASSIGN = "reassign"  # 指派: a superior names the handler
     SUSPEND = "suspend"  # 挂起
     RESUME = "resume"  # 解挂
     MERGE = "merge"
@@ -87,6 +88,7 @@ ACTION_LABELS = {
     Action.ANSWER: _("Answer the referral"),
     Action.SUPERVISE: _("Supervise"),
     Action.URGE: _("Urge"),
+    Action.REASSIGN: _("Assign to a handler"),
     Action.SUSPEND: _("Suspend"),
     Action.RESUME: _("Resume"),
     Action.MERGE: _("Merge into another appeal"),
@@ -194,6 +196,18 @@ TABLE: dict[Action, Transition] = {
         ),
         _t(Action.SUPERVISE, OPEN, SAME, {S}, note_required=True, notify=HANDLERS),
         _t(Action.URGE, OPEN, SAME, {S}, note_required=True, notify=HANDLERS),
+        # A leader above names who handles it at its level: a pending appeal becomes
+        # claimed by them, a claimed one changes hands (services._on_reassign).
+        _t(
+            Action.REASSIGN,
+            ACTIVE,
+            SAME,
+            {S},
+            note_required=True,
+            audited=True,
+            notify=ASSIGNEE,
+            notice=_("Appeal %(code)s was assigned to you"),
+        ),
         _t(Action.SUSPEND, WORKING, Status.SUSPENDED, {H}, note_required=True, audited=True),
         _t(Action.RESUME, {Status.SUSPENDED}, PREVIOUS, {H}, note_required=True, audited=True),
         _t(
