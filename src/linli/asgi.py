@@ -17,6 +17,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from linli.dashboard.routing import websocket_urlpatterns as centre_ws  # noqa: E402
 from linli.doorbell.routing import websocket_urlpatterns as doorbell_ws  # noqa: E402
 from linli.notify.routing import websocket_urlpatterns  # noqa: E402
 
@@ -24,7 +25,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *doorbell_ws]))
+            AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *doorbell_ws, *centre_ws]))
         ),
     }
 )

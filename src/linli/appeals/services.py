@@ -38,7 +38,7 @@ from linli.org.models import Department, Household, Representative, Unit
 from linli.org.selectors import members_with_phone, representative_on
 from linli.org.services import same_village
 
-from . import events, links, policy
+from . import events, links, live, policy
 from .models import (
     ACTIVE_STATUSES,
     CLOCK_STATUSES,
@@ -440,6 +440,7 @@ def appeal_file(
             % {"code": appeal.code},
         )
         _notify_webhooks(appeal, "filed")
+        live.change_on_commit(appeal, "filed")
         if actor is not None:
             audit_record(actor=actor, action=AuditAction.APPEAL_FILE, target=appeal)
         _claim_own(appeal, actor)
@@ -709,6 +710,7 @@ def _effects(t: Transition, step: _Step) -> None:
             },
         )
     _notify_webhooks(appeal, str(t.action))
+    live.change_on_commit(appeal, str(t.action))
 
 
 # --- one handler per action: the appeal's own fields ----------------------------------
@@ -1074,6 +1076,7 @@ def appeals_tick(*, now: dt.datetime | None = None, limit: int = 1000) -> dict[s
 
 
 def _overdue_notice(appeal: Appeal, event: str) -> None:
+    live.change_on_commit(appeal, str(event))
     title = (
         _("Appeal %(code)s was not claimed in time")
         if event == Event.CLAIM_OVERDUE

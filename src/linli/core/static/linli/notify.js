@@ -86,6 +86,8 @@
       osc.stop(t + i * 0.35 + 0.26);
     }
   }
+  // The command centre's live pages sound a new alarm with the same tone.
+  window.linliBeep = beep;
   function alarmBanner(message) {
     if (!banner) return;
     var alarm = message.alarm, id = "alarm-banner-" + String(alarm.id).replace(/[^0-9]/g, "");
