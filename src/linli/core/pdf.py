@@ -33,6 +33,7 @@ svg {{ max-width: 100%; }}
 
 def html_to_pdf(html: str, *, css: str = "") -> bytes:
     """The PDF of an HTML document (its own <style> applies after BASE_CSS and `css`)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
-    return HTML(string=html).write_pdf(stylesheets=[CSS(string=BASE_CSS + css)])
+    pdf: bytes = HTML(string=html).write_pdf(stylesheets=[CSS(string=BASE_CSS + css)])
+    return pdf
