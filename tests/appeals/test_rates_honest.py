@@ -202,9 +202,7 @@ def test_the_api_gives_both_satisfaction_rates(handmade, actors):
     assert total["level_share"]["village"] == 25.0
 
 
-def test_the_page_shows_both_satisfaction_rates_and_how_they_are_counted(
-    client, handmade, actors
-):
+def test_the_page_shows_both_satisfaction_rates_and_how_they_are_counted(client, handmade, actors):
     client.force_login(actors.city)
     with at(48):
         r = client.get(

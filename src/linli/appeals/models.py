@@ -38,7 +38,7 @@ LEVEL_ORDER = [Level.GROUP, Level.VILLAGE, Level.TOWN, Level.CITY]
 
 def higher_level(a: str, b: str) -> str:
     """The higher of two levels ("" counts as lowest)."""
-    rank = {lv: i for i, lv in enumerate(LEVEL_ORDER)}
+    rank: dict[str, int] = {str(lv): i for i, lv in enumerate(LEVEL_ORDER)}
     return a if rank.get(a, -1) >= rank.get(b, -1) else b
 
 

@@ -318,9 +318,7 @@ def _rating_counts(base: QuerySet[Appeal], n: int) -> dict[str, dict[str, int]]:
     first, last = ~Exists(rate.filter(before)), ~Exists(rate.filter(after))
     rows = (
         AppealEvent.objects.filter(action=Action.RATE, appeal__in=base.values("pk"))
-        .annotate(
-            child=Substr("appeal__origin_path", 1, n), value=value, first=first, last=last
-        )
+        .annotate(child=Substr("appeal__origin_path", 1, n), value=value, first=first, last=last)
         .order_by()
         .values("child")
         .annotate(

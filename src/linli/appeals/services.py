@@ -757,7 +757,9 @@ def _move(step: _Step, target: Unit) -> None:
     appeal.unit = target
     appeal.assignee = None
     appeal.status = Status.PENDING
-    step.fields |= {"level", "reached_level", "unit", "assignee"} | _set_deadlines(appeal, step.now, claim=True)
+    step.fields |= {"level", "reached_level", "unit", "assignee"} | _set_deadlines(
+        appeal, step.now, claim=True
+    )
 
 
 def _no_level() -> InvalidInput:
