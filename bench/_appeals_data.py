@@ -197,7 +197,7 @@ APPEAL_COLS = [
     "supervised", "first_claim_due_at", "first_claimed_at", "resolved_at", "resolved_level",
     "resolved_on_time", "result", "visit_due_at", "rating", "rating_comment", "closed_at",
     "merged_into_id", "agreement", "version", "created_at", "updated_at",
-    "reporter_phone_hash",
+    "reporter_phone_hash", "reached_level",
 ]  # fmt: skip
 APPEAL_DEFAULTS = {c: None for c in APPEAL_COLS} | {
     "suspended_status": "",
@@ -438,6 +438,8 @@ class Generator:
             self.build_open(a, events, event, start, anc, rep, urgency, created, dept)
         else:
             self.build_closed(a, events, event, start, anc, rep, urgency, created, dept)
+        # Nothing here is returned down a level: where it is is the highest it reached.
+        a["reached_level"] = a["level"]
         events.sort(key=lambda e: e[3])  # ids in time order
         first = self.next_event_id
         self.next_event_id += len(events)

@@ -360,7 +360,10 @@ def test_rates_count_each_outcome(actors, file_appeal):
     )
     assert total.filed == 3
     assert total.resolved == 1  # b reopened after a poor rating
-    assert total.satisfaction_rate == 100.0
+    # Every rating counts: a's 5 and b's 2 (b reopened), first and final alike.
+    assert (total.ratings, total.rated) == (2, 2)
+    assert total.first_satisfaction_rate == total.final_satisfaction_rate == 50.0
+    assert total.satisfaction_rate == 50.0
     assert total.resolved_at_level["group"] == 1
     assert total.open == 2
     assert total.response_rate == pytest.approx(66.7)

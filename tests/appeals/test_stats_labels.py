@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.appeals.models import Appeal, Level, Status
+from linli.appeals.models import Appeal, AppealEvent, Level, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,9 @@ SETUP = [
     (Status.IN_PROGRESS, False, None, None, None, None),  # overdue
     (Status.PENDING, False, None, None, None, None),
     (Status.PENDING, False, None, None, None, None),
-    (Status.WITHDRAWN, True, None, None, None, None),  # not counted as filed
+    # Not counted as filed; claimed (late) before it was withdrawn, so it counts
+    # against the response rate.
+    (Status.WITHDRAWN, False, None, None, None, None),
 ]
 
 
@@ -59,10 +61,22 @@ def test_stats_page_labels_each_figure_with_what_it_counts(client, actors, file_
             fields.update(
                 resolved_at=created + hours * H,
                 resolved_level=level,
+                reached_level=level,
                 resolved_on_time=on_time,
                 rating=rating,
             )
         Appeal.objects.filter(pk=a.pk).update(**fields)
+        if rating is not None:
+            # The rates count rating events, as the rate action records them.
+            AppealEvent.objects.create(
+                appeal=a,
+                action="rate",
+                level=level,
+                unit=a.unit,
+                to_status=status,
+                at=created + (hours + 1) * H,
+                data={"rating": rating},
+            )
 
     client.force_login(actors.city)
     # The period named: the page's default (this month, local time) would leave out
@@ -81,17 +95,19 @@ def test_stats_page_labels_each_figure_with_what_it_counts(client, actors, file_
     assert "受理时间" not in html
 
     figures = _stat_blocks(html)
-    # 8 filed (the withdrawn one is not); 2 claimed in time; 5 resolved, 4 of them
-    # in time; 3 rated, 1 satisfied; (5 + 6 + 7 + 9 + 10.5) / 5 hours; 1 overdue.
+    # 8 filed (the withdrawn one is not); the response rate also counts the withdrawn
+    # one, claimed (late) before it was withdrawn: 2 of 9 claimed in time; 5 resolved, 4 of them
+    # in time; 3 rated (one rating event each), 1 satisfied; (5 + 6 + 7 + 9 + 10.5) / 5 hours; 1 overdue.
     assert figures["受理诉求数"] == "8"
-    assert figures["响应率"] == "25.0%"
+    assert figures["响应率"] == "22.2%"
     assert figures["办结率"] == "62.5%"
     assert figures["按时办结率"] == "80.0%"
-    assert figures["满意率"] == "33.3%"
+    assert figures["首次满意率"] == "33.3%"
+    assert figures["最终满意率"] == "33.3%"
     assert figures["平均办结时长（小时）"] == "7.5"
     assert figures["当前超期数"] == "1"
     # Where the 5 resolved ones were resolved.
-    assert "已办结诉求的办结层级占比" in html
+    assert "已办结诉求按到达的最高层级占比" in html
     assert figures["邻里（代表/组）"] == "60.0%"
     assert figures["村"] == "20.0%"
     assert figures["乡镇"] == "20.0%"
@@ -108,7 +124,8 @@ def test_stats_page_labels_each_figure_with_what_it_counts(client, actors, file_
         "响应率",
         "按时办结率",
         "办结率",
-        "满意率",
+        "首次满意率",
+        "最终满意率",
     ]
     body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
     row = re.search(r"<tr>(.*?)</tr>", body, re.S).group(1)
@@ -118,8 +135,9 @@ def test_stats_page_labels_each_figure_with_what_it_counts(client, actors, file_
         "受理诉求数": "8",
         "未办结数": "3",
         "当前超期数": "1",
-        "响应率": "25.0%",
+        "响应率": "22.2%",
         "按时办结率": "80.0%",
         "办结率": "62.5%",
-        "满意率": "33.3%",
+        "首次满意率": "33.3%",
+        "最终满意率": "33.3%",
     }

@@ -36,6 +36,12 @@ class Level(models.TextChoices):
 LEVEL_ORDER = [Level.GROUP, Level.VILLAGE, Level.TOWN, Level.CITY]
 
 
+def higher_level(a: str, b: str) -> str:
+    """The higher of two levels ("" counts as lowest)."""
+    rank: dict[str, int] = {str(lv): i for i, lv in enumerate(LEVEL_ORDER)}
+    return a if rank.get(a, -1) >= rank.get(b, -1) else b
+
+
 class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
     URGENT = "urgent", _("Urgent")
@@ -230,6 +236,13 @@ class Appeal(models.Model):
     first_claimed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolved_level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    # The highest level it has been at (filed there or escalated to it); a return
+    # to a lower level does not lower it. The per-level shares count by it, so an
+    # appeal escalated and then returned down is not "resolved in the neighbourhood".
+    reached_level = models.CharField(max_length=10, choices=Level.choices, blank=True)
+    # The last resolution was by its deadline and the appeal was never resolved
+    # before: a resolution the resident rejected (or a handler reopened) does not
+    # leave the appeal on time after the fresh deadline of the reopening.
     resolved_on_time = models.BooleanField(null=True)
     result = models.TextField(_("result"), blank=True)
     visit_due_at = models.DateTimeField(null=True, blank=True)

@@ -161,13 +161,37 @@ class RatesOut(Schema):
     open: int
     overdue: int
     resolved: int
-    rated: int
-    response_rate: float | None = Field(description="% claimed within the first claim deadline.")
-    on_time_rate: float | None = Field(description="% of resolved ones resolved by the deadline.")
-    resolution_rate: float | None = Field(description="% of filed ones resolved.")
-    satisfaction_rate: float | None = Field(description="% of ratings that were satisfied (3-5).")
-    mean_hours_to_resolve: float | None
-    resolved_at_level: dict[str, int]
+    rated: int = Field(description="Appeals rated at least once.")
+    ratings: int = Field(description="Every rating given, a reopened appeal's each time.")
+    ratings_satisfied: int = Field(description="Of those, ratings from 3 to 5.")
+    satisfied_first: int = Field(description="Rated appeals satisfied at their first rating.")
+    satisfied_final: int = Field(description="Rated appeals satisfied at their last rating.")
+    response_rate: float | None = Field(
+        description="% claimed within the first claim deadline, of the filed ones and the "
+        "withdrawn ones that were claimed or waited past that deadline."
+    )
+    on_time_rate: float | None = Field(
+        description="% of resolved ones resolved by the deadline and never reopened."
+    )
+    resolution_rate: float | None = Field(
+        description="% of filed ones resolved (waiting for the rating, or closed)."
+    )
+    satisfaction_rate: float | None = Field(
+        description="The first-time satisfaction rate (kept under its old name)."
+    )
+    first_satisfaction_rate: float | None = Field(
+        description="% of rated appeals whose first rating was 3-5: a dissatisfied rating "
+        "stays even after the appeal is handled again."
+    )
+    final_satisfaction_rate: float | None = Field(
+        description="% of rated appeals whose last rating was 3-5."
+    )
+    mean_hours_to_resolve: float | None = Field(
+        description="Mean calendar hours from filing to the last resolution, suspensions included."
+    )
+    resolved_at_level: dict[str, int] = Field(
+        description="Resolved appeals by the highest level they reached (filed or escalated to)."
+    )
     level_share: dict[str, float | None]
 
 

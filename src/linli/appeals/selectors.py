@@ -17,13 +17,17 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     When,
 )
-from django.db.models.functions import Substr
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,7 +47,7 @@ from .models import (
     Category,
     Status,
 )
-from .workflow import SATISFIED_FROM
+from .workflow import SATISFIED_FROM, Action
 
 
 def appeals_visible_to(user) -> QuerySet[Appeal]:
@@ -165,18 +169,33 @@ def categories_tree() -> list[tuple[Category, list[Category]]]:
 
 @dataclass
 class Rates:
-    """The "three rates" of a 12345 hotline, plus on-time rate and where appeals end."""
+    """The "three rates" of a 12345 hotline, plus on-time rate and where appeals end.
+
+    Each rate's numerator and denominator are documented in `docs/appeals.md`
+    ("How the rates are counted"); a reopened, merged, suspended or withdrawn
+    appeal never makes a rate look better than what happened."""
 
     unit: Unit | None = None
     filed: int = 0
+    # The response rate's denominator: the filed ones, and the withdrawn ones that
+    # were claimed or whose first claim deadline passed before they were withdrawn.
+    response_counted: int = 0
     responded_on_time: int = 0
     resolved: int = 0
     resolved_on_time: int = 0
+    # Every rating given (a rating event), satisfied or not, however often the
+    # appeal was reopened and rated again ...
+    ratings: int = 0
+    ratings_satisfied: int = 0
+    # ... and per appeal: rated at least once, satisfied at the first rating,
+    # satisfied at the last one.
     rated: int = 0
-    satisfied: int = 0
+    satisfied_first: int = 0
+    satisfied_final: int = 0
     open: int = 0
     overdue: int = 0
     mean_hours_to_resolve: float | None = None
+    # Resolved appeals by the highest level they reached (`Appeal.reached_level`).
     resolved_at_level: dict[str, int] = field(default_factory=dict)
 
     @staticmethod
@@ -185,7 +204,7 @@ class Rates:
 
     @property
     def response_rate(self) -> float | None:
-        return self._pct(self.responded_on_time, self.filed)
+        return self._pct(self.responded_on_time, self.response_counted)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -196,8 +215,24 @@ class Rates:
         return self._pct(self.resolved, self.filed)
 
     @property
+    def first_satisfaction_rate(self) -> float | None:
+        """Of the appeals rated, the share satisfied (3-5) at their first rating."""
+        return self._pct(self.satisfied_first, self.rated)
+
+    @property
+    def final_satisfaction_rate(self) -> float | None:
+        """Of the appeals rated, the share satisfied at their last rating."""
+        return self._pct(self.satisfied_final, self.rated)
+
+    @property
     def satisfaction_rate(self) -> float | None:
-        return self._pct(self.satisfied, self.rated)
+        """The headline satisfaction rate is the first-time one: a dissatisfied
+        rating stays against the unit after the appeal is handled again."""
+        return self.first_satisfaction_rate
+
+    @property
+    def satisfied(self) -> int:
+        return self.satisfied_first
 
     @property
     def level_share(self) -> dict[str, float | None]:
@@ -214,54 +249,104 @@ class Rates:
             "overdue": self.overdue,
             "resolved": self.resolved,
             "rated": self.rated,
+            "ratings": self.ratings,
+            "ratings_satisfied": self.ratings_satisfied,
+            "satisfied_first": self.satisfied_first,
+            "satisfied_final": self.satisfied_final,
             "response_rate": self.response_rate,
             "on_time_rate": self.on_time_rate,
             "resolution_rate": self.resolution_rate,
             "satisfaction_rate": self.satisfaction_rate,
+            "first_satisfaction_rate": self.first_satisfaction_rate,
+            "final_satisfaction_rate": self.final_satisfaction_rate,
             "mean_hours_to_resolve": self.mean_hours_to_resolve,
             "resolved_at_level": {lv: self.resolved_at_level.get(lv, 0) for lv in LEVEL_ORDER},
             "level_share": self.level_share,
         }
 
 
+# Filed means not a duplicate merged into another, and not withdrawn.
+COUNTED_Q = ~Q(status__in=[Status.MERGED, Status.WITHDRAWN])
+# Resolved and still so: waiting for the rating or closed (a reopened appeal is open
+# again; a merged or withdrawn one is not resolved, whatever it went through before).
+RESOLVED_Q = Q(status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__isnull=False)
+
+
 def _aggregates(now: dt.datetime) -> dict:
-    resolved = Q(resolved_at__isnull=False) & ~Q(status__in=OPEN_STATUSES)
-    counted = ~Q(status__in=[Status.MERGED, Status.WITHDRAWN])
+    counted, resolved = COUNTED_Q, RESOLVED_Q
+    # A withdrawn appeal still owed a response if it was claimed, or its first claim
+    # deadline passed before the resident withdrew it (gave up waiting).
+    owed_response = counted | Q(status=Status.WITHDRAWN) & (
+        Q(first_claimed_at__isnull=False) | Q(first_claim_due_at__lt=F("closed_at"))
+    )
     out = {
         "filed": Count("id", filter=counted),
+        "response_counted": Count("id", filter=owed_response),
         "responded_on_time": Count(
-            "id", filter=counted & Q(first_claimed_at__lte=F("first_claim_due_at"))
+            "id", filter=owed_response & Q(first_claimed_at__lte=F("first_claim_due_at"))
         ),
         "resolved": Count("id", filter=resolved),
         "resolved_on_time": Count("id", filter=resolved & Q(resolved_on_time=True)),
-        "rated": Count("id", filter=Q(rating__isnull=False, status=Status.CLOSED)),
-        "satisfied": Count("id", filter=Q(rating__gte=SATISFIED_FROM, status=Status.CLOSED)),
         "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        "overdue": Count("id", filter=Q(status__in=CLOCK_STATUSES, due_at__lte=now)),
+        # A suspension stops the clock but does not hide an appeal already overdue.
+        "overdue": Count(
+            "id",
+            filter=Q(status__in=CLOCK_STATUSES, due_at__lte=now)
+            | Q(status=Status.SUSPENDED, due_at__lte=F("suspended_at")),
+        ),
         "mean_resolve": Avg(
             ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField()),
             filter=resolved,
         ),
     }
     for lv in LEVEL_ORDER:
-        out[f"at_{lv}"] = Count("id", filter=resolved & Q(resolved_level=lv))
+        out[f"at_{lv}"] = Count("id", filter=resolved & Q(reached_level=lv))
     return out
 
 
-def _rates_from(row: dict, unit: Unit | None) -> Rates:
+RATING_KEYS = ("ratings", "ratings_satisfied", "rated", "satisfied_first", "satisfied_final")
+
+
+def _rating_counts(base: QuerySet[Appeal], n: int) -> dict[str, dict[str, int]]:
+    """Every rating event of the appeals in `base`, counted per child unit (the first
+    `n` characters of the origin path; the unit's own appeals under its own path) in
+    one aggregate query: all ratings, and per appeal its first and its last one."""
+    rate = AppealEvent.objects.filter(appeal=OuterRef("appeal"), action=Action.RATE)
+    before = Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk"))
+    after = Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
+    value = Cast(KeyTextTransform("rating", "data"), IntegerField())
+    satisfied = Q(value__gte=SATISFIED_FROM)
+    first, last = ~Exists(rate.filter(before)), ~Exists(rate.filter(after))
+    rows = (
+        AppealEvent.objects.filter(action=Action.RATE, appeal__in=base.values("pk"))
+        .annotate(child=Substr("appeal__origin_path", 1, n), value=value, first=first, last=last)
+        .order_by()
+        .values("child")
+        .annotate(
+            ratings=Count("id"),
+            ratings_satisfied=Count("id", filter=satisfied),
+            rated=Count("id", filter=Q(first=True)),
+            satisfied_first=Count("id", filter=Q(first=True) & satisfied),
+            satisfied_final=Count("id", filter=Q(last=True) & satisfied),
+        )
+    )
+    return {r["child"]: {k: r[k] for k in RATING_KEYS} for r in rows}
+
+
+def _rates_from(row: dict, unit: Unit | None, ratings: dict[str, int] | None = None) -> Rates:
     mean = row.get("mean_resolve")
     return Rates(
         unit=unit,
         filed=row["filed"],
+        response_counted=row["response_counted"],
         responded_on_time=row["responded_on_time"],
         resolved=row["resolved"],
         resolved_on_time=row["resolved_on_time"],
-        rated=row["rated"],
-        satisfied=row["satisfied"],
         open=row["open"],
         overdue=row["overdue"],
         mean_hours_to_resolve=round(mean.total_seconds() / 3600, 1) if mean else None,
         resolved_at_level={lv: row[f"at_{lv}"] for lv in LEVEL_ORDER},
+        **(ratings or {}),
     )
 
 
@@ -269,14 +354,18 @@ def appeal_rates(
     user, unit: Unit, start: dt.datetime, end: dt.datetime
 ) -> tuple[Rates, list[Rates]]:
     """Rates for appeals filed in [start, end) from the unit's subtree, in total
-    and per child unit. Two aggregate queries, whatever the number of appeals."""
+    and per child unit. Three aggregate queries, whatever the number of appeals:
+    the total, the per-child rows, and the rating events per child (summed for
+    the total)."""
     now = timezone.now()
     base = appeals_visible_to(user).filter(
         origin_path__startswith=unit.path, created_at__gte=start, created_at__lt=end
     )
     aggs = _aggregates(now)
-    total = _rates_from(base.order_by().aggregate(**aggs), unit)
     n = len(unit.path) + STEPLEN
+    ratings = _rating_counts(base, n)
+    summed = {k: sum(r[k] for r in ratings.values()) for k in RATING_KEYS}
+    total = _rates_from(base.order_by().aggregate(**aggs), unit, summed)
     rows = (
         base.exclude(origin_path=unit.path)
         .annotate(child=Substr("origin_path", 1, n))
@@ -285,7 +374,11 @@ def appeal_rates(
         .annotate(**aggs)
     )
     children = {c.path: c for c in Unit.objects.filter(parent=unit)}
-    per_child = [_rates_from(r, children.get(r["child"])) for r in rows if r["child"] in children]
+    per_child = [
+        _rates_from(r, children.get(r["child"]), ratings.get(r["child"]))
+        for r in rows
+        if r["child"] in children
+    ]
     per_child.sort(key=lambda r: r.unit.path)
     return total, per_child
 

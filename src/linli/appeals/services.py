@@ -57,6 +57,7 @@ from .models import (
     ResolveUnit,
     Status,
     Urgency,
+    higher_level,
 )
 from .workflow import (
     ACTION_LABELS,
@@ -396,6 +397,7 @@ def appeal_file(
             channel=channel,
             status=Status.PENDING,
             level=placement.level,
+            reached_level=placement.level,
             unit=placement.unit,
             origin_unit=origin,
             origin_path=origin.path,
@@ -737,9 +739,12 @@ def _on_resolve(step: _Step) -> None:
     appeal, now = step.appeal, step.now
     policy_row = policy_for(appeal.level, appeal.urgency)
     appeal.result = step.note
+    # Resolved before means reopened since (a dissatisfied rating or a handler's
+    # reopen): the reopening's fresh deadline does not make it on time.
+    again = appeal.resolved_at is not None
     appeal.resolved_at = now
     appeal.resolved_level = appeal.level
-    appeal.resolved_on_time = bool(appeal.due_at is None or now <= appeal.due_at)
+    appeal.resolved_on_time = not again and bool(appeal.due_at is None or now <= appeal.due_at)
     appeal.visit_due_at = now + dt.timedelta(days=policy_row.visit_days)
     step.fields |= {"result", "resolved_at", "resolved_level", "resolved_on_time", "visit_due_at"}
 
@@ -753,10 +758,13 @@ def _move(step: _Step, target: Unit) -> None:
         to_unit=target,
     )
     appeal.level = policy.level_of(target)
+    appeal.reached_level = higher_level(appeal.reached_level, appeal.level)
     appeal.unit = target
     appeal.assignee = None
     appeal.status = Status.PENDING
-    step.fields |= {"level", "unit", "assignee"} | _set_deadlines(appeal, step.now, claim=True)
+    step.fields |= {"level", "reached_level", "unit", "assignee"} | _set_deadlines(
+        appeal, step.now, claim=True
+    )
 
 
 def _no_level() -> InvalidInput:
