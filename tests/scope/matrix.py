@@ -532,8 +532,38 @@ def api_alarm(w) -> dict:
 
 # --- pages ----------------------------------------------------------------------------------
 
+def town_report(w):
+    """Town A's monthly report (made once, kept)."""
+    from linli.core.timeutil import today
+    from linli.dashboard import services as dashboard_services
+    from linli.dashboard.models import UnitReport
+
+    found = UnitReport.objects.filter(unit=w.county.town_a, kind="month").first()
+    return found or dashboard_services.report_generate(
+        unit=w.county.town_a, kind="month", day=today()
+    )
+
+
+def report_marks(w):
+    return [f"/dashboard/reports/{town_report(w).pk}/pdf/"]
+
+
+def report_make_body(w):
+    from linli.core.timeutil import today
+
+    return {"unit": w.county.town_a.pk, "kind": "month", "month": today().strftime("%Y-%m")}
+
+
 PAGES: dict[str, Entry] = {
     "home": listing(unit_marks, strangers=OTHER_TOWN, note="coverage of each unit below"),
+    # The units' reports: the town's leaders and those above; strangers 404, lists
+    # without them.
+    "dashboard_reports": listing(
+        report_marks, strangers=OTHER_TOWN, query=lambda w: (town_report(w), {})[1]
+    ),
+    "dashboard_report_pdf": scoped(kwargs=lambda w: {"pk": town_report(w).pk}),
+    "dashboard_report_xlsx": scoped(kwargs=lambda w: {"pk": town_report(w).pk}),
+    "dashboard_report_make": scoped(method="POST", body=report_make_body, ok=302),
     "accounts:login": public(),
     "accounts:logout": public(),
     # The second login step and the account page (我的账户): one's own account only.

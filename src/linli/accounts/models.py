@@ -272,6 +272,7 @@ class AuditAction(StrEnum):
     APPEAL_REOPEN = "appeal.reopen"
     APPEAL_MERGE = "appeal.merge"
     APPEAL_REASSIGN = "appeal.reassign"  # a superior named the handler (指派)
+    DASHBOARD_REPORT = "dashboard.report"  # a unit's report generated on demand
     APPEAL_REPORTER_REVEAL = "appeal.reporter_reveal"  # the reporter's mobile in clear
     EXPORT_APPEALS = "export.appeals"
     # duties

@@ -357,10 +357,21 @@ def appeal_rates(
     and per child unit. Three aggregate queries, whatever the number of appeals:
     the total, the per-child rows, and the rating events per child (summed for
     the total)."""
+    return _rates_over(appeals_visible_to(user), unit, start, end)
+
+
+def unit_rates(unit: Unit, start: dt.datetime, end: dt.datetime) -> tuple[Rates, list[Rates]]:
+    """`appeal_rates` over the unit's whole subtree, for no one user: the reports the
+    tick writes for a unit (its pages serve them only to those who may see the unit,
+    and those see every appeal from its subtree)."""
+    return _rates_over(Appeal.objects.all(), unit, start, end)
+
+
+def _rates_over(
+    qs: QuerySet[Appeal], unit: Unit, start: dt.datetime, end: dt.datetime
+) -> tuple[Rates, list[Rates]]:
     now = timezone.now()
-    base = appeals_visible_to(user).filter(
-        origin_path__startswith=unit.path, created_at__gte=start, created_at__lt=end
-    )
+    base = qs.filter(origin_path__startswith=unit.path, created_at__gte=start, created_at__lt=end)
     aggs = _aggregates(now)
     n = len(unit.path) + STEPLEN
     ratings = _rating_counts(base, n)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from linli.accounts.models import RoleAssignment
 from linli.accounts.scope import Scope, scope_for
@@ -13,6 +14,8 @@ from linli.appeals import selectors as appeal_selectors
 from linli.org import selectors as org_selectors
 from linli.org.models import Unit
 from linli.org.selectors import Coverage, HomeSummary
+
+from .models import UnitReport
 
 ROOTS_SHOWN = 20
 
@@ -55,3 +58,50 @@ def home_for(user) -> Home:
         appeals=appeal_selectors.queue_summary(user),
         coverage=coverage,
     )
+
+
+# --- the units' reports ------------------------------------------------------------------
+
+
+def report_units(user) -> QuerySet[Unit]:
+    """The units whose reports the user may read and make: those where they hold a
+    household role, and the units below (a county or town leader, a village cadre)."""
+    from linli.accounts.scope import HOUSEHOLD_ROLES
+
+    scope = scope_for(user)
+    return Unit.objects.filter(scope.path_q("path", scope.paths_for(set(HOUSEHOLD_ROLES))))
+
+
+def _reports(user) -> QuerySet[UnitReport]:
+    from linli.accounts.scope import HOUSEHOLD_ROLES
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return UnitReport.objects.none()
+    scope = scope_for(user)
+    return UnitReport.objects.filter(
+        scope.path_q("unit__path", scope.paths_for(set(HOUSEHOLD_ROLES)))
+    ).select_related("unit", "generated_by")
+
+
+def reports_visible_to(user) -> QuerySet[UnitReport]:
+    """The reports of the user's units, newest period first (without their files)."""
+    return _reports(user).defer("xlsx", "pdf", "numbers")
+
+
+def report_get(user, pk: int) -> UnitReport:
+    """One report, files included; NotFound outside the user's units."""
+    from linli.core.errors import NotFound
+
+    report = _reports(user).filter(pk=pk).first()
+    if report is None:
+        raise NotFound(_("Report not found."))
+    return report
+
+
+def report_unit_get(user, pk: int) -> Unit:
+    from linli.core.errors import NotFound
+
+    unit = report_units(user).filter(pk=pk).first()
+    if unit is None:
+        raise NotFound(_("Unit not found."))
+    return unit

@@ -959,7 +959,21 @@ def response_figures(user, unit: Unit | None, start: dt.date, end: dt.date) -> d
     """The user's scoped alarms in the period (under `unit` when given): the total, one
     row per village (or per unit below a village when `unit` is a village or below),
     one row per primary representative."""
-    qs = _alarms(user)
+    return _figures_over(_alarms(user), unit, start, end)
+
+
+def unit_response_figures(unit: Unit, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """`response_figures` over the unit's whole subtree, for no one user: the reports
+    the command centre's tick writes for a unit (served only to those who see it)."""
+    qs = Alarm.objects.select_related(
+        "unit", "household", "pairing__primary__member", "acknowledged_by", "arrived_by"
+    )
+    return _figures_over(qs, unit, start, end)
+
+
+def _figures_over(
+    qs: QuerySet[Alarm], unit: Unit | None, start: dt.date, end: dt.date
+) -> dict[str, Any]:
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     alarms = _period_alarms(qs, start, end)
