@@ -58,7 +58,8 @@
       overdue: t.textOverdue, open: t.textOpen, alarm: t.textAlarm, minutes: t.textMinutes,
       drill: t.textDrill
     };
-    var map = L.map(root, {preferCanvas: false, zoomSnap: 0.5});
+    // maxZoom: markercluster needs one, and without tiles no layer brings it.
+    var map = L.map(root, {zoomSnap: 0.5, maxZoom: 19, minZoom: 3});
     if (t.tiles) L.tileLayer(t.tiles, {maxZoom: 19}).addTo(map);
 
     var units = L.geoJSON(null, {
@@ -68,14 +69,17 @@
           : {color: "#2f9e44", weight: 1.5, dashArray: "4 3", fill: true, fillColor: "#d3f9d8", fillOpacity: 0.35};
       },
       onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.name, {sticky: true});
         if (f.properties.role === "child") {
+          // The children carry their names, so one sees where to drill down.
+          layer.bindTooltip(f.properties.name, {permanent: true, direction: "center", className: "unit-label"});
           var box = el("div");
           box.appendChild(el("div", "", f.properties.name));
           var params = new URLSearchParams({unit: f.properties.id});
           if (t.category) params.set("category", t.category);
           box.appendChild(link(t.page + "?" + params.toString(), text.drill));
           layer.bindPopup(box);
+        } else {
+          layer.bindTooltip(f.properties.name, {sticky: true});
         }
       }
     }).addTo(map);
@@ -142,7 +146,8 @@
         return r.json();
       })
       .then(function (data) { draw(root, data); })
-      .catch(function () {
+      .catch(function (error) {
+        if (window.console) window.console.error("map:", error);
         var status = document.getElementById("dmap-status");
         if (status) status.textContent = root.dataset.textError;
         root.dataset.ready = "error";
