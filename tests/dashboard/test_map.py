@@ -278,3 +278,12 @@ def test_an_overdue_appeal_says_so(client, mapped):
     p = next(p for p in points(data, "appeal") if p["code"] == mapped.own_place.code)
     assert p["overdue"] is True and p["status"] == "in_progress"
     assert p["colour"] == maps.STATUS_COLOURS["in_progress"]
+
+
+def test_a_tile_url_reaches_the_page_only_when_set(client, county, settings):
+    """The tiles are `LINLI["MAP_TILE_URL"]`; the CSP side (img-src gains that host only)
+    is `core.hardening.tile_source`, tested in tests/core/test_hardening.py."""
+    url = "https://tiles.example.cn/{z}/{x}/{y}.png"
+    settings.LINLI = {**settings.LINLI, "MAP_TILE_URL": url}
+    client.force_login(town_leader(county))
+    assert f'data-tiles="{url}"' in client.get(PAGE, **ZH).content.decode()
