@@ -21,6 +21,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LEADER_PHONE = "13710001888"
 
 
+def _watch(page) -> list[str]:
+    """Record CSP violations (window.__csp) and the page's console errors and exceptions.
+
+    The test server speaks no WebSocket: the live badge's socket (notify.js) fails to
+    connect on every page; that is not the map's, so it is left out."""
+    errors: list[str] = []
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+
+    def console(message):
+        if message.type == "error" and "/ws/notify/" not in message.text:
+            errors.append(message.text)
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
 def _login(page, base, phone):
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", phone)
@@ -47,17 +64,7 @@ def test_the_map_draws_markers_without_tiles_and_without_console_errors(
 
     for viewport in (PHONE, DESKTOP):
         page = page_at(viewport)
-        errors: list[str] = []
-        page.add_init_script(RECORD_CSP_VIOLATIONS)
-        # The test server speaks no WebSocket: the live badge's socket (notify.js) fails
-        # to connect on every page; that is not the map's.
-        page.on(
-            "console",
-            lambda m: (
-                errors.append(m.text) if m.type == "error" and "/ws/notify/" not in m.text else None
-            ),
-        )
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        errors = _watch(page)
         _login(page, base, LEADER_PHONE)
         page.goto(f"{base}/map/")
         page.wait_for_selector("#dmap[data-ready='1']", state="attached", timeout=10_000)
