@@ -23,6 +23,7 @@ FULLY_COVERED = '<span class="badge ok">全覆盖</span>'
 
 CADRE = [
     "home",
+    "dashboard_map",
     "appeals:queue",
     "duties:mine",
     "charter:mine",
@@ -56,7 +57,8 @@ ALL = [
     "accounts:audit_log",
     "accounts:me",
 ]
-LEADER = [e for e in CADRE if e not in ("org:import", "charter:versions")]
+# Area and group leaders have no map of the command centre (dashboard/maps.MAP_ROLES).
+LEADER = [e for e in CADRE if e not in ("org:import", "charter:versions", "dashboard_map")]
 # What each role's menu holds, in order.
 EXPECTED = {
     Role.ADMIN: CADRE,

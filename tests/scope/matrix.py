@@ -517,6 +517,23 @@ def alarm_marks(w):
     return [alarm(w).device.device_id]
 
 
+def q_map(w) -> dict:
+    """No filter; puts town A's appeal and the alarm's household on the map first."""
+    from linli.appeals.models import Appeal
+    from linli.org.models import Household
+
+    a = alarm(w)
+    Appeal.objects.filter(pk=w.appeal.pk).update(latitude="28.150000", longitude="113.640000")
+    Household.objects.filter(pk=a.household_id).update(latitude="28.151000", longitude="113.641000")
+    return {}
+
+
+def map_marks(w):
+    """The appeal's code and the alarm's place (group A): in the map data of town A only."""
+    q_map(w)
+    return [w.appeal.code, w.county.group_a.name]
+
+
 def alarm_rep_marks(w):
     alarm(w)
     return [w.county.rep_a.member.name]
@@ -564,6 +581,10 @@ PAGES: dict[str, Entry] = {
     "dashboard_report_pdf": scoped(kwargs=lambda w: {"pk": town_report(w).pk}),
     "dashboard_report_xlsx": scoped(kwargs=lambda w: {"pk": town_report(w).pk}),
     "dashboard_report_make": scoped(method="POST", body=report_make_body, ok=302),
+    # The command centre's map (dashboard/maps.py): leaders and cadres of a city, town or
+    # village (representatives 403); each opens on their own unit, town B's on town B.
+    "dashboard_map": listing(unit_marks, refused=("rep_b", "rep_c")),
+    "dashboard_map_data": listing(map_marks, query=q_map, refused=("rep_b", "rep_c")),
     "accounts:login": public(),
     "accounts:logout": public(),
     # The second login step and the account page (我的账户): one's own account only.

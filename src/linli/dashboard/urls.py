@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_reports
+from . import views, views_map, views_reports
 
 # No app_name: the home page keeps its project-wide name, `home`.
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
         "dashboard/reports/<int:pk>/xlsx/", views_reports.report_xlsx, name="dashboard_report_xlsx"
     ),
     path("dashboard/reports/<int:pk>/pdf/", views_reports.report_pdf, name="dashboard_report_pdf"),
+    # The command centre's map (views_map.py, maps.py).
+    path("map/", views_map.map_page, name="dashboard_map"),
+    path("map/data/", views_map.map_data, name="dashboard_map_data"),
 ]

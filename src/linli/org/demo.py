@@ -28,7 +28,8 @@ from itertools import accumulate
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.cn import ric
@@ -977,6 +978,42 @@ class Generator:
                 self.w.maybe_flush()
 
 
+# --- boundaries --------------------------------------------------------------------------
+
+# Degrees added around a unit's households, so the points sit inside its outline.
+BOUNDARY_MARGIN = 0.002
+
+
+def rectangle(min_lat: float, min_lng: float, max_lat: float, max_lng: float) -> dict:
+    """A GeoJSON Polygon for the box (longitude first, closed ring, 6 decimals)."""
+    w, s, e, n = (round(float(v), 6) for v in (min_lng, min_lat, max_lng, max_lat))
+    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+
+
+def draw_boundaries(depths: Sequence[int] = (1, 2, 3)) -> int:
+    """Give the city, each town and each village of the demo a simple outline: the box
+    around its households' coordinates, with a margin. Real outlines come from the
+    surveyors; these only let the map show something. Returns the units drawn."""
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    for depth in depths:
+        rows = (
+            Household.objects.filter(latitude__isnull=False, longitude__isnull=False)
+            .annotate(prefix=Substr("unit__path", 1, depth * STEPLEN))
+            .values("prefix")
+            .annotate(s=Min("latitude"), w=Min("longitude"), n=Max("latitude"), e=Max("longitude"))
+        )
+        for r in rows:
+            if len(r["prefix"]) == depth * STEPLEN:
+                boxes[r["prefix"]] = (r["s"], r["w"], r["n"], r["e"])
+    units = list(Unit.objects.filter(path__in=boxes))
+    m = BOUNDARY_MARGIN
+    for unit in units:
+        s, w, n, e = (float(v) for v in boxes[unit.path])
+        unit.boundary = rectangle(s - m, w - m, n + m, e + m)
+    Unit.objects.bulk_update(units, ["boundary"], batch_size=500)
+    return len(units)
+
+
 # --- accounts --------------------------------------------------------------------------------
 
 
@@ -1136,6 +1173,7 @@ def build(
         if progress:
             progress(f"constraints checked at {time.monotonic() - started:.1f}s")
         create_demo_accounts(gen.unit_ids, gen.seed_rep_id)
+        draw_boundaries()
         counts = _count_rows(writer, gen)
         audit_record(
             actor=None,

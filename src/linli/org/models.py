@@ -81,6 +81,9 @@ class Unit(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("division code"), max_length=12, blank=True, db_index=True)
+    # The unit's outline on the map: a GeoJSON geometry (Polygon or MultiPolygon, WGS 84
+    # longitude/latitude), or None where nobody has drawn it (the map shows its points).
+    boundary = models.JSONField(_("boundary"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,0 +1,159 @@
+/* The command centre's map (dashboard/map.html): <div id="dmap" data-url data-tiles
+   data-text-*>, with Leaflet, Leaflet.markercluster and Leaflet.heat (vendor/).
+   It fetches the GeoJSON of maps.map_data: unit outlines, open alarms and open appeals.
+   With no tile URL the outlines are drawn on a plain background. No inline script or
+   style (CSP): markers are divIcons coloured by CSS classes (map.css), popups are built
+   with DOM nodes and textContent. */
+(function () {
+  "use strict";
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function link(href, text) {
+    var a = el("a", "", text);
+    a.href = href;
+    return a;
+  }
+
+  function appealPopup(p, t) {
+    var box = el("div");
+    box.appendChild(el("div", "", p.code + " · " + p.title));
+    box.appendChild(el("div", "muted", p.status_label + " · " + p.level_label + " · " + p.category_label));
+    if (p.overdue) box.appendChild(el("div", "bad", t.overdue));
+    box.appendChild(link(p.url, t.open));
+    return box;
+  }
+
+  function alarmPopup(p, t) {
+    var box = el("div");
+    box.appendChild(el("div", "", t.alarm + " #" + p.id + " · " + p.unit_label));
+    box.appendChild(el("div", "muted", p.status_label + " · " + p.minutes + " " + t.minutes));
+    box.appendChild(link(p.url, t.open));
+    return box;
+  }
+
+  function icon(L, p) {
+    var cls = "mk";
+    var text = "";
+    if (p.kind === "alarm") {
+      cls += " alarm";
+      text = "!";
+    } else {
+      cls += " st-" + p.status + (p.overdue ? " overdue" : "") + (p.urgent ? " urgent" : "");
+      text = p.level_mark;
+    }
+    var span = el("div", cls, text);
+    return L.divIcon({html: span.outerHTML, className: "mk-wrap", iconSize: [24, 24], iconAnchor: [12, 12]});
+  }
+
+  function draw(root, data) {
+    var L = window.L;
+    var t = root.dataset;
+    var text = {
+      overdue: t.textOverdue, open: t.textOpen, alarm: t.textAlarm, minutes: t.textMinutes,
+      drill: t.textDrill
+    };
+    // maxZoom: markercluster needs one, and without tiles no layer brings it.
+    var map = L.map(root, {zoomSnap: 0.5, maxZoom: 19, minZoom: 3});
+    if (t.tiles) L.tileLayer(t.tiles, {maxZoom: 19}).addTo(map);
+
+    var units = L.geoJSON(null, {
+      style: function (f) {
+        return f.properties.role === "self"
+          ? {color: "#2b5b3c", weight: 3, fill: true, fillColor: "#ffffff", fillOpacity: 0.6}
+          : {color: "#2f9e44", weight: 1.5, dashArray: "4 3", fill: true, fillColor: "#d3f9d8", fillOpacity: 0.35};
+      },
+      onEachFeature: function (f, layer) {
+        if (f.properties.role === "child") {
+          // The children carry their names, so one sees where to drill down.
+          layer.bindTooltip(f.properties.name, {permanent: true, direction: "center", className: "unit-label"});
+          var box = el("div");
+          box.appendChild(el("div", "", f.properties.name));
+          var params = new URLSearchParams({unit: f.properties.id});
+          if (t.category) params.set("category", t.category);
+          box.appendChild(link(t.page + "?" + params.toString(), text.drill));
+          layer.bindPopup(box);
+        } else {
+          layer.bindTooltip(f.properties.name, {sticky: true});
+        }
+      }
+    }).addTo(map);
+
+    var clusters = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 50});
+    var alarms = L.layerGroup();
+    var heatPoints = [];
+    var bounds = L.latLngBounds([]);
+    data.features.forEach(function (f) {
+      var p = f.properties;
+      if (p.kind === "boundary") {
+        units.addData(f);
+        return;
+      }
+      var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+      bounds.extend(ll);
+      var marker = L.marker(ll, {icon: icon(L, p), title: p.kind === "alarm" ? text.alarm : p.code,
+        zIndexOffset: p.kind === "alarm" ? 1000 : 0});
+      marker.bindPopup(p.kind === "alarm" ? alarmPopup(p, text) : appealPopup(p, text));
+      if (p.kind === "alarm") {
+        alarms.addLayer(marker);
+      } else {
+        clusters.addLayer(marker);
+        heatPoints.push([ll.lat, ll.lng, p.overdue ? 1 : 0.6]);
+      }
+    });
+    clusters.addTo(map);
+    alarms.addTo(map);
+    var overlays = {};
+    overlays[t.textUnits] = units;
+    overlays[t.textAppeals] = clusters;
+    overlays[t.textAlarms] = alarms;
+    if (L.heatLayer) {
+      var heat = L.heatLayer(heatPoints, {radius: 28, blur: 20, minOpacity: 0.3});
+      overlays[t.textHeat] = heat;
+      if (t.category) heat.addTo(map);
+    }
+    L.control.layers(null, overlays, {collapsed: window.innerWidth < 600}).addTo(map);
+
+    var self = null;
+    units.eachLayer(function (layer) {
+      if (layer.feature.properties.role === "self") self = layer.getBounds();
+    });
+    if (self) map.fitBounds(self, {padding: [10, 10]});
+    else if (units.getLayers().length) map.fitBounds(units.getBounds(), {padding: [10, 10]});
+    else if (bounds.isValid()) map.fitBounds(bounds, {padding: [20, 20], maxZoom: 15});
+    else map.setView([0, 0], 2);
+
+    var status = document.getElementById("dmap-status");
+    if (status) {
+      var left = data.omitted.appeals + data.omitted.alarms;
+      status.textContent = left ? t.textOmitted + " " + left : "";
+    }
+    root.dataset.ready = "1";
+    root.dataset.points = String(data.counts.appeals + data.counts.alarms);
+  }
+
+  function start() {
+    var root = document.getElementById("dmap");
+    if (!root || !window.L) return;
+    fetch(root.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+      .then(function (data) { draw(root, data); })
+      .catch(function (error) {
+        if (window.console) window.console.error("map:", error);
+        var status = document.getElementById("dmap-status");
+        if (status) status.textContent = root.dataset.textError;
+        root.dataset.ready = "error";
+      });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
