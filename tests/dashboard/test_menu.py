@@ -24,6 +24,7 @@ FULLY_COVERED = '<span class="badge ok">全覆盖</span>'
 CADRE = [
     "home",
     "dashboard_map",
+    "dashboard_reports",
     "appeals:queue",
     "duties:mine",
     "charter:mine",
@@ -58,7 +59,11 @@ ALL = [
     "accounts:me",
 ]
 # Area and group leaders have no map of the command centre (dashboard/maps.MAP_ROLES).
-LEADER = [e for e in CADRE if e not in ("org:import", "charter:versions", "dashboard_map")]
+LEADER = [
+    e
+    for e in CADRE
+    if e not in ("org:import", "charter:versions", "dashboard_map", "dashboard_reports")
+]
 # What each role's menu holds, in order.
 EXPECTED = {
     Role.ADMIN: CADRE,

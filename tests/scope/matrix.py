@@ -549,6 +549,7 @@ def api_alarm(w) -> dict:
 
 # --- pages ----------------------------------------------------------------------------------
 
+
 def town_report(w):
     """Town A's monthly report (made once, kept)."""
     from linli.core.timeutil import today
@@ -576,11 +577,17 @@ PAGES: dict[str, Entry] = {
     # The units' reports: the town's leaders and those above; strangers 404, lists
     # without them.
     "dashboard_reports": listing(
-        report_marks, strangers=OTHER_TOWN, query=lambda w: (town_report(w), {})[1]
+        report_marks, query=lambda w: (town_report(w), {})[1], refused=("rep_b", "rep_c")
     ),
-    "dashboard_report_pdf": scoped(kwargs=lambda w: {"pk": town_report(w).pk}),
-    "dashboard_report_xlsx": scoped(kwargs=lambda w: {"pk": town_report(w).pk}),
-    "dashboard_report_make": scoped(method="POST", body=report_make_body, ok=302),
+    "dashboard_report_pdf": scoped(
+        kwargs=lambda w: {"pk": town_report(w).pk}, refused=("rep_b", "rep_c")
+    ),
+    "dashboard_report_xlsx": scoped(
+        kwargs=lambda w: {"pk": town_report(w).pk}, refused=("rep_b", "rep_c")
+    ),
+    "dashboard_report_make": scoped(
+        method="POST", body=report_make_body, ok=302, refused=("rep_b", "rep_c")
+    ),
     # The command centre's map (dashboard/maps.py): leaders and cadres of a city, town or
     # village (representatives 403); each opens on their own unit, town B's on town B.
     "dashboard_map": listing(unit_marks, refused=("rep_b", "rep_c")),

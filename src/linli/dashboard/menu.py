@@ -44,6 +44,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("home", _("Home"), None),
     # The command centre's map: leaders and cadres of a city, town or village.
     MenuEntry("dashboard_map", _("Map"), MAP_ROLES),
+    # The units' monthly and quarterly reports, for the same people.
+    MenuEntry("dashboard_reports", _("Reports"), MAP_ROLES),
     # Every role handles appeals: representatives and leaders take them on, cadres
     # supervise, departments answer the ones referred to them.
     MenuEntry("appeals:queue", _("Appeals"), EVERY_ROLE),

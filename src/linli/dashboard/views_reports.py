@@ -14,17 +14,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.accounts.access import roles_required
 from linli.core.errors import DomainError, NotFound
 from linli.core.inputs import is_id
 from linli.core.paging import paginate
 
 from . import selectors, services
+from .maps import MAP_ROLES
 from .models import ReportKind
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
+@roles_required(MAP_ROLES)
 def reports(request, status: int = 200) -> HttpResponse:
     units = selectors.report_units(request.user).order_by("path")
     qs = selectors.reports_visible_to(request.user)
@@ -64,6 +67,7 @@ def _filename(report, ext: str) -> str:
 
 
 @login_required
+@roles_required(MAP_ROLES)
 def report_xlsx(request, pk: int):
     report = _report(request, pk)
     return FileResponse(
@@ -75,6 +79,7 @@ def report_xlsx(request, pk: int):
 
 
 @login_required
+@roles_required(MAP_ROLES)
 def report_pdf(request, pk: int):
     report = _report(request, pk)
     return FileResponse(
@@ -86,6 +91,7 @@ def report_pdf(request, pk: int):
 
 
 @login_required
+@roles_required(MAP_ROLES)
 @require_POST
 def report_make(request):
     """A report made now (or made again) for one of the user's units."""
