@@ -30,7 +30,7 @@ def _watch(page) -> list[str]:
     page.add_init_script(RECORD_CSP_VIOLATIONS)
 
     def console(message):
-        if message.type == "error" and "/ws/notify/" not in message.text:
+        if message.type == "error" and "/ws/" not in message.text:
             errors.append(message.text)
 
     page.on("console", console)

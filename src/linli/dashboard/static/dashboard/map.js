@@ -51,13 +51,58 @@
     return L.divIcon({html: span.outerHTML, className: "mk-wrap", iconSize: [24, 24], iconAnchor: [12, 12]});
   }
 
-  function draw(root, data) {
+  // The map, made once (`draw`); its points are filled again on each live change
+  // (`fill`), without moving the view.
+  var state = null;
+
+  function fill(root, data) {
     var L = window.L;
     var t = root.dataset;
     var text = {
       overdue: t.textOverdue, open: t.textOpen, alarm: t.textAlarm, minutes: t.textMinutes,
       drill: t.textDrill
     };
+    state.clusters.clearLayers();
+    state.alarms.clearLayers();
+    var heatPoints = [];
+    var bounds = L.latLngBounds([]);
+    data.features.forEach(function (f) {
+      var p = f.properties;
+      if (p.kind === "boundary") {
+        if (!state.filled) state.units.addData(f);
+        return;
+      }
+      var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+      bounds.extend(ll);
+      var marker = L.marker(ll, {icon: icon(L, p), title: p.kind === "alarm" ? text.alarm : p.code,
+        zIndexOffset: p.kind === "alarm" ? 1000 : 0});
+      marker.bindPopup(p.kind === "alarm" ? alarmPopup(p, text) : appealPopup(p, text));
+      if (p.kind === "alarm") {
+        state.alarms.addLayer(marker);
+      } else {
+        state.clusters.addLayer(marker);
+        heatPoints.push([ll.lat, ll.lng, p.overdue ? 1 : 0.6]);
+      }
+    });
+    if (state.heat) state.heat.setLatLngs(heatPoints);
+    var status = document.getElementById("dmap-status");
+    if (status) {
+      var left = data.omitted.appeals + data.omitted.alarms;
+      status.textContent = left ? t.textOmitted + " " + left : "";
+    }
+    root.dataset.points = String(data.counts.appeals + data.counts.alarms);
+    root.dataset.codes = data.features
+      .filter(function (f) { return f.properties.kind === "appeal"; })
+      .map(function (f) { return f.properties.code; }).join(" ");
+    var first = !state.filled;
+    state.filled = true;
+    return {bounds: bounds, first: first};
+  }
+
+  function draw(root, data) {
+    var L = window.L;
+    var t = root.dataset;
+    var text = {drill: t.textDrill};
     // maxZoom: markercluster needs one, and without tiles no layer brings it.
     var map = L.map(root, {zoomSnap: 0.5, maxZoom: 19, minZoom: 3});
     if (t.tiles) L.tileLayer(t.tiles, {maxZoom: 19}).addTo(map);
@@ -84,38 +129,24 @@
       }
     }).addTo(map);
 
-    var clusters = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 50});
-    var alarms = L.layerGroup();
-    var heatPoints = [];
-    var bounds = L.latLngBounds([]);
-    data.features.forEach(function (f) {
-      var p = f.properties;
-      if (p.kind === "boundary") {
-        units.addData(f);
-        return;
-      }
-      var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
-      bounds.extend(ll);
-      var marker = L.marker(ll, {icon: icon(L, p), title: p.kind === "alarm" ? text.alarm : p.code,
-        zIndexOffset: p.kind === "alarm" ? 1000 : 0});
-      marker.bindPopup(p.kind === "alarm" ? alarmPopup(p, text) : appealPopup(p, text));
-      if (p.kind === "alarm") {
-        alarms.addLayer(marker);
-      } else {
-        clusters.addLayer(marker);
-        heatPoints.push([ll.lat, ll.lng, p.overdue ? 1 : 0.6]);
-      }
-    });
-    clusters.addTo(map);
-    alarms.addTo(map);
+    state = {
+      map: map,
+      units: units,
+      clusters: L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 50}),
+      alarms: L.layerGroup(),
+      heat: L.heatLayer ? L.heatLayer([], {radius: 28, blur: 20, minOpacity: 0.3}) : null,
+      filled: false
+    };
+    var drawn = fill(root, data);
+    state.clusters.addTo(map);
+    state.alarms.addTo(map);
     var overlays = {};
     overlays[t.textUnits] = units;
-    overlays[t.textAppeals] = clusters;
-    overlays[t.textAlarms] = alarms;
-    if (L.heatLayer) {
-      var heat = L.heatLayer(heatPoints, {radius: 28, blur: 20, minOpacity: 0.3});
-      overlays[t.textHeat] = heat;
-      if (t.category) heat.addTo(map);
+    overlays[t.textAppeals] = state.clusters;
+    overlays[t.textAlarms] = state.alarms;
+    if (state.heat) {
+      overlays[t.textHeat] = state.heat;
+      if (t.category) state.heat.addTo(map);
     }
     L.control.layers(null, overlays, {collapsed: window.innerWidth < 600}).addTo(map);
 
@@ -125,33 +156,42 @@
     });
     if (self) map.fitBounds(self, {padding: [10, 10]});
     else if (units.getLayers().length) map.fitBounds(units.getBounds(), {padding: [10, 10]});
-    else if (bounds.isValid()) map.fitBounds(bounds, {padding: [20, 20], maxZoom: 15});
+    else if (drawn.bounds.isValid()) map.fitBounds(drawn.bounds, {padding: [20, 20], maxZoom: 15});
     else map.setView([0, 0], 2);
-
-    var status = document.getElementById("dmap-status");
-    if (status) {
-      var left = data.omitted.appeals + data.omitted.alarms;
-      status.textContent = left ? t.textOmitted + " " + left : "";
-    }
     root.dataset.ready = "1";
-    root.dataset.points = String(data.counts.appeals + data.counts.alarms);
+  }
+
+  function load(root, then) {
+    return fetch(root.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
+      .then(then);
   }
 
   function start() {
     var root = document.getElementById("dmap");
     if (!root || !window.L) return;
-    fetch(root.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) {
-        if (!r.ok) throw new Error(String(r.status));
-        return r.json();
-      })
-      .then(function (data) { draw(root, data); })
+    load(root, function (data) { draw(root, data); })
       .catch(function (error) {
         if (window.console) window.console.error("map:", error);
         var status = document.getElementById("dmap-status");
         if (status) status.textContent = root.dataset.textError;
         root.dataset.ready = "error";
       });
+    // Live (dashboard/live.js): a new appeal, a transition or an alarm of this unit's
+    // subtree fetches the points again, at most once a second.
+    var timer = null;
+    document.body.addEventListener("centre-changed", function () {
+      if (timer || !state) return;
+      timer = setTimeout(function () {
+        timer = null;
+        load(root, function (data) { fill(root, data); }).catch(function (error) {
+          if (window.console) window.console.error("map refresh:", error);
+        });
+      }, 700);
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
