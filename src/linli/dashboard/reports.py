@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext
 
 from linli.appeals import selectors as appeal_selectors
 from linli.appeals.models import CLOCK_STATUSES, Appeal
@@ -163,7 +164,7 @@ def figures(unit: Unit, kind: str, start: dt.date, end: dt.date) -> dict[str, An
 
 def _rate_headers() -> list[str]:
     return [
-        _("Unit"), _("Filed"), _("Open"), _("Overdue"), _("Resolved"),
+        _("Unit"), pgettext("appeals counted", "Filed"), _("Open"), _("Overdue"), _("Resolved"),
         _("Response rate"), _("On-time rate"), _("Resolution rate"),
         _("First-time satisfaction"), _("Final satisfaction"), _("Mean hours to resolve"),
         _("Resolved in the neighbourhood"), _("Resolved in the village"),
@@ -258,6 +259,13 @@ def bar_chart_svg(rows: list[tuple[str, float | None]], *, width: int = 640) -> 
     return "".join(parts)
 
 
+REPORT_CSS = """
+@page { size: A4 landscape; margin: 14mm 12mm 16mm; }
+table { font-size: 9pt; }
+th:first-child, td:first-child { width: 8em; }
+"""
+
+
 def render_pdf(f: dict[str, Any]) -> bytes:
     chart = bar_chart_svg([(r["unit_name"], r["resolution_rate"]) for r in f["children"]])
     html = render_to_string(
@@ -274,4 +282,5 @@ def render_pdf(f: dict[str, Any]) -> bytes:
             "ranked": [(label, f["rankings"][key][:10]) for key, label in RANKED],
         },
     )
-    return html_to_pdf(html)
+    # Landscape: the rates table has fifteen columns.
+    return html_to_pdf(html, css=REPORT_CSS)
