@@ -1,7 +1,7 @@
 """Fixes from walking the doorbell pages as a stranger on a 360 px phone: a search in
 the bind form picks what it found, a refused bind keeps the search and the choice, a
 refused sequence reset says so at the top, an alarm form's refusal names its fields and
-a bad phone location is one plain sentence, the care register has a way back."""
+a bad phone location is one plain sentence, the care register and the settings have a way back."""
 
 from __future__ import annotations
 
@@ -133,3 +133,28 @@ def test_the_maintenance_note_fits_a_phone(client, cadre, county):
     text = client.get(reverse("doorbell:tasks"), **ZH).content.decode()
     # `.report textarea { width: 100% }` keeps the textarea inside a 360 px screen.
     assert '<form class="report" method="post"' in text
+
+
+def test_the_settings_page_has_a_way_back(client, cadre, county):
+    client.force_login(cadre)
+    page = client.get(reverse("doorbell:settings", args=[county.village_a.pk]), **ZH)
+    assert page.status_code == 200
+    assert f'href="{reverse("doorbell:care_list")}"' in page.content.decode()
+
+
+def test_a_missed_arrival_reads_as_what_happened_not_as_a_confirmation(client, county):
+    """The timeline line sits next to the acknowledger's name: "确认…" read as if they
+    had confirmed it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linli.doorbell import services
+
+    world = AlarmWorld(county)
+    alarm = world.press()
+    services.alarm_acknowledge(actor=world.rep, alarm=alarm)
+    services.escalate_tick(now=timezone.now() + dt.timedelta(minutes=30))
+    client.force_login(world.rep)
+    text = client.get(reverse("doorbell:alarm_detail", args=[alarm.pk]), **ZH).content.decode()
+    assert "前往者未按时到达：已告知下一位" in text and "确认前往者" not in text
