@@ -158,3 +158,19 @@ def test_a_missed_arrival_reads_as_what_happened_not_as_a_confirmation(client, c
     client.force_login(world.rep)
     text = client.get(reverse("doorbell:alarm_detail", args=[alarm.pk]), **ZH).content.decode()
     assert "前往者未按时到达：已告知下一位" in text and "确认前往者" not in text
+
+
+def test_the_primary_records_a_visit_from_the_care_record(client, county):
+    """My pairings has "登记走访"; the care record it leads to had none."""
+    from .care_support import People
+
+    people = People(county)
+    recipient = people.paired()
+    visit = f"{reverse('duties:visit_new')}?household={recipient.household_id}"
+    client.force_login(people.rep)
+    page = client.get(reverse("doorbell:care_detail", args=[recipient.pk]), **ZH)
+    assert page.status_code == 200 and visit in page.content.decode()
+    for other in (people.village, people.neighbour):
+        client.force_login(other)
+        text = client.get(reverse("doorbell:care_detail", args=[recipient.pk]), **ZH)
+        assert visit not in text.content.decode()
