@@ -1101,7 +1101,8 @@ PAGES: dict[str, Entry] = {
     "doorbell:device_bind": scoped(
         kwargs=kw_doorbell,
         method="POST",
-        body=lambda w: {"household": w.county.households_a[2].pk},
+        # The doorbell is bound already: a move needs its confirmation (else a 409).
+        body=lambda w: {"household": w.county.households_a[2].pk, "move": "on"},
         refused=("rep_b", "rep_c"),
     ),
     "doorbell:device_retire": scoped(

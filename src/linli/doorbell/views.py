@@ -543,14 +543,21 @@ def _device_page(
     resolve_form: TaskResolveForm | None = None,
     failed_task: int | None = None,
     seq_form: SeqResetForm | None = None,
+    bind_data: Any = None,
 ) -> HttpResponse:
-    """The device page; a refused retire or resolve form comes back here with its field
-    errors (400), like the other forms."""
+    """The device page; a refused retire, resolve, sequence reset or bind form comes back
+    here with what was typed (400), like the other forms. `bind_data` is a refused bind's
+    POST: its search (`hq`) and its chosen household are kept."""
     manage = policy.can_manage(request.user, device.unit)
-    hq = request.GET.get("hq", "").strip()[:40]
+    hq = ((bind_data or request.GET).get("hq") or "").strip()[:40]
     hq = hq if hq.isprintable() else ""
     households = selectors.bind_households(request.user, device, hq) if manage else None
     shown = list(households[: BIND_CHOICES + 1]) if households is not None else []
+    # A search that leaves out the current household preselects its first match, so
+    # "Bind" binds what the search found rather than the blank choice.
+    chosen = device.household_id
+    if hq and shown and chosen not in {h.pk for h in shown[:BIND_CHOICES]}:
+        chosen = shown[0].pk
     context = {
         "device": device,
         "health": selectors.device_health(device),
@@ -559,8 +566,9 @@ def _device_page(
         "tasks": selectors.device_tasks(device),
         "manage": manage and device.status == DeviceStatus.ACTIVE,
         "bind_form": BindForm(
+            bind_data,
             households=households.filter(pk__in=[h.pk for h in shown[:BIND_CHOICES]]),
-            initial={"household": device.household_id},
+            initial={"household": chosen},
         )
         if households is not None
         else None,
@@ -596,14 +604,20 @@ def device_bind(request, pk: int):
             messages.success(request, _("The doorbell was unbound."))
             return None
         form = BindForm(request.POST, households=selectors.bind_households(request.user, device))
-        if not form.is_valid():
-            raise InvalidInput(_("Choose a household of the doorbell's village."))
-        services.device_bind(
-            actor=request.user,
-            device=device,
-            household=form.cleaned_data["household"],
-            move=form.cleaned_data["move"],
-        )
+        try:
+            if not form.is_valid():
+                raise InvalidInput(_("Choose a household of the doorbell's village."))
+            services.device_bind(
+                actor=request.user,
+                device=device,
+                household=form.cleaned_data["household"],
+                move=form.cleaned_data["move"],
+            )
+        except DomainError as exc:
+            # Back to the page with the search and the choice kept (400), not a redirect
+            # that makes the cadre search again.
+            messages.error(request, exc.message)
+            return _device_page(request, device, status=exc.status, bind_data=request.POST)
         messages.success(request, _("The doorbell was bound to the household."))
         return None
 
@@ -662,6 +676,8 @@ def device_seq_reset(request, pk: int):
                     _("The sequence was reset: the doorbell's messages are accepted again."),
                 )
                 return None
+        # The form is far down the page: say at the top that it needs another look.
+        messages.error(request, _("The sequence was not reset: see the form below."))
         return _device_page(request, device, status=400, seq_form=form)
 
     return _act(request, pk, do)
@@ -900,7 +916,18 @@ def alarm_act(request, pk: int, action: str):
     form = ACT_FORMS[action](request.POST)
     close_form = form if action == workflow.Action.CLOSE else None
     if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        if action == workflow.Action.ARRIVE:
+            # The location comes from the phone, not from a field the person can fix.
+            errors = _("Your phone's location could not be read; press the button again.")
+        else:
+            # The summary names each field: "This field is required" alone says not which.
+            errors = " ".join(
+                _("%(field)s: %(error)s") % {"field": form.fields[name].label, "error": e}
+                if name in form.fields
+                else str(e)
+                for name, errs in form.errors.items()
+                for e in errs
+            )
         return _detail(request, alarm, status=400, close_form=close_form, error=errors)
     params = dict(form.cleaned_data)
     # A missing version is the current one (as appeals' forms); a bad one is refused.
