@@ -23,6 +23,7 @@ FULLY_COVERED = '<span class="badge ok">全覆盖</span>'
 
 CADRE = [
     "home",
+    "centre",
     "appeals:queue",
     "duties:mine",
     "charter:mine",
@@ -56,7 +57,7 @@ ALL = [
     "accounts:audit_log",
     "accounts:me",
 ]
-LEADER = [e for e in CADRE if e not in ("org:import", "charter:versions")]
+LEADER = [e for e in CADRE if e not in ("org:import", "charter:versions", "centre")]
 # What each role's menu holds, in order.
 EXPECTED = {
     Role.ADMIN: CADRE,

@@ -20,6 +20,8 @@ from linli.accounts.models import Role
 from linli.accounts.scope import HOUSEHOLD_LIST_ROLES, HOUSEHOLD_ROLES, ORG_WRITE_ROLES
 from linli.charter.policy import WRITE_ROLES as CHARTER_WRITE_ROLES
 
+from .centre import CENTRE_ROLES
+
 EVERY_ROLE = frozenset(Role)
 
 
@@ -40,6 +42,8 @@ class MenuEntry:
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry("home", _("Home"), None),
+    # The command centre (指挥调度中心): city, town and village leaders and cadres.
+    MenuEntry("centre", _("Command centre"), CENTRE_ROLES),
     # Every role handles appeals: representatives and leaders take them on, cadres
     # supervise, departments answer the ones referred to them.
     MenuEntry("appeals:queue", _("Appeals"), EVERY_ROLE),
