@@ -605,7 +605,7 @@ def table(data: dict[str, Any], name: str) -> tuple[str, list[str], list[list[An
             _("Open now"),
             _("Overdue now"),
             _("Appeals filed"),
-            _("Resolved"),
+            _("Resolved (appeals)"),
             *[str(rate_label(k)) for k in keys],
             _("Mean hours to resolve"),
         ]
@@ -625,7 +625,7 @@ def table(data: dict[str, Any], name: str) -> tuple[str, list[str], list[list[An
     if name == "trend":
         return (
             _("Trend"),
-            [_("Week from") if data["trend"]["step"] == "week" else _("Day"), _("Filed"), _("Closed")],
+            [_("Week from") if data["trend"]["step"] == "week" else _("Day"), _("Filed (appeals)"), _("Closed (appeals)")],
             [[r["day"], r["filed"], r["closed"]] for r in data["trend"]["rows"]],
         )
     if name == "categories":
