@@ -155,9 +155,7 @@ def test_the_city_rates_equal_the_hand_worked_values(world, client):
     ]
     assert levels["group"]["motto"] == "微事不出邻"
     # Every rate the appeals app computes is shown, whatever it holds.
-    assert [r["key"] for r in d["rates"]["rates"]][:-1] == [
-        k for k in total if k.endswith("_rate")
-    ]
+    assert [r["key"] for r in d["rates"]["rates"]][:-1] == [k for k in total if k.endswith("_rate")]
 
 
 def test_per_child_rates_rankings_and_units_falling_behind(world, client):
@@ -204,7 +202,9 @@ def test_now_figures_trend_categories_hot_spots_and_alarms(world, client):
     trend = d["trend"]
     assert trend["step"] == "day" and len(trend["rows"]) == 31
     days = {r["day"]: r for r in trend["rows"]}
-    assert days["2026-03-02"]["filed"] == 1 and days["2026-03-05"]["closed"] == 1  # a1 closed 72 h after filing
+    assert (
+        days["2026-03-02"]["filed"] == 1 and days["2026-03-05"]["closed"] == 1
+    )  # a1 closed 72 h after filing
     assert sum(r["filed"] for r in trend["rows"]) == 4  # a1, a2, a3, a4 (withdrawn counts)
     assert [c["count"] for c in d["categories"]] == [4]
     # Village A holds all three open appeals (n1 comes from its group, sent up to the town).

@@ -344,7 +344,9 @@ def rates_figures(user, unit: Unit, period: Period) -> dict[str, Any]:
         rates.append(
             {
                 "key": k,
-                "label": rate_label(k) if k != "mean_hours_to_resolve" else _("Mean hours to resolve"),
+                "label": rate_label(k)
+                if k != "mean_hours_to_resolve"
+                else _("Mean hours to resolve"),
                 "value": cur,
                 "previous": prev,
                 "change": round(cur - prev, 1) if cur is not None and prev is not None else None,
@@ -483,9 +485,7 @@ def rankings(rows: list[dict], parent: dict[str, Any], keys: list[str]) -> dict[
     out = []
     behind: dict[int, dict[str, Any]] = {}
     for k in keys:
-        ranked = sorted(
-            (r for r in rows if r.get(k) is not None), key=lambda r: (-r[k], r["name"])
-        )
+        ranked = sorted((r for r in rows if r.get(k) is not None), key=lambda r: (-r[k], r["name"]))
         worst = {r["unit_id"] for r in ranked[-WORST:]} if len(ranked) > WORST else set()
         out.append(
             {
@@ -512,9 +512,7 @@ def rankings(rows: list[dict], parent: dict[str, Any], keys: list[str]) -> dict[
                 entry = behind.setdefault(
                     r["unit_id"], {"unit_id": r["unit_id"], "name": r["name"], "gaps": []}
                 )
-                entry["gaps"].append(
-                    {"key": k, "label": rate_label(k), "value": r[k], "parent": p}
-                )
+                entry["gaps"].append({"key": k, "label": rate_label(k), "value": r[k], "parent": p})
     return {"rankings": out, "behind": sorted(behind.values(), key=lambda e: -len(e["gaps"]))}
 
 
@@ -625,7 +623,11 @@ def table(data: dict[str, Any], name: str) -> tuple[str, list[str], list[list[An
     if name == "trend":
         return (
             _("Trend"),
-            [_("Week from") if data["trend"]["step"] == "week" else _("Day"), _("Filed (appeals)"), _("Closed (appeals)")],
+            [
+                _("Week from") if data["trend"]["step"] == "week" else _("Day"),
+                _("Filed (appeals)"),
+                _("Closed (appeals)"),
+            ],
             [[r["day"], r["filed"], r["closed"]] for r in data["trend"]["rows"]],
         )
     if name == "categories":

@@ -8,13 +8,13 @@
     var rows = d.trend.rows;
     return {
       tooltip: { trigger: "axis" },
-      legend: { data: ["受理", "办结"] },
+      legend: { top: 0, data: ["受理", "结案"] },
       grid: { left: 40, right: 16, top: 36, bottom: 40 },
       xAxis: { type: "category", data: rows.map(function (r) { return r.day.slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: "受理", type: "line", smooth: true, data: rows.map(function (r) { return r.filed; }) },
-        { name: "办结", type: "line", smooth: true, data: rows.map(function (r) { return r.closed; }) }
+        { name: "受理", type: "bar", itemStyle: { color: "#c8161d" }, data: rows.map(function (r) { return r.filed; }) },
+        { name: "结案", type: "line", itemStyle: { color: "#2e7d32" }, data: rows.map(function (r) { return r.closed; }) }
       ]
     };
   }
