@@ -40,7 +40,7 @@ from linli.core.inputs import is_id, parse_day
 from linli.doorbell import selectors as doorbell_selectors
 from linli.doorbell.models import OPEN_ALARM_STATUSES, AlarmStatus
 from linli.duties import queries as duty_queries
-from linli.duties.compliance import all_duties, duty_label
+from linli.duties.compliance import UnitCompliance, all_duties, duty_label
 from linli.org import selectors as org_selectors
 from linli.org.models import STEPLEN, VILLAGE_DEPTH, Unit
 
@@ -147,14 +147,14 @@ def parse_period(params: Mapping[str, str], today: dt.date | None = None) -> Per
     if kind != "custom":
         start, end = duty_queries.period_range(kind, today)
         return Period(kind, start, min(end, today))
-    start, end = parse_day(raw_start), parse_day(raw_end)
-    if start is None or end is None:
+    first, last = parse_day(raw_start), parse_day(raw_end)
+    if first is None or last is None:
         raise InvalidInput(
             _("Give the start and end dates as YYYY-MM-DD, between 2000 and 2100."),
             code="period",
         )
-    duty_queries.check_period(start, end)
-    return Period(kind, start, end)
+    duty_queries.check_period(first, last)
+    return Period(kind, first, last)
 
 
 # --- now --------------------------------------------------------------------------------
@@ -287,7 +287,9 @@ def duty_figures(user, unit: Unit, period: Period) -> dict[str, Any]:
     """Duty compliance of the unit's representatives over the period, from the duties'
     compliance engine: per duty and overall (fulfilled over required, all duties)."""
     team = duty_queries.team_compliance(user, unit=unit, start=period.start, end=period.end)
-    rate, per = _duty_rate(team.total)
+    # `TeamCompliance.total` is typed `object`; it is the unit's UnitCompliance.
+    total: UnitCompliance | None = team.total  # type: ignore[assignment]
+    rate, per = _duty_rate(total)
     children = {}
     for uc in team.children:
         c_rate, c_per = _duty_rate(uc)
@@ -299,8 +301,8 @@ def duty_figures(user, unit: Unit, period: Period) -> dict[str, Any]:
         }
     return {
         "rate": rate,
-        "representatives": team.total.representatives if team.total else 0,
-        "behind": team.total.behind if team.total else 0,
+        "representatives": total.representatives if total else 0,
+        "behind": total.behind if total else 0,
         "duties": [
             {"key": name, "label": duty_label(name), "rate": per[name]} for name in all_duties()
         ],
