@@ -54,12 +54,17 @@ def test_the_centre_reads_well_on_a_phone_and_a_desktop(world, live_server, page
         page.goto(f"{live_server.url}/")
         page.click("nav.mainnav >> text=指挥调度中心")
         page.wait_for_selector("h1:has-text('指挥调度中心')")
+        # Let its charts' data request finish before leaving: the live server shares one
+        # SQLite connection between its threads, and two requests at once would block.
+        page.wait_for_selector("[data-chart=trend] canvas", timeout=10000)
+        page.wait_for_load_state("networkidle")
         page.goto(
             f"{live_server.url}/dashboard/centre/?period=custom&start=2026-03-01&end=2026-03-31"
         )
         # ECharts draws into a canvas once the JSON data has arrived.
         for chart in ("trend", "categories", "hotspots"):
             page.wait_for_selector(f"[data-chart={chart}] canvas", timeout=10000)
+        page.wait_for_load_state("networkidle")
         assert page.evaluate(CSP_VIOLATIONS) == []
         # At 360 px nothing is wider than the screen but the tables' own scrollers.
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -69,5 +74,6 @@ def test_the_centre_reads_well_on_a_phone_and_a_desktop(world, live_server, page
         page.click(f"table.cards >> text={world.county.town_a.name}")
         page.wait_for_selector(f"h1:has-text('{world.county.town_a.name}')")
         page.wait_for_selector("[data-chart=trend] canvas", timeout=10000)
+        page.wait_for_load_state("networkidle")
         assert world.county.village_b.name not in page.content()
         screenshot(page, f"centre-town-{name}")

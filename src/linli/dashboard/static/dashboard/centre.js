@@ -26,7 +26,7 @@
       grid: { left: 8, right: 24, top: 12, bottom: 24, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: sorted.map(function (r) { return r.name; }) },
-      series: [{ name: name, type: "bar", data: sorted.map(function (r) { return r.count; }), itemStyle: { color: "#c8161d" } }]
+      series: [{ name: name, type: "bar", barMaxWidth: 36, data: sorted.map(function (r) { return r.count; }), itemStyle: { color: "#c8161d" } }]
     };
   }
 
