@@ -23,6 +23,7 @@ FULLY_COVERED = '<span class="badge ok">全覆盖</span>'
 
 CADRE = [
     "home",
+    "centre",
     "dashboard_map",
     "dashboard_reports",
     "appeals:queue",
@@ -58,11 +59,13 @@ ALL = [
     "accounts:audit_log",
     "accounts:me",
 ]
-# Area and group leaders have no map of the command centre (dashboard/maps.MAP_ROLES).
+# Area and group leaders have no command centre (dashboard.centre.CENTRE_ROLES, the
+# same people as dashboard/maps.MAP_ROLES).
 LEADER = [
     e
     for e in CADRE
-    if e not in ("org:import", "charter:versions", "dashboard_map", "dashboard_reports")
+    if e
+    not in ("org:import", "charter:versions", "centre", "dashboard_map", "dashboard_reports")
 ]
 # What each role's menu holds, in order.
 EXPECTED = {

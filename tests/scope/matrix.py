@@ -747,6 +747,18 @@ PAGES: dict[str, Entry] = {
         note="the form lists the households in scope; naming another answers the form's error",
     ),
     "appeals:stats": scoped(query=q_unit("county.town_a"), marks=unit_marks),
+    # The command centre: town A's page, numbers and tables list village A below it;
+    # the other town's cadre gets 404, representatives 403 (not their menu).
+    "centre": scoped(query=q_unit("county.town_a"), marks=unit_marks, refused=("rep_b", "rep_c")),
+    "centre_data": scoped(
+        query=q_unit("county.town_a"), marks=unit_marks, refused=("rep_b", "rep_c")
+    ),
+    "centre_export": scoped(
+        kwargs=lambda w: {"table": "all"},
+        query=q_unit("county.town_a"),
+        marks=unit_marks,
+        refused=("rep_b", "rep_c"),
+    ),
     "appeals:export": listing(appeal_marks),
     "appeals:photo": scoped(
         kwargs=kw_pk("appeal_photo"), anon=404, note="also the reporter with a tracked session"

@@ -20,6 +20,7 @@ from linli.accounts.models import Role
 from linli.accounts.scope import HOUSEHOLD_LIST_ROLES, HOUSEHOLD_ROLES, ORG_WRITE_ROLES
 from linli.charter.policy import WRITE_ROLES as CHARTER_WRITE_ROLES
 
+from .centre import CENTRE_ROLES
 from .maps import MAP_ROLES
 
 EVERY_ROLE = frozenset(Role)
@@ -42,6 +43,8 @@ class MenuEntry:
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry("home", _("Home"), None),
+    # The command centre (指挥调度中心): city, town and village leaders and cadres.
+    MenuEntry("centre", _("Command centre"), CENTRE_ROLES),
     # The command centre's map: leaders and cadres of a city, town or village.
     MenuEntry("dashboard_map", _("Map"), MAP_ROLES),
     # The units' monthly and quarterly reports, for the same people.

@@ -2,12 +2,93 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from typing import Any
 
-from . import selectors
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from linli.accounts.access import roles_required
+from linli.core.errors import InvalidInput, NotFound
+from linli.core.xlsx import write_xlsx_sheets
+
+from . import centre, selectors
+
+PERIOD_LABELS = (
+    ("month", _("This month")),
+    ("quarter", _("This quarter")),
+    ("year", _("This year")),
+    ("custom", _("Custom")),
+)
 
 
 @login_required
 def home(request):
     return render(request, "dashboard/home.html", selectors.home_for(request.user).context())
+
+
+# --- the command centre (指挥调度中心) ---------------------------------------------------
+
+
+def _centre_request(request) -> tuple[Any, Any]:
+    """The unit and period a centre request asks for (InvalidInput 400, NotFound 404)."""
+    unit = centre.centre_unit(request.user, request.GET.get("unit"))
+    period = centre.parse_period(request.GET)
+    return unit, period
+
+
+@roles_required(centre.CENTRE_ROLES)
+def centre_page(request):
+    unit, period = _centre_request(request)
+    data = centre.centre_for(request.user, unit, period)
+    query = period.query()
+    # The child table's rate columns, in the rankings' order (whatever rates there are).
+    columns = [{"key": r["key"], "label": r["label"]} for r in data["rankings"]]
+    for row in data["children"]:
+        row["cells"] = [{"label": c["label"], "value": row.get(c["key"])} for c in columns]
+    return render(
+        request,
+        "dashboard/centre.html",
+        {
+            "data": data,
+            "unit": unit,
+            "period": period,
+            "period_query": query,
+            "data_url": f"{reverse('centre_data')}?unit={unit.pk}&{query}",
+            "export_query": f"unit={unit.pk}&{query}",
+            "kinds": PERIOD_LABELS,
+            "columns": columns,
+            "margin": int(centre.BEHIND_MARGIN),
+        },
+    )
+
+
+@roles_required(centre.CENTRE_ROLES)
+def centre_data(request):
+    """The dashboard's numbers as JSON (the page's charts read them)."""
+    try:
+        unit, period = _centre_request(request)
+    except InvalidInput as exc:
+        return JsonResponse({"error": str(exc.message), "code": exc.code}, status=400)
+    except NotFound as exc:
+        return JsonResponse({"error": str(exc.message)}, status=404)
+    return JsonResponse(centre.centre_for(request.user, unit, period))
+
+
+@roles_required(centre.CENTRE_ROLES)
+def centre_export(request, table: str):
+    """One of the dashboard's tables (or `all` of them) as an Excel workbook."""
+    if table != "all" and table not in centre.TABLES:
+        raise Http404
+    unit, period = _centre_request(request)
+    data = centre.centre_for(request.user, unit, period)
+    names = centre.TABLES if table == "all" else (table,)
+    out, _counts = write_xlsx_sheets([centre.table(data, name) for name in names])
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"centre-{unit.pk}-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
