@@ -48,7 +48,7 @@ def _login(page, base, phone):
 
 
 def test_the_map_draws_markers_without_tiles_and_without_console_errors(
-    reference_data, county, live_server, page_at, settings
+    reference_data, county, asgi_server, page_at, settings
 ):
     assert settings.LINLI["MAP_TILE_URL"] == ""
     for i, h in enumerate([*county.households_a, *county.households_b]):
@@ -60,7 +60,7 @@ def test_the_map_draws_markers_without_tiles_and_without_console_errors(
     Alarm.objects.create(household=h, unit=h.unit, status="notified")
     draw_boundaries()
     make_user(LEADER_PHONE, "大瑶镇长", Role.TOWN, county.town_a)
-    base = live_server.url
+    base = asgi_server.url
 
     for viewport in (PHONE, DESKTOP):
         page = page_at(viewport)

@@ -47,6 +47,7 @@ def closed(created: str, claimed_h: int, resolved_h: int, level: str, on_time: b
         first_claimed_at=c + dt.timedelta(hours=claimed_h),
         resolved_at=c + dt.timedelta(hours=resolved_h),
         resolved_level=level,
+        reached_level=level,
         resolved_on_time=on_time,
         status="closed",
         level=level,
@@ -351,7 +352,7 @@ def test_the_excel_tables_hold_the_numbers(world, client):
     assert town_a[1:5] == (3, 2, 3, 2)  # open now, overdue now, filed, resolved
     headers = next(wb["按下级单位"].iter_rows(max_row=1, values_only=True))
     assert town_a[headers.index("响应率")] == 33.3
-    rates = {row[0]: row[1:] for row in wb["比率"].iter_rows(min_row=2, values_only=True)}
+    rates = {row[0]: row[1:] for row in wb["各项比率"].iter_rows(min_row=2, values_only=True)}
     assert rates["响应率"] == (50, 100)
     trend = list(wb["趋势"].iter_rows(min_row=2, values_only=True))
     assert len(trend) == 31 and sum(r[1] for r in trend) == 5  # a1-a4 and b1

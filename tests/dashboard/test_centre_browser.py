@@ -1,5 +1,8 @@
 """The command centre in a real Chromium, at 360 px and 1280 px: the charts draw under
-the CSP (no inline script), the tables are there, drill-down works."""
+the CSP (no inline script), the tables are there, drill-down works. Served by uvicorn
+(`asgi_server`), as `serve` does: the page's live socket is answered, and the sync
+views run one at a time on the test's SQLite connection (WSGI's live_server ran the
+page, its data request and the socket's attempt at once on that one connection)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures)
     screenshot,
 )
 from tests.dashboard.test_centre import at, made, world  # noqa: F401 (fixture)
+from tests.support.asgi_server import asgi_server  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +43,7 @@ def more_appeals(w):
         )
 
 
-def test_the_centre_reads_well_on_a_phone_and_a_desktop(world, live_server, page_at):  # noqa: F811
+def test_the_centre_reads_well_on_a_phone_and_a_desktop(world, asgi_server, page_at):  # noqa: F811
     more_appeals(world)
     for name, viewport in (("360", PHONE), ("1280", DESKTOP)):
         page = page_at(viewport)
@@ -49,9 +53,9 @@ def test_the_centre_reads_well_on_a_phone_and_a_desktop(world, live_server, page
         client.force_login(world.city)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
         page.context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": asgi_server.url}]
         )
-        page.goto(f"{live_server.url}/")
+        page.goto(f"{asgi_server.url}/")
         page.click("nav.mainnav >> text=指挥调度中心")
         page.wait_for_selector("h1:has-text('指挥调度中心')")
         # Let its charts' data request finish before leaving: the live server shares one
@@ -59,7 +63,7 @@ def test_the_centre_reads_well_on_a_phone_and_a_desktop(world, live_server, page
         page.wait_for_selector("[data-chart=trend] canvas", timeout=10000)
         page.wait_for_load_state("networkidle")
         page.goto(
-            f"{live_server.url}/dashboard/centre/?period=custom&start=2026-03-01&end=2026-03-31"
+            f"{asgi_server.url}/dashboard/centre/?period=custom&start=2026-03-01&end=2026-03-31"
         )
         # ECharts draws into a canvas once the JSON data has arrived.
         for chart in ("trend", "categories", "hotspots"):

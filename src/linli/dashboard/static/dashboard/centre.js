@@ -36,17 +36,20 @@
     hotspots: function (d) { return bars(d.hotspots, "未办结"); }
   };
 
+  var charts = [];
+  window.addEventListener("resize", function () {
+    charts.forEach(function (c) { c.resize(); });
+  });
+
   function draw(data) {
-    var charts = [];
+    charts.forEach(function (c) { c.dispose(); });
+    charts = [];
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var build = builders[el.getAttribute("data-chart")];
       if (!build) return;
       var chart = window.echarts.init(el);
       chart.setOption(build(data));
       charts.push(chart);
-    });
-    window.addEventListener("resize", function () {
-      charts.forEach(function (c) { c.resize(); });
     });
   }
 
@@ -59,6 +62,36 @@
       .catch(function () { /* the tables below the charts still hold the numbers */ });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // Live (dashboard/live.js): on a change of the unit's appeals or alarms, the page is
+  // fetched again and everything below the period form (#centre-live) replaced, then
+  // the charts drawn again; a burst within 0.3 s is one refresh.
+  var timer = null;
+  function refresh() {
+    timer = null;
+    fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("centre-live");
+        var old = document.getElementById("centre-live");
+        if (!fresh || !old) return;
+        old.replaceWith(fresh);
+        var root = document.getElementById("centre");
+        if (root) root.setAttribute("data-refreshed", String(Date.now()));
+        start();
+      })
+      .catch(function () { /* the next change tries again */ });
+  }
+  function listen() {
+    document.body.addEventListener("centre-changed", function () {
+      if (!timer) timer = setTimeout(refresh, 300);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+    document.addEventListener("DOMContentLoaded", listen);
+  } else {
+    start();
+    listen();
+  }
 })();
