@@ -750,6 +750,11 @@ PAGES: dict[str, Entry] = {
     # The command centre: town A's page, numbers and tables list village A below it;
     # the other town's cadre gets 404, representatives 403 (not their menu).
     "centre": scoped(query=q_unit("county.town_a"), marks=unit_marks, refused=("rep_b", "rep_c")),
+    "centre_screen": scoped(
+        query=q_unit("county.town_a"),
+        marks=lambda w: [w.county.town_a.name],
+        refused=("rep_b", "rep_c"),
+    ),
     "centre_data": scoped(
         query=q_unit("county.town_a"), marks=unit_marks, refused=("rep_b", "rep_c")
     ),

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from linli.core import serverloop
 from tests.support.services import require_service
 
 # Database 14 of the local Redis: the channel layer of these tests only (flushed at start).
@@ -74,6 +75,9 @@ class AsgiServer:
 
         def run() -> None:
             asyncio.set_event_loop(self._loop)
+            # As `serve` does: a push from another thread of the process (the test's own,
+            # a service's on_commit) goes onto this loop, where the consumers wait.
+            serverloop.register(self._loop)
             try:
                 # Not in the main thread: uvicorn installs no signal handlers.
                 self._loop.run_until_complete(server.serve(sockets=[sock]))
@@ -114,6 +118,7 @@ class AsgiServer:
                 pass
         server.should_exit = True  # type: ignore[attr-defined]
         thread.join(timeout=15)
+        serverloop.unregister(loop)
         self._server = self._thread = None
 
     @staticmethod

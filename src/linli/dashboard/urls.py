@@ -8,6 +8,7 @@ urlpatterns = [
     # The command centre (指挥调度中心): the page, its numbers as JSON, its tables as Excel.
     path("dashboard/centre/", views.centre_page, name="centre"),
     path("dashboard/centre/data/", views.centre_data, name="centre_data"),
+    path("dashboard/screen/", views.centre_screen, name="centre_screen"),
     path("dashboard/centre/export/<slug:table>/", views.centre_export, name="centre_export"),
     path("dashboard/reports/", views_reports.reports, name="dashboard_reports"),
     path("dashboard/reports/make/", views_reports.report_make, name="dashboard_report_make"),

@@ -92,3 +92,41 @@ def centre_export(request, table: str):
         filename=f"centre-{unit.pk}-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+@roles_required(centre.CENTRE_ROLES)
+def centre_screen(request):
+    """The big screen (大屏) for the command room's wall: the same numbers as the
+    dashboard, large, on a dark page, rotating between the figures, the map and the
+    alarms and units falling behind; live like the dashboard (this month by default)."""
+    unit, period = _centre_request(request)
+    data = centre.centre_for(request.user, unit, period)
+    total = data["rates"]["total"]
+    rates = [
+        {"key": k, "label": centre.rate_label(k), "value": total.get(k)}
+        for k in SCREEN_RATES
+        if k in total
+    ]
+    return render(
+        request,
+        "dashboard/screen.html",
+        {
+            "data": data,
+            "unit": unit,
+            "period": period,
+            "rates": rates,
+            "map_url": f"{reverse('dashboard_map_data')}?unit={unit.pk}",
+            "rotate": SCREEN_ROTATE_SECONDS,
+        },
+    )
+
+
+# The big screen's rates, in this order, and how long each view stays.
+SCREEN_RATES = (
+    "response_rate",
+    "on_time_rate",
+    "resolution_rate",
+    "first_satisfaction_rate",
+    "final_satisfaction_rate",
+)
+SCREEN_ROTATE_SECONDS = 20
