@@ -769,6 +769,8 @@ PAGES: dict[str, Entry] = {
         kwargs=kw_pk("appeal_photo"), anon=404, note="also the reporter with a tracked session"
     ),
     "appeals:detail": scoped(kwargs=lambda w: {"code": w.appeal.code}, marks=appeal_marks),
+    # The command centre's dispatch panel of one appeal (a fragment): as its page.
+    "appeals:dispatch": scoped(kwargs=lambda w: {"code": w.appeal.code}, marks=appeal_marks),
     "appeals:act": scoped(
         kwargs=lambda w: {"code": w.appeal.code, "action": "note"},
         method="POST",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("appeals/photos/<int:pk>/", views.photo, name="photo"),
     path("appeals/<str:code>/", views.appeal_detail, name="detail"),
     path("appeals/<str:code>/act/<str:action>/", views.appeal_act, name="act"),
+    path("appeals/<str:code>/dispatch/", views.appeal_dispatch, name="dispatch"),
     path("appeals/<str:code>/reporter/", views.reporter_reveal, name="reporter_reveal"),
     # Public: residents without an account.
     path("report/", views.report, name="report"),

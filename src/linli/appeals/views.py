@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from linli.accounts.scope import scope_for
 from linli.core.errors import DomainError, InvalidInput, NotFound, Throttled
 from linli.core.inputs import is_id, parse_day
+from linli.core.nexturl import next_url
 from linli.core.paging import paginate
 from linli.core.photos import photos_prepare
 from linli.core.validators import normalize_mobile
@@ -213,12 +214,40 @@ def appeal_act(request, code: str, action: str):
     else:
         label = ACTION_LABELS.get(Action(action)) if action in Action._value2member_map_ else action
         messages.success(request, _("Done: %(action)s.") % {"action": label})
+    back = next_url(request, "")
+    if back:
+        # Dispatched from another screen (the command centre): back there.
+        return redirect(back)
     try:
         selectors.appeal_get(request.user, code)
     except NotFound:
         # The action moved it out of the user's sight (e.g. returned elsewhere).
         return redirect("appeals:queue")
     return redirect("appeals:detail", code=appeal.code)
+
+
+DISPATCH_ACTIONS = (Action.SUPERVISE, Action.URGE, Action.REASSIGN)
+
+
+@login_required
+def appeal_dispatch(request, code: str):
+    """A fragment for dispatching an appeal from another screen (the command centre):
+    what it is and where it stands, its last events, and the forms of supervise, urge
+    and reassign the user may take now, each going back to `next`."""
+    appeal = _appeal(request.user, code)
+    context = _action_context(request, appeal)
+    shown = [a for a in context["actions"] if a[0] in DISPATCH_ACTIONS]
+    return render(
+        request,
+        "appeals/_dispatch.html",
+        {
+            "appeal": appeal,
+            "actions": shown,
+            "handlers": context["handlers"],
+            "events": list(selectors.timeline(appeal).order_by("-at", "-id")[:3]),
+            "next": next_url(request, ""),
+        },
+    )
 
 
 @login_required

@@ -430,6 +430,38 @@ def categories(user, unit: Unit, period: Period) -> list[dict[str, Any]]:
     return [{"id": r["top"], "name": names.get(r["top"], ""), "count": r["n"]} for r in rows]
 
 
+DISPATCH_ROWS = 20
+
+
+def dispatch_list(user, unit: Unit, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The appeals a leader may want to press or hand to someone: open, with their clock
+    running, overdue or due within 24 h, the earliest due first (at most DISPATCH_ROWS)."""
+    now = now or timezone.now()
+    statuses = dict(Status.choices)
+    levels = dict(Level.choices)
+    rows = (
+        _appeals_of(user, unit)
+        .filter(status__in=CLOCK_STATUSES, due_at__lte=now + SOON)
+        .order_by("due_at", "id")
+        .values("code", "title", "status", "level", "unit__name", "due_at", "supervised")[
+            :DISPATCH_ROWS
+        ]
+    )
+    return [
+        {
+            "code": r["code"],
+            "title": r["title"],
+            "status": statuses.get(r["status"], r["status"]),
+            "level": levels.get(r["level"], r["level"]),
+            "unit": r["unit__name"],
+            "due_at": r["due_at"],
+            "overdue": r["due_at"] is not None and r["due_at"] <= now,
+            "supervised": r["supervised"],
+        }
+        for r in rows
+    ]
+
+
 def hotspots(user, unit: Unit) -> list[dict[str, Any]]:
     """The villages (or, below a village, the child units) with the most open appeals."""
     depth = max(VILLAGE_DEPTH, unit.depth + 1)
@@ -555,6 +587,7 @@ def centre_for(user, unit: Unit, period: Period) -> dict[str, Any]:
         "trend": trend(user, unit, period),
         "categories": categories(user, unit, period),
         "hotspots": hotspots(user, unit),
+        "dispatch": dispatch_list(user, unit, now["at"]),
     }
 
 

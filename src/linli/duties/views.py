@@ -23,7 +23,6 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
@@ -33,6 +32,7 @@ from linli.accounts.access import roles_required
 from linli.accounts.scope import HOUSEHOLD_LIST_ROLES
 from linli.core.errors import DomainError, NotFound
 from linli.core.inputs import in_window, is_id
+from linli.core.nexturl import next_url
 from linli.core.paging import paginate
 from linli.core.timeutil import today
 from linli.org import selectors as org_selectors
@@ -70,19 +70,8 @@ def _get(fn, *args):
 
 
 def _next_url(request, default: str) -> str:
-    """`next` when it is a path of this site, else `default`. Only a path: `redirect()`
-    would take any other word for a URL name (a 500 when none matches), and a control
-    character cannot go into the Location header."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if (
-        target.startswith("/")
-        and target.isprintable()
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return target
-    return default
+    """`next` when it is a path of this site, else `default` (`core.nexturl`)."""
+    return next_url(request, default)
 
 
 def _back(request, rep) -> str:
