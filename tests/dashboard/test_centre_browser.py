@@ -81,3 +81,12 @@ def test_the_centre_reads_well_on_a_phone_and_a_desktop(world, asgi_server, page
         page.wait_for_load_state("networkidle")
         assert world.county.village_b.name not in page.content()
         screenshot(page, f"centre-town-{name}")
+        # Dispatch without leaving the page: an overdue appeal's panel opens in place
+        # with the leader's actions (the city is above the town's levels).
+        item = page.locator("details.dispatch-item").first
+        item.locator("summary").click()
+        item.locator("summary[data-action=supervise]").wait_for(timeout=10000)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"] + 1, width
+        assert page.evaluate(CSP_VIOLATIONS) == []
+        screenshot(page, f"centre-dispatch-{name}")
