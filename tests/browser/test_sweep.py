@@ -56,6 +56,7 @@ ALLOWED_WORDS = {
     "Linli",
     "API",
     "Excel",
+    "PDF",
     "CSV",
     "xlsx",
     "English",
@@ -68,7 +69,7 @@ ALLOWED_WORDS = {
 }
 # Paths never followed: not pages of the platform's own look.
 SKIP_PREFIXES = ("/admin/", "/api/", "/static/", "/media/", "/i18n/", "/accounts/logout")
-SKIP_SUFFIXES = ("/export/", ".xlsx", ".csv")
+SKIP_SUFFIXES = ("/export/", ".xlsx", ".csv", "/pdf/", "/xlsx/")
 # A resident is not logged in and has no navigation: the pages an SMS or a poster sends
 # them to are where the sweep starts for them.
 PUBLIC_ENTRIES = ("/report/", "/track/", "/accounts/login/")

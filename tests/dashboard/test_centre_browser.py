@@ -43,7 +43,12 @@ def more_appeals(w):
         )
 
 
-def test_the_centre_reads_well_on_a_phone_and_a_desktop(world, asgi_server, page_at):  # noqa: F811
+def test_the_centre_reads_well_on_a_phone_and_a_desktop(
+    reference_data,
+    world,  # noqa: F811
+    asgi_server,  # noqa: F811
+    page_at,  # noqa: F811
+):
     more_appeals(world)
     for name, viewport in (("360", PHONE), ("1280", DESKTOP)):
         page = page_at(viewport)
