@@ -62,32 +62,28 @@ def _report(request, pk: int):
         raise Http404 from None
 
 
-def _filename(report, ext: str) -> str:
-    return f"report-{report.unit.code or report.unit.pk}-{report.kind}-{report.period_start:%Y%m}.{ext}"
+def _download(request, pk: int, ext: str, content_type: str) -> FileResponse:
+    """The report's file of the kind `ext` ("xlsx" or "pdf", the model's field)."""
+    report = _report(request, pk)
+    name = f"report-{report.unit.code or report.unit.pk}-{report.kind}-{report.period_start:%Y%m}"
+    return FileResponse(
+        io.BytesIO(bytes(getattr(report, ext))),
+        as_attachment=True,
+        filename=f"{name}.{ext}",
+        content_type=content_type,
+    )
 
 
 @login_required
 @roles_required(MAP_ROLES)
 def report_xlsx(request, pk: int):
-    report = _report(request, pk)
-    return FileResponse(
-        io.BytesIO(bytes(report.xlsx)),
-        as_attachment=True,
-        filename=_filename(report, "xlsx"),
-        content_type=XLSX_TYPE,
-    )
+    return _download(request, pk, "xlsx", XLSX_TYPE)
 
 
 @login_required
 @roles_required(MAP_ROLES)
 def report_pdf(request, pk: int):
-    report = _report(request, pk)
-    return FileResponse(
-        io.BytesIO(bytes(report.pdf)),
-        as_attachment=True,
-        filename=_filename(report, "pdf"),
-        content_type="application/pdf",
-    )
+    return _download(request, pk, "pdf", "application/pdf")
 
 
 @login_required
