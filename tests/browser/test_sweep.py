@@ -193,13 +193,13 @@ def followable(url: str, base: str) -> bool:
     return not parts.path.startswith(SKIP_PREFIXES) and not parts.path.endswith(SKIP_SUFFIXES)
 
 
-def test_every_role_every_page_two_widths(reference_data, live_server, browser):
+def test_every_role_every_page_two_widths(reference_data, asgi_server, browser):
     assert AXE.exists(), "run `npm install` (or `make assets`): axe-core is missing"
     axe_source = AXE.read_text()
     started = time.monotonic()
     call_command("demo_data", "small", stdout=io.StringIO())
     built = time.monotonic() - started
-    base = live_server.url
+    base = asgi_server.url
     accounts: list = [a for a in DEMO_ACCOUNTS if a.key != "superuser"]
     accounts.append(None)  # a resident: not logged in
     only = os.environ.get("LINLI_SWEEP_ROLES")  # e.g. "anonymous,13800000007" while fixing
