@@ -32,3 +32,6 @@ def file_appeal(actors, manhole_category):
         return factories.appeal(**kw)
 
     return make
+
+
+from tests.appeals.handmade import handmade  # noqa: E402, F401 (fixture)

@@ -17,3 +17,5 @@ class AppealsConfig(AppConfig):
 
         # Deadlines live in rows; the tick finds what is due (see services.appeals_tick).
         register("appeals.tick", "linli.appeals.tasks.appeals_tick", every=60)
+        # The rates' rollup: the days that writes marked, rebuilt (see appeals/tally.py).
+        register("appeals.tally", "linli.appeals.tasks.appeals_tally", every=60)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from linli.org.models import Department, Unit
 
+from . import tally
 from .models import AppealEvent
 from .workflow import Action
 
@@ -169,6 +170,10 @@ def record(
     payload: dict[str, Any] = dict(data or {})
     if actor is None:
         payload["by"] = by or "system"
+    at = at or timezone.now()
+    # The rollup's days this event can change: the filing day's outcome counts, and
+    # this day's (closed today).
+    tally.mark(appeal.created_at, at)
     return AppealEvent.objects.create(
         appeal=appeal,
         action=str(action),
@@ -182,7 +187,7 @@ def record(
         note=note,
         internal=internal,
         data=payload,
-        at=at or timezone.now(),
+        at=at,
     )
 
 

@@ -292,6 +292,8 @@ class Appeal(models.Model):
             models.Index(fields=["representative", "status"], name="appeal_rep"),
             models.Index(fields=["department", "status"], name="appeal_dept"),
             models.Index(fields=["reporter_phone_hash"], name="appeal_phone_hash"),
+            # The command centre's "closed today".
+            models.Index(fields=["closed_at"], name="appeal_closed"),
         ]
 
     def __str__(self) -> str:
@@ -446,3 +448,74 @@ class PhoneCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone_hash[:8]}… {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- rollups (derived data; see appeals/tally.py) -----------------------------------------
+
+
+class AppealTally(models.Model):
+    """Rollup: the appeals filed on one local day from one village's subtree (`path`:
+    the origin path cut at the village depth, or the whole origin path of an appeal
+    filed above the villages), and their outcome as it stands, with the appeals
+    closed that day. Derived data: a day's rows are rebuilt, set-based, when a write
+    has marked the day (`AppealTallyDay`), by the next read or by the tick."""
+
+    path = models.CharField(max_length=64)
+    day = models.DateField()
+    created = models.PositiveIntegerField(default=0)  # every appeal filed that day
+    closed = models.PositiveIntegerField(default=0)  # closed that day (whenever filed)
+    filed = models.PositiveIntegerField(default=0)
+    response_counted = models.PositiveIntegerField(default=0)
+    responded_on_time = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    resolve_us = models.BigIntegerField(default=0)  # microseconds filed to resolved, summed
+    at_group = models.PositiveIntegerField(default=0)
+    at_village = models.PositiveIntegerField(default=0)
+    at_town = models.PositiveIntegerField(default=0)
+    at_city = models.PositiveIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)
+    ratings_satisfied = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied_first = models.PositiveIntegerField(default=0)
+    satisfied_final = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "path"], name="uniq_appeal_tally")]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.day}: {self.filed}"
+
+
+class AppealCategoryTally(models.Model):
+    """Rollup: appeals filed on one local day from one town's subtree (`path` cut at
+    the town depth) per top-level category. Rebuilt with `AppealTally`."""
+
+    path = models.CharField(max_length=64)
+    day = models.DateField()
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "path", "category"], name="uniq_appeal_category_tally"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.day} {self.category_id}: {self.created}"
+
+
+class AppealTallyDay(models.Model):
+    """Whether a day's rollup rows are current: a write that changes what a day's rows
+    count raises `dirty` (after its commit); a rebuild stores the `dirty` it started
+    from in `built`. Current when `built == dirty`; a day without a row was never built."""
+
+    day = models.DateField(primary_key=True)
+    dirty = models.BigIntegerField(default=1)
+    built = models.BigIntegerField(default=0)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.built}/{self.dirty}"

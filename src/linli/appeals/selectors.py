@@ -13,21 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     When,
 )
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Substr
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +29,7 @@ from linli.core.inputs import is_id
 from linli.org.models import STEPLEN, Place, Unit, UnitKind
 from linli.org.selectors import members_with_phone
 
-from . import links, policy
+from . import links, measures, policy, tally
 from .models import (
     CLOCK_STATUSES,
     LEVEL_ORDER,
@@ -47,7 +39,6 @@ from .models import (
     Category,
     Status,
 )
-from .workflow import SATISFIED_FROM, Action
 
 
 def appeals_visible_to(user) -> QuerySet[Appeal]:
@@ -265,106 +256,35 @@ class Rates:
         }
 
 
-# Filed means not a duplicate merged into another, and not withdrawn.
-COUNTED_Q = ~Q(status__in=[Status.MERGED, Status.WITHDRAWN])
-# Resolved and still so: waiting for the rating or closed (a reopened appeal is open
-# again; a merged or withdrawn one is not resolved, whatever it went through before).
-RESOLVED_Q = Q(status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__isnull=False)
-
-
-def _aggregates(now: dt.datetime) -> dict:
-    counted, resolved = COUNTED_Q, RESOLVED_Q
-    # A withdrawn appeal still owed a response if it was claimed, or its first claim
-    # deadline passed before the resident withdrew it (gave up waiting).
-    owed_response = counted | Q(status=Status.WITHDRAWN) & (
-        Q(first_claimed_at__isnull=False) | Q(first_claim_due_at__lt=F("closed_at"))
-    )
-    out = {
-        "filed": Count("id", filter=counted),
-        "response_counted": Count("id", filter=owed_response),
-        "responded_on_time": Count(
-            "id", filter=owed_response & Q(first_claimed_at__lte=F("first_claim_due_at"))
-        ),
-        "resolved": Count("id", filter=resolved),
-        "resolved_on_time": Count("id", filter=resolved & Q(resolved_on_time=True)),
-        "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        # A suspension stops the clock but does not hide an appeal already overdue.
-        "overdue": Count(
-            "id",
-            filter=Q(status__in=CLOCK_STATUSES, due_at__lte=now)
-            | Q(status=Status.SUSPENDED, due_at__lte=F("suspended_at")),
-        ),
-        "mean_resolve": Avg(
-            ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField()),
-            filter=resolved,
-        ),
-    }
-    for lv in LEVEL_ORDER:
-        out[f"at_{lv}"] = Count("id", filter=resolved & Q(reached_level=lv))
-    return out
-
-
-RATING_KEYS = ("ratings", "ratings_satisfied", "rated", "satisfied_first", "satisfied_final")
-
-
-def _rating_counts(base: QuerySet[Appeal], n: int) -> dict[str, dict[str, int]]:
-    """Every rating event of the appeals in `base`, counted per child unit (the first
-    `n` characters of the origin path; the unit's own appeals under its own path) in
-    one aggregate query: all ratings, and per appeal its first and its last one."""
-    rate = AppealEvent.objects.filter(appeal=OuterRef("appeal"), action=Action.RATE)
-    before = Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk"))
-    after = Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
-    value = Cast(KeyTextTransform("rating", "data"), IntegerField())
-    satisfied = Q(value__gte=SATISFIED_FROM)
-    first, last = ~Exists(rate.filter(before)), ~Exists(rate.filter(after))
-    rows = (
-        AppealEvent.objects.filter(action=Action.RATE, appeal__in=base.values("pk"))
-        .annotate(child=Substr("appeal__origin_path", 1, n), value=value, first=first, last=last)
-        .order_by()
-        .values("child")
-        .annotate(
-            ratings=Count("id"),
-            ratings_satisfied=Count("id", filter=satisfied),
-            rated=Count("id", filter=Q(first=True)),
-            satisfied_first=Count("id", filter=Q(first=True) & satisfied),
-            satisfied_final=Count("id", filter=Q(last=True) & satisfied),
-        )
-    )
-    return {r["child"]: {k: r[k] for k in RATING_KEYS} for r in rows}
-
-
 def _rates_from(row: dict, unit: Unit | None, ratings: dict[str, int] | None = None) -> Rates:
-    mean = row.get("mean_resolve")
+    """Rates from one row of `measures.outcome_aggregates()` and `now_aggregates()`
+    (raw), with the rating counts."""
+    spent = row.get("resolve_time")
+    resolved = row["resolved"]
+    hours = spent.total_seconds() / 3600 / resolved if spent is not None and resolved else None
     return Rates(
         unit=unit,
         filed=row["filed"],
         response_counted=row["response_counted"],
         responded_on_time=row["responded_on_time"],
-        resolved=row["resolved"],
+        resolved=resolved,
         resolved_on_time=row["resolved_on_time"],
-        open=row["open"],
-        overdue=row["overdue"],
-        mean_hours_to_resolve=round(mean.total_seconds() / 3600, 1) if mean else None,
+        open=row.get("open", 0),
+        overdue=row.get("overdue", 0),
+        mean_hours_to_resolve=round(hours, 1) if hours is not None else None,
         resolved_at_level={lv: row[f"at_{lv}"] for lv in LEVEL_ORDER},
-        **(ratings or {}),
+        **{k: (ratings or {}).get(k, 0) for k in measures.RATING_KEYS},
     )
 
 
 def appeal_rates(
     user, unit: Unit, start: dt.datetime, end: dt.datetime
 ) -> tuple[Rates, list[Rates]]:
-    """Rates for appeals filed in [start, end) from the unit's subtree, in total
-    and per child unit. Three aggregate queries, whatever the number of appeals:
-    the total, the per-child rows, and the rating events per child (summed for
-    the total)."""
+    """Rates for appeals filed in [start, end) from the unit's subtree that `user` may
+    see, in total and per child unit. Three aggregate queries over the appeals,
+    whatever their number: the total, the per-child rows, and the rating events per
+    child (summed for the total)."""
     return _rates_over(appeals_visible_to(user), unit, start, end)
-
-
-def unit_rates(unit: Unit, start: dt.datetime, end: dt.datetime) -> tuple[Rates, list[Rates]]:
-    """`appeal_rates` over the unit's whole subtree, for no one user: the reports the
-    tick writes for a unit (its pages serve them only to those who may see the unit,
-    and those see every appeal from its subtree)."""
-    return _rates_over(Appeal.objects.all(), unit, start, end)
 
 
 def _rates_over(
@@ -372,10 +292,13 @@ def _rates_over(
 ) -> tuple[Rates, list[Rates]]:
     now = timezone.now()
     base = qs.filter(origin_path__startswith=unit.path, created_at__gte=start, created_at__lt=end)
-    aggs = _aggregates(now)
+    aggs = {**measures.outcome_aggregates(), **measures.now_aggregates(now)}
     n = len(unit.path) + STEPLEN
-    ratings = _rating_counts(base, n)
-    summed = {k: sum(r[k] for r in ratings.values()) for k in RATING_KEYS}
+    ratings = {
+        r["child"]: r
+        for r in measures.rating_counts(base, child=Substr("appeal__origin_path", 1, n))
+    }
+    summed = {k: sum(r[k] for r in ratings.values()) for k in measures.RATING_KEYS}
     total = _rates_from(base.order_by().aggregate(**aggs), unit, summed)
     rows = (
         base.exclude(origin_path=unit.path)
@@ -392,6 +315,64 @@ def _rates_over(
     ]
     per_child.sort(key=lambda r: r.unit.path)
     return total, per_child
+
+
+def subtree_rates(unit: Unit, first: dt.date, last: dt.date) -> tuple[Rates, list[Rates]]:
+    """`appeal_rates` for appeals filed on the local days [first, last] from the
+    unit's whole subtree, for those who see all of it (the command centre's leaders
+    and cadres, the reports the tick writes). Above the villages the outcome counts
+    come from the rollup (`tally`) and only the open appeals are read; at a village
+    and below (a few thousand appeals a year) from the appeals themselves. Both ways
+    count with `measures`, and a test holds them equal."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    if unit.depth >= tally.TALLY_DEPTH:
+        return _rates_over(Appeal.objects.all(), unit, start, end)
+    tally.ensure(first, last)
+    n = len(unit.path) + STEPLEN
+    sums = tally.sums(unit.path, first, last, child_len=n)
+    live = {
+        r["child"]: r
+        for r in Appeal.objects.filter(
+            status__in=OPEN_STATUSES,
+            origin_path__startswith=unit.path,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .annotate(child=Substr("origin_path", 1, n))
+        .order_by()
+        .values("child")
+        .annotate(**measures.now_aggregates(timezone.now()))
+    }
+    keys = (*tally.COUNT_COLUMNS, "resolve_us", "open", "overdue")
+
+    def rates(row: dict[str, Any], unit_: Unit | None) -> Rates:
+        row = {k: row.get(k) or 0 for k in keys}
+        row["resolve_time"] = dt.timedelta(microseconds=row["resolve_us"])
+        return _rates_from(row, unit_, row)
+
+    def merged(child: str) -> dict[str, Any]:
+        return {**sums.get(child, {}), **live.get(child, {})}
+
+    total_row: dict[str, Any] = {}
+    for child in set(sums) | set(live):
+        for k, v in merged(child).items():
+            if k in keys:
+                total_row[k] = total_row.get(k, 0) + (v or 0)
+    children = {c.path: c for c in Unit.objects.filter(parent=unit)}
+    per_child = [
+        rates(merged(path), c)
+        for path, c in sorted(children.items())
+        if path in sums or path in live
+    ]
+    return rates(total_row, unit), per_child
+
+
+def unit_rates(unit: Unit, start: dt.datetime, end: dt.datetime) -> tuple[Rates, list[Rates]]:
+    """`subtree_rates` for [start, end) given as local midnights (the reports)."""
+    last = timezone.localdate(end - dt.timedelta(microseconds=1))
+    return subtree_rates(unit, timezone.localdate(start), last)
 
 
 def queue_summary(user) -> dict[str, int]:

@@ -38,7 +38,7 @@ from linli.org.models import Department, Household, Representative, Unit
 from linli.org.selectors import members_with_phone, representative_on
 from linli.org.services import same_village
 
-from . import events, links, live, policy
+from . import events, links, live, policy, tally
 from .models import (
     ACTIVE_STATUSES,
     CLOCK_STATUSES,
@@ -915,6 +915,8 @@ def _on_rate(step: _Step) -> None:
 
 def _on_reopen(step: _Step) -> None:
     appeal = step.appeal
+    # The day it had been closed counts one closed appeal fewer.
+    tally.mark(appeal.closed_at)
     appeal.assignee = None
     appeal.closed_at = None
     appeal.visit_due_at = None

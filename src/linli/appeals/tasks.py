@@ -11,3 +11,11 @@ from . import services
 def appeals_tick() -> dict[str, int]:
     """Act on whatever is due now; idempotent, safe to run concurrently."""
     return services.appeals_tick()
+
+
+@shared_task(name="linli.appeals.tasks.appeals_tally")
+def appeals_tally() -> int:
+    """Rebuild the rollup's days that writes have marked (see appeals/tally.py)."""
+    from . import tally
+
+    return tally.rebuild_marked()
