@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.accounts.access import holds_any
 from linli.accounts.models import Role
 from linli.appeals import selectors as appeal_selectors
 from linli.appeals import tally as appeal_tally
@@ -44,6 +45,8 @@ from linli.duties import queries as duty_queries
 from linli.duties.compliance import UnitCompliance, all_duties, duty_label
 from linli.org import selectors as org_selectors
 from linli.org.models import STEPLEN, VILLAGE_DEPTH, Unit
+
+from . import snapshots
 
 # Who has the command centre: the leaders and cadres of a city, town or village.
 CENTRE_ROLES = frozenset({Role.ADMIN, Role.CITY, Role.TOWN, Role.VILLAGE})
@@ -286,7 +289,45 @@ def _duty_rate(uc) -> tuple[float | None, dict[str, float | None]]:
     return _pct(fulfilled, required), per
 
 
+def may_use_centre(user, unit: Unit) -> bool:
+    """The centre's rule: an active user holding a centre role who sees the unit."""
+    if not getattr(user, "is_active", False) or not holds_any(user, CENTRE_ROLES):
+        return False
+    try:
+        org_selectors.unit_get(user, unit.pk)
+    except NotFound:
+        return False
+    return True
+
+
+def _period_key(period: Period) -> str:
+    return f"{period.start:%Y-%m-%d}..{period.end:%Y-%m-%d}"
+
+
+def _period_of_key(key: str) -> Period:
+    first, last = (dt.date.fromisoformat(d) for d in key.split(".."))
+    return Period("custom", first, last)
+
+
 def duty_figures(user, unit: Unit, period: Period) -> dict[str, Any]:
+    """`compute_duty_figures` from a snapshot (`snapshots`): seconds at county scale,
+    so views share one computed at most `snapshots.MAX_AGE` ago. The labels are
+    added here, in the viewer's language."""
+    data, at = snapshots.get("duties", user, unit, _period_key(period))
+    return {
+        **data,
+        "as_of": at,
+        "duties": [{**d, "label": duty_label(d["key"])} for d in data["duties"]],
+    }
+
+
+def coverage_figures(user, unit: Unit) -> dict[str, Any]:
+    """`compute_coverage_figures` from a snapshot, as `duty_figures`."""
+    data, at = snapshots.get("coverage", user, unit)
+    return {**data, "as_of": at}
+
+
+def compute_duty_figures(user, unit: Unit, period: Period) -> dict[str, Any]:
     """Duty compliance of the unit's representatives over the period, from the duties'
     compliance engine: per duty and overall (fulfilled over required, all duties)."""
     team = duty_queries.team_compliance(user, unit=unit, start=period.start, end=period.end)
@@ -306,14 +347,12 @@ def duty_figures(user, unit: Unit, period: Period) -> dict[str, Any]:
         "rate": rate,
         "representatives": total.representatives if total else 0,
         "behind": total.behind if total else 0,
-        "duties": [
-            {"key": name, "label": duty_label(name), "rate": per[name]} for name in all_duties()
-        ],
+        "duties": [{"key": name, "rate": per[name]} for name in all_duties()],
         "per_child": children,
     }
 
 
-def coverage_figures(user, unit: Unit) -> dict[str, Any]:
+def compute_coverage_figures(user, unit: Unit) -> dict[str, Any]:
     cov = org_selectors.coverage_for(user, unit)
 
     def rate(row) -> float | None:
@@ -720,3 +759,9 @@ def table(data: dict[str, Any], name: str) -> tuple[str, list[str], list[list[An
             ],
         )
     raise KeyError(name)
+
+
+snapshots.register(
+    "duties", lambda user, unit, key: compute_duty_figures(user, unit, _period_of_key(key))
+)
+snapshots.register("coverage", lambda user, unit, _key: compute_coverage_figures(user, unit))

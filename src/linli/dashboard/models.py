@@ -51,3 +51,30 @@ class UnitReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.kind} {self.period_start}"
+
+
+class FigureSnapshot(models.Model):
+    """A section of the command centre's figures that is too costly to compute on every
+    view at county scale (duty compliance over a year of logs, household coverage),
+    as computed for one unit and period, with when. Derived data: a view older than
+    `snapshots.MAX_AGE` computes it again; the tick refreshes the ones read lately
+    (`snapshots.refresh_tick`), computing as the viewer who last read them, so that
+    their scope applies."""
+
+    kind = models.CharField(max_length=20)
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=30, blank=True)  # "first..last", or "" for none
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(default=timezone.now)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "unit", "period"], name="uniq_figure_snapshot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.unit_id} {self.period}"
