@@ -48,7 +48,7 @@ def test_a_new_appeal_appears_on_the_city_map_within_two_seconds(
     leader.goto(f"{base}/map/?unit={county.city.pk}")
     leader.wait_for_selector("#dmap[data-ready='1']", timeout=15000)
     leader.wait_for_function(
-        "() => (document.getElementById('centre-live-state') || {}).textContent.includes('实时')"
+        "() => (document.getElementById('centre-live-state') || {textContent: ''}).textContent.includes('实时')"
         " && !document.getElementById('centre-live-state').classList.contains('offline')",
         timeout=15000,
     )
@@ -57,7 +57,7 @@ def test_a_new_appeal_appears_on_the_city_map_within_two_seconds(
     dashboard.on("pageerror", lambda e: errors.append(str(e)))
     dashboard.goto(f"{base}/dashboard/centre/?unit={county.city.pk}")
     dashboard.wait_for_function(
-        "() => (document.getElementById('centre-live-state') || {}).textContent.includes('实时')",
+        "() => (document.getElementById('centre-live-state') || {textContent: ''}).textContent.includes('实时')",
         timeout=15000,
     )
     open_before = int(dashboard.locator("#centre-open").inner_text())
@@ -93,10 +93,12 @@ def test_a_new_appeal_appears_on_the_city_map_within_two_seconds(
 
     # On the leader's dashboard and map, without a reload, within 2 s.
     dashboard.wait_for_function(
-        f"() => document.getElementById('centre-open').textContent.trim() === '{open_before + 1}'",
+        f"() => (document.getElementById('centre-open') || {{textContent: ''}}).textContent.trim() === '{open_before + 1}'",
         timeout=2000,
     )
-    print(f"appeal {case} counted on the dashboard {(time.monotonic() - filed_at) * 1000:.0f} ms after filing")
+    print(
+        f"appeal {case} counted on the dashboard {(time.monotonic() - filed_at) * 1000:.0f} ms after filing"
+    )
     leader.wait_for_function(
         f"() => (document.getElementById('dmap').dataset.codes || '').split(' ').includes('{case}')",
         timeout=2000,

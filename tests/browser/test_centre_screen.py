@@ -34,7 +34,8 @@ def test_the_big_screen_turns_its_views_and_counts_a_new_appeal_live(
     page.click("text=大屏")
     page.wait_for_selector("body.screen[data-showing='figures']")
     page.wait_for_function(
-        "() => document.getElementById('centre-live-state').textContent === '实时'", timeout=15000
+        "() => (document.getElementById('centre-live-state') || {textContent: ''}).textContent === '实时'",
+        timeout=15000,
     )
     assert page.locator("#screen-open").inner_text() == "1"
     # Large enough to read across the room: the figures are at least 60 px high.
@@ -46,7 +47,8 @@ def test_the_big_screen_turns_its_views_and_counts_a_new_appeal_live(
 
     factories.appeal(county.households_a[2], description="井盖松动，请尽快处理。")
     page.wait_for_function(
-        "() => document.getElementById('screen-open').textContent.trim() === '2'", timeout=5000
+        "() => (document.getElementById('screen-open') || {textContent: ''}).textContent.trim() === '2'",
+        timeout=5000,
     )
 
     page.click("[data-go=map]")

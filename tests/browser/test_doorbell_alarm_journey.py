@@ -115,7 +115,7 @@ def test_press_banner_acknowledge_arrive_close(county, live_server, browser, wid
     card = page.locator(f"#alarm-open article[data-alarm='{alarm.pk}']")
     assert "正在赶来" in card.inner_text() and world.county.rep_a.member.name in card.inner_text()
     page.wait_for_function(
-        "() => /^\\d+:\\d\\d$/.test(document.querySelector('#alarm-open [data-since]').textContent)"
+        "() => /^\\d+:\\d\\d$/.test((document.querySelector('#alarm-open [data-since]') || {textContent: ''}).textContent)"
     )
     _shot(page, f"alarm-panel-open-{width}")
     link = card.locator("a.alarm-open-link").bounding_box()
@@ -123,7 +123,9 @@ def test_press_banner_acknowledge_arrive_close(county, live_server, browser, wid
     card.locator("a.alarm-open-link").click()
     page.wait_for_url(f"{base}/doorbell/alarms/{alarm.pk}/")
     page.click("#alarm-arrive")
-    page.wait_for_function("() => document.getElementById('alarm-status').textContent === '已到达'")
+    page.wait_for_function(
+        "() => (document.getElementById('alarm-status') || {textContent: ''}).textContent === '已到达'"
+    )
     page.check("input[name=outcome][value=company]")
     page.fill("textarea[name=note]", "老人想找人说说话")
     _shot(page, f"alarm-close-form-{width}")
@@ -131,7 +133,9 @@ def test_press_banner_acknowledge_arrive_close(county, live_server, browser, wid
     wide = page.evaluate("() => document.documentElement.scrollWidth")
     assert wide <= width, f"the page scrolls sideways at {width} px: {wide} px"
     page.click("#alarm-close")
-    page.wait_for_function("() => document.getElementById('alarm-status').textContent === '已关闭'")
+    page.wait_for_function(
+        "() => (document.getElementById('alarm-status') || {textContent: ''}).textContent === '已关闭'"
+    )
     assert "陪伴聊天" in page.locator("#alarm-outcome").inner_text()
 
     alarm.refresh_from_db()

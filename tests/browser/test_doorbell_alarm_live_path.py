@@ -216,13 +216,13 @@ def test_a_press_over_mqtt_reaches_the_open_page_live_and_is_followed_to_the_end
         )
         page.click("#alarm-arrive")
         page.wait_for_function(
-            "() => document.getElementById('alarm-status').textContent === '已到达'"
+            "() => (document.getElementById('alarm-status') || {textContent: ''}).textContent === '已到达'"
         )
         page.check("input[name=outcome][value=company]")
         page.fill("textarea[name=note]", "老人想找人说说话")
         page.click("#alarm-close")
         page.wait_for_function(
-            "() => document.getElementById('alarm-status').textContent === '已关闭'"
+            "() => (document.getElementById('alarm-status') || {textContent: ''}).textContent === '已关闭'"
         )
         assert "陪伴聊天" in page.locator("#alarm-outcome").inner_text()
         # The panel tab empties by itself.
