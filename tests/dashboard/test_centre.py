@@ -388,3 +388,15 @@ def test_the_data_endpoint_runs_a_bounded_number_of_queries(
         assert client.get(url, params).status_code == 200
     with django_assert_max_num_queries(60):
         assert client.get(url, params).status_code == 200
+
+
+def test_each_child_unit_has_its_rates_of_the_previous_period(client, world):
+    """March 1-28 against the 28 days before (February): town A's February holds p1,
+    claimed in time and still in progress: response 100 %, resolution 0 %."""
+    d = data(client, world.city, period="custom", start="2026-03-01", end="2026-03-28")
+    town_a = next(c for c in d["children"] if c["unit_id"] == world.county.town_a.pk)
+    assert d["previous"]["start"] == "2026-02-01"
+    assert town_a["previous"]["response_rate"] == 100.0
+    assert town_a["previous"]["resolution_rate"] == 0.0
+    town_b = next(c for c in d["children"] if c["unit_id"] == world.county.town_b.pk)
+    assert town_b["previous"]["response_rate"] is None  # nothing filed in February

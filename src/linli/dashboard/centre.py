@@ -573,8 +573,12 @@ def child_rows(
             "duty_rate": duties["per_child"].get(c.path, {}).get("rate"),
             "coverage_rate": coverage["per_child"].get(c.path, {}).get("rate"),
         }
+        before = rates.get("per_child_previous", {}).get(c.path) or {}
+        row["previous"] = {}
         for k in rates["keys"]:
             row[k] = r.get(k)
+            # The same rate over the previous period of the same length.
+            row["previous"][k] = before.get(k)
         rows.append(row)
     return rows
 
@@ -645,7 +649,7 @@ def centre_for(user, unit: Unit, period: Period) -> dict[str, Any]:
         "previous": period.previous().as_dict(),
         "now": now,
         "alarms": alarms,
-        "rates": {k: v for k, v in rates.items() if k != "per_child"},
+        "rates": {k: v for k, v in rates.items() if k not in ("per_child", "per_child_previous")},
         "duties": {k: v for k, v in duties.items() if k != "per_child"},
         "coverage": {k: v for k, v in coverage.items() if k != "per_child"},
         "children": rows,
@@ -707,6 +711,8 @@ def table(data: dict[str, Any], name: str) -> tuple[str, list[str], list[list[An
             _("Appeals filed"),
             _("Resolved (appeals)"),
             *[str(rate_label(k)) for k in keys],
+            # The appeal rates again, over the previous period of the same length.
+            *[f"{rate_label(k)} ({_('Previous period')})" for k in data["rates"]["keys"]],
             _("Mean hours to resolve"),
         ]
         rows = [
@@ -717,6 +723,7 @@ def table(data: dict[str, Any], name: str) -> tuple[str, list[str], list[list[An
                 c["filed"],
                 c["resolved"],
                 *[_v(c.get(k)) for k in keys],
+                *[_v(c.get("previous", {}).get(k)) for k in data["rates"]["keys"]],
                 _v(c["mean_hours_to_resolve"]),
             ]
             for c in data["children"]

@@ -47,7 +47,14 @@ def centre_page(request):
     # The child table's rate columns, in the rankings' order (whatever rates there are).
     columns = [{"key": r["key"], "label": r["label"]} for r in data["rankings"]]
     for row in data["children"]:
-        row["cells"] = [{"label": c["label"], "value": row.get(c["key"])} for c in columns]
+        row["cells"] = [
+            {
+                "label": c["label"],
+                "value": row.get(c["key"]),
+                "previous": row["previous"].get(c["key"]),
+            }
+            for c in columns
+        ]
     return render(
         request,
         "dashboard/centre.html",
