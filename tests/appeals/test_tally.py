@@ -160,3 +160,43 @@ def test_the_command_builds_history_and_says_how_long(handmade):
         assert out.getvalue().startswith("appeals rollup: ")
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         call_command("appeals_tally", "--since", "yesterday")
+
+
+def test_whole_months_come_from_the_month_rows(
+    handmade, actors, django_capture_on_commit_callbacks
+):
+    """February to April: three whole months, read from the month rows (sums of the
+    day rows), equal to the raw rates; a later rating changes March's row."""
+    city = actors.county.city
+    first, last = dt.date(2026, 2, 1), dt.date(2026, 4, 30)
+    tz = T.tzinfo
+    bounds = (
+        dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+    with at(48):
+        rolled = selectors.subtree_rates(city, first, last)
+        _same(rolled, selectors._rates_over(Appeal.objects.all(), city, *bounds))
+    march = AppealTally.objects.get(month=True, day=dt.date(2026, 3, 1))
+    assert (march.created, march.filed, march.rated) == (9, 6, 3)
+    with at(50), django_capture_on_commit_callbacks(execute=True):
+        services.appeal_act(
+            actor=None, appeal=handmade[4], action="rate", rating=2, resident_phone=RESIDENT_PHONE
+        )
+    with at(51):
+        rolled = selectors.subtree_rates(city, first, last)
+        _same(rolled, selectors._rates_over(Appeal.objects.all(), city, *bounds))
+    march = AppealTally.objects.get(month=True, day=dt.date(2026, 3, 1))  # rebuilt
+    assert (march.rated, march.satisfied_first) == (4, 2)
+
+
+def test_the_rows_of_a_range_cover_each_day_once():
+    d = dt.date
+    assert tally._span_q(d(2026, 1, 15), d(2026, 4, 10)) == (
+        tally.Q(month=True, day__in=[d(2026, 2, 1), d(2026, 3, 1)])
+        | tally.Q(month=False, day__gte=d(2026, 1, 15), day__lt=d(2026, 2, 1))
+        | tally.Q(month=False, day__gt=d(2026, 3, 31), day__lte=d(2026, 4, 10))
+    )
+    assert tally._span_q(d(2026, 2, 1), d(2026, 2, 27)) == tally.Q(
+        month=False, day__gte=d(2026, 2, 1), day__lte=d(2026, 2, 27)
+    )

@@ -461,7 +461,10 @@ class AppealTally(models.Model):
     has marked the day (`AppealTallyDay`), by the next read or by the tick."""
 
     path = models.CharField(max_length=64)
-    day = models.DateField()
+    day = models.DateField()  # the day, or the first day of the month (`month`)
+    # A month's row: the sum of its days' rows, so that a year sums twelve rows per
+    # village instead of 365 (rebuilt with its days).
+    month = models.BooleanField(default=False)
     created = models.PositiveIntegerField(default=0)  # every appeal filed that day
     closed = models.PositiveIntegerField(default=0)  # closed that day (whenever filed)
     filed = models.PositiveIntegerField(default=0)
@@ -481,7 +484,9 @@ class AppealTally(models.Model):
     satisfied_final = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "path"], name="uniq_appeal_tally")]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "day", "path"], name="uniq_appeal_tally")
+        ]
 
     def __str__(self) -> str:
         return f"{self.path} {self.day}: {self.filed}"

@@ -7,7 +7,9 @@ Shape (the duties' `DutyTally` is the same idea):
 * `AppealTally`: one row per (day, path): the appeals filed that day from one
   village's subtree (their origin path cut at `TALLY_DEPTH`; an appeal filed at a
   town or the city keeps its own path), counted with `measures` - the same
-  expressions the raw rates use - plus the appeals closed that day.
+  expressions the raw rates use - plus the appeals closed that day; and one row per
+  (month, path), the sum of the month's day rows, rebuilt with them, so that a range
+  reads the rows of its whole months and the day rows of the rest (`_span_q`).
 * `AppealCategoryTally`: per (day, town path, top-level category), appeals filed.
 * `AppealTallyDay`: whether a day's rows are current. Every write that can change
   what a day counts goes through `events.record` (the one writer of the timeline),
@@ -31,7 +33,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Min, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce, Substr, TruncDate
 from django.utils import timezone
 
@@ -163,30 +165,60 @@ def _compute(first: dt.date, last: dt.date, wanted: set[dt.date]):
     return tallies, categories
 
 
+def _month_end(first: dt.date) -> dt.date:
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _rebuild_months(months: list[dt.date]) -> None:
+    """Each month's rows again: the sums of its day rows, per path."""
+    AppealTally.objects.filter(month=True, day__in=months).delete()
+    aggs = {k: Sum(k) for k in (*COUNT_COLUMNS, "resolve_us")}
+    rows = []
+    for first in months:
+        for r in (
+            AppealTally.objects.filter(month=False, day__gte=first, day__lte=_month_end(first))
+            .order_by()
+            .values("path")
+            .annotate(**aggs)
+        ):
+            rows.append(AppealTally(month=True, day=first, **r))
+    AppealTally.objects.bulk_create(rows, batch_size=2000)
+
+
 def rebuild(days: Iterable[dt.date]) -> int:
-    """Rebuild the days among `days` that are not current; how many were rebuilt."""
+    """Rebuild the days among `days` that are not current, and their months' rows; how
+    many days were rebuilt."""
     days = sorted(set(days))
     if not days:
         return 0
+    months = sorted({d.replace(day=1) for d in days})
+    locked = sorted({*days, *months})
     # Committed before anything is read, so that a write committing meanwhile finds
-    # the day's row to mark (see the module's docstring).
-    AppealTallyDay.objects.bulk_create([AppealTallyDay(day=d) for d in days], ignore_conflicts=True)
+    # the day's row to mark (see the module's docstring). The first day of each month
+    # is locked too: two rebuilds of days of the same month, which both rebuild the
+    # month's rows, run one after the other.
+    AppealTallyDay.objects.bulk_create(
+        [AppealTallyDay(day=d) for d in locked], ignore_conflicts=True
+    )
     with transaction.atomic():
-        # Locked in day order: two rebuilds of the same days run one after the other.
+        # Locked in day order, so that two rebuilds cannot wait for each other.
         markers = {
             m.day: m
-            for m in AppealTallyDay.objects.select_for_update().filter(day__in=days).order_by("day")
+            for m in AppealTallyDay.objects.select_for_update()
+            .filter(day__in=locked)
+            .order_by("day")
         }
         stale = [d for d in days if markers[d].built != markers[d].dirty]
         if not stale:
             return 0
-        AppealTally.objects.filter(day__in=stale).delete()
+        AppealTally.objects.filter(month=False, day__in=stale).delete()
         AppealCategoryTally.objects.filter(day__in=stale).delete()
         wanted = set(stale)
         for first, last in _runs(stale):
             tallies, categories = _compute(first, last, wanted)
             AppealTally.objects.bulk_create(tallies, batch_size=2000)
             AppealCategoryTally.objects.bulk_create(categories, batch_size=2000)
+        _rebuild_months(sorted({d.replace(day=1) for d in stale}))
         now = timezone.now()
         for d in stale:
             markers[d].built = markers[d].dirty
@@ -238,11 +270,30 @@ def rebuild_marked() -> int:
 # --- reading ----------------------------------------------------------------------------
 
 
+def _span_q(first: dt.date, last: dt.date) -> Q:
+    """The rows covering [first, last] once each: the month rows of the whole months
+    inside it, the day rows of the rest."""
+    months = []
+    m = first if first.day == 1 else _month_end(first) + dt.timedelta(days=1)
+    while _month_end(m) <= last:
+        months.append(m)
+        m = _month_end(m) + dt.timedelta(days=1)
+    if not months:
+        return Q(month=False, day__gte=first, day__lte=last)
+    q = Q(month=True, day__in=months)
+    if first < months[0]:
+        q |= Q(month=False, day__gte=first, day__lt=months[0])
+    after = _month_end(months[-1])
+    if after < last:
+        q |= Q(month=False, day__gt=after, day__lte=last)
+    return q
+
+
 def sums(path: str, first: dt.date, last: dt.date, *, child_len: int | None = None):
     """The summed columns over the days [first, last] for the subtree at `path`, in
     total (`child_len` None: one dict) or per child (the first `child_len` characters
     of the row's path: a dict by that prefix). Call `ensure` first."""
-    qs = AppealTally.objects.filter(path__startswith=path, day__gte=first, day__lte=last).order_by()
+    qs = AppealTally.objects.filter(_span_q(first, last), path__startswith=path).order_by()
     aggs = {k: Coalesce(Sum(k), 0) for k in (*COUNT_COLUMNS, "resolve_us")}
     if child_len is None:
         return qs.aggregate(**aggs)
@@ -255,7 +306,9 @@ def sums(path: str, first: dt.date, last: dt.date, *, child_len: int | None = No
 def by_day(path: str, first: dt.date, last: dt.date) -> dict[dt.date, tuple[int, int]]:
     """Per day: (filed, closed) for the subtree at `path`. Call `ensure` first."""
     rows = (
-        AppealTally.objects.filter(path__startswith=path, day__gte=first, day__lte=last)
+        AppealTally.objects.filter(
+            month=False, path__startswith=path, day__gte=first, day__lte=last
+        )
         .order_by()
         .values("day")
         .annotate(c=Sum("created"), x=Sum("closed"))
