@@ -121,7 +121,8 @@ tally AS (
       sum(rated) AS rated, sum(satisfied_first) AS satisfied_first,
       sum(satisfied_final) AS satisfied_final
     FROM appeals_appealtally
-    WHERE path LIKE %(path)s AND day BETWEEN %(prev_first)s AND %(last)s
+    WHERE path LIKE %(path)s
+      AND (month AND day = ANY(%(months)s) OR NOT month AND day = ANY(%(days)s))
     GROUP BY 1, 2
 ),
 live AS (
@@ -135,7 +136,7 @@ live AS (
 trend AS (
     SELECT date_trunc('week', day) AS week, sum(created) AS filed, sum(closed) AS closed
     FROM appeals_appealtally
-    WHERE path LIKE %(path)s AND day BETWEEN %(first)s AND %(last)s GROUP BY 1
+    WHERE NOT month AND path LIKE %(path)s AND day BETWEEN %(first)s AND %(last)s GROUP BY 1
 ),
 cats AS (
     SELECT category_id, sum(created) AS n FROM appeals_appealcategorytally
@@ -272,6 +273,23 @@ def main() -> int:
     day_start = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
     prev = period.previous()
     p_start, _p_end = prev.bounds()
+
+    def span(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[dt.date]]:
+        """The whole months of [first, last] (their first days) and the other days."""
+        months, days, d = [], [], first
+        while d <= last:
+            end = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+            if d.day == 1 and end <= last:
+                months.append(d)
+                d = end + dt.timedelta(days=1)
+            else:
+                days.append(d)
+                d += dt.timedelta(days=1)
+        return months, days
+
+    m1, d1 = span(prev.start, prev.end)
+    m2, d2 = span(period.start, period.end)
+    span_months, span_days = m1 + m2, d1 + d2
     rows = []
     for who in ("city", "town"):
         u, user = units[who], users[who]
@@ -302,6 +320,7 @@ def main() -> int:
                         "path": u.path + "%", "start": start, "end": end, "today": day_start,
                         "first": period.start, "last": period.end, "prev_first": prev.start,
                         "prev_start": p_start, "n": len(u.path) + STEPLEN,
+                        "months": span_months, "days": span_days,
                         "village": max(VILLAGE_DEPTH, u.depth + 1) * STEPLEN,
                     },
                 )  # fmt: skip

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.db.models import F
 
 from linli.appeals import services
 from linli.appeals.models import Appeal, Level
@@ -121,3 +122,28 @@ def test_photo_uploads_at_once_never_pass_the_limit(actors, file_appeal, have, b
     assert total <= limit
     assert total == have + sum(batches[outcomes.index(w)] for w in wins)
     assert len(wins) == 1  # room for exactly one batch in every case here
+
+
+def test_two_rollup_rebuilds_of_the_same_days_at_once(actors, file_appeal):
+    """The reads of two leaders and the tick may rebuild the same days together: the
+    row locks put them one after the other, nobody fails, each row is there once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock race runs in the PostgreSQL pass")
+    from django.utils import timezone
+
+    from linli.appeals import selectors, tally
+    from linli.appeals.models import AppealTally, AppealTallyDay
+
+    for i in range(6):
+        file_appeal(household=actors.county.households_a[i % 3])
+    today = timezone.localdate()
+    first = today - dt.timedelta(days=40)
+    for _round in range(3):
+        AppealTallyDay.objects.update(dirty=F("dirty") + 1)
+        outcomes = _race([lambda: tally.ensure(first, today) for _ in range(3)])
+        assert all(isinstance(o, int) for o in outcomes), outcomes
+        assert sum(outcomes) >= 1
+    keys = list(AppealTally.objects.values_list("month", "day", "path"))
+    assert len(keys) == len(set(keys))
+    total, _children = selectors.subtree_rates(actors.county.city, first, today)
+    assert total.filed == 6
