@@ -4,64 +4,18 @@ refreshes its numbers and map (and sounds for an alarm)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from redis.exceptions import RedisError
-
-from linli.accounts import twofactor
+from linli.notify.sockets import GroupsConsumer
 
 from .live import groups_for
 
-logger = logging.getLogger("linli.dashboard")
 
+class CentreConsumer(GroupsConsumer):
+    label = "centre"
 
-class CentreConsumer(AsyncJsonWebsocketConsumer):
-    groups_joined: list[str]
-
-    async def connect(self) -> None:
-        self.groups_joined = []
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close()
-            return
-        owed = await database_sync_to_async(twofactor.session_pending)(
-            user, self.scope.get("session")
-        )
-        if owed is not None:
-            await self.close()
-            return
-        unit_id = int(self.scope["url_route"]["kwargs"]["unit"])
-        groups = await database_sync_to_async(groups_for)(user, unit_id)
-        if not groups:
-            await self.close()
-            return
-        try:
-            for group in groups:
-                await self.channel_layer.group_add(group, self.channel_name)
-                self.groups_joined.append(group)
-        except (ConnectionError, OSError, RedisError) as exc:
-            logger.warning("centre: joining groups failed: %s", exc)
-            await self._leave()
-            await self.close()
-            return
-        await self.accept()
-
-    async def _leave(self) -> None:
-        for group in self.groups_joined:
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except (ConnectionError, OSError, RedisError):
-                pass
-        self.groups_joined = []
-
-    async def disconnect(self, code: int) -> None:
-        await self._leave()
-
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """Ignore what the page sends: the socket only carries changes."""
+    def groups_of(self, user: Any) -> list[str]:
+        return list(groups_for(user, int(self.scope["url_route"]["kwargs"]["unit"])) or [])
 
     async def appeal_change(self, event: dict[str, Any]) -> None:
         await self.send_json({"kind": "appeal", "appeal": event.get("appeal")})
