@@ -63,6 +63,9 @@ WIDEST = """() => [...document.querySelectorAll('main *')]
 
 
 def _fits(page, width=360):
+    # After the stylesheets: measured before they apply, a table hidden on phones
+    # (the calendar's month grid) is laid out at its full width.
+    page.wait_for_load_state("load")
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= width, page.evaluate(WIDEST)
 
