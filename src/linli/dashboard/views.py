@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.access import roles_required
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.inputs import is_id
 from linli.core.xlsx import write_xlsx_sheets
 
 from . import centre, selectors
@@ -39,9 +41,38 @@ def _centre_request(request) -> tuple[Any, Any]:
     return unit, period
 
 
+# What of a refused request goes back into the form: a short date-like text, no more.
+_ECHO = re.compile(r"[0-9-]{1,10}")
+
+
+def _centre_refused(request, exc: InvalidInput):
+    """400 for the centre's pages (the dashboard, the big screen, the Excel tables): what
+    was wrong, said in the user's language, and the period form again to put it right,
+    rather than the bare error page (which cannot say which date was wrong)."""
+    get = request.GET
+    kind = get.get("period", "")
+    unit = get.get("unit", "").strip()
+    return render(
+        request,
+        "dashboard/centre_refused.html",
+        {
+            "message": exc.message,
+            "unit": unit if is_id(unit) else "",
+            "kind": kind if kind in dict(PERIOD_LABELS) else "custom",
+            "start": get.get("start", "") if _ECHO.fullmatch(get.get("start", "")) else "",
+            "end": get.get("end", "") if _ECHO.fullmatch(get.get("end", "")) else "",
+            "kinds": PERIOD_LABELS,
+        },
+        status=400,
+    )
+
+
 @roles_required(centre.CENTRE_ROLES)
 def centre_page(request):
-    unit, period = _centre_request(request)
+    try:
+        unit, period = _centre_request(request)
+    except InvalidInput as exc:
+        return _centre_refused(request, exc)
     data = centre.centre_for(request.user, unit, period)
     query = period.query()
     # The child table's rate columns, in the rankings' order (whatever rates there are).
@@ -80,7 +111,7 @@ def centre_data(request):
     except InvalidInput as exc:
         return JsonResponse({"error": str(exc.message), "code": exc.code}, status=400)
     except NotFound as exc:
-        return JsonResponse({"error": str(exc.message)}, status=404)
+        return JsonResponse({"error": str(exc.message), "code": exc.code}, status=404)
     return JsonResponse(centre.centre_for(request.user, unit, period))
 
 
@@ -89,7 +120,10 @@ def centre_export(request, table: str):
     """One of the dashboard's tables (or `all` of them) as an Excel workbook."""
     if table != "all" and table not in centre.TABLES:
         raise Http404
-    unit, period = _centre_request(request)
+    try:
+        unit, period = _centre_request(request)
+    except InvalidInput as exc:
+        return _centre_refused(request, exc)
     data = centre.centre_for(request.user, unit, period)
     names = centre.TABLES if table == "all" else (table,)
     out, _counts = write_xlsx_sheets([centre.table(data, name) for name in names])
@@ -106,7 +140,10 @@ def centre_screen(request):
     """The big screen (大屏) for the command room's wall: the same numbers as the
     dashboard, large, on a dark page, rotating between the figures, the map and the
     alarms and units falling behind; live like the dashboard (this month by default)."""
-    unit, period = _centre_request(request)
+    try:
+        unit, period = _centre_request(request)
+    except InvalidInput as exc:
+        return _centre_refused(request, exc)
     data = centre.centre_for(request.user, unit, period)
     total = data["rates"]["total"]
     rates = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from linli.accounts.access import roles_required
@@ -23,6 +24,14 @@ def map_page(request):
         category = maps.category_checked(request.GET.get("category", ""))
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    except InvalidInput as exc:
+        # The error page, saying which parameter was wrong (the bare 400 page cannot).
+        return render(
+            request,
+            "core/error.html",
+            {"status": 400, "title": _("The request could not be understood"), "text": exc.message},
+            status=400,
+        )
     view = maps.map_view(request.user, unit)
     return render(
         request,

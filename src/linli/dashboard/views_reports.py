@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.access import roles_required
 from linli.core.errors import DomainError, NotFound
-from linli.core.inputs import is_id
+from linli.core.inputs import in_window, is_id
 from linli.core.paging import paginate
 
 from . import selectors, services
@@ -26,15 +26,34 @@ from .models import ReportKind
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _labelled(units) -> list:
+    """The units with `label`: the names from below the user's top unit down ("大瑶镇 /
+    李畋村 / 一片 / 一组"), since a bare "一组" or "一片" names a dozen units in a town."""
+    units = list(units)
+    names = {u.path: u.name for u in units}
+    for u in units:
+        parts = [names[p] for p in u.ancestor_paths() if p in names]
+        u.label = " / ".join(parts[1:] if len(parts) > 1 else parts)
+    return units
+
+
 @login_required
 @roles_required(MAP_ROLES)
 def reports(request, status: int = 200) -> HttpResponse:
     units = selectors.report_units(request.user).order_by("path")
     qs = selectors.reports_visible_to(request.user)
-    unit = request.GET.get("unit", "")
-    if is_id(unit):
-        chosen = units.filter(pk=int(unit)).first()
-        qs = qs.filter(unit__path__startswith=chosen.path) if chosen else qs.none()
+    unit = request.GET.get("unit", "").strip()
+    if unit:
+        # A unit given is one of the user's, by its id: a malformed id is a 400 that says
+        # so, another's unit a 404 (not an empty list that looks like "no reports yet").
+        if not is_id(unit):
+            messages.error(request, _("The unit is not valid."))
+            status, unit, qs = 400, "", qs.none()
+        else:
+            chosen = units.filter(pk=int(unit)).first()
+            if chosen is None:
+                raise Http404(_("Unit not found."))
+            qs = qs.filter(unit__path__startswith=chosen.path)
     kind = request.GET.get("kind", "")
     if kind in ReportKind.values:
         qs = qs.filter(kind=kind)
@@ -45,7 +64,7 @@ def reports(request, status: int = 200) -> HttpResponse:
         {
             "page": page,
             "rows": page.object_list,
-            "units": units[:500],
+            "units": _labelled(units[:500]),
             "unit": unit if is_id(unit) else "",
             "kind": kind if kind in ReportKind.values else "",
             "kinds": ReportKind.choices,
@@ -100,7 +119,11 @@ def report_make(request):
         try:
             day = dt.datetime.strptime(month, "%Y-%m").date()
         except ValueError:
-            messages.error(request, _("Give the month as YYYY-MM."))
+            day = None
+        if day is None or not in_window(day):
+            # Outside 2000..2100 the period's arithmetic leaves Python's dates (9999-12
+            # was a 500) and no figures exist anyway.
+            messages.error(request, _("Give the month as YYYY-MM, between 2000 and 2100."))
             return reports(request, status=400)
         report = services.report_generate(
             unit=unit, kind=post.get("kind", ""), day=day, actor=request.user

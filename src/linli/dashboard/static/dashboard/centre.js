@@ -4,17 +4,24 @@
 (function () {
   "use strict";
 
+  // The series' names, translated by the page (data-series-* on #centre).
+  function series(key) {
+    var root = document.getElementById("centre");
+    return (root && root.getAttribute("data-series-" + key)) || "";
+  }
+
   function trend(d) {
+    var filed = series("filed"), closed = series("closed");
     var rows = d.trend.rows;
     return {
       tooltip: { trigger: "axis" },
-      legend: { top: 0, data: ["受理", "结案"] },
+      legend: { top: 0, data: [filed, closed] },
       grid: { left: 40, right: 16, top: 36, bottom: 40 },
       xAxis: { type: "category", data: rows.map(function (r) { return r.day.slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: "受理", type: "bar", itemStyle: { color: "#c8161d" }, data: rows.map(function (r) { return r.filed; }) },
-        { name: "结案", type: "line", itemStyle: { color: "#2e7d32" }, data: rows.map(function (r) { return r.closed; }) }
+        { name: filed, type: "bar", itemStyle: { color: "#c8161d" }, data: rows.map(function (r) { return r.filed; }) },
+        { name: closed, type: "line", itemStyle: { color: "#2e7d32" }, data: rows.map(function (r) { return r.closed; }) }
       ]
     };
   }
@@ -32,8 +39,8 @@
 
   var builders = {
     trend: trend,
-    categories: function (d) { return bars(d.categories, "诉求数"); },
-    hotspots: function (d) { return bars(d.hotspots, "未办结"); }
+    categories: function (d) { return bars(d.categories, series("categories")); },
+    hotspots: function (d) { return bars(d.hotspots, series("hotspots")); }
   };
 
   var charts = [];
@@ -87,11 +94,25 @@
     });
   }
 
+  // A date changed by hand means the user's own period: the select follows, so "Show"
+  // does not quietly keep "This month" and drop the dates.
+  function dates() {
+    document.querySelectorAll("form.filters").forEach(function (form) {
+      var kind = form.querySelector("select[name=period]");
+      if (!kind) return;
+      form.querySelectorAll("input[type=date]").forEach(function (input) {
+        input.addEventListener("change", function () { kind.value = "custom"; });
+      });
+    });
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
     document.addEventListener("DOMContentLoaded", listen);
+    document.addEventListener("DOMContentLoaded", dates);
   } else {
     start();
     listen();
+    dates();
   }
 })();
