@@ -224,10 +224,24 @@ def test_the_default_period_is_this_month_up_to_today():
     today = dt.date(2026, 5, 17)
     p = centre.parse_period({}, today)
     assert (p.kind, p.start, p.end) == ("month", dt.date(2026, 5, 1), today)
+    # Compared with as many days from the start of the period before.
+    prev = p.previous()
+    assert (prev.start, prev.end) == (dt.date(2026, 4, 1), dt.date(2026, 4, 17))
     q = centre.parse_period({"period": "quarter"}, today)
-    assert (q.start, q.end, q.previous().end) == (dt.date(2026, 4, 1), today, dt.date(2026, 3, 31))
+    assert (q.start, q.end) == (dt.date(2026, 4, 1), today)
+    assert (q.previous().start, q.previous().end) == (dt.date(2026, 1, 1), dt.date(2026, 2, 16))
     y = centre.parse_period({"period": "year"}, today)
-    assert y.start == dt.date(2026, 1, 1) and y.previous().days == y.days
+    assert y.start == dt.date(2026, 1, 1)
+    assert (y.previous().start, y.previous().end) == (dt.date(2025, 1, 1), dt.date(2025, 5, 17))
+    # A whole month against the whole month before, cut at its end.
+    march = centre.parse_period({"period": "month"}, dt.date(2026, 3, 31))
+    assert (march.previous().start, march.previous().end) == (
+        dt.date(2026, 2, 1),
+        dt.date(2026, 2, 28),
+    )
+    # A custom period: the same length just before.
+    c = centre.parse_period({"start": "2026-03-10", "end": "2026-03-19"}, today)
+    assert (c.previous().start, c.previous().end) == (dt.date(2026, 2, 28), dt.date(2026, 3, 9))
 
 
 # --- scope and drill-down ------------------------------------------------------------------

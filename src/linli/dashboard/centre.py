@@ -116,7 +116,13 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
-        """The period of the same length just before this one."""
+        """What this period is compared with. A month, quarter or year (up to today):
+        as many days from the start of the one before (1-17 December against 1-17
+        November; this year to 1 December against last year to 1 December), cut at its
+        end. A custom period: the period of the same length just before it."""
+        if self.kind in ("month", "quarter", "year"):
+            first, end_of = duty_queries.period_range(self.kind, self.start - dt.timedelta(days=1))
+            return Period(self.kind, first, min(first + dt.timedelta(days=self.days - 1), end_of))
         end = self.start - dt.timedelta(days=1)
         return Period(self.kind, end - dt.timedelta(days=self.days - 1), end)
 
