@@ -250,3 +250,22 @@ def test_list_page_query_count_does_not_grow_with_appeals(client, actors, file_a
         lambda n: [file_appeal() for _ in range(n)],
         lambda: client.get(reverse("appeals:list"), {"status": "open", "level": "group"}),
     )
+
+
+@pytest.mark.parametrize("version", ["99999999999999999999", "-1", "0", "abc", "1\x00"])
+def test_a_version_no_page_would_send_is_refused_and_changes_nothing(
+    client, actors, file_appeal, version
+):
+    """Found on the command centre's walk: an odd version skipped the concurrent-edit
+    check and the action went through."""
+    appeal = file_appeal()
+    _login(client, actors.rep)
+    r = client.post(
+        reverse("appeals:act", args=[appeal.code, "claim"]), {"version": version}, follow=True
+    )
+    assert r.status_code in (200, 400)
+    if r.status_code == 200:
+        assert "该诉求刚被他人更新" in r.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.status == Status.PENDING
+    assert not appeal.events.filter(action="claim").exists()

@@ -194,12 +194,20 @@ def appeal_act(request, code: str, action: str):
             if action == Action.PARTY_ADD
             else None
         )
+        raw_version = post.get("version", "").strip()
+        if raw_version and not is_id(raw_version):
+            # A page's form always sends the version it showed; anything else is not
+            # a page of ours, and skipping the check would act on a changed appeal.
+            raise InvalidInput(
+                _("This appeal was changed by someone else; reload the page and try again."),
+                code="version",
+            )
         services.appeal_act(
             actor=request.user,
             appeal=appeal,
             action=action,
             note=post.get("note", ""),
-            version=int(post["version"]) if is_id(post.get("version", "")) else None,
+            version=int(raw_version) if raw_version else None,
             department=department,
             merge_into=merge_into,
             unit=unit,
