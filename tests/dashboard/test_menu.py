@@ -64,8 +64,7 @@ ALL = [
 LEADER = [
     e
     for e in CADRE
-    if e
-    not in ("org:import", "charter:versions", "centre", "dashboard_map", "dashboard_reports")
+    if e not in ("org:import", "charter:versions", "centre", "dashboard_map", "dashboard_reports")
 ]
 # What each role's menu holds, in order.
 EXPECTED = {
