@@ -267,7 +267,12 @@ class Server:
         if not ticker:
             args.append("--no-ticker")
         self.proc = subprocess.Popen(args, env=environ, cwd=ROOT, stdout=self.log, stderr=self.log)
-        wait_for(self.up, timeout=60, what="the server")
+        # The first start collects the static files: on a loaded 2-core machine that
+        # alone took over a minute once.
+        try:
+            wait_for(self.up, timeout=180, what="the server")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- server log ---\n{self.output()[-3000:]}") from None
 
     @property
     def base(self) -> str:
