@@ -71,6 +71,20 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field; the service checks each by content."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return single(data, initial)
+
+
 class SpendForm(forms.Form):
     amount = MoneyField(label=_("Amount (yuan)"))
     day = DayField(label=_("Date"), widget=DayInput())
@@ -85,11 +99,7 @@ class SpendForm(forms.Form):
     activity = IdChoiceField(label=_("Activity served"), queryset=None, required=False)
     # Rendered only: the view hands `request.FILES.getlist("receipts")` to the service,
     # which checks each by content.
-    receipts = forms.FileField(
-        label=_("Receipt photos"),
-        required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/*"}),
-    )
+    receipts = MultipleFileField(label=_("Receipt photos"), required=False)
 
     def __init__(self, *args: Any, households: Any, activities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

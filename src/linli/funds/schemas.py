@@ -8,13 +8,14 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from linli.core.inputs import Day, Id, Line, bounded
+from linli.core.inputs import Day, Id, Line, NotBool, bounded
 
 from .models import MAX_FEN, EntryKind, EntryStatus
 
-Fen = Annotated[int, bounded(1, MAX_FEN)]
-FenOrZero = Annotated[int, bounded(0, MAX_FEN)]
-Year = Annotated[int, bounded(2000, 2100)]
+# Amounts in fen: integers (never floats or booleans) within what any field takes.
+Fen = Annotated[int, NotBool, bounded(1, MAX_FEN)]
+FenOrZero = Annotated[int, NotBool, bounded(0, MAX_FEN)]
+Year = Annotated[int, NotBool, bounded(2000, 2100)]
 Purpose = Annotated[str, Line(500)]
 AppealCode = Annotated[str, Line(20)]
 
