@@ -75,7 +75,7 @@ def check_fen(value: Any, label: str, *, lo: int = 1, hi: int = MAX_FEN) -> int:
             _("%(label)s may be at most %(max)s yuan.") % {"label": label, "max": yuan(hi)},
             code="amount",
         )
-    return value
+    return int(value)
 
 
 def check_year(year: Any) -> int:
@@ -85,7 +85,7 @@ def check_year(year: Any) -> int:
         or not EVENT_YEARS[0] <= year <= EVENT_YEARS[1]
     ):
         raise InvalidInput(_("The year is not valid."), code="year")
-    return year
+    return int(year)
 
 
 def _check_day(day: Any) -> dt.date:
