@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.inputs import DayField, DayInput, IdChoiceField, IntField, LineField
 
-from .models import MAX_FEN, EntryKind, EntryStatus, yuan
+from .models import MAX_FEN, FundEntryKind, FundEntryStatus, yuan
 
 _YUAN = re.compile(r"^(\d{1,12})(?:\.(\d{1,2}))?$")
 
@@ -133,10 +133,10 @@ class EntryFilterForm(forms.Form):
     year = IntField(label=_("Year"), min_value=2000, max_value=2100, required=False)
     unit = IdChoiceField(label=_("Unit"), queryset=None, required=False)
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All")), *EntryStatus.choices], required=False
+        label=_("Status"), choices=[("", _("All")), *FundEntryStatus.choices], required=False
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("All")), *EntryKind.choices], required=False
+        label=_("Kind"), choices=[("", _("All")), *FundEntryKind.choices], required=False
     )
     start = DayField(label=_("From"), required=False, widget=DayInput())
     end = DayField(label=_("To"), required=False, widget=DayInput())

@@ -125,12 +125,12 @@ class FundAllocation(models.Model):
         return self.amount_fen - self.spent_fen - self.pending_fen
 
 
-class EntryKind(models.TextChoices):
+class FundEntryKind(models.TextChoices):
     SPEND = "spend", _("Spending")  # 支出
     REVERSAL = "reversal", _("Reversal")  # 冲正: undoes a spending, linked to it
 
 
-class EntryStatus(models.TextChoices):
+class FundEntryStatus(models.TextChoices):
     APPROVED = (
         "approved",
         _("Counted"),
@@ -145,7 +145,7 @@ class FundEntry(models.Model):
     allocation = models.ForeignKey(
         FundAllocation, on_delete=models.PROTECT, related_name="entries", verbose_name=_("fund")
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=EntryKind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=FundEntryKind.choices)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     day = models.DateField(_("date"))
     purpose = models.CharField(_("purpose"), max_length=500)
@@ -173,7 +173,7 @@ class FundEntry(models.Model):
         related_name="+",
         verbose_name=_("activity served"),
     )
-    status = models.CharField(_("status"), max_length=10, choices=EntryStatus.choices)
+    status = models.CharField(_("status"), max_length=10, choices=FundEntryStatus.choices)
     # A reversal's spending (one reversal a spending at most).
     reverses = models.OneToOneField(
         "self",
@@ -213,11 +213,11 @@ class FundEntry(models.Model):
     @property
     def signed_fen(self) -> int:
         """What the entry does to `spent` while it counts: + spending, - reversal."""
-        return -self.amount_fen if self.kind == EntryKind.REVERSAL else self.amount_fen
+        return -self.amount_fen if self.kind == FundEntryKind.REVERSAL else self.amount_fen
 
     @property
     def counts(self) -> bool:
-        return self.status == EntryStatus.APPROVED
+        return self.status == FundEntryStatus.APPROVED
 
     @property
     def amount_yuan(self) -> str:

@@ -10,7 +10,7 @@ from ninja import Field, Schema
 
 from linli.core.inputs import Day, Id, Line, NotBool, bounded
 
-from .models import MAX_FEN, EntryKind, EntryStatus
+from .models import MAX_FEN, FundEntryKind, FundEntryStatus
 
 # Amounts in fen: integers (never floats or booleans) within what any field takes.
 Fen = Annotated[int, NotBool, bounded(1, MAX_FEN)]
@@ -29,8 +29,8 @@ class FundEntryFilters(Schema):
     year: Year | None = None
     unit: Id | None = Field(None, description="Only entries of this unit's subtree.")
     allocation: Id | None = Field(None, description="Only this fund's entries.")
-    status: EntryStatus | None = None
-    kind: EntryKind | None = None
+    status: FundEntryStatus | None = None
+    kind: FundEntryKind | None = None
     start: Day | None = Field(None, description="Dated on or after this day.")
     end: Day | None = Field(None, description="Dated on or before this day.")
 
@@ -71,8 +71,8 @@ class FundEntryOut(Schema):
     allocation_id: int
     representative_name: str
     year: int
-    kind: EntryKind
-    status: EntryStatus
+    kind: FundEntryKind
+    status: FundEntryStatus
     amount_fen: int
     day: dt.date
     purpose: str

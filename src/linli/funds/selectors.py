@@ -29,10 +29,10 @@ from . import policy
 from .models import (
     DEFAULT_ALLOCATION_FEN,
     DEFAULT_APPROVAL_FEN,
-    EntryKind,
-    EntryStatus,
     FundAllocation,
     FundEntry,
+    FundEntryKind,
+    FundEntryStatus,
     FundReceipt,
     FundRule,
 )
@@ -214,7 +214,7 @@ def approval_queue(user: Any) -> QuerySet[FundEntry]:
     """Spending waiting for the user's decision, oldest first."""
     return (
         entries_visible_to(user)
-        .filter(policy.approve_q(user), status=EntryStatus.PENDING)
+        .filter(policy.approve_q(user), status=FundEntryStatus.PENDING)
         .order_by("created_at", "id")
     )
 
@@ -352,12 +352,12 @@ def entry_counts(allocation: FundAllocation) -> dict[str, int]:
     rows = allocation.entries.values("kind", "status").annotate(n=Count("id"))
     out = {"spend": 0, "reversal": 0, "pending": 0, "refused": 0}
     for row in rows:
-        if row["kind"] == EntryKind.REVERSAL:
+        if row["kind"] == FundEntryKind.REVERSAL:
             out["reversal"] += row["n"]
         else:
             out["spend"] += row["n"]
-            if row["status"] == EntryStatus.PENDING:
+            if row["status"] == FundEntryStatus.PENDING:
                 out["pending"] += row["n"]
-            if row["status"] == EntryStatus.REFUSED:
+            if row["status"] == FundEntryStatus.REFUSED:
                 out["refused"] += row["n"]
     return out

@@ -40,10 +40,10 @@ from . import policy, selectors
 from .models import (
     MAX_FEN,
     MIN_ALLOCATION_FEN,
-    EntryKind,
-    EntryStatus,
     FundAllocation,
     FundEntry,
+    FundEntryKind,
+    FundEntryStatus,
     FundReceipt,
     FundRule,
     yuan,
@@ -338,14 +338,14 @@ def fund_spend(
     pending = amount_fen > rule.approval_fen
     entry = FundEntry.objects.create(
         allocation=allocation,
-        kind=EntryKind.SPEND,
+        kind=FundEntryKind.SPEND,
         amount_fen=amount_fen,
         day=day,
         purpose=purpose,
         household=h,
         appeal=a,
         activity=act,
-        status=EntryStatus.PENDING if pending else EntryStatus.APPROVED,
+        status=FundEntryStatus.PENDING if pending else FundEntryStatus.APPROVED,
         created_by=actor,
     )
     if pending:
@@ -383,13 +383,13 @@ def fund_decide(*, actor: User, entry: FundEntry, approve: bool, note: str = "")
     allocation, entry = _entry_under_lock(entry)
     if not policy.can_approve(actor, entry):
         raise Forbidden(_("You may not decide on this spending."), code="forbidden")
-    if entry.kind != EntryKind.SPEND or entry.status != EntryStatus.PENDING:
+    if entry.kind != FundEntryKind.SPEND or entry.status != FundEntryStatus.PENDING:
         raise Conflict(_("This spending is not waiting for approval."), code="entry_decided")
     allocation.pending_fen -= entry.amount_fen
     if approve:
         allocation.spent_fen += entry.amount_fen
     allocation.save(update_fields=["pending_fen", "spent_fen"])
-    entry.status = EntryStatus.APPROVED if approve else EntryStatus.REFUSED
+    entry.status = FundEntryStatus.APPROVED if approve else FundEntryStatus.REFUSED
     entry.decided_by = actor
     entry.decided_at = timezone.now()
     entry.decision_note = note
@@ -411,9 +411,9 @@ def fund_reverse(*, actor: User, entry: FundEntry, reason: str) -> FundEntry:
     allocation, entry = _entry_under_lock(entry)
     if not policy.can_reverse(actor, entry):
         raise Forbidden(_("You may not reverse this entry."), code="forbidden")
-    if entry.kind != EntryKind.SPEND:
+    if entry.kind != FundEntryKind.SPEND:
         raise Conflict(_("A reversal cannot be reversed."), code="entry_is_reversal")
-    if entry.status != EntryStatus.APPROVED:
+    if entry.status != FundEntryStatus.APPROVED:
         raise Conflict(
             _("Only a counted spending can be reversed (this one is not counted)."),
             code="entry_not_counted",
@@ -422,11 +422,11 @@ def fund_reverse(*, actor: User, entry: FundEntry, reason: str) -> FundEntry:
         raise Conflict(_("This spending was reversed already."), code="entry_reversed")
     reversal = FundEntry.objects.create(
         allocation=allocation,
-        kind=EntryKind.REVERSAL,
+        kind=FundEntryKind.REVERSAL,
         amount_fen=entry.amount_fen,
         day=today(),
         purpose=reason,
-        status=EntryStatus.APPROVED,
+        status=FundEntryStatus.APPROVED,
         reverses=entry,
         created_by=actor,
     )

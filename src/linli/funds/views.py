@@ -29,7 +29,7 @@ from linli.core.timeutil import today
 
 from . import exports, policy, selectors, services
 from .forms import DecideForm, EntryFilterForm, OpenForm, ReverseForm, RuleForm, SpendForm
-from .models import EntryStatus, FundEntry, yuan
+from .models import FundEntry, FundEntryStatus, yuan
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -98,7 +98,7 @@ def mine(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, exc.message)
                     status = exc.status
                 else:
-                    if entry.status == EntryStatus.PENDING:
+                    if entry.status == FundEntryStatus.PENDING:
                         messages.success(
                             request,
                             _("The spending was recorded; it waits for the village's approval."),
@@ -125,6 +125,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "funds": funds,
             "fund": chosen,
             "form": form,
+            "spend_fields": [f for f in form if f.name != "receipts"] if form else [],
             "page": page,
             "query": urlencode({"year": year}),
         },
@@ -160,10 +161,10 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entry": entry,
             "receipts": selectors.receipts_of(entry),
             "reversal": reversal,
-            "may_decide": entry.status == EntryStatus.PENDING
+            "may_decide": entry.status == FundEntryStatus.PENDING
             and policy.can_approve(request.user, entry),
             "may_reverse": entry.kind == "spend"
-            and entry.status == EntryStatus.APPROVED
+            and entry.status == FundEntryStatus.APPROVED
             and reversal is None
             and policy.can_reverse(request.user, entry),
             "decide": decide,
