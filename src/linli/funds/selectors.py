@@ -111,9 +111,7 @@ def allocation_get(user: Any, pk: int) -> FundAllocation:
 
 def own_representatives(user: Any) -> list[Representative]:
     """The representative records the user serves as now (their own funds)."""
-    from linli.accounts.scope import scope_for
-
-    ids = scope_for(user).representative_ids
+    ids = policy.own_ids(user)
     if not ids:
         return []
     return list(Representative.objects.filter(pk__in=ids).select_related("unit").order_by("pk"))
