@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "linli.activities",
     "linli.deliberation",
     "linli.doorbell",
+    "linli.funds",
     "linli.dashboard",
     "channels",
 ]

@@ -38,6 +38,7 @@ CADRE = [
     "doorbell:care_list",
     "doorbell:devices",
     "doorbell:alarms",
+    "funds:totals",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -50,12 +51,16 @@ CADRE = [
 _MINE = CADRE.index("conduct:breaches") + 1
 # A representative's own care pairings come after the cadres' care register.
 _PAIRINGS = CADRE.index("doorbell:care_list") + 1
+# A representative's own service fund comes after the cadres' fund totals.
+_FUND = CADRE.index("funds:totals") + 1
 ALL = [
     *CADRE[:_MINE],
     "conduct:mine",
     *CADRE[_MINE:_PAIRINGS],
     "doorbell:mine",
-    *CADRE[_PAIRINGS:-1],
+    *CADRE[_PAIRINGS:_FUND],
+    "funds:mine",
+    *CADRE[_FUND:-1],
     "accounts:audit_log",
     "accounts:me",
 ]
@@ -86,6 +91,7 @@ EXPECTED = {
         "deliberation:list",
         "doorbell:mine",
         "doorbell:alarms",
+        "funds:mine",
         "org:household_list",
         "accounts:me",
     ],

@@ -572,6 +572,90 @@ def report_make_body(w):
     return {"unit": w.county.town_a.pk, "kind": "month", "month": today().strftime("%Y-%m")}
 
 
+# --- the service fund: rep_a's fund of this year, built on first use in each test -------------
+
+FUND_TEXT = "修路垫付ZF64"
+FUND_PENDING_TEXT = "大额采购ZF65"
+
+
+def fund(w):
+    """rep_a's allocation of this year (200 yuan) with a counted spending (with a receipt)
+    and one waiting for approval: plain rows, no audit, so `written()` does not count
+    them."""
+    from django.core.files.base import ContentFile
+
+    from linli.funds.models import FundAllocation, FundEntry, FundReceipt
+    from tests.support.factories import png_bytes
+
+    found = FundAllocation.objects.filter(representative=w.county.rep_a, year=w.today.year).first()
+    if found is not None:
+        return found
+    made = FundAllocation.objects.create(
+        representative=w.county.rep_a,
+        year=w.today.year,
+        amount_fen=20000,
+        spent_fen=3500,
+        pending_fen=15000,
+    )
+    spent = FundEntry.objects.create(
+        allocation=made,
+        kind="spend",
+        amount_fen=3500,
+        day=w.today,
+        purpose=FUND_TEXT,
+        household=w.household,
+        status="approved",
+        created_by=w.rep_a,
+    )
+    FundEntry.objects.create(
+        allocation=made,
+        kind="spend",
+        amount_fen=15000,
+        day=w.today,
+        purpose=FUND_PENDING_TEXT,
+        status="pending",
+        created_by=w.rep_a,
+    )
+    receipt = FundReceipt(entry=spent, content_type="image/png", size=1, width=40, height=30)
+    receipt.image.save("r.png", ContentFile(png_bytes()), save=True)
+    return made
+
+
+def fund_entry(w):
+    return fund(w).entries.get(purpose=FUND_TEXT)
+
+
+def fund_pending(w):
+    return fund(w).entries.get(purpose=FUND_PENDING_TEXT)
+
+
+def fund_marks(w):
+    fund(w)
+    return [FUND_TEXT]
+
+
+def fund_pending_marks(w):
+    fund(w)
+    return [FUND_PENDING_TEXT]
+
+
+def fund_rep_marks(w):
+    """rep_a's name, shown beside their fund (the fund is built first)."""
+    fund(w)
+    return [w.county.rep_a.name]
+
+
+def q_fund(w) -> dict:
+    """This year's funds (builds rep_a's first: lists are read before the marks)."""
+    fund(w)
+    return {"year": w.today.year}
+
+
+def q_fund_village(w) -> dict:
+    fund(w)
+    return {"year": w.today.year, "unit": w.county.village_a.pk}
+
+
 PAGES: dict[str, Entry] = {
     "home": listing(unit_marks, strangers=OTHER_TOWN, note="coverage of each unit below"),
     # The units' reports: the town's leaders and those above; strangers 404, lists
@@ -1169,6 +1253,37 @@ PAGES: dict[str, Entry] = {
         ok=302,
         owner="rep_a",
     ),
+    # the service fund: cadres and leaders read their units' funds (representatives are
+    # refused those pages); a representative reads only their own fund (funds:mine).
+    "funds:totals": scoped(query=q_fund_village, marks=fund_rep_marks, refused=("rep_b", "rep_c")),
+    "funds:mine": any_user(
+        query=q_fund,
+        marks=fund_marks,
+        listing=True,
+        owner="rep_a",
+        strangers=("rep_b", "rep_c"),
+        note="one's own service fund as a representative",
+    ),
+    "funds:entries": listing(fund_marks, query=q_fund, refused=("rep_b", "rep_c")),
+    "funds:export": listing(fund_marks, query=q_fund, refused=("rep_b", "rep_c")),
+    "funds:queue": listing(fund_pending_marks, query=q_fund, refused=("rep_b", "rep_c")),
+    "funds:entry": scoped(
+        kwargs=lambda w: {"pk": fund_entry(w).pk},
+        marks=fund_marks,
+        post=lambda w: {"action": "reverse", "reason": "外人冲正"},
+    ),
+    "funds:receipt": scoped(kwargs=lambda w: {"pk": fund_entry(w).receipts.get().pk}, anon=404),
+    "funds:rule": scoped(
+        kwargs=kw_village_a,
+        marks=unit_marks,
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {
+            "action": "rule",
+            "year": w.today.year,
+            "allocation": "300",
+            "approval": "100",
+        },
+    ),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -1733,5 +1848,28 @@ API: dict[str, Entry] = {
     ),
     "POST /api/v1/doorbell/alarms/{alarm_id}/close": scoped(
         kwargs=api_alarm, body=lambda w: {"outcome": "false_press", "note": "外人关闭"}
+    ),
+    # the service fund
+    "GET /api/v1/funds/allocations": listing(fund_rep_marks, query=q_fund),
+    "GET /api/v1/funds/allocations/{allocation_id}": scoped(
+        kwargs=lambda w: {"allocation_id": fund(w).pk}, marks=fund_rep_marks
+    ),
+    "GET /api/v1/funds/entries": listing(fund_marks, query=q_fund),
+    "POST /api/v1/funds/entries": any_user(
+        body=lambda w: {"amount_fen": 100, "day": str(w.today), "purpose": "自己的支出"},
+        note="a representative spends from their own fund only; others get 404",
+    ),
+    "POST /api/v1/funds/entries/{entry_id}/decision": scoped(
+        kwargs=lambda w: {"entry_id": fund_pending(w).pk},
+        body=lambda w: {"approve": True},
+    ),
+    "POST /api/v1/funds/entries/{entry_id}/reversal": scoped(
+        kwargs=lambda w: {"entry_id": fund_entry(w).pk},
+        body=lambda w: {"reason": "外人冲正"},
+    ),
+    "GET /api/v1/funds/totals": scoped(query=q_fund_village, marks=fund_rep_marks),
+    "PUT /api/v1/funds/rules/{unit_id}": scoped(
+        kwargs=kw_village_a,
+        body=lambda w: {"year": w.today.year, "allocation_fen": 30000, "approval_fen": 10000},
     ),
 }

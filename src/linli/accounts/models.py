@@ -356,6 +356,14 @@ class AuditAction(StrEnum):
     DOORBELL_CONTACT_CALL = "doorbell.alarm.contact_call"  # an emergency contact's mobile
     DOORBELL_CARE_CONTACT_CALL = "doorbell.care.contact_call"  # the same, from the care page
     EXPORT_DOORBELL = "export.doorbell"
+    # funds: the service fund's rules, allocations and ledger
+    FUND_RULE_SET = "funds.rule.set"
+    FUND_ALLOCATIONS_OPEN = "funds.allocations.open"
+    FUND_SPEND = "funds.spend"
+    FUND_APPROVE = "funds.approve"
+    FUND_REFUSE = "funds.refuse"
+    FUND_REVERSE = "funds.reverse"
+    EXPORT_FUNDS = "export.funds"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"

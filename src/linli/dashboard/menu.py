@@ -77,6 +77,10 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("doorbell:devices", _("Doorbells"), frozenset(HOUSEHOLD_ROLES)),
     # The love doorbell's alarms (告警): the live panel; a representative sees those told of.
     MenuEntry("doorbell:alarms", _("Doorbell alarms"), frozenset(HOUSEHOLD_LIST_ROLES)),
+    # The service fund (服务群众专项资金): cadres and leaders follow their units' totals
+    # and approve; a representative keeps their own fund's ledger.
+    MenuEntry("funds:totals", _("Service fund"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("funds:mine", _("My service fund"), frozenset({Role.REPRESENTATIVE})),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
