@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -276,8 +276,12 @@ def map_data(user, unit: Unit, *, category: str = "", limit: int = MAX_POINTS) -
     )
     room = limit - len(alarm_rows)
     appeals_qs = _open_appeals(user, unit, category)
+    # The number of matching appeals rides on the rows (a window count over the
+    # sorted set the query builds anyway), not a second query joining again.
     appeal_rows = list(
-        appeals_qs.order_by("-created_at", "-id").values(
+        appeals_qs.annotate(matching=Window(Count("id")))
+        .order_by("-created_at", "-id")
+        .values(
             "code",
             "title",
             "status",
@@ -289,12 +293,16 @@ def map_data(user, unit: Unit, *, category: str = "", limit: int = MAX_POINTS) -
             "category__name",
             "lat",
             "lng",
+            "matching",
         )[: max(room, 0)]
     )
     omitted_alarms = alarms_qs.count() - len(alarm_rows) if len(alarm_rows) >= limit else 0
-    omitted_appeals = (
-        appeals_qs.count() - len(appeal_rows) if len(appeal_rows) >= max(room, 0) else 0
-    )
+    if appeal_rows:
+        omitted_appeals = appeal_rows[0]["matching"] - len(appeal_rows)
+    elif room <= 0:
+        omitted_appeals = appeals_qs.count()
+    else:
+        omitted_appeals = 0
     children = map_children(unit)
     features = [
         *_boundary_features(unit, children),
