@@ -3,41 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import F
 
 from linli.appeals import services
 from linli.appeals.models import Appeal, Level
 from linli.core.errors import DomainError
+from tests.support.race import race
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _race(fns):
-    barrier = threading.Barrier(len(fns))
-    outcomes: list = [None] * len(fns)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            outcomes[i] = fn()
-        except DomainError as exc:
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def test_two_claims_at_once_exactly_one_wins(actors, file_appeal):
@@ -46,7 +25,7 @@ def test_two_claims_at_once_exactly_one_wins(actors, file_appeal):
     appeal = file_appeal(household=actors.county.households_a[6])  # unassigned: both may claim
     rep = actors.fresh(actors.rep)
     leader = actors.fresh(actors.group_leader)
-    outcomes = _race(
+    outcomes = race(
         [
             lambda: services.appeal_act(actor=rep, appeal=appeal, action="claim"),
             lambda: services.appeal_act(actor=leader, appeal=appeal, action="claim"),
@@ -69,7 +48,7 @@ def test_two_ticks_at_once_escalate_each_overdue_appeal_once(actors, file_appeal
     for a in appeals:
         services.appeal_act(actor=actors.fresh(actors.rep), appeal=a, action="claim")
     late = max(Appeal.objects.values_list("due_at", flat=True)) + dt.timedelta(minutes=1)
-    outcomes = _race([lambda: services.appeals_tick(now=late) for _ in range(3)])
+    outcomes = race([lambda: services.appeals_tick(now=late) for _ in range(3)])
     assert sum(o["escalated"] for o in outcomes) == 12
     for a in appeals:
         a.refresh_from_db()
@@ -113,7 +92,7 @@ def test_photo_uploads_at_once_never_pass_the_limit(actors, file_appeal, have, b
             photos=files,
         )
 
-    outcomes = _race([upload(i, n) for i, n in enumerate(batches)])
+    outcomes = race([upload(i, n) for i, n in enumerate(batches)])
     wins = [o for o in outcomes if isinstance(o, Appeal)]
     refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(wins) + len(refused) == len(batches)
@@ -140,7 +119,7 @@ def test_two_rollup_rebuilds_of_the_same_days_at_once(actors, file_appeal):
     first = today - dt.timedelta(days=40)
     for _round in range(3):
         AppealTallyDay.objects.update(dirty=F("dirty") + 1)
-        outcomes = _race([lambda: tally.ensure(first, today) for _ in range(3)])
+        outcomes = race([lambda: tally.ensure(first, today) for _ in range(3)])
         assert all(isinstance(o, int) for o in outcomes), outcomes
         assert sum(outcomes) >= 1
     keys = list(AppealTally.objects.values_list("month", "day", "path"))

@@ -4,15 +4,14 @@ written."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from linli.core.errors import DomainError
 from linli.core.timeutil import today
 from linli.funds import services
 from linli.funds.models import FundAllocation, FundEntry
+from tests.support.race import race
 
 from .conftest import fresh
 
@@ -20,27 +19,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _race(fns):
-    barrier = threading.Barrier(len(fns))
-    outcomes: list = [None] * len(fns)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            outcomes[i] = fn()
-        except DomainError as exc:
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def _spend(user, rep, fen):
@@ -59,7 +37,7 @@ def test_two_spendings_at_once_beyond_the_balance_exactly_one_is_refused(
         services.allocations_open(actor=town_cadre, unit=county.village_a, year=today().year)
     # 200 yuan; each spends 120, so the two together exceed the balance. Above the
     # 100-yuan threshold both would wait, and what waits is held back all the same.
-    outcomes = _race([_spend(rep_user, county.rep_a, 12000) for _ in range(2)])
+    outcomes = race([_spend(rep_user, county.rep_a, 12000) for _ in range(2)])
     wins = [o for o in outcomes if isinstance(o, FundEntry)]
     losses = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(wins) == 1 and len(losses) == 1, outcomes
@@ -73,7 +51,7 @@ def test_many_small_spendings_at_once_never_overspend(county, rep_user):
     if connection.vendor != "postgresql":
         pytest.skip("row-lock race runs in the PostgreSQL pass")
     # Eight spendings of 30 yuan against 200: six fit, two are refused.
-    outcomes = _race([_spend(rep_user, county.rep_a, 3000) for _ in range(8)])
+    outcomes = race([_spend(rep_user, county.rep_a, 3000) for _ in range(8)])
     wins = [o for o in outcomes if isinstance(o, FundEntry)]
     assert len(wins) == 6
     assert all(getattr(o, "code", "") == "fund_overspent" for o in outcomes if o not in wins)
