@@ -363,6 +363,9 @@ class AuditAction(StrEnum):
     FUND_APPROVE = "funds.approve"
     FUND_REFUSE = "funds.refuse"
     FUND_REVERSE = "funds.reverse"
+    # evaluation
+    EVALUATION_WEIGHTS_SET = "evaluation.weights.set"
+    EVALUATION_RECOMPUTE = "evaluation.recompute"
     EXPORT_FUNDS = "export.funds"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"

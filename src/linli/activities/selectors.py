@@ -379,3 +379,30 @@ def photo_get(user: Any, pk: int) -> ActivityPhoto:
     if photo is None:
         raise NotFound(_("No such photo."))
     return photo
+
+
+# --- for the evaluation (代表考评) ---------------------------------------------------------
+
+
+def organised_counts(
+    start: dt.datetime, end: dt.datetime, representative_ids: list[int] | None = None
+) -> dict[int, int]:
+    """Per representative, the activities held in [start, end) that they organised
+    (one aggregate query; every representative when `representative_ids` is None).
+    Not scoped: the evaluation scores every representative of the city."""
+    through = Activity.organisers.through.objects.filter(
+        activity__starts_at__gte=start,
+        activity__starts_at__lt=end,
+        activity__status=ActivityStatus.HELD,
+    )
+    if representative_ids is not None:
+        through = through.filter(representative_id__in=representative_ids)
+    rows = through.values("representative_id").annotate(n=Count("activity_id")).order_by()
+    return {r["representative_id"]: r["n"] for r in rows}
+
+
+def any_held(start: dt.datetime, end: dt.datetime) -> bool:
+    """Was any activity held in [start, end)? (Whether the source is in use at all.)"""
+    return Activity.objects.filter(
+        starts_at__gte=start, starts_at__lt=end, status=ActivityStatus.HELD
+    ).exists()

@@ -565,3 +565,38 @@ def assignable_handler(appeal: Appeal, value: Any):
             code="assignee_not_handler",
         )
     return chosen
+
+
+# --- for the evaluation (代表考评) ---------------------------------------------------------
+
+
+def representative_figures(
+    start: dt.datetime, end: dt.datetime, representative_ids: list[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """Per representative, the appeals filed in [start, end) that they own: `owned`
+    (filed: not merged, not withdrawn), `resolved` (and still so), `rated` and
+    `satisfied` (a rating of `SATISFIED_FROM` or more). One aggregate query; every
+    representative when `representative_ids` is None. Not scoped: the evaluation
+    scores every representative of the city, and its pages scope what they show."""
+    qs = Appeal.objects.filter(
+        measures.COUNTED_Q,
+        created_at__gte=start,
+        created_at__lt=end,
+        representative__isnull=False,
+    )
+    if representative_ids is not None:
+        qs = qs.filter(representative_id__in=representative_ids)
+    rows = (
+        qs.values("representative_id")
+        .annotate(
+            owned=Count("id"),
+            resolved=Count("id", filter=measures.RESOLVED_Q),
+            rated=Count("id", filter=Q(rating__isnull=False)),
+            satisfied=Count("id", filter=Q(rating__gte=measures.SATISFIED_FROM)),
+        )
+        .order_by()
+    )
+    return {
+        r["representative_id"]: {k: r[k] for k in ("owned", "resolved", "rated", "satisfied")}
+        for r in rows
+    }

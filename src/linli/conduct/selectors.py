@@ -171,14 +171,21 @@ def severe_confirmed(representative_ids: Iterable[int], year: int) -> set[int]:
     ids = list(representative_ids)
     if not ids:
         return set()
-    return set(
-        Breach.objects.filter(
-            representative_id__in=ids,
-            stage=BreachStage.CONFIRMED,
-            severity=Severity.SEVERE,
-            decided_at__year=year,
-        ).values_list("representative_id", flat=True)
+    return set(severe_breaches(year, ids))
+
+
+def severe_breaches(year: int, representative_ids: list[int] | None = None) -> dict[int, list[int]]:
+    """Per representative (every one when `representative_ids` is None), the ids of
+    their severe breaches confirmed in `year`. One query. Not scoped, as above."""
+    qs = Breach.objects.filter(
+        stage=BreachStage.CONFIRMED, severity=Severity.SEVERE, decided_at__year=year
     )
+    if representative_ids is not None:
+        qs = qs.filter(representative_id__in=representative_ids)
+    out: dict[int, list[int]] = {}
+    for rep, pk in qs.order_by("pk").values_list("representative_id", "pk"):
+        out.setdefault(rep, []).append(pk)
+    return out
 
 
 def excluded_from_hundred_best(representative: Any, year: int) -> bool:

@@ -359,3 +359,20 @@ def entry_counts(allocation: FundAllocation) -> dict[str, int]:
             if row["status"] == FundEntryStatus.REFUSED:
                 out["refused"] += row["n"]
     return out
+
+
+# --- for the evaluation (代表考评) ---------------------------------------------------------
+
+
+def use_by_representative(
+    year: int, representative_ids: list[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per representative with a fund of `year`: (allocation, spent) in fen. One query.
+    Not scoped: the evaluation scores every representative of the city."""
+    qs = FundAllocation.objects.filter(year=year)
+    if representative_ids is not None:
+        qs = qs.filter(representative_id__in=representative_ids)
+    return {
+        rep: (amount, spent)
+        for rep, amount, spent in qs.values_list("representative_id", "amount_fen", "spent_fen")
+    }

@@ -1,0 +1,166 @@
+"""Every read of the evaluation, scoped by `policy`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
+
+from linli.core.errors import InvalidInput, NotFound
+from linli.core.inputs import is_id
+from linli.core.timeutil import today
+from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, Representative, Unit
+
+from . import policy
+from .models import PART_LABELS, PARTS, Score, ScoreRun, ScoringModel, points_text
+
+# Which rank orders a unit's list: the village's below a village, else the unit's level.
+LEVELS = ("city", "town", "village")
+
+
+def scores_visible_to(user: Any) -> QuerySet[Score]:
+    return Score.objects.filter(policy.visible_q(user))
+
+
+def units_visible(user: Any) -> QuerySet[Unit]:
+    return Unit.objects.filter(policy.units_q(user))
+
+
+def default_unit(user: Any) -> Unit | None:
+    """The highest unit whose rankings the user sees."""
+    return units_visible(user).order_by("depth", "path").first()
+
+
+def unit_get(user: Any, pk: Any) -> Unit:
+    if not is_id(pk):
+        raise InvalidInput(_("The unit is not valid."), code="unit")
+    unit = units_visible(user).filter(pk=int(pk)).first()
+    if unit is None:
+        raise NotFound(_("No such unit."))
+    return unit
+
+
+def level_of(unit: Unit) -> str:
+    if unit.depth >= VILLAGE_DEPTH:
+        return "village"
+    if unit.depth >= TOWN_DEPTH:
+        return "town"
+    return "city"
+
+
+def ranking(user: Any, unit: Unit, year: int, *, q: str = "") -> QuerySet[Score]:
+    """The scores of the unit's subtree, best first by the rank of the unit's level (the
+    excluded last), with what a row shows."""
+    level = level_of(unit)
+    rank = F(f"rank_{level}")
+    qs = scores_visible_to(user).filter(year=year, unit_path__startswith=unit.path)
+    if q:
+        qs = qs.filter(representative__name__icontains=q)
+    return qs.select_related("representative", "unit").order_by(
+        rank.asc(nulls_last=True), "-total", "representative__name", "pk"
+    )
+
+
+def rank_field(unit: Unit) -> str:
+    return f"rank_{level_of(unit)}"
+
+
+def score_get(user: Any, representative_id: Any, year: int) -> Score:
+    if not is_id(representative_id):
+        raise NotFound(_("No such score."))
+    score = (
+        scores_visible_to(user)
+        .select_related("representative", "unit", "model", "run")
+        .filter(representative_id=int(representative_id), year=year)
+        .first()
+    )
+    if score is None:
+        raise NotFound(_("No such score."))
+    return score
+
+
+def own_scores(user: Any) -> QuerySet[Score]:
+    return (
+        Score.objects.filter(representative_id__in=policy.own_ids(user))
+        .select_related("representative", "unit", "model")
+        .order_by("-year")
+    )
+
+
+def representative_of(user: Any, pk: Any) -> Representative:
+    """A representative whose score the user may see (their own, or in their subtree)."""
+    if not is_id(pk):
+        raise NotFound(_("No such representative."))
+    rep = Representative.objects.select_related("unit").filter(pk=int(pk)).first()
+    if rep is None:
+        raise NotFound(_("No such representative."))
+    own = rep.pk in policy.own_ids(user)
+    if not own and not units_visible(user).filter(pk=rep.unit_id).exists():
+        raise NotFound(_("No such representative."))
+    return rep
+
+
+def models_of(year: int) -> list[ScoringModel]:
+    return list(ScoringModel.objects.filter(year=year).select_related("created_by"))
+
+
+def current_model(year: int) -> ScoringModel | None:
+    return ScoringModel.objects.filter(year=year).order_by("-version").first()
+
+
+def last_run(year: int) -> ScoreRun | None:
+    return (
+        ScoreRun.objects.filter(year=year, finished_at__isnull=False)
+        .select_related("model", "requested_by")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def runs_of(year: int, limit: int = 20) -> list[ScoreRun]:
+    return list(
+        ScoreRun.objects.filter(year=year)
+        .select_related("model", "requested_by")
+        .order_by("-started_at", "-id")[:limit]
+    )
+
+
+def years() -> list[int]:
+    """The years one may look at: this one and those scored before."""
+    have = set(Score.objects.values_list("year", flat=True).distinct())
+    have.add(today().year)
+    return sorted(have, reverse=True)
+
+
+@dataclass
+class PartRow:
+    name: str
+    label: Any
+    weight: int
+    num: int
+    den: int
+    no_data: bool
+    points: str
+    points_raw: int
+
+
+def breakdown(score: Score) -> list[PartRow]:
+    """The parts of a score in order, as the page shows them."""
+    rows = []
+    for name in PARTS:
+        p = score.parts.get(name) or {"weight": 0, "num": 0, "den": 0, "no_data": True, "points": 0}
+        rows.append(
+            PartRow(
+                name=name,
+                label=PART_LABELS[name],
+                weight=int(p["weight"]),
+                num=int(p["num"]),
+                den=int(p["den"]),
+                no_data=bool(p["no_data"]),
+                points=points_text(int(p["points"])),
+                points_raw=int(p["points"]),
+            )
+        )
+    return rows
