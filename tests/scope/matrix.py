@@ -656,6 +656,31 @@ def q_fund_village(w) -> dict:
     return {"year": w.today.year, "unit": w.county.village_a.pk}
 
 
+def scores(w):
+    """This year's scores, computed once from the world's records (no audit)."""
+    from linli.evaluation import services as evaluation
+    from linli.evaluation.models import Score
+
+    if not Score.objects.filter(year=w.today.year).exists():
+        evaluation.scores_compute(w.today.year)
+    return Score.objects.get(year=w.today.year, representative=w.county.rep_a)
+
+
+def score_marks(w):
+    """rep_a's name, shown beside their score (computed first)."""
+    scores(w)
+    return [w.county.rep_a.name]
+
+
+def q_score(w) -> dict:
+    scores(w)
+    return {"year": w.today.year}
+
+
+def kw_score(w) -> dict:
+    return {"year": scores(w).year, "rep_id": w.county.rep_a.pk}
+
+
 PAGES: dict[str, Entry] = {
     "home": listing(unit_marks, strangers=OTHER_TOWN, note="coverage of each unit below"),
     # The units' reports: the town's leaders and those above; strangers 404, lists
@@ -1253,6 +1278,20 @@ PAGES: dict[str, Entry] = {
         ok=302,
         owner="rep_a",
     ),
+    # the evaluation: cadres and leaders read their units' rankings (representatives are
+    # refused them); a representative reads only their own score; the weights are the city's.
+    "evaluation:ranking": listing(score_marks, query=q_score, refused=("rep_b", "rep_c")),
+    "evaluation:export": listing(score_marks, query=q_score, refused=("rep_b", "rep_c")),
+    "evaluation:score": scoped(kwargs=kw_score, marks=score_marks, anon=404),
+    "evaluation:mine": any_user(
+        query=q_score,
+        marks=score_marks,
+        listing=True,
+        owner="rep_a",
+        strangers=("rep_b", "rep_c"),
+        note="one's own scores as a representative",
+    ),
+    "evaluation:weights": admin(note="the city's weights (the city command centre too)"),
     # the service fund: cadres and leaders read their units' funds (representatives are
     # refused those pages); a representative reads only their own fund (funds:mine).
     "funds:totals": scoped(query=q_fund_village, marks=fund_rep_marks, refused=("rep_b", "rep_c")),
@@ -1871,5 +1910,20 @@ API: dict[str, Entry] = {
     "PUT /api/v1/funds/rules/{unit_id}": scoped(
         kwargs=kw_village_a,
         body=lambda w: {"year": w.today.year, "allocation_fen": 30000, "approval_fen": 10000},
+    ),
+    # the evaluation: rankings for leaders and cadres, one's own score as a representative
+    "GET /api/v1/evaluation/scores": listing(score_marks, query=q_score),
+    "GET /api/v1/evaluation/scores/{representative_id}": scoped(
+        kwargs=lambda w: {"representative_id": scores(w).representative_id},
+        query=q_score,
+        marks=score_marks,
+    ),
+    "GET /api/v1/evaluation/weights/{year}": any_user(
+        kwargs=lambda w: {"year": w.today.year}, note="the city's weights are public policy"
+    ),
+    "POST /api/v1/evaluation/weights/{year}": admin(
+        kwargs=lambda w: {"year": w.today.year},
+        body=lambda w: {"weights": {"duties": 50, "appeals": 10}, "note": "调整"},
+        note="the city's weights (the city command centre too)",
     ),
 }

@@ -366,6 +366,7 @@ class AuditAction(StrEnum):
     # evaluation
     EVALUATION_WEIGHTS_SET = "evaluation.weights.set"
     EVALUATION_RECOMPUTE = "evaluation.recompute"
+    EXPORT_EVALUATION = "export.evaluation"
     EXPORT_FUNDS = "export.funds"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"

@@ -18,6 +18,7 @@ from linli.conduct import demo as conduct_demo
 from linli.deliberation import demo as deliberation_demo
 from linli.doorbell import demo as doorbell_demo
 from linli.duties import demo as duties_demo
+from linli.evaluation import demo as evaluation_demo
 from linli.funds import demo as funds_demo
 from linli.notices import demo as notices_demo
 
@@ -32,6 +33,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     deliberation_demo.seed,
     doorbell_demo.seed,
     funds_demo.seed,
+    evaluation_demo.seed,
 )
 
 

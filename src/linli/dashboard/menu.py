@@ -81,6 +81,10 @@ MENU: tuple[MenuEntry, ...] = (
     # and approve; a representative keeps their own fund's ledger.
     MenuEntry("funds:totals", _("Service fund"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("funds:mine", _("My service fund"), frozenset({Role.REPRESENTATIVE})),
+    # The evaluation (代表考评): cadres and leaders read their units' rankings; a
+    # representative reads their own scores and why.
+    MenuEntry("evaluation:ranking", _("Representatives' scores"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("evaluation:mine", _("My scores"), frozenset({Role.REPRESENTATIVE})),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

@@ -81,7 +81,7 @@ def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _moments(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def moments(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -112,7 +112,7 @@ def gather(year: int, ids: list[int] | None = None) -> tuple[list[RepRow], dict[
     facts = {r.id: Facts() for r in reps}
     if last < first:  # a year not begun
         return reps, facts
-    start, end = _moments(first, last)
+    start, end = moments(first, last)
 
     _duties(facts, reps, wanted, first, last)
     for rep, f in appeals.representative_figures(start, end, wanted).items():
@@ -142,7 +142,7 @@ def sources(year: int) -> Sources:
     first, last = year_bounds(year)
     if last < first:
         return Sources()
-    start, end = _moments(first, last)
+    start, end = moments(first, last)
     return Sources(
         activities=activities.any_held(start, end),
         training=False,  # the training records land with the `training` app

@@ -5,15 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from linli.activities.models import Activity, ActivityStatus
+from linli.appeals.measures import COUNTED_Q
+from linli.appeals.models import Appeal
+from linli.conduct.models import Breach
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.inputs import is_id
 from linli.core.timeutil import today
+from linli.doorbell.models import Alarm
+from linli.funds.models import FundAllocation
 from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, Representative, Unit
 
 from . import policy
+from .facts import moments, year_bounds
 from .models import PART_LABELS, PARTS, Score, ScoreRun, ScoringModel, points_text
 
 # Which rank orders a unit's list: the village's below a village, else the unit's level.
@@ -164,3 +172,92 @@ def breakdown(score: Score) -> list[PartRow]:
             )
         )
     return rows
+
+
+@dataclass
+class ChildRow:
+    unit: Unit
+    scored: int
+    excluded: int
+    average: str
+
+
+def children_summary(user: Any, unit: Unit, year: int) -> list[ChildRow]:
+    """Per child unit: representatives scored, excluded, and their average score (one
+    aggregate query over the child's path prefix)."""
+    children = list(units_visible(user).filter(parent=unit).order_by("path"))
+    if not children:
+        return []
+    width = len(children[0].path)
+    rows = (
+        scores_visible_to(user)
+        .filter(year=year, unit_path__startswith=unit.path)
+        .annotate(child=Substr("unit_path", 1, width))
+        .values("child")
+        .annotate(n=Count("id"), x=Count("id", filter=Q(excluded=True)), sum=Sum("total"))
+        .order_by()
+    )
+    by = {r["child"]: r for r in rows}
+    out = []
+    for child in children:
+        r = by.get(child.path)
+        n = r["n"] if r else 0
+        out.append(
+            ChildRow(
+                unit=child,
+                scored=n,
+                excluded=r["x"] if r else 0,
+                average=points_text(round(r["sum"] / n)) if r and n else "",
+            )
+        )
+    return out
+
+
+@dataclass
+class Records:
+    """The records behind a score's parts, as the "why this score" page lists them."""
+
+    appeals: list[Any]
+    activities: list[Any]
+    alarms: list[Any]
+    breaches: list[Any]
+    duties_query: str
+    fund: Any
+
+
+RECORDS_SHOWN = 50
+
+
+def records_of(score: Score) -> Records:
+    """The appeals, activities and alarms the score counted (the first `RECORDS_SHOWN` of
+    each, newest first), the breaches that exclude, the fund, and the query of the
+    duties page for the year."""
+    first, last = year_bounds(score.year)
+    start, end = moments(first, last)
+    rep = score.representative
+    appeals = list(
+        Appeal.objects.filter(
+            COUNTED_Q, representative=rep, created_at__gte=start, created_at__lt=end
+        ).order_by("-created_at")[:RECORDS_SHOWN]
+    )
+    activities = list(
+        Activity.objects.filter(
+            organisers=rep,
+            status=ActivityStatus.HELD,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        ).order_by("-starts_at")[:RECORDS_SHOWN]
+    )
+    alarms = []
+    if rep.user_id:
+        alarms = list(
+            Alarm.objects.filter(
+                notices__user_id=rep.user_id, raised_at__gte=start, raised_at__lt=end
+            )
+            .distinct()
+            .order_by("-raised_at")[:RECORDS_SHOWN]
+        )
+    breaches = list(Breach.objects.filter(pk__in=score.breach_ids).select_related("entry"))
+    fund = FundAllocation.objects.filter(representative=rep, year=score.year).first()
+    duties_query = f"period=custom&start={first.isoformat()}&end={max(first, last).isoformat()}"
+    return Records(appeals, activities, alarms, breaches, duties_query, fund)
