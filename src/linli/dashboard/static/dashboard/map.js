@@ -105,6 +105,8 @@
     var text = {drill: t.textDrill};
     // maxZoom: markercluster needs one, and without tiles no layer brings it.
     var map = L.map(root, {zoomSnap: 0.5, maxZoom: 19, minZoom: 3});
+    // The library's name as text, not a link: a 14 px link is no target for a thumb.
+    map.attributionControl.setPrefix("Leaflet");
     if (t.tiles) L.tileLayer(t.tiles, {maxZoom: 19}).addTo(map);
 
     var units = L.geoJSON(null, {
