@@ -99,7 +99,7 @@ def attended_sessions(representative: Representative | int, year: int) -> list[A
     """The sessions of `year` the representative attended (present, at a held session)
     with the minutes credited, by date. Not scoped (the annual report reads it for the
     representative it is about; its page is scoped)."""
-    pk = int(getattr(representative, "pk", representative))
+    pk = representative if isinstance(representative, int) else int(representative.pk)
     rows = (
         _credited(year)
         .filter(representative_id=pk)
