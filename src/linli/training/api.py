@@ -17,11 +17,12 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from linli.core.api_schemas import MAX_PAGE_SIZE, WRITE_ERRORS, Paged, errors
-from linli.core.errors import NotFound
+from linli.accounts.access import holds_any
+from linli.core.errors import Forbidden, NotFound
 from linli.core.inputs import Id
 from linli.core.timeutil import today
 
-from . import selectors, services
+from . import policy, selectors, services
 from .schemas import (
     AttendanceIn,
     AttendanceOut,
@@ -45,11 +46,10 @@ from .schemas import (
 router = Router(tags=["training"])
 
 
-def _detail(request: Any, session_id: int) -> dict[str, Any]:
-    session = selectors.session_get(request.user, session_id)
-    out = SessionOut.from_orm(session).dict()
-    out["enrolled"] = selectors.enrolled_of(request.user, session)
-    return out
+def _detail(request: Any, session_id: int) -> Any:
+    session: Any = selectors.session_get(request.user, session_id)
+    session.enrolled = selectors.enrolled_of(request.user, session)
+    return session
 
 
 @router.get(
@@ -197,12 +197,14 @@ def representative_record(request, representative_id: Id, query: Query[RecordQue
 
 @router.get(
     "/training/hours",
-    response={200: HoursOut, **errors(400, 401, 404)},
+    response={200: HoursOut, **errors(400, 401, 403, 404)},
     summary="A unit's training hours per representative for a year",
     description="Every representative of the unit's subtree serving in the year, "
     "with the sessions attended and the minutes credited; paged.",
 )
 def hours(request, query: Query[HoursQueryPaged]):
+    if not holds_any(request.user, policy.SEE_ROLES):
+        raise Forbidden(_("The hours table is for leaders and cadres."), code="forbidden")
     if query.unit is not None:
         unit = selectors.hours_units(request.user).filter(pk=query.unit).first()
     else:
