@@ -16,8 +16,8 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from linli.core.api_schemas import MAX_PAGE_SIZE, WRITE_ERRORS, Paged, errors
 from linli.accounts.access import holds_any
+from linli.core.api_schemas import MAX_PAGE_SIZE, WRITE_ERRORS, Paged, errors
 from linli.core.errors import Forbidden, NotFound
 from linli.core.inputs import Id
 from linli.core.timeutil import today
