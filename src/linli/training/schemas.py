@@ -20,6 +20,7 @@ Capacity = Annotated[int, NotBool, bounded(1, MAX_CAPACITY)]
 Title = Annotated[str, Line(200)]
 Topic = Annotated[str, Line(500)]
 Reason = Annotated[str, Line(500)]
+Clock = Annotated[str, Line(8)]
 PageSize = Annotated[int, NotBool, bounded(1, MAX_PAGE_SIZE)]
 
 
@@ -57,7 +58,7 @@ class SessionIn(Schema):
     title: Title
     topic: Topic = ""
     held_on: Day = Field(description="In the plan's year.")
-    starts_at: dt.time | None = None
+    starts_at: Clock | None = Field(None, description="HH:MM, such as 09:30.")
     duration_minutes: Minutes
     credit_minutes: Minutes | None = Field(
         None, description="Minutes credited to each present (default: the duration)."

@@ -14,6 +14,7 @@ capacity; the second is refused whole, with nothing written.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -82,9 +83,18 @@ def _check_day(day: Any) -> dt.date:
     return day
 
 
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?$")
+
+
 def _check_time(value: Any) -> dt.time | None:
-    if value is None:
+    """A time of day, or "HH:MM" text (the API's), or nothing."""
+    if value is None or value == "":
         return None
+    if isinstance(value, str):
+        match = _CLOCK.match(value.strip())
+        if match is None:
+            raise InvalidInput(_("The start time is not valid."), code="starts_at")
+        return dt.time(int(match.group(1)), int(match.group(2)))
     if not isinstance(value, dt.time):
         raise InvalidInput(_("The start time is not valid."), code="starts_at")
     return value.replace(second=0, microsecond=0, tzinfo=None)
@@ -127,7 +137,7 @@ def session_create(
     capacity: int,
     credit_minutes: int | None = None,
     topic: str = "",
-    starts_at: dt.time | None = None,
+    starts_at: dt.time | str | None = None,
 ) -> TrainingSession:
     """A session of the plan, on a day of the plan's year. It credits each
     representative present `credit_minutes` (default: its duration), no more than it
