@@ -92,13 +92,13 @@ def seed(progress: Callable[[str], object] = print) -> int:
                 status = AttendanceStatus.ABSENT
             marks.append(services.Mark(r.pk, status))
         services.attendance_record(actor=actor, session=held, marks=marks)
-        if len(reps) > 1:
-            services.attendance_record(
-                actor=actor,
-                session=held,
-                marks=[services.Mark(reps[1].pk, AttendanceStatus.PRESENT, 120)],
-                reason="迟到一小时，签到表补录",
-            )
+        late = reps[1] if len(reps) > 1 else reps[0]
+        services.attendance_record(
+            actor=actor,
+            session=held,
+            marks=[services.Mark(late.pk, AttendanceStatus.PRESENT, 120)],
+            reason="迟到一小时，签到表补录",
+        )
         services.enrol(actor=actor, session=upcoming, representatives=reps[: len(reps) // 2 or 1])
         attended = sum(1 for m in marks if m.status == AttendanceStatus.PRESENT) + 1
     progress(f"  training: 1 plan, 3 sessions, {attended} representatives attended")
