@@ -119,6 +119,7 @@ def _register() -> None:
     from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
+    from linli.training.api import router as training_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/auth", code_login_router)
@@ -138,6 +139,7 @@ def _register() -> None:
     api.add_router("/public", doorbell_public)
     api.add_router("/", funds_router)
     api.add_router("/", evaluation_router)
+    api.add_router("/", training_router)
 
 
 _register()

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "linli.deliberation",
     "linli.doorbell",
     "linli.funds",
+    "linli.training",
     "linli.evaluation",
     "linli.dashboard",
     "channels",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("doorbell/", include("linli.doorbell.urls")),
     path("funds/", include("linli.funds.urls")),
     path("evaluation/", include("linli.evaluation.urls")),
+    path("training/", include("linli.training.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -40,6 +40,7 @@ CADRE = [
     "doorbell:alarms",
     "funds:totals",
     "evaluation:ranking",
+    "training:plans",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -56,6 +57,8 @@ _PAIRINGS = CADRE.index("doorbell:care_list") + 1
 _FUND = CADRE.index("funds:totals") + 1
 # A representative's own scores come after the cadres' rankings.
 _EVAL = CADRE.index("evaluation:ranking") + 1
+# A representative's own training record comes after the cadres' training plans.
+_TRAINING = CADRE.index("training:plans") + 1
 ALL = [
     *CADRE[:_MINE],
     "conduct:mine",
@@ -65,7 +68,9 @@ ALL = [
     "funds:mine",
     *CADRE[_FUND:_EVAL],
     "evaluation:mine",
-    *CADRE[_EVAL:-1],
+    *CADRE[_EVAL:_TRAINING],
+    "training:mine",
+    *CADRE[_TRAINING:-1],
     "accounts:audit_log",
     "accounts:me",
 ]
@@ -98,6 +103,7 @@ EXPECTED = {
         "doorbell:alarms",
         "funds:mine",
         "evaluation:mine",
+        "training:mine",
         "org:household_list",
         "accounts:me",
     ],

@@ -128,3 +128,30 @@ def test_only_the_city_sets_weights(actors):
             )
     with pytest.raises(Forbidden):
         services.scores_compute(YEAR, reason=RunReason.REQUEST, actor=actors.town)
+
+
+def test_training_minutes_count_once_anyone_attended(actors, county):
+    from linli.training import services as training
+    from linli.training.services import Mark
+
+    services.scores_compute(YEAR)
+    assert _score(county.rep_a).parts["training"]["no_data"]
+    plan = training.plan_create(actor=actors.town, unit=county.town_a, year=YEAR, title="年度培训")
+    session = training.session_create(
+        actor=actors.town,
+        plan=plan,
+        title="履职能力培训",
+        held_on=today(),
+        duration_minutes=240,
+        place="镇政府",
+        capacity=30,
+    )
+    training.enrol(actor=actors.town, session=session, representatives=[county.rep_a])
+    training.attendance_record(
+        actor=actors.town, session=session, marks=[Mark(county.rep_a.pk, "present")]
+    )
+    services.scores_compute(YEAR)
+    a, b = _score(county.rep_a).parts["training"], _score(county.rep_b).parts["training"]
+    assert (a["num"], a["den"], a["no_data"]) == (240, 960, False)
+    assert (b["num"], b["no_data"]) == (0, False)
+    assert a["points"] > 0 and b["points"] == 0

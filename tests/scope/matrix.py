@@ -681,6 +681,74 @@ def kw_score(w) -> dict:
     return {"year": scores(w).year, "rep_id": w.county.rep_a.pk}
 
 
+# --- training: town A's plan, a session held yesterday (rep_a present) and one planned --------
+
+TRAINING_PLAN = "履职培训计划ZT71"
+TRAINING_HELD = "已办培训ZT72"
+TRAINING_PLANNED = "待办培训ZT73"
+
+
+def training_plan(w):
+    """Town A's plan with its two sessions, built on first use in each test as plain rows
+    (no audit, so `written()` does not count them): rep_a attended the held one,
+    representative_c is enrolled in the planned one (a withdrawal has something to
+    withdraw)."""
+    from linli.training.models import (
+        Attendance,
+        AttendanceRecord,
+        Enrolment,
+        TrainingPlan,
+        TrainingSession,
+    )
+
+    found = TrainingPlan.objects.filter(title=TRAINING_PLAN).first()
+    if found is not None:
+        return found
+    plan = TrainingPlan.objects.create(unit=w.county.town_a, year=w.today.year, title=TRAINING_PLAN)
+    common = {"plan": plan, "held_on": w.today, "capacity": 10, "place": "镇会议室"}
+    held = TrainingSession.objects.create(
+        title=TRAINING_HELD, duration_minutes=120, credit_minutes=120, status="held", **common
+    )
+    Enrolment.objects.create(session=held, representative=w.county.rep_a)
+    a = Attendance.objects.create(
+        session=held, representative=w.county.rep_a, status="present", minutes=120
+    )
+    AttendanceRecord.objects.create(attendance=a, revision=1, status="present", minutes=120)
+    planned = TrainingSession.objects.create(
+        title=TRAINING_PLANNED, duration_minutes=60, credit_minutes=60, **common
+    )
+    Enrolment.objects.create(session=planned, representative=w.representative_c)
+    return plan
+
+
+def training_held(w):
+    return training_plan(w).sessions.get(title=TRAINING_HELD)
+
+
+def training_planned(w):
+    return training_plan(w).sessions.get(title=TRAINING_PLANNED)
+
+
+def training_marks(w):
+    training_plan(w)
+    return [TRAINING_PLAN]
+
+
+def training_held_marks(w):
+    training_plan(w)
+    return [TRAINING_HELD]
+
+
+def training_rep_marks(w):
+    training_plan(w)
+    return [w.county.rep_a.name]
+
+
+def q_training(w) -> dict:
+    training_plan(w)
+    return {"year": w.today.year}
+
+
 PAGES: dict[str, Entry] = {
     "home": listing(unit_marks, strangers=OTHER_TOWN, note="coverage of each unit below"),
     # The units' reports: the town's leaders and those above; strangers 404, lists
@@ -1323,6 +1391,36 @@ PAGES: dict[str, Entry] = {
             "approval": "100",
         },
     ),
+    # representative training: cadres and leaders read their units' plans (and those
+    # above), a representative only their own record (training:mine, and
+    # training:representative of themselves; rep_c, of the same group, gets 404).
+    "training:plans": listing(training_marks, query=q_training, refused=("rep_b", "rep_c")),
+    "training:plan": scoped(
+        kwargs=lambda w: {"pk": training_plan(w).pk},
+        marks=training_marks,
+        refused=("rep_b", "rep_c"),
+    ),
+    "training:session": scoped(
+        kwargs=lambda w: {"pk": training_planned(w).pk},
+        marks=lambda w: [TRAINING_PLANNED],
+        refused=("rep_b", "rep_c"),
+        post=lambda w: {"action": "cancel", "reason": "外人取消"},
+    ),
+    "training:representative": scoped(
+        kwargs=lambda w: {"pk": w.county.rep_a.pk},
+        query=q_training,
+        marks=training_held_marks,
+    ),
+    "training:mine": any_user(
+        query=q_training,
+        marks=training_held_marks,
+        listing=True,
+        owner="rep_a",
+        strangers=("rep_b", "rep_c"),
+        note="one's own training record as a representative",
+    ),
+    "training:hours": listing(training_rep_marks, query=q_training, refused=("rep_b", "rep_c")),
+    "training:export": listing(training_rep_marks, query=q_training, refused=("rep_b", "rep_c")),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -1925,5 +2023,50 @@ API: dict[str, Entry] = {
         kwargs=lambda w: {"year": w.today.year},
         body=lambda w: {"weights": {"duties": 50, "appeals": 10}, "note": "调整"},
         note="the city's weights (the city command centre too)",
+    # representative training
+    "GET /api/v1/training/plans": listing(training_marks, query=q_training),
+    "POST /api/v1/training/plans": scoped(
+        body=lambda w: {"unit_id": w.county.town_a.pk, "year": w.today.year, "title": "新计划"},
+    ),
+    "GET /api/v1/training/sessions": listing(training_held_marks, query=q_training),
+    "POST /api/v1/training/sessions": scoped(
+        body=lambda w: {
+            "plan_id": training_plan(w).pk,
+            "title": "新场次",
+            "held_on": str(w.today),
+            "duration_minutes": 60,
+            "place": "村部",
+            "capacity": 5,
+        },
+    ),
+    "GET /api/v1/training/sessions/{session_id}": scoped(
+        kwargs=lambda w: {"session_id": training_held(w).pk}, marks=training_held_marks
+    ),
+    "POST /api/v1/training/sessions/{session_id}/enrolments": scoped(
+        kwargs=lambda w: {"session_id": training_planned(w).pk},
+        body=lambda w: {"representative_ids": [w.county.rep_a.pk]},
+    ),
+    "POST /api/v1/training/sessions/{session_id}/withdrawals": scoped(
+        kwargs=lambda w: {"session_id": training_planned(w).pk},
+        body=lambda w: {"representative_id": w.representative_c.pk},
+    ),
+    "POST /api/v1/training/sessions/{session_id}/attendance": scoped(
+        kwargs=lambda w: {"session_id": training_held(w).pk},
+        body=lambda w: {
+            "records": [{"representative_id": w.county.rep_a.pk, "status": "excused"}],
+            "reason": "外人更正",
+        },
+    ),
+    "POST /api/v1/training/sessions/{session_id}/cancel": scoped(
+        kwargs=lambda w: {"session_id": training_planned(w).pk},
+        body=lambda w: {"reason": "外人取消"},
+    ),
+    "GET /api/v1/training/representatives/{representative_id}": scoped(
+        kwargs=lambda w: {"representative_id": w.county.rep_a.pk},
+        query=q_training,
+        marks=training_held_marks,
+    ),
+    "GET /api/v1/training/hours": listing(
+        training_rep_marks, query=q_training, refused=("rep_b", "rep_c")
     ),
 }

@@ -368,6 +368,14 @@ class AuditAction(StrEnum):
     EVALUATION_RECOMPUTE = "evaluation.recompute"
     EXPORT_EVALUATION = "export.evaluation"
     EXPORT_FUNDS = "export.funds"
+    # training: representative training plans, sessions, enrolment and attendance
+    TRAINING_PLAN_CREATE = "training.plan.create"
+    TRAINING_SESSION_CREATE = "training.session.create"
+    TRAINING_SESSION_CANCEL = "training.session.cancel"
+    TRAINING_ENROL = "training.enrol"
+    TRAINING_WITHDRAW = "training.withdraw"
+    TRAINING_ATTENDANCE = "training.attendance"
+    EXPORT_TRAINING = "export.training"
     # the audit log itself
     AUDIT_EXPORT = "audit.export"
     AUDIT_PURGE = "audit.purge"

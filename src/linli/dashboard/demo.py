@@ -21,6 +21,7 @@ from linli.duties import demo as duties_demo
 from linli.evaluation import demo as evaluation_demo
 from linli.funds import demo as funds_demo
 from linli.notices import demo as notices_demo
+from linli.training import demo as training_demo
 
 # In layer order: a seeder may rely on the rows of those before it.
 DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
@@ -33,6 +34,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     deliberation_demo.seed,
     doorbell_demo.seed,
     funds_demo.seed,
+    training_demo.seed,
     evaluation_demo.seed,
 )
 

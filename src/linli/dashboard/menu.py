@@ -85,6 +85,10 @@ MENU: tuple[MenuEntry, ...] = (
     # representative reads their own scores and why.
     MenuEntry("evaluation:ranking", _("Representatives' scores"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("evaluation:mine", _("My scores"), frozenset({Role.REPRESENTATIVE})),
+    # Representative training (代表培训): cadres organise plans and sessions and follow
+    # the hours; a representative reads their own training record.
+    MenuEntry("training:plans", _("Representative training"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("training:mine", _("My training"), frozenset({Role.REPRESENTATIVE})),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

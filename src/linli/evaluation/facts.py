@@ -27,6 +27,7 @@ from linli.doorbell import selectors as doorbell
 from linli.duties import compliance
 from linli.funds import selectors as funds
 from linli.org.models import Representative, Unit
+from linli.training import selectors as training
 
 
 @dataclass(slots=True)
@@ -131,6 +132,9 @@ def gather(year: int, ids: list[int] | None = None) -> tuple[list[RepRow], dict[
     for rep, (amount, spent) in funds.use_by_representative(year, wanted).items():
         if rep in facts:
             facts[rep].fund_amount, facts[rep].fund_spent = amount, spent
+    for rep, minutes in training.minutes_by_representative(year, wanted).items():
+        if rep in facts:
+            facts[rep].training_minutes = minutes
     for rep, breaches in conduct.severe_breaches(year, wanted).items():
         if rep in facts:
             facts[rep].breach_ids = breaches
@@ -145,7 +149,7 @@ def sources(year: int) -> Sources:
     start, end = moments(first, last)
     return Sources(
         activities=activities.any_held(start, end),
-        training=False,  # the training records land with the `training` app
+        training=training.any_attended(year),
     )
 
 
