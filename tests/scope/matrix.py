@@ -2023,6 +2023,7 @@ API: dict[str, Entry] = {
         kwargs=lambda w: {"year": w.today.year},
         body=lambda w: {"weights": {"duties": 50, "appeals": 10}, "note": "调整"},
         note="the city's weights (the city command centre too)",
+    ),
     # representative training
     "GET /api/v1/training/plans": listing(training_marks, query=q_training),
     "POST /api/v1/training/plans": scoped(
