@@ -104,9 +104,12 @@
     var t = root.dataset;
     var text = {drill: t.textDrill};
     // maxZoom: markercluster needs one, and without tiles no layer brings it.
-    var map = L.map(root, {zoomSnap: 0.5, maxZoom: 19, minZoom: 3});
-    // The library's name as text, not a link: a 14 px link is no target for a thumb.
-    map.attributionControl.setPrefix("Leaflet");
+    // The controls in the page's language: the zoom buttons' and the layers' titles
+    // are English in the library. No "Leaflet" link in the corner: a 14 px link is no
+    // target for a thumb (the library's licence travels with its file).
+    var map = L.map(root, {zoomSnap: 0.5, maxZoom: 19, minZoom: 3, zoomControl: false});
+    L.control.zoom({zoomInTitle: t.textZoomIn, zoomOutTitle: t.textZoomOut}).addTo(map);
+    map.attributionControl.setPrefix(false);
     if (t.tiles) L.tileLayer(t.tiles, {maxZoom: 19}).addTo(map);
 
     var units = L.geoJSON(null, {
@@ -150,7 +153,12 @@
       overlays[t.textHeat] = state.heat;
       if (t.category) state.heat.addTo(map);
     }
-    L.control.layers(null, overlays, {collapsed: window.innerWidth < 600}).addTo(map);
+    var layers = L.control.layers(null, overlays, {collapsed: window.innerWidth < 600}).addTo(map);
+    var toggle = layers.getContainer().querySelector(".leaflet-control-layers-toggle");
+    if (toggle) {
+      toggle.title = t.textLayers;
+      toggle.setAttribute("aria-label", t.textLayers);
+    }
 
     var self = null;
     units.eachLayer(function (layer) {
