@@ -114,6 +114,7 @@ def _register() -> None:
     from linli.doorbell.api import public as doorbell_public
     from linli.doorbell.api import router as doorbell_router
     from linli.duties.api import router as duties_router
+    from linli.evaluation.api_annual import router as evaluation_annual_router
     from linli.funds.api import router as funds_router
     from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
@@ -136,6 +137,7 @@ def _register() -> None:
     api.add_router("/", doorbell_router)
     api.add_router("/public", doorbell_public)
     api.add_router("/", funds_router)
+    api.add_router("/", evaluation_annual_router)
 
 
 _register()

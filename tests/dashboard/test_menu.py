@@ -39,6 +39,7 @@ CADRE = [
     "doorbell:devices",
     "doorbell:alarms",
     "funds:totals",
+    "evaluation:annual_team",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -53,6 +54,8 @@ _MINE = CADRE.index("conduct:breaches") + 1
 _PAIRINGS = CADRE.index("doorbell:care_list") + 1
 # A representative's own service fund comes after the cadres' fund totals.
 _FUND = CADRE.index("funds:totals") + 1
+# A representative's own annual report comes after the cadres' list of reports.
+_ANNUAL = CADRE.index("evaluation:annual_team") + 1
 ALL = [
     *CADRE[:_MINE],
     "conduct:mine",
@@ -60,7 +63,9 @@ ALL = [
     "doorbell:mine",
     *CADRE[_PAIRINGS:_FUND],
     "funds:mine",
-    *CADRE[_FUND:-1],
+    *CADRE[_FUND:_ANNUAL],
+    "evaluation:annual_mine",
+    *CADRE[_ANNUAL:-1],
     "accounts:audit_log",
     "accounts:me",
 ]
@@ -92,6 +97,7 @@ EXPECTED = {
         "doorbell:mine",
         "doorbell:alarms",
         "funds:mine",
+        "evaluation:annual_mine",
         "org:household_list",
         "accounts:me",
     ],

@@ -81,6 +81,10 @@ MENU: tuple[MenuEntry, ...] = (
     # and approve; a representative keeps their own fund's ledger.
     MenuEntry("funds:totals", _("Service fund"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("funds:mine", _("My service fund"), frozenset({Role.REPRESENTATIVE})),
+    # The annual report (述职报告): leaders and cadres read their representatives'; a
+    # representative writes and presents their own (我的述职报告).
+    MenuEntry("evaluation:annual_team", _("Annual reports"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("evaluation:annual_mine", _("My annual report"), frozenset({Role.REPRESENTATIVE})),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
