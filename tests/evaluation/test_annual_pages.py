@@ -81,6 +81,9 @@ def test_the_representative_sees_writes_and_presents_their_report(client, actors
 
 
 def test_cadres_of_the_subtree_read_only(client, actors, rep):
+    from linli.evaluation import annual_services
+
+    annual_services.present(actor=actors.rep, representative=rep, year=YEAR, text="述职ZW96")
     for user in (actors.town, actors.village, actors.city):
         client.force_login(user)
         r = client.get(url("evaluation:annual_report", rep.pk), **ZH)
@@ -90,8 +93,10 @@ def test_cadres_of_the_subtree_read_only(client, actors, rep):
         r = client.post(url("evaluation:annual_report", rep.pk), {"text": "x", "year": YEAR})
         assert r.status_code == 403
         # Their list shows the representative.
-        assert rep.name in body(client.get(url("evaluation:annual_team"), **ZH))
-    assert not AnnualReportDraft.objects.exists()
+        listed = body(client.get(url("evaluation:annual_team"), **ZH))
+        assert rep.name in listed and "已述职" in listed
+        assert "述职ZW96" in body(client.get(url("evaluation:annual_report", rep.pk), **ZH))
+    assert AnnualReportDraft.objects.get().text == "述职ZW96"
 
 
 def test_strangers_get_404(client, actors, rep, county):

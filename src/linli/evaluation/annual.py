@@ -614,3 +614,17 @@ def presented(representative: Representative, year: int) -> AnnualReport | None:
         .order_by("-day", "-id")
         .first()
     )
+
+
+def presented_ids(representative_ids: list[int], year: int) -> set[int]:
+    """Of these representatives, those whose year's report to the residents is recorded
+    (one query for a page of a list)."""
+    return set(
+        AnnualReport.objects.filter(
+            CURRENT,
+            representative_id__in=representative_ids,
+            kind=DutyReportKind.RESIDENTS,
+            day__gte=dt.date(year, 1, 1),
+            day__lte=dt.date(year, 12, 31),
+        ).values_list("representative_id", flat=True)
+    )

@@ -167,7 +167,8 @@ def team(request: HttpRequest) -> HttpResponse:
         .order_by("unit__path", "name", "pk")
     )
     page = paginate(reps, request.GET.get("page"))
-    rows = [(rep, annual.presented(rep, year)) for rep in page.object_list]
+    done = annual.presented_ids([rep.pk for rep in page.object_list], year)
+    rows = [(rep, rep.pk in done) for rep in page.object_list]
     now = today().year
     return render(
         request,
