@@ -115,6 +115,7 @@ def _register() -> None:
     from linli.doorbell.api import router as doorbell_router
     from linli.duties.api import router as duties_router
     from linli.evaluation.api import router as evaluation_router
+    from linli.evaluation.api_annual import router as evaluation_annual_router
     from linli.funds.api import router as funds_router
     from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
@@ -140,6 +141,7 @@ def _register() -> None:
     api.add_router("/", funds_router)
     api.add_router("/", evaluation_router)
     api.add_router("/", training_router)
+    api.add_router("/", evaluation_annual_router)
 
 
 _register()

@@ -56,6 +56,7 @@ ALLOWED_WORDS = {
     "Linli",
     "API",
     "Excel",
+    "Word",  # the annual report's download (下载 Word 文档), as Excel is for the exports
     "PDF",
     "CSV",
     "xlsx",

@@ -41,6 +41,7 @@ CADRE = [
     "funds:totals",
     "evaluation:ranking",
     "training:plans",
+    "evaluation:annual_team",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -59,6 +60,8 @@ _FUND = CADRE.index("funds:totals") + 1
 _EVAL = CADRE.index("evaluation:ranking") + 1
 # A representative's own training record comes after the cadres' training plans.
 _TRAINING = CADRE.index("training:plans") + 1
+# A representative's own annual report comes after the cadres' list of reports.
+_ANNUAL = CADRE.index("evaluation:annual_team") + 1
 ALL = [
     *CADRE[:_MINE],
     "conduct:mine",
@@ -70,7 +73,9 @@ ALL = [
     "evaluation:mine",
     *CADRE[_EVAL:_TRAINING],
     "training:mine",
-    *CADRE[_TRAINING:-1],
+    *CADRE[_TRAINING:_ANNUAL],
+    "evaluation:annual_mine",
+    *CADRE[_ANNUAL:-1],
     "accounts:audit_log",
     "accounts:me",
 ]
@@ -104,6 +109,7 @@ EXPECTED = {
         "funds:mine",
         "evaluation:mine",
         "training:mine",
+        "evaluation:annual_mine",
         "org:household_list",
         "accounts:me",
     ],

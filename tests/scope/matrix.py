@@ -746,6 +746,34 @@ def training_rep_marks(w):
 
 def q_training(w) -> dict:
     training_plan(w)
+
+
+ANNUAL_TEXT = "述职草稿ZA64"
+
+
+def annual_draft(w):
+    """rep_a's own text of this year's annual report (a plain row: `written()` does not
+    count drafts)."""
+    from linli.evaluation.models import AnnualReportDraft
+
+    AnnualReportDraft.objects.get_or_create(
+        representative=w.county.rep_a, year=w.today.year, defaults={"text": ANNUAL_TEXT}
+    )
+    return w.county.rep_a
+
+
+def annual_marks(w):
+    annual_draft(w)
+    return [ANNUAL_TEXT]
+
+
+def kw_annual(w) -> dict:
+    return {"rep_id": annual_draft(w).pk}
+
+
+def q_year(w) -> dict:
+    """This year (builds rep_a's draft first: pages are read before the marks)."""
+    annual_draft(w)
     return {"year": w.today.year}
 
 
@@ -1421,6 +1449,27 @@ PAGES: dict[str, Entry] = {
     ),
     "training:hours": listing(training_rep_marks, query=q_training, refused=("rep_b", "rep_c")),
     "training:export": listing(training_rep_marks, query=q_training, refused=("rep_b", "rep_c")),
+    # the annual report (述职报告): a representative writes and presents their own
+    # (evaluation:annual_mine, their serving records only); leaders and cadres read those
+    # of their subtrees (the list, the page, the downloads); anyone else 404.
+    "evaluation:annual_mine": any_user(
+        query=q_year,
+        marks=annual_marks,
+        listing=True,
+        owner="rep_a",
+        strangers=("rep_b", "rep_c"),
+        note="one's own annual report as a representative",
+    ),
+    "evaluation:annual_team": listing(rep_marks, query=q_year, refused=("rep_b", "rep_c")),
+    "evaluation:annual_report": scoped(
+        kwargs=kw_annual,
+        query=q_year,
+        marks=annual_marks,
+        owner="rep_a",
+        post=lambda w: {"year": w.today.year, "text": ANNUAL_TEXT, "action": "present"},
+    ),
+    "evaluation:annual_docx": scoped(kwargs=kw_annual, query=q_year),
+    "evaluation:annual_pdf": scoped(kwargs=kw_annual, query=q_year),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -2069,5 +2118,14 @@ API: dict[str, Entry] = {
     ),
     "GET /api/v1/training/hours": listing(
         training_rep_marks, query=q_training, refused=("rep_b", "rep_c")
+    ),
+    # the annual report (述职报告): one's own, or a representative of one's subtree
+    "GET /api/v1/evaluation/annual/{representative_id}": scoped(
+        kwargs=lambda w: {"representative_id": annual_draft(w).pk},
+        query=q_year,
+        marks=annual_marks,
+    ),
+    "GET /api/v1/evaluation/annual/{representative_id}/document": scoped(
+        kwargs=lambda w: {"representative_id": annual_draft(w).pk}, query=q_year
     ),
 }

@@ -89,6 +89,10 @@ MENU: tuple[MenuEntry, ...] = (
     # the hours; a representative reads their own training record.
     MenuEntry("training:plans", _("Representative training"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("training:mine", _("My training"), frozenset({Role.REPRESENTATIVE})),
+    # The annual report (述职报告): leaders and cadres read their representatives'; a
+    # representative writes and presents their own (我的述职报告).
+    MenuEntry("evaluation:annual_team", _("Annual reports"), frozenset(HOUSEHOLD_ROLES)),
+    MenuEntry("evaluation:annual_mine", _("My annual report"), frozenset({Role.REPRESENTATIVE})),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

@@ -181,3 +181,34 @@ def points_text(hundredths: int | None) -> str:
         return ""
     whole, cents = divmod(int(hundredths), 100)
     return f"{whole}.{cents:02d}"
+
+
+class AnnualReportDraft(models.Model):
+    """A representative's own text for their annual report (述职报告) of a year, kept
+    while they write it; one per representative and year, replaced on each save. The
+    presented report is the year's `duties.AnnualReport` (`annual_services.present`)."""
+
+    representative = models.ForeignKey(
+        "org.Representative",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("representative"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    text = models.TextField(_("own text"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("annual report draft")
+        verbose_name_plural = _("annual report drafts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["representative", "year"], name="uniq_annual_draft_rep_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.representative_id} {self.year}"

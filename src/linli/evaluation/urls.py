@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_annual
 
 app_name = "evaluation"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("weights/", views.weights, name="weights"),
     path("<int:year>/<int:rep_id>/", views.score, name="score"),
+    # The annual report (述职报告): views_annual.py
+    path("annual/", views_annual.mine, name="annual_mine"),
+    path("annual/team/", views_annual.team, name="annual_team"),
+    path("annual/<int:rep_id>/", views_annual.report, name="annual_report"),
+    path("annual/<int:rep_id>/report.docx", views_annual.report_docx, name="annual_docx"),
+    path("annual/<int:rep_id>/report.pdf", views_annual.report_pdf, name="annual_pdf"),
 ]
