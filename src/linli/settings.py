@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "linli.doorbell",
     "linli.funds",
     "linli.evaluation",
+    "linli.honours",
     "linli.dashboard",
     "channels",
 ]
