@@ -115,6 +115,8 @@ def _register() -> None:
     from linli.doorbell.api import router as doorbell_router
     from linli.duties.api import router as duties_router
     from linli.funds.api import router as funds_router
+    from linli.honours.api import public as honours_public
+    from linli.honours.api import router as honours_router
     from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
@@ -136,6 +138,8 @@ def _register() -> None:
     api.add_router("/", doorbell_router)
     api.add_router("/public", doorbell_public)
     api.add_router("/", funds_router)
+    api.add_router("/", honours_router)
+    api.add_router("/public", honours_public)
 
 
 _register()

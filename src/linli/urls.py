@@ -17,6 +17,7 @@ urlpatterns = [
     path("deliberation/", include("linli.deliberation.urls")),
     path("doorbell/", include("linli.doorbell.urls")),
     path("funds/", include("linli.funds.urls")),
+    path("honours/", include("linli.honours.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

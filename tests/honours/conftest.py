@@ -53,8 +53,9 @@ def confirm_breach(actors, county, rep=None):
     if not NegativeEntry.objects.filter(code="FM-06").exists():
         seed_catalogue(county.superuser)
     entry = NegativeEntry.objects.get(code="FM-06")
+    in_a = rep.unit.path.startswith(county.town_a.path)
     breach = conduct.breach_report(
-        actor=actors.village,
+        actor=actors.village if in_a else actors.town_b,
         representative=rep,
         entry=entry,
         description="违规收受礼品",
@@ -63,7 +64,7 @@ def confirm_breach(actors, county, rep=None):
     conduct.breach_statement(
         actor=rep.user if rep.user_id else actors.city, breach=breach, text="本人说明"
     )
-    conduct.breach_confirm(actor=actors.town, breach=breach, reason="属实")
+    conduct.breach_confirm(actor=actors.town if in_a else actors.city, breach=breach, reason="属实")
     return breach
 
 

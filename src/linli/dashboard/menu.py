@@ -81,6 +81,11 @@ MENU: tuple[MenuEntry, ...] = (
     # and approve; a representative keeps their own fund's ledger.
     MenuEntry("funds:totals", _("Service fund"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("funds:mine", _("My service fund"), frozenset({Role.REPRESENTATIVE})),
+    # The hundred best (百佳代表), their benefits and the reserve pool for village
+    # cadres: the city decides, towns nominate and confirm, village cadres follow theirs.
+    MenuEntry("honours:selection", _("Hundred best"), frozenset(ORG_WRITE_ROLES)),
+    MenuEntry("honours:benefits", _("Hundred best benefits"), frozenset(ORG_WRITE_ROLES)),
+    MenuEntry("honours:reserve", _("Reserve cadres"), frozenset(ORG_WRITE_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),

@@ -349,8 +349,8 @@ class ReserveRule(models.Model):
 
 class ReserveStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
-    CONFIRMED = "confirmed", _("Confirmed")
-    DECLINED = "declined", _("Declined")
+    CONFIRMED = "confirmed", _("Confirmed by the town")
+    DECLINED = "declined", _("Declined by the town")
 
 
 class ReserveCandidate(models.Model):
