@@ -39,6 +39,9 @@ CADRE = [
     "doorbell:devices",
     "doorbell:alarms",
     "funds:totals",
+    "honours:selection",
+    "honours:benefits",
+    "honours:reserve",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -65,11 +68,21 @@ ALL = [
     "accounts:me",
 ]
 # Area and group leaders have no command centre (dashboard.centre.CENTRE_ROLES, the
-# same people as dashboard/maps.MAP_ROLES).
+# same people as dashboard/maps.MAP_ROLES), and no part in the hundred best.
 LEADER = [
     e
     for e in CADRE
-    if e not in ("org:import", "charter:versions", "centre", "dashboard_map", "dashboard_reports")
+    if e
+    not in (
+        "org:import",
+        "charter:versions",
+        "centre",
+        "dashboard_map",
+        "dashboard_reports",
+        "honours:selection",
+        "honours:benefits",
+        "honours:reserve",
+    )
 ]
 # What each role's menu holds, in order.
 EXPECTED = {
