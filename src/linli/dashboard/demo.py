@@ -19,6 +19,7 @@ from linli.deliberation import demo as deliberation_demo
 from linli.doorbell import demo as doorbell_demo
 from linli.duties import demo as duties_demo
 from linli.funds import demo as funds_demo
+from linli.honours import demo as honours_demo
 from linli.notices import demo as notices_demo
 
 # In layer order: a seeder may rely on the rows of those before it.
@@ -32,6 +33,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     deliberation_demo.seed,
     doorbell_demo.seed,
     funds_demo.seed,
+    honours_demo.seed,
 )
 
 

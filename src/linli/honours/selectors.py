@@ -136,11 +136,17 @@ def events_of(nomination: Nomination) -> list[NominationEvent]:
 
 
 def selection_events(selection: Selection) -> list[NominationEvent]:
-    return list(
+    """The selection's own steps (stages, quotas, submissions), each with the label of
+    the stage it moved to (`stage_label`)."""
+    events = list(
         selection.events.filter(nomination__isnull=True)
         .select_related("actor")
         .order_by("at", "id")
     )
+    labels = dict(Stage.choices)
+    for e in events:
+        e.stage_label = labels.get(e.data.get("stage", ""), "")  # type: ignore[attr-defined]
+    return events
 
 
 def objections_of(nomination: Nomination) -> list[Objection]:
