@@ -18,7 +18,7 @@ from linli.honours.models import (
     ReserveCandidate,
     ReserveStatus,
     Selection,
-    Stage,
+    SelectionStage,
 )
 
 from .conftest import YEAR, confirm_breach
@@ -101,7 +101,7 @@ def test_benefits_go_only_to_the_final_list(actors, county, scored, later, zh):
 
 
 def test_a_withdrawn_nominee_gets_no_benefit(actors, county, scored):
-    sel = Selection.objects.create(year=YEAR, stage=Stage.FINAL)
+    sel = Selection.objects.create(year=YEAR, stage=SelectionStage.FINAL)
     score = Score.objects.get(representative=county.rep_a, year=YEAR)
     Nomination.objects.create(
         selection=sel,

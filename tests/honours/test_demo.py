@@ -7,7 +7,7 @@ import pytest
 
 from linli.dashboard.demo import DOMAIN_SEEDERS
 from linli.honours import demo
-from linli.honours.models import BenefitIssue, Nomination, Objection, Selection, Stage
+from linli.honours.models import BenefitIssue, Nomination, Objection, Selection, SelectionStage
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_the_seed_is_listed_last():
 def test_the_seed_runs_the_selections(county):
     assert demo.seed(progress=lambda _m: None) == 2  # rep_a and rep_b
     stages = dict(Selection.objects.values_list("year", "stage"))
-    assert sorted(stages.values()) == [Stage.FINAL, Stage.NOTICE]
+    assert sorted(stages.values()) == [SelectionStage.FINAL, SelectionStage.NOTICE]
     assert Nomination.objects.filter(status="final").count() == 2
     assert BenefitIssue.objects.count() == 2
     assert Objection.objects.count() == 1

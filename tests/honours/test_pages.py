@@ -21,7 +21,7 @@ from linli.honours.models import (
     Objection,
     ReserveCandidate,
     Selection,
-    Stage,
+    SelectionStage,
 )
 
 from .conftest import YEAR, confirm_breach
@@ -94,7 +94,7 @@ def test_the_city_opens_and_the_town_nominates_through_the_pages(client, actors,
     r = post(client, "honours:selection", data={"action": "advance"}, query=f"?year={YEAR}")
     assert r.status_code == 403 and "只能由市级" in r.content.decode()
     sel.refresh_from_db()
-    assert sel.stage == Stage.NOMINATING
+    assert sel.stage == SelectionStage.NOMINATING
 
 
 def test_an_excluded_representative_is_refused_on_the_page(client, actors, county, scored):

@@ -14,12 +14,12 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput, Throttled
 from linli.core.timeutil import today
 from linli.honours import selectors, services
 from linli.honours.models import (
-    EventKind,
     Nomination,
     NominationEvent,
+    NominationEventKind,
     NominationStatus,
     Objection,
-    Stage,
+    SelectionStage,
 )
 
 from .conftest import YEAR, confirm_breach
@@ -66,7 +66,7 @@ def test_only_the_city_opens_and_sets_quotas(actors, county):
     with pytest.raises(Forbidden):
         services.selection_open(actor=actors.town, year=YEAR)
     sel = services.selection_open(actor=actors.city, year=YEAR)
-    assert sel.seats == 100 and sel.stage == Stage.NOMINATING
+    assert sel.seats == 100 and sel.stage == SelectionStage.NOMINATING
     with pytest.raises(Forbidden):
         services.quota_set(actor=actors.town, selection=sel, town=county.town_a, seats=3)
     with pytest.raises(Conflict):
@@ -95,7 +95,7 @@ def test_a_nomination_snapshots_the_score_and_holds_a_seat(actors, county, score
     assert full.value.code == "quota_full"
     with pytest.raises(Conflict):
         nominate(actors, sel, county.rep_a)
-    assert kinds(n) == [(EventKind.NOMINATE, actors.town.pk)]
+    assert kinds(n) == [(NominationEventKind.NOMINATE, actors.town.pk)]
     assert AuditLog.objects.filter(action="honours.nominate").count() == 2
 
 
@@ -155,7 +155,7 @@ def test_each_transition_by_the_right_role_only(actors, county, scored):
     services.stage_advance(actor=actors.city, selection=sel)
     services.stage_advance(actor=actors.city, selection=sel)
     sel.refresh_from_db()
-    assert sel.stage == Stage.CITY_REVIEW
+    assert sel.stage == SelectionStage.CITY_REVIEW
     with pytest.raises(Forbidden):
         services.city_decide(actor=actors.town, nomination=n, approve=True)
     services.city_decide(actor=actors.city, nomination=n, approve=True)
@@ -171,7 +171,7 @@ def test_the_town_approves_only_with_a_citation(actors, county, scored, zh):
     assert refused.value.code == "citation"
     services.citation_set(actor=actors.town, nomination=n, citation="带头修路")
     services.citation_set(actor=actors.town, nomination=n, citation="带头修路，调解纠纷")
-    ev = n.events.filter(kind=EventKind.CITATION).order_by("id")
+    ev = n.events.filter(kind=NominationEventKind.CITATION).order_by("id")
     assert [e.data["old"] for e in ev] == ["", "带头修路"]
     services.town_decide(actor=actors.town, nomination=n, approve=True)
 
@@ -212,7 +212,7 @@ def test_a_breach_confirmed_during_the_notice_blocks_the_final_list(actors, coun
     assert refused.value.code == "breach"
     services.nomination_withdraw(actor=actors.city, nomination=n, note="确认严重违规")
     sel = services.selection_finalise(actor=actors.city, selection=sel)
-    assert sel.stage == Stage.FINAL
+    assert sel.stage == SelectionStage.FINAL
     n.refresh_from_db()
     assert n.status == NominationStatus.WITHDRAWN
 
@@ -230,7 +230,7 @@ def test_the_city_review_waits_for_every_town(actors, county, scored):
     services.town_submit(actor=actors.town, selection=sel, town=county.town_a)
     services.stage_advance(actor=actors.city, selection=sel)
     sel.refresh_from_db()
-    assert sel.stage == Stage.CITY_REVIEW
+    assert sel.stage == SelectionStage.CITY_REVIEW
 
 
 # --- THE END-TO-END WORKFLOW WITH OBJECTIONS DURING THE NOTICE --------------------------------
@@ -259,7 +259,7 @@ def test_the_hundred_best_end_to_end_with_objections_during_the_notice(
     for n in (noms[0], noms[1], b):
         services.city_decide(actor=actors.city, nomination=n, approve=True, note="通过")
     sel = services.stage_advance(actor=actors.city, selection=sel, days=7)
-    assert sel.stage == Stage.NOTICE
+    assert sel.stage == SelectionStage.NOTICE
     assert (sel.notice_starts, sel.notice_ends) == (today(), today() + dt.timedelta(days=6))
     public = list(selectors.public_nominees(sel))
     assert {n.pk for n in public} == {noms[0].pk, noms[1].pk, b.pk}
@@ -293,7 +293,7 @@ def test_the_hundred_best_end_to_end_with_objections_during_the_notice(
         actor=actors.city, objection=dismissed, uphold=False, answer="经核查不属实。"
     )
     sel = services.selection_finalise(actor=actors.city, selection=sel, note="公示期满")
-    assert sel.stage == Stage.FINAL
+    assert sel.stage == SelectionStage.FINAL
     statuses = dict(Nomination.objects.values_list("representative_id", "status"))
     assert statuses == {
         a.pk: NominationStatus.WITHDRAWN,
@@ -305,34 +305,44 @@ def test_the_hundred_best_end_to_end_with_objections_during_the_notice(
     # Every step has its event and its actor (the resident's objection has none).
     city, town = actors.city.pk, actors.town.pk
     assert kinds(noms[0]) == [
-        (EventKind.NOMINATE, town),
-        (EventKind.TOWN_APPROVE, town),
-        (EventKind.CITY_APPROVE, city),
-        (EventKind.OBJECTION, None),
-        (EventKind.OBJECTION_UPHELD, city),
-        (EventKind.WITHDRAW, city),
+        (NominationEventKind.NOMINATE, town),
+        (NominationEventKind.TOWN_APPROVE, town),
+        (NominationEventKind.CITY_APPROVE, city),
+        (NominationEventKind.OBJECTION, None),
+        (NominationEventKind.OBJECTION_UPHELD, city),
+        (NominationEventKind.WITHDRAW, city),
     ]
     assert kinds(noms[1]) == [
-        (EventKind.NOMINATE, town),
-        (EventKind.TOWN_APPROVE, town),
-        (EventKind.CITY_APPROVE, city),
-        (EventKind.OBJECTION, None),
-        (EventKind.OBJECTION_DISMISSED, city),
-        (EventKind.FINAL, city),
+        (NominationEventKind.NOMINATE, town),
+        (NominationEventKind.TOWN_APPROVE, town),
+        (NominationEventKind.CITY_APPROVE, city),
+        (NominationEventKind.OBJECTION, None),
+        (NominationEventKind.OBJECTION_DISMISSED, city),
+        (NominationEventKind.FINAL, city),
     ]
-    assert kinds(noms[2]) == [(EventKind.NOMINATE, town), (EventKind.TOWN_REJECT, town)]
+    assert kinds(noms[2]) == [
+        (NominationEventKind.NOMINATE, town),
+        (NominationEventKind.TOWN_REJECT, town),
+    ]
     stages = [
         (e.data["stage"], e.actor_id)
-        for e in NominationEvent.objects.filter(nomination__isnull=True, kind=EventKind.STAGE)
+        for e in NominationEvent.objects.filter(
+            nomination__isnull=True, kind=NominationEventKind.STAGE
+        )
     ]
     assert stages == [
-        (Stage.TOWN_REVIEW, city),
-        (Stage.CITY_REVIEW, city),
-        (Stage.NOTICE, city),
-        (Stage.FINAL, city),
+        (SelectionStage.TOWN_REVIEW, city),
+        (SelectionStage.CITY_REVIEW, city),
+        (SelectionStage.NOTICE, city),
+        (SelectionStage.FINAL, city),
     ]
-    assert NominationEvent.objects.filter(kind=EventKind.TOWN_SUBMIT).count() == 2
-    assert NominationEvent.objects.exclude(kind=EventKind.OBJECTION).filter(actor=None).count() == 0
+    assert NominationEvent.objects.filter(kind=NominationEventKind.TOWN_SUBMIT).count() == 2
+    assert (
+        NominationEvent.objects.exclude(kind=NominationEventKind.OBJECTION)
+        .filter(actor=None)
+        .count()
+        == 0
+    )
     assert AuditLog.objects.filter(action="honours.objection.decide").count() == 2
 
 

@@ -52,7 +52,7 @@ def points_text(hundredths: int | None) -> str:
     return f"{whole}.{cents:02d}"
 
 
-class Stage(models.TextChoices):
+class SelectionStage(models.TextChoices):
     NOMINATING = "nominating", _("Nominating")  # 推荐
     TOWN_REVIEW = "town_review", _("Town review")  # 乡镇审核
     CITY_REVIEW = "city_review", _("City review")  # 市级审批
@@ -60,14 +60,14 @@ class Stage(models.TextChoices):
     FINAL = "final", _("Final list")  # 确定名单
 
 
-STAGE_ORDER = [s.value for s in Stage]
+STAGE_ORDER = [s.value for s in SelectionStage]
 
 
 class Selection(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     seats = models.PositiveIntegerField(_("total seats"), default=DEFAULT_SEATS)
     stage = models.CharField(
-        _("stage"), max_length=20, choices=Stage.choices, default=Stage.NOMINATING
+        _("stage"), max_length=20, choices=SelectionStage.choices, default=SelectionStage.NOMINATING
     )
     notice_starts = models.DateField(_("notice starts"), null=True, blank=True)
     notice_ends = models.DateField(_("notice ends"), null=True, blank=True)
@@ -189,7 +189,7 @@ class Nomination(models.Model):
         return points_text(self.score_total)
 
 
-class EventKind(models.TextChoices):
+class NominationEventKind(models.TextChoices):
     SELECTION_CREATE = "selection_create", _("Selection opened")
     QUOTA_SET = "quota_set", _("Quota set")
     STAGE = "stage", _("Stage changed")
@@ -216,7 +216,7 @@ class NominationEvent(models.Model):
     nomination = models.ForeignKey(
         Nomination, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
     )
-    kind = models.CharField(_("what"), max_length=30, choices=EventKind.choices)
+    kind = models.CharField(_("what"), max_length=30, choices=NominationEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

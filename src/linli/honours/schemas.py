@@ -14,10 +14,10 @@ from linli.core.inputs import Day, Id, Line, NotBool, Text, bounded
 from .models import (
     CITATION_MAX,
     NOTE_MAX,
-    EventKind,
+    NominationEventKind,
     NominationStatus,
     ReserveStatus,
-    Stage,
+    SelectionStage,
 )
 
 Year = Annotated[int, NotBool, bounded(2000, 2100)]
@@ -46,7 +46,7 @@ class HonoursQuotaOut(Schema):
 class HonoursSelectionOut(Schema):
     year: int
     seats: int
-    stage: Stage
+    stage: SelectionStage
     notice_starts: dt.date | None
     notice_ends: dt.date | None
     quotas: list[HonoursQuotaOut]
@@ -63,7 +63,7 @@ class NominationFilters(Schema):
 
 
 class NominationEventOut(Schema):
-    kind: EventKind
+    kind: NominationEventKind
     actor_name: str | None
     note: str
     at: dt.datetime
@@ -152,7 +152,7 @@ class PublicNomineeOut(Schema):
 
 class PublicHonoursOut(Schema):
     year: int
-    stage: Stage
+    stage: SelectionStage
     notice_starts: dt.date | None
     notice_ends: dt.date | None
     nominees: list[PublicNomineeOut]

@@ -33,7 +33,7 @@ from .models import (
     ReserveCandidate,
     ReserveRule,
     Selection,
-    Stage,
+    SelectionStage,
 )
 
 # --- breaches --------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def selection_events(selection: Selection) -> list[NominationEvent]:
         .select_related("actor")
         .order_by("at", "id")
     )
-    labels = dict(Stage.choices)
+    labels = dict(SelectionStage.choices)
     for e in events:
         e.stage_label = labels.get(e.data.get("stage", ""), "")  # type: ignore[attr-defined]
     return events
@@ -197,7 +197,9 @@ def suggestions(selection: Selection, town: Unit) -> list[RankRow]:
 
 
 def public_selection(year: int) -> Selection:
-    found = Selection.objects.filter(year=year, stage__in=(Stage.NOTICE, Stage.FINAL)).first()
+    found = Selection.objects.filter(
+        year=year, stage__in=(SelectionStage.NOTICE, SelectionStage.FINAL)
+    ).first()
     if found is None:
         raise NotFound(_("No public list for this year."))
     return found
@@ -205,18 +207,22 @@ def public_selection(year: int) -> Selection:
 
 def public_notices() -> list[Selection]:
     """The selections in their public notice now."""
-    return list(Selection.objects.filter(stage=Stage.NOTICE).order_by("-year"))
+    return list(Selection.objects.filter(stage=SelectionStage.NOTICE).order_by("-year"))
 
 
 def public_years() -> list[int]:
     return list(
-        Selection.objects.filter(stage=Stage.FINAL).order_by("-year").values_list("year", flat=True)
+        Selection.objects.filter(stage=SelectionStage.FINAL)
+        .order_by("-year")
+        .values_list("year", flat=True)
     )
 
 
 def public_nominees(selection: Selection) -> QuerySet[Nomination]:
     status = (
-        NominationStatus.FINAL if selection.stage == Stage.FINAL else NominationStatus.CITY_APPROVED
+        NominationStatus.FINAL
+        if selection.stage == SelectionStage.FINAL
+        else NominationStatus.CITY_APPROVED
     )
     return (
         selection.nominations.filter(status=status)
@@ -231,7 +237,9 @@ def public_nominee_get(pk: Any) -> Nomination:
         raise NotFound(_("No such nominee."))
     found = (
         Nomination.objects.filter(
-            pk=int(pk), status=NominationStatus.CITY_APPROVED, selection__stage=Stage.NOTICE
+            pk=int(pk),
+            status=NominationStatus.CITY_APPROVED,
+            selection__stage=SelectionStage.NOTICE,
         )
         .select_related("representative", "village", "town", "selection")
         .first()

@@ -41,9 +41,9 @@ from .models import (
     STAGE_ORDER,
     BenefitIssue,
     BenefitKind,
-    EventKind,
     Nomination,
     NominationEvent,
+    NominationEventKind,
     NominationStatus,
     Objection,
     ObjectionStatus,
@@ -53,7 +53,7 @@ from .models import (
     ReserveRule,
     ReserveStatus,
     Selection,
-    Stage,
+    SelectionStage,
 )
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def selection_open(*, actor: User, year: Any, seats: Any = 100) -> Selection:
     if Selection.objects.filter(year=year).exists():
         raise Conflict(_("The selection of this year is already open."), code="exists")
     selection = Selection.objects.create(year=year, seats=seats, created_by=actor)
-    _event(selection, EventKind.SELECTION_CREATE, actor, seats=seats)
+    _event(selection, NominationEventKind.SELECTION_CREATE, actor, seats=seats)
     audit_record(
         actor=actor,
         action=AuditAction.HONOURS_SELECTION_OPEN,
@@ -185,7 +185,7 @@ def quota_set(*, actor: User, selection: Selection, town: Unit, seats: Any) -> Q
     town's seats fall below the nominations it holds."""
     _city(actor)
     selection = _lock_selection(selection)
-    _stage(selection, Stage.NOMINATING, Stage.TOWN_REVIEW)
+    _stage(selection, SelectionStage.NOMINATING, SelectionStage.TOWN_REVIEW)
     if town.depth != TOWN_DEPTH:
         raise InvalidInput(_("Quotas are set for towns."), code="town")
     seats = _int(seats, _("The seats"), 0, selection.seats)
@@ -210,7 +210,7 @@ def quota_set(*, actor: User, selection: Selection, town: Unit, seats: Any) -> Q
         defaults={"seats": seats, "updated_by": actor, "updated_at": timezone.now()},
     )
     old = before.seats if before else None
-    _event(selection, EventKind.QUOTA_SET, actor, town=town.pk, old=old, seats=seats)
+    _event(selection, NominationEventKind.QUOTA_SET, actor, town=town.pk, old=old, seats=seats)
     audit_record(
         actor=actor,
         action=AuditAction.HONOURS_QUOTA_SET,
@@ -239,10 +239,10 @@ def stage_advance(
     if index + 1 >= len(STAGE_ORDER):
         raise Conflict(_("The selection is already final."), code="wrong_stage")
     target = STAGE_ORDER[index + 1]
-    if target == Stage.FINAL:
+    if target == SelectionStage.FINAL:
         return _finalise(actor, selection, note)
     noms = selection.nominations
-    if target == Stage.CITY_REVIEW:
+    if target == SelectionStage.CITY_REVIEW:
         waiting = noms.filter(status=NominationStatus.NOMINATED).count()
         unsubmitted = [
             q.town.name
@@ -255,7 +255,7 @@ def stage_advance(
                 % {"towns": "、".join(unsubmitted) or str(waiting)},
                 code="towns_pending",
             )
-    if target == Stage.NOTICE:
+    if target == SelectionStage.NOTICE:
         days = _check_days(days)
         if noms.filter(status=NominationStatus.TOWN_APPROVED).exists():
             raise Conflict(
@@ -280,7 +280,7 @@ def stage_advance(
     selection.save(update_fields=["stage", "notice_starts", "notice_ends"])
     _event(
         selection,
-        EventKind.STAGE,
+        NominationEventKind.STAGE,
         actor,
         note=note,
         old=old,
@@ -331,16 +331,23 @@ def _finalise(actor: User, selection: Selection, note: str) -> Selection:
     for n in approved:
         n.status = NominationStatus.FINAL
         n.save(update_fields=["status"])
-        _event(selection, EventKind.FINAL, actor, n)
+        _event(selection, NominationEventKind.FINAL, actor, n)
     old = selection.stage
-    selection.stage = Stage.FINAL
+    selection.stage = SelectionStage.FINAL
     selection.save(update_fields=["stage"])
-    _event(selection, EventKind.STAGE, actor, note=note, old=old, stage=Stage.FINAL)
+    _event(
+        selection, NominationEventKind.STAGE, actor, note=note, old=old, stage=SelectionStage.FINAL
+    )
     audit_record(
         actor=actor,
         action=AuditAction.HONOURS_STAGE,
         target=selection,
-        detail={"year": selection.year, "old": old, "stage": Stage.FINAL, "final": len(approved)},
+        detail={
+            "year": selection.year,
+            "old": old,
+            "stage": SelectionStage.FINAL,
+            "final": len(approved),
+        },
     )
     return selection
 
@@ -348,9 +355,9 @@ def _finalise(actor: User, selection: Selection, note: str) -> Selection:
 def selection_finalise(*, actor: User, selection: Selection, note: str = "") -> Selection:
     """The final list: after the notice, with no objection open and no nominee barred."""
     selection = Selection.objects.get(pk=selection.pk)
-    if selection.stage != Stage.NOTICE:
+    if selection.stage != SelectionStage.NOTICE:
         _city(actor)
-        _stage(selection, Stage.NOTICE)
+        _stage(selection, SelectionStage.NOTICE)
     return stage_advance(actor=actor, selection=selection, note=note)
 
 
@@ -367,7 +374,7 @@ def nominate(
     town_path = path_at(representative.unit.path, TOWN_DEPTH)
     _town(actor, town_path)
     selection = _lock_selection(selection)
-    _stage(selection, Stage.NOMINATING)
+    _stage(selection, SelectionStage.NOMINATING)
     town = Unit.objects.get(path=town_path)
     quota = selectors.quota_of(selection, town)
     if quota is None or quota.submitted_at is not None:
@@ -430,7 +437,7 @@ def nominate(
     )
     _event(
         selection,
-        EventKind.NOMINATE,
+        NominationEventKind.NOMINATE,
         actor,
         nomination,
         score=score.total,
@@ -465,7 +472,7 @@ def citation_set(*, actor: User, nomination: Nomination, citation: str) -> Nomin
     citation = clean_text(citation, _("Citation"), CITATION_MAX, required=True)
     nomination = _lock_nomination(nomination)
     _town(actor, nomination.town.path)
-    _stage(nomination.selection, Stage.NOMINATING, Stage.TOWN_REVIEW)
+    _stage(nomination.selection, SelectionStage.NOMINATING, SelectionStage.TOWN_REVIEW)
     _status(nomination, NominationStatus.NOMINATED, NominationStatus.TOWN_APPROVED)
     _town_open(nomination)
     if citation == nomination.citation:
@@ -473,7 +480,14 @@ def citation_set(*, actor: User, nomination: Nomination, citation: str) -> Nomin
     old = nomination.citation
     nomination.citation = citation
     nomination.save(update_fields=["citation"])
-    _event(nomination.selection, EventKind.CITATION, actor, nomination, note=citation, old=old)
+    _event(
+        nomination.selection,
+        NominationEventKind.CITATION,
+        actor,
+        nomination,
+        note=citation,
+        old=old,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.HONOURS_CITATION,
@@ -492,7 +506,7 @@ def town_decide(
     note = clean_text(note, _("Note"), NOTE_MAX, required=not approve)
     nomination = _lock_nomination(nomination)
     _town(actor, nomination.town.path)
-    _stage(nomination.selection, Stage.NOMINATING, Stage.TOWN_REVIEW)
+    _stage(nomination.selection, SelectionStage.NOMINATING, SelectionStage.TOWN_REVIEW)
     _status(nomination, NominationStatus.NOMINATED)
     _town_open(nomination)
     if approve:
@@ -502,10 +516,10 @@ def town_decide(
             )
         _refuse_breached(nomination)
         nomination.status = NominationStatus.TOWN_APPROVED
-        kind = EventKind.TOWN_APPROVE
+        kind = NominationEventKind.TOWN_APPROVE
     else:
         nomination.status = NominationStatus.TOWN_REJECTED
-        kind = EventKind.TOWN_REJECT
+        kind = NominationEventKind.TOWN_REJECT
     nomination.save(update_fields=["status"])
     _event(nomination.selection, kind, actor, nomination, note=note)
     audit_record(
@@ -522,7 +536,7 @@ def town_submit(*, actor: User, selection: Selection, town: Unit) -> Quota:
     """The town hands its reviewed nominations to the city (every one decided)."""
     _town(actor, town.path)
     selection = _lock_selection(selection)
-    _stage(selection, Stage.NOMINATING, Stage.TOWN_REVIEW)
+    _stage(selection, SelectionStage.NOMINATING, SelectionStage.TOWN_REVIEW)
     quota = Quota.objects.select_for_update().filter(selection=selection, town=town).first()
     if quota is None:
         raise NotFound(_("%(town)s has no quota in this selection.") % {"town": town.name})
@@ -540,7 +554,7 @@ def town_submit(*, actor: User, selection: Selection, town: Unit) -> Quota:
     approved = selection.nominations.filter(
         town=town, status=NominationStatus.TOWN_APPROVED
     ).count()
-    _event(selection, EventKind.TOWN_SUBMIT, actor, town=town.pk, approved=approved)
+    _event(selection, NominationEventKind.TOWN_SUBMIT, actor, town=town.pk, approved=approved)
     audit_record(
         actor=actor,
         action=AuditAction.HONOURS_TOWN_SUBMIT,
@@ -562,15 +576,15 @@ def city_decide(
     _city(actor)
     note = clean_text(note, _("Note"), NOTE_MAX, required=not approve)
     nomination = _lock_nomination(nomination)
-    _stage(nomination.selection, Stage.CITY_REVIEW)
+    _stage(nomination.selection, SelectionStage.CITY_REVIEW)
     _status(nomination, NominationStatus.TOWN_APPROVED)
     if approve:
         _refuse_breached(nomination)
         nomination.status = NominationStatus.CITY_APPROVED
-        kind = EventKind.CITY_APPROVE
+        kind = NominationEventKind.CITY_APPROVE
     else:
         nomination.status = NominationStatus.CITY_REJECTED
-        kind = EventKind.CITY_REJECT
+        kind = NominationEventKind.CITY_REJECT
     nomination.save(update_fields=["status"])
     _event(nomination.selection, kind, actor, nomination, note=note)
     audit_record(
@@ -585,7 +599,7 @@ def city_decide(
 def _withdraw(actor: User, nomination: Nomination, note: str, **data: Any) -> None:
     nomination.status = NominationStatus.WITHDRAWN
     nomination.save(update_fields=["status"])
-    _event(nomination.selection, EventKind.WITHDRAW, actor, nomination, note=note, **data)
+    _event(nomination.selection, NominationEventKind.WITHDRAW, actor, nomination, note=note, **data)
 
 
 @transaction.atomic
@@ -595,7 +609,7 @@ def nomination_withdraw(*, actor: User, nomination: Nomination, note: str) -> No
     _city(actor)
     note = clean_text(note, _("Reason"), NOTE_MAX, required=True)
     nomination = _lock_nomination(nomination)
-    _stage(nomination.selection, Stage.CITY_REVIEW, Stage.NOTICE)
+    _stage(nomination.selection, SelectionStage.CITY_REVIEW, SelectionStage.NOTICE)
     _status(nomination, NominationStatus.CITY_APPROVED)
     _withdraw(actor, nomination, note)
     audit_record(
@@ -612,7 +626,7 @@ def nomination_withdraw(*, actor: User, nomination: Nomination, note: str) -> No
 
 def notice_is_open(selection: Selection) -> bool:
     return (
-        selection.stage == Stage.NOTICE
+        selection.stage == SelectionStage.NOTICE
         and selection.notice_starts is not None
         and selection.notice_ends is not None
         and selection.notice_starts <= today() <= selection.notice_ends
@@ -640,7 +654,13 @@ def objection_file(
     for scope, limit, window in OBJECTION_LIMITS:
         ratelimit.check(scope, client, limit=limit, window=window)
     objection = Objection.objects.create(nomination=nomination, text=text, name=name, phone=phone)
-    _event(nomination.selection, EventKind.OBJECTION, None, nomination, objection=objection.pk)
+    _event(
+        nomination.selection,
+        NominationEventKind.OBJECTION,
+        None,
+        nomination,
+        objection=objection.pk,
+    )
     return objection
 
 
@@ -652,7 +672,7 @@ def objection_decide(*, actor: User, objection: Objection, uphold: bool, answer:
     answer = clean_text(answer, _("Answer"), NOTE_MAX, required=True)
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     nomination = _lock_nomination(objection.nomination)
-    _stage(nomination.selection, Stage.NOTICE)
+    _stage(nomination.selection, SelectionStage.NOTICE)
     if objection.status != ObjectionStatus.OPEN:
         raise Conflict(_("The objection is already answered."), code="objection_decided")
     objection.status = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
@@ -660,7 +680,9 @@ def objection_decide(*, actor: User, objection: Objection, uphold: bool, answer:
     objection.decided_by = actor
     objection.decided_at = timezone.now()
     objection.save(update_fields=["status", "answer", "decided_by", "decided_at"])
-    kind = EventKind.OBJECTION_UPHELD if uphold else EventKind.OBJECTION_DISMISSED
+    kind = (
+        NominationEventKind.OBJECTION_UPHELD if uphold else NominationEventKind.OBJECTION_DISMISSED
+    )
     _event(nomination.selection, kind, actor, nomination, note=answer, objection=objection.pk)
     if uphold and nomination.status == NominationStatus.CITY_APPROVED:
         _withdraw(actor, nomination, answer, objection=objection.pk)

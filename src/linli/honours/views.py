@@ -42,7 +42,7 @@ from .forms import (
     ReserveRuleForm,
     RevokeForm,
 )
-from .models import NominationStatus, ObjectionStatus, ReserveStatus, Stage
+from .models import NominationStatus, ObjectionStatus, ReserveStatus, SelectionStage
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -163,10 +163,10 @@ def selection(request: HttpRequest) -> HttpResponse:
 
 
 def _next_stage(sel: Any) -> Any:
-    if sel is None or sel.stage == Stage.FINAL:
+    if sel is None or sel.stage == SelectionStage.FINAL:
         return None
-    order = list(Stage)
-    return order[order.index(Stage(sel.stage)) + 1]
+    order = list(SelectionStage)
+    return order[order.index(SelectionStage(sel.stage)) + 1]
 
 
 @roles_required(policy.CITY_ROLES)
@@ -303,7 +303,7 @@ def nomination(request: HttpRequest, pk: int) -> HttpResponse:
     sel = n.selection
     is_city = policy.is_city(user)
     town = policy.can_town(user, n.town.path)
-    town_open = town and sel.stage in (Stage.NOMINATING, Stage.TOWN_REVIEW)
+    town_open = town and sel.stage in (SelectionStage.NOMINATING, SelectionStage.TOWN_REVIEW)
     return render(
         request,
         "honours/nomination.html",
@@ -317,12 +317,12 @@ def nomination(request: HttpRequest, pk: int) -> HttpResponse:
             and n.status in (NominationStatus.NOMINATED, NominationStatus.TOWN_APPROVED),
             "may_town_decide": town_open and n.status == NominationStatus.NOMINATED,
             "may_city_decide": is_city
-            and sel.stage == Stage.CITY_REVIEW
+            and sel.stage == SelectionStage.CITY_REVIEW
             and n.status == NominationStatus.TOWN_APPROVED,
             "may_withdraw": is_city
-            and sel.stage in (Stage.CITY_REVIEW, Stage.NOTICE)
+            and sel.stage in (SelectionStage.CITY_REVIEW, SelectionStage.NOTICE)
             and n.status == NominationStatus.CITY_APPROVED,
-            "may_answer": is_city and sel.stage == Stage.NOTICE,
+            "may_answer": is_city and sel.stage == SelectionStage.NOTICE,
             "open_status": ObjectionStatus.OPEN,
             "citation_form": citation,
             "note_form": note,
