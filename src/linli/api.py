@@ -117,6 +117,8 @@ def _register() -> None:
     from linli.evaluation.api import router as evaluation_router
     from linli.evaluation.api_annual import router as evaluation_annual_router
     from linli.funds.api import router as funds_router
+    from linli.honours.api import public as honours_public
+    from linli.honours.api import router as honours_router
     from linli.notices.api import router as notices_router
     from linli.notify.api import router as notify_router
     from linli.org.api import router as org_router
@@ -142,6 +144,8 @@ def _register() -> None:
     api.add_router("/", evaluation_router)
     api.add_router("/", training_router)
     api.add_router("/", evaluation_annual_router)
+    api.add_router("/", honours_router)
+    api.add_router("/public", honours_public)
 
 
 _register()

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "linli.funds",
     "linli.training",
     "linli.evaluation",
+    "linli.honours",
     "linli.dashboard",
     "channels",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("funds/", include("linli.funds.urls")),
     path("evaluation/", include("linli.evaluation.urls")),
     path("training/", include("linli.training.urls")),
+    path("honours/", include("linli.honours.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -73,7 +73,7 @@ SKIP_PREFIXES = ("/admin/", "/api/", "/static/", "/media/", "/i18n/", "/accounts
 SKIP_SUFFIXES = ("/export/", ".xlsx", ".csv", "/pdf/", "/xlsx/")
 # A resident is not logged in and has no navigation: the pages an SMS or a poster sends
 # them to are where the sweep starts for them.
-PUBLIC_ENTRIES = ("/report/", "/track/", "/accounts/login/")
+PUBLIC_ENTRIES = ("/report/", "/track/", "/accounts/login/", "/honours/public/")
 
 FIRST_ROWS = """() => {
   const lists = document.querySelectorAll(

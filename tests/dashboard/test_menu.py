@@ -42,6 +42,9 @@ CADRE = [
     "evaluation:ranking",
     "training:plans",
     "evaluation:annual_team",
+    "honours:selection",
+    "honours:benefits",
+    "honours:reserve",
     "org:unit_tree",
     "org:household_list",
     "org:representative_list",
@@ -80,11 +83,21 @@ ALL = [
     "accounts:me",
 ]
 # Area and group leaders have no command centre (dashboard.centre.CENTRE_ROLES, the
-# same people as dashboard/maps.MAP_ROLES).
+# same people as dashboard/maps.MAP_ROLES), and no part in the hundred best.
 LEADER = [
     e
     for e in CADRE
-    if e not in ("org:import", "charter:versions", "centre", "dashboard_map", "dashboard_reports")
+    if e
+    not in (
+        "org:import",
+        "charter:versions",
+        "centre",
+        "dashboard_map",
+        "dashboard_reports",
+        "honours:selection",
+        "honours:benefits",
+        "honours:reserve",
+    )
 ]
 # What each role's menu holds, in order.
 EXPECTED = {

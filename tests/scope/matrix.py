@@ -777,6 +777,125 @@ def q_year(w) -> dict:
     return {"year": w.today.year}
 
 
+# --- the hundred best: this year's selection (nominating, rep_a nominated with a citation),
+# last year's final list (rep_a, with a benefit), a reserve candidate; built on first use ---
+
+HONOURS_CITATION = "百佳事迹ZH88"
+HONOURS_REFERENCE = "待遇凭证ZB12"
+REPS_REFUSED = ("rep_b", "rep_c")
+
+
+def honours(w):
+    """Plain rows (no audit, so `written()` does not count them)."""
+    from linli.evaluation import services as evaluation
+    from linli.evaluation.models import Score
+    from linli.honours.models import (
+        BenefitIssue,
+        BenefitKind,
+        Nomination,
+        Quota,
+        ReserveCandidate,
+        Selection,
+    )
+
+    found = Nomination.objects.filter(citation=HONOURS_CITATION).first()
+    if found is not None:
+        return found
+    year = w.today.year
+    if not Score.objects.filter(year=year).exists():
+        evaluation.scores_compute(year)
+    model = evaluation.model_for(year - 1)
+    sel = Selection.objects.create(year=year, seats=10)
+    Quota.objects.create(selection=sel, town=w.county.town_a, seats=5)
+    Quota.objects.create(selection=sel, town=w.county.town_b, seats=5)
+    rep = w.county.rep_a
+
+    def nomination(selection, status, citation):
+        return Nomination.objects.create(
+            selection=selection,
+            representative=rep,
+            town=w.county.town_a,
+            village=w.county.village_a,
+            unit_path=rep.unit.path,
+            score_total=9000,
+            rank_town=1,
+            score_model=model,
+            score_version=model.version,
+            citation=citation,
+            status=status,
+        )
+
+    made = nomination(sel, "nominated", HONOURS_CITATION)
+    last = Selection.objects.create(year=year - 1, seats=10, stage="final")
+    nomination(last, "final", "往年事迹")
+    kind = BenefitKind.objects.create(name="景区免票")
+    BenefitKind.objects.create(name="公交卡")
+    BenefitIssue.objects.create(
+        kind=kind,
+        representative=rep,
+        year=year - 1,
+        unit_path=rep.unit.path,
+        issued_on=w.today,
+        reference=HONOURS_REFERENCE,
+    )
+    ReserveCandidate.objects.create(
+        representative=rep,
+        year=year,
+        unit_path=rep.unit.path,
+        town_path=w.county.town_a.path,
+        score_total=9000,
+        score_version=1,
+        age=30,
+    )
+    return made
+
+
+def honours_marks(w):
+    honours(w)
+    return [HONOURS_CITATION]
+
+
+def honours_rep_marks(w):
+    honours(w)
+    return [w.county.rep_a.name]
+
+
+def honours_benefit_marks(w):
+    honours(w)
+    return [HONOURS_REFERENCE]
+
+
+def q_honours(w) -> dict:
+    honours(w)
+    return {"year": w.today.year}
+
+
+def q_honours_last(w) -> dict:
+    honours(w)
+    return {"year": w.today.year - 1}
+
+
+def honours_issue(w):
+    from linli.honours.models import BenefitIssue
+
+    honours(w)
+    return BenefitIssue.objects.get(reference=HONOURS_REFERENCE)
+
+
+def honours_candidate(w):
+    from linli.honours.models import ReserveCandidate
+
+    honours(w)
+    return ReserveCandidate.objects.get(representative=w.county.rep_a)
+
+
+def honours_kind(w, name="公交卡"):
+    from linli.honours.models import BenefitKind
+
+    honours(w)
+    return BenefitKind.objects.get(name=name)
+
+
 PAGES: dict[str, Entry] = {
     "home": listing(unit_marks, strangers=OTHER_TOWN, note="coverage of each unit below"),
     # The units' reports: the town's leaders and those above; strangers 404, lists
@@ -1470,6 +1589,51 @@ PAGES: dict[str, Entry] = {
     ),
     "evaluation:annual_docx": scoped(kwargs=kw_annual, query=q_year),
     "evaluation:annual_pdf": scoped(kwargs=kw_annual, query=q_year),
+    # the hundred best (百佳代表), their benefits and the reserve pool: city, town and village
+    # cadres of their units (representatives are refused); the city-only pages refuse the
+    # town; the public notice and the final list need no login.
+    "honours:selection": listing(honours_rep_marks, query=q_honours, refused=REPS_REFUSED),
+    "honours:quotas": scoped(
+        kwargs=lambda w: {"year": (honours(w), w.today.year)[1]},
+        owner="superuser",
+        strangers=("town_a", "town_b", "rep_b", "rep_c"),
+        refused=("town_a", "town_b", "rep_b", "rep_c"),
+        note="the city's page",
+    ),
+    "honours:nominate": listing(
+        honours_rep_marks,
+        kwargs=lambda w: {"year": (honours(w), w.today.year)[1]},
+        refused=REPS_REFUSED,
+        post=lambda w: {"representative": w.representative_c.pk, "citation": "外人推荐"},
+    ),
+    "honours:nomination": scoped(
+        kwargs=lambda w: {"pk": honours(w).pk},
+        marks=honours_marks,
+        refused=REPS_REFUSED,
+        post=lambda w: {"action": "town_approve", "note": ""},
+    ),
+    "honours:public_notice": public(),
+    "honours:public_nominee": public(kwargs=lambda w: {"pk": honours(w).pk}),
+    "honours:public_final": public(kwargs=lambda w: {"year": (honours(w), w.today.year - 1)[1]}),
+    "honours:benefits": listing(honours_benefit_marks, query=q_honours_last, refused=REPS_REFUSED),
+    "honours:benefit_kinds": any_user(note="the benefit kinds (not personal); the city adds"),
+    "honours:benefit_revoke": scoped(
+        kwargs=lambda w: {"pk": honours_issue(w).pk},
+        marks=honours_benefit_marks,
+        refused=REPS_REFUSED,
+        post=lambda w: {"reason": "外人撤销"},
+    ),
+    "honours:benefits_export": listing(
+        honours_benefit_marks, query=q_honours_last, refused=REPS_REFUSED
+    ),
+    "honours:reserve": listing(honours_rep_marks, query=q_honours, refused=REPS_REFUSED),
+    "honours:reserve_candidate": scoped(
+        kwargs=lambda w: {"pk": honours_candidate(w).pk},
+        marks=honours_rep_marks,
+        refused=REPS_REFUSED,
+        post=lambda w: {"action": "confirm", "note": ""},
+    ),
+    "honours:reserve_export": listing(honours_rep_marks, query=q_honours, refused=REPS_REFUSED),
     # the API's own pages
     "api:openapi-json": public(),
     "api:openapi-view": public(),
@@ -2127,5 +2291,43 @@ API: dict[str, Entry] = {
     ),
     "GET /api/v1/evaluation/annual/{representative_id}/document": scoped(
         kwargs=lambda w: {"representative_id": annual_draft(w).pk}, query=q_year
+    ),
+    # the hundred best
+    "GET /api/v1/honours/selections/{year}": any_user(
+        kwargs=lambda w: {"year": (honours(w), w.today.year)[1]},
+        note="a selection's stage and quotas (no personal data)",
+    ),
+    "GET /api/v1/honours/nominations": listing(honours_marks, query=q_honours),
+    "GET /api/v1/honours/nominations/{nomination_id}": scoped(
+        kwargs=lambda w: {"nomination_id": honours(w).pk}, marks=honours_marks
+    ),
+    "POST /api/v1/honours/nominations": scoped(
+        body=lambda w: {
+            "year": (honours(w), w.today.year)[1],
+            "representative_id": w.representative_c.pk,
+            "citation": "外人推荐",
+        },
+        denied=(403, 404),
+    ),
+    "POST /api/v1/honours/nominations/{nomination_id}/decision": scoped(
+        kwargs=lambda w: {"nomination_id": honours(w).pk},
+        body=lambda w: {"action": "town_approve"},
+    ),
+    "GET /api/v1/honours/benefits": listing(honours_benefit_marks, query=q_honours_last),
+    "POST /api/v1/honours/benefits": scoped(
+        body=lambda w: {
+            "kind_id": honours_kind(w).pk,
+            "representative_id": w.county.rep_a.pk,
+            "year": w.today.year - 1,
+            "issued_on": str(w.today),
+        },
+    ),
+    "GET /api/v1/honours/reserve": listing(honours_rep_marks, query=q_honours),
+    "POST /api/v1/honours/reserve/{candidate_id}/decision": scoped(
+        kwargs=lambda w: {"candidate_id": honours_candidate(w).pk},
+        body=lambda w: {"confirm": True},
+    ),
+    "GET /api/v1/public/honours/{year}": public(
+        kwargs=lambda w: {"year": (honours(w), w.today.year - 1)[1]}
     ),
 }

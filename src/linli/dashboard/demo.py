@@ -20,6 +20,7 @@ from linli.doorbell import demo as doorbell_demo
 from linli.duties import demo as duties_demo
 from linli.evaluation import demo as evaluation_demo
 from linli.funds import demo as funds_demo
+from linli.honours import demo as honours_demo
 from linli.notices import demo as notices_demo
 from linli.training import demo as training_demo
 
@@ -36,6 +37,7 @@ DOMAIN_SEEDERS: tuple[Callable[..., int], ...] = (
     funds_demo.seed,
     training_demo.seed,
     evaluation_demo.seed,
+    honours_demo.seed,
 )
 
 

@@ -93,6 +93,11 @@ MENU: tuple[MenuEntry, ...] = (
     # representative writes and presents their own (我的述职报告).
     MenuEntry("evaluation:annual_team", _("Annual reports"), frozenset(HOUSEHOLD_ROLES)),
     MenuEntry("evaluation:annual_mine", _("My annual report"), frozenset({Role.REPRESENTATIVE})),
+    # The hundred best (百佳代表), their benefits and the reserve pool for village
+    # cadres: the city decides, towns nominate and confirm, village cadres follow theirs.
+    MenuEntry("honours:selection", _("Hundred best"), frozenset(ORG_WRITE_ROLES)),
+    MenuEntry("honours:benefits", _("Hundred best benefits"), frozenset(ORG_WRITE_ROLES)),
+    MenuEntry("honours:reserve", _("Reserve cadres"), frozenset(ORG_WRITE_ROLES)),
     MenuEntry("org:unit_tree", _("Units"), frozenset(HOUSEHOLD_ROLES)),
     # A representative's list holds the households linked to them.
     MenuEntry("org:household_list", _("Households"), frozenset(HOUSEHOLD_LIST_ROLES)),
