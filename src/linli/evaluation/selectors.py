@@ -17,7 +17,7 @@ from linli.core.errors import InvalidInput, NotFound
 from linli.core.inputs import is_id
 from linli.core.timeutil import today
 from linli.doorbell.models import Alarm
-from linli.funds.models import FundAllocation
+from linli.funds.models import FundAllocation, yuan
 from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, Representative, Unit
 
 from . import policy
@@ -152,6 +152,17 @@ class PartRow:
     no_data: bool
     points: str
     points_raw: int
+    figures: str = ""
+
+
+def _figures(name: str, num: int, den: int) -> str:
+    """Done / owed as a reader takes it: the fund in yuan (its figures are fen), the
+    training in minutes, the rest as counts."""
+    if name == "funds":
+        return _("%(num)s / %(den)s yuan") % {"num": yuan(num), "den": yuan(den)}
+    if name == "training":
+        return _("%(num)s / %(den)s minutes") % {"num": num, "den": den}
+    return f"{num} / {den}"
 
 
 def breakdown(score: Score) -> list[PartRow]:
@@ -169,6 +180,7 @@ def breakdown(score: Score) -> list[PartRow]:
                 no_data=bool(p["no_data"]),
                 points=points_text(int(p["points"])),
                 points_raw=int(p["points"]),
+                figures=_figures(name, int(p["num"]), int(p["den"])),
             )
         )
     return rows

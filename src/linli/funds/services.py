@@ -315,6 +315,13 @@ def fund_spend(
         raise Forbidden(_("You may spend only from your own service fund."), code="not_your_fund")
     amount_fen = check_fen(amount_fen, _("The amount"))
     day = _check_day(day)
+    if day < representative.term_start:
+        # Else a back-dated spending would open a fund for a year they did not serve.
+        raise InvalidInput(
+            _("The date is before the representative's term began (%(start)s).")
+            % {"start": representative.term_start.isoformat()},
+            code="day_before_term",
+        )
     purpose = clean_text(purpose, _("The purpose"), PURPOSE_MAX, required=True)
     h, a, act = _links(actor, household, appeal, activity)
     # Every photo is checked before anything is written.

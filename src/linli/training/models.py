@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # A session lasts and credits at most a day's minutes; a hall holds at most 10,000.
 MAX_MINUTES = 24 * 60
@@ -169,7 +170,8 @@ class Enrolment(models.Model):
 
 
 class AttendanceStatus(models.TextChoices):
-    PRESENT = "present", _("Present")  # 出席
+    # A context of its own: the deliberation's "Present" is a head count (实到人数).
+    PRESENT = "present", pgettext_lazy("attendance", "Present")  # 出席
     ABSENT = "absent", _("Absent")  # 缺席
     EXCUSED = "excused", _("Excused")  # 请假
 

@@ -1,0 +1,48 @@
+"""Walk 15 (the fund as a stranger uses it): a spending dated before the
+representative's term is refused (it would open a fund for a year they did not
+serve)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from linli.core.errors import InvalidInput
+from linli.funds import services
+from linli.funds.models import FundAllocation, FundEntry
+
+pytestmark = pytest.mark.django_db
+
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+
+
+def test_a_spending_before_the_term_opens_no_fund(county, rep_user, zh):
+    before = county.rep_a.term_start - dt.timedelta(days=1)
+    with pytest.raises(InvalidInput) as refused:
+        services.fund_spend(
+            actor=rep_user,
+            representative=county.rep_a,
+            amount_fen=500,
+            day=before,
+            purpose="买药",
+        )
+    assert refused.value.code == "day_before_term"
+    assert "任期" in refused.value.message
+    assert not FundAllocation.objects.exists() and not FundEntry.objects.exists()
+
+
+def test_the_page_refuses_a_day_before_the_term_in_chinese(client, county, rep_user):
+    client.force_login(rep_user)
+    before = county.rep_a.term_start - dt.timedelta(days=1)
+    data = {"amount": "5", "day": before.isoformat(), "purpose": "买药"}
+    r = client.post(reverse("funds:mine"), data, **ZH)
+    assert r.status_code == 400
+    assert "任期" in r.content.decode()
+    assert not FundAllocation.objects.exists()
+    # The first day of the term is fine.
+    data["day"] = county.rep_a.term_start.isoformat()
+    r = client.post(reverse("funds:mine"), data, **ZH)
+    assert r.status_code == 302
+    assert FundAllocation.objects.get().year == county.rep_a.term_start.year
