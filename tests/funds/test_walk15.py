@@ -46,3 +46,26 @@ def test_the_page_refuses_a_day_before_the_term_in_chinese(client, county, rep_u
     r = client.post(reverse("funds:mine"), data, **ZH)
     assert r.status_code == 302
     assert FundAllocation.objects.get().year == county.rep_a.term_start.year
+
+
+def test_a_representatives_row_opens_their_own_ledger(client, county, rep_user, town_cadre):
+    """The totals link each representative's row to their own entries (not the group's)."""
+    from linli.core.timeutil import today
+
+    services.fund_spend(
+        actor=rep_user, representative=county.rep_a, amount_fen=500, day=today(), purpose="买药"
+    )
+    fund = FundAllocation.objects.get(representative=county.rep_a)
+    client.force_login(town_cadre)
+    totals = client.get(
+        reverse("funds:totals"), {"unit": county.village_a.pk, "year": today().year}, **ZH
+    ).content.decode()
+    assert f"fund={fund.pk}" in totals
+    r = client.get(reverse("funds:entries"), {"fund": fund.pk}, **ZH)
+    assert r.status_code == 200 and "买药" in r.content.decode()
+    assert client.get(reverse("funds:entries"), {"fund": "x"}, **ZH).status_code == 400
+    other = FundAllocation.objects.create(
+        representative=county.rep_b, year=today().year, amount_fen=20000
+    )
+    assert client.get(reverse("funds:entries"), {"fund": other.pk}, **ZH).status_code == 404
+    assert client.get(reverse("funds:export"), {"fund": other.pk}, **ZH).status_code == 404

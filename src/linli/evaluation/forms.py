@@ -55,4 +55,4 @@ class WeightsForm(forms.Form):
 
 
 class RankingFilterForm(forms.Form):
-    q = LineField(label=_("Name"), max_length=50, required=False)
+    q = LineField(label=_("Representative's name"), max_length=50, required=False)

@@ -273,8 +273,19 @@ def _filtered(request: HttpRequest) -> tuple[EntryFilterForm, Any, dict[str, Any
         if not form.is_valid():
             return form, FundEntry.objects.none(), {}
         data = form.cleaned_data
+    # One representative's fund (the totals page links each representative's row here).
+    allocation = None
+    fund = request.GET.get("fund", "")
+    if fund:
+        if not is_id(fund):
+            raise BadRequest(_("The fund is not valid."))
+        try:
+            allocation = selectors.allocation_get(request.user, int(fund))
+        except DomainError as exc:
+            raise Http404 from exc
     qs = selectors.entries_filtered(
         request.user,
+        allocation=allocation,
         year=data.get("year"),
         unit=data.get("unit"),
         status=data.get("status") or "",
@@ -285,6 +296,8 @@ def _filtered(request: HttpRequest) -> tuple[EntryFilterForm, Any, dict[str, Any
     filters = {
         k: (getattr(v, "pk", None) or str(v)) for k, v in data.items() if v not in (None, "")
     }
+    if allocation is not None:
+        filters["fund"] = allocation.pk
     return form, qs, filters
 
 
