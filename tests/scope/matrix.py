@@ -746,6 +746,7 @@ def training_rep_marks(w):
 
 def q_training(w) -> dict:
     training_plan(w)
+    return {"year": w.today.year}
 
 
 ANNUAL_TEXT = "述职草稿ZA64"

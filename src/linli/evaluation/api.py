@@ -15,7 +15,15 @@ from linli.core.inputs import Id
 from linli.core.timeutil import today
 
 from . import policy, selectors, services
-from .schemas import ModelOut, ScoreDetailOut, ScoreFilters, ScoreOut, ScoreQuery, WeightsIn
+from .schemas import (
+    ModelOut,
+    ScoreDetailOut,
+    ScoreFilters,
+    ScoreOut,
+    ScoreQuery,
+    WeightsIn,
+    Year,
+)
 
 router = Router(tags=["evaluation"])
 
@@ -58,9 +66,7 @@ def score_detail(request, representative_id: Id, query: Query[ScoreQuery]):
     response={200: list[ModelOut], **errors(400, 401, 404)},
     summary="The versions of a year's weights, newest first",
 )
-def weights_list(request, year: int):
-    if not 2000 <= year <= 2100:
-        raise NotFound(_("No such year."))
+def weights_list(request, year: Year):
     return selectors.models_of(year)
 
 
@@ -71,9 +77,7 @@ def weights_list(request, year: int):
     description="By the city: the year's scores are computed again with it by the next "
     "tick; other years keep theirs. 400 `unchanged` when nothing changes.",
 )
-def weights_set(request, year: int, payload: WeightsIn):
-    if not 2000 <= year <= 2100:
-        raise NotFound(_("No such year."))
+def weights_set(request, year: Year, payload: WeightsIn):
     model = services.weights_set(
         actor=request.user,
         year=year,

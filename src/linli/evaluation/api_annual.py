@@ -8,19 +8,21 @@ Thin: reads through `annual`, as the pages do.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Router
 
 from linli.core.api_schemas import errors
-from linli.core.inputs import Id
+from linli.core.inputs import Id, Line
 
 from . import annual, annual_services
 
 router = Router(tags=["evaluation"])
 
+# The year as typed (checked by `annual.parse_year`, which answers a Chinese 400).
+YearText = Annotated[str, Line(10)]
 YEAR_DOC = "The year (default: the last year of the representative's term, at most this one)."
 
 
@@ -42,7 +44,7 @@ def _rep_year(request: Any, representative_id: int, year: str | None) -> tuple[A
     "the representative's own text (`text`) and whether the year's report was presented. "
     + YEAR_DOC,
 )
-def annual_figures(request, representative_id: Id, year: str | None = None):
+def annual_figures(request, representative_id: Id, year: YearText | None = None):
     rep, chosen = _rep_year(request, representative_id, year)
     data = annual.figures(rep, chosen).as_dict()
     done = annual.presented(rep, chosen)
@@ -72,7 +74,7 @@ def annual_figures(request, representative_id: Id, year: str | None = None):
 def annual_document(
     request,
     representative_id: Id,
-    year: str | None = None,
+    year: YearText | None = None,
     format: Literal["docx", "pdf"] = "pdf",
 ):
     rep, chosen = _rep_year(request, representative_id, year)

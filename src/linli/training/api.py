@@ -24,9 +24,7 @@ from linli.core.timeutil import today
 
 from . import policy, selectors, services
 from .schemas import (
-    AttendanceIn,
     AttendanceOut,
-    CancelIn,
     EnrolIn,
     EnrolOut,
     HoursOut,
@@ -40,7 +38,9 @@ from .schemas import (
     SessionFilters,
     SessionIn,
     SessionOut,
-    WithdrawIn,
+    TrainingAttendanceIn,
+    TrainingCancelIn,
+    TrainingWithdrawIn,
 )
 
 router = Router(tags=["training"])
@@ -148,7 +148,7 @@ def session_enrol(request, session_id: Id, payload: EnrolIn):
     response={200: EnrolOut, **WRITE_ERRORS},
     summary="Withdraw an enrolment",
 )
-def session_withdraw(request, session_id: Id, payload: WithdrawIn):
+def session_withdraw(request, session_id: Id, payload: TrainingWithdrawIn):
     session = selectors.session_get(request.user, session_id)
     services.withdraw(actor=request.user, session=session, representative=payload.representative_id)
     return {"enrolled": 0, "total": selectors.enrolled_count(session)}
@@ -162,7 +162,7 @@ def session_withdraw(request, session_id: Id, payload: WithdrawIn):
     "held (409 `session_in_future`, `session_cancelled`, `not_enrolled`). A change of "
     "what was recorded is a correction: it needs `reason` and is kept in the history.",
 )
-def session_attendance(request, session_id: Id, payload: AttendanceIn):
+def session_attendance(request, session_id: Id, payload: TrainingAttendanceIn):
     session = selectors.session_get(request.user, session_id)
     result = services.attendance_record(
         actor=request.user,
@@ -178,7 +178,7 @@ def session_attendance(request, session_id: Id, payload: AttendanceIn):
     response={200: SessionOut, **WRITE_ERRORS},
     summary="Cancel a planned session",
 )
-def session_cancel(request, session_id: Id, payload: CancelIn):
+def session_cancel(request, session_id: Id, payload: TrainingCancelIn):
     session = selectors.session_get(request.user, session_id)
     services.session_cancel(actor=request.user, session=session, reason=payload.reason)
     return selectors.session_get(request.user, session_id)

@@ -91,7 +91,7 @@ class EnrolIn(Schema):
     representative_ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
-class WithdrawIn(Schema):
+class TrainingWithdrawIn(Schema):
     representative_id: Id
 
 
@@ -108,7 +108,7 @@ class MarkIn(Schema):
     )
 
 
-class AttendanceIn(Schema):
+class TrainingAttendanceIn(Schema):
     records: list[MarkIn] = Field(min_length=1, max_length=1000)
     reason: Reason = Field("", description="Needed when correcting attendance recorded.")
 
@@ -119,7 +119,7 @@ class AttendanceOut(Schema):
     unchanged: int
 
 
-class CancelIn(Schema):
+class TrainingCancelIn(Schema):
     reason: Reason
 
 
