@@ -72,6 +72,16 @@ def draft_text(representative: Representative, year: int) -> str:
     )
 
 
+def current_text(representative: Representative, year: int) -> str:
+    """The text the page and the downloads start from: the saved draft, else the text of
+    the report already presented for the year (one recorded without a draft too)."""
+    text = draft_text(representative, year)
+    if not text:
+        done = annual.presented(representative, year)
+        text = done.text if done is not None else ""
+    return text
+
+
 def presentation_day(year: int) -> dt.date:
     """The date the year's report is recorded on: today within the year; the year's last
     day when presented just after it, within the duties' late-entry window."""

@@ -51,7 +51,7 @@ def _page(
     editable = annual.can_edit(request.user, rep)
     text = extra.pop("text", None)
     if text is None:
-        text = annual_services.draft_text(rep, year)
+        text = annual_services.current_text(rep, year)
     query = f"?year={year}"
     png = annual.chart_png(figures.bars)
     width, height = annual.chart_size(png)
@@ -127,10 +127,7 @@ def _download(request: HttpRequest, rep_id: int, ext: str) -> FileResponse:
     year = _year(request, rep)
     annual.check_served(rep, year)
     figures = annual.figures(rep, year)
-    text = annual_services.draft_text(rep, year)
-    if not text:
-        done = annual.presented(rep, year)
-        text = done.text if done is not None else ""
+    text = annual_services.current_text(rep, year)
     if ext == "docx":
         content, ctype = annual.render_docx(figures, text), annual.DOCX_TYPE
     else:
