@@ -308,7 +308,7 @@ def reserve_rule(year: int) -> RuleInForce:
 
 def candidates_visible_to(user: Any) -> QuerySet[ReserveCandidate]:
     return ReserveCandidate.objects.filter(policy.visible_q(user)).select_related(
-        "representative", "representative__unit", "decided_by"
+        "representative", "representative__unit__parent", "decided_by"
     )
 
 
