@@ -69,3 +69,13 @@ def test_a_representatives_row_opens_their_own_ledger(client, county, rep_user, 
     )
     assert client.get(reverse("funds:entries"), {"fund": other.pk}, **ZH).status_code == 404
     assert client.get(reverse("funds:export"), {"fund": other.pk}, **ZH).status_code == 404
+
+
+def test_an_unknown_case_code_is_a_form_error_not_a_404(client, county, rep_user):
+    from linli.core.timeutil import today
+
+    client.force_login(rep_user)
+    data = {"amount": "5", "day": today().isoformat(), "purpose": "买药", "appeal": "NOSUCH1"}
+    r = client.post(reverse("funds:mine"), data, **ZH)
+    assert r.status_code == 400
+    assert not FundEntry.objects.exists()

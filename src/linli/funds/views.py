@@ -96,7 +96,8 @@ def mine(request: HttpRequest) -> HttpResponse:
                     )
                 except DomainError as exc:
                     form.add_error(None, exc.message)
-                    status = exc.status
+                    # A case code that names no appeal of theirs is a bad form, not a missing page.
+                    status = 400 if exc.status == 404 else exc.status
                 else:
                     if entry.status == FundEntryStatus.PENDING:
                         messages.success(
