@@ -70,10 +70,20 @@ class NominateForm(forms.Form):
         label=_("Citation"), max_length=CITATION_MAX, required=False, widget=_rows(3)
     )
 
-    def __init__(self, *args: Any, representatives: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        representatives: Any,
+        labels: dict[int, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`representatives` in the order shown (the town's ranking); `labels` names
+        each by id (village group, rank, score, whether suggested)."""
         super().__init__(*args, **kwargs)
         field: Any = self.fields["representative"]
         field.queryset = representatives
+        if labels:
+            field.label_from_instance = lambda rep: labels.get(rep.pk, rep.name)
 
 
 class CitationForm(forms.Form):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from linli.conduct.selectors import severe_confirmed
@@ -182,6 +182,14 @@ def town_ranking(selection: Selection, town: Unit, limit: int = 200) -> list[Ran
     return [
         RankRow(s, s.representative_id in nominated, s.representative_id in barred) for s in scores
     ]
+
+
+def in_order(queryset: Any, ids: list[int]) -> Any:
+    """`queryset` narrowed to `ids`, in the order of `ids`."""
+    if not ids:
+        return queryset.none()
+    order = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)))
+    return queryset.filter(pk__in=ids).order_by(order)
 
 
 def suggestions(selection: Selection, town: Unit) -> list[RankRow]:

@@ -216,11 +216,16 @@ def nominate(request: HttpRequest, year: int) -> HttpResponse:
     town = selectors.town_get(user, value) if value else towns.first()
     assert town is not None
     ranking = selectors.town_ranking(sel, town)
-    suggested = {r.score.representative_id for r in selectors.suggestions(sel, town)}
-    eligible = [r.score.representative_id for r in ranking if r.eligible]
+    best = [r.score.representative_id for r in selectors.suggestions(sel, town)]
+    suggested = set(best)
+    eligible = [r for r in ranking if r.eligible]
     form = NominateForm(
         request.POST or None,
-        representatives=Representative.objects.filter(pk__in=eligible),
+        representatives=selectors.in_order(
+            Representative.objects.all(), [r.score.representative_id for r in eligible]
+        ),
+        labels={r.score.representative_id: _choice_label(r, suggested) for r in eligible},
+        initial={"representative": best[0]} if best else None,
     )
     status = 200
     if request.method == "POST":
@@ -256,6 +261,20 @@ def nominate(request: HttpRequest, year: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _choice_label(row: Any, suggested: set[int]) -> str:
+    """A representative in the nominate list: who, where, their rank and score."""
+    s = row.score
+    label = _("%(name)s · %(unit)s · rank %(rank)s · %(points)s points") % {
+        "name": s.representative.name,
+        "unit": s.unit.name,
+        "rank": s.rank_town or "—",
+        "points": s.points,
+    }
+    if s.representative_id in suggested:
+        label = _("%(label)s (suggested)") % {"label": label}
+    return label
 
 
 # --- one nomination --------------------------------------------------------------------------

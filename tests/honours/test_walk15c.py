@@ -1,0 +1,46 @@
+"""Walk 15c (the hundred best, the town's and the city's parts, walked as strangers):
+the nominate list reads as the town's ranking (best first, each with village group, rank
+and score, the suggested marked and the best of them chosen), not every eligible name in
+the order of their ids."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from linli.honours import services
+
+from .conftest import YEAR
+
+pytestmark = pytest.mark.django_db
+
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+
+
+def _options(body: str) -> list[tuple[str, bool, str]]:
+    select = re.search(r'<select name="representative"[^>]*>(.*?)</select>', body, re.S)
+    assert select
+    return [
+        (value, "selected" in attrs, label.strip())
+        for value, attrs, label in re.findall(
+            r'<option value="([^"]*)"([^>]*)>([^<]*)</option>', select.group(1)
+        )
+    ]
+
+
+def test_the_nominate_list_follows_the_ranking_and_chooses_the_best(client, actors, county, scored):
+    sel = services.selection_open(actor=actors.city, year=YEAR, seats=10)
+    services.quota_set(actor=actors.city, selection=sel, town=county.town_a, seats=2)
+    client.force_login(actors.town)
+    body = client.get(reverse("honours:nominate", args=[YEAR]), **ZH).content.decode()
+    options = [o for o in _options(body) if o[0]]
+    ids = [int(v) for v, _s, _l in options]
+    assert ids[: len(scored)] == [rep.pk for rep in scored]
+    first = options[0]
+    assert first[1], "the best suggested is chosen"
+    assert scored[0].name in first[2] and "镇内第 1 名" in first[2] and "分" in first[2]
+    assert "（建议）" in first[2] and "（建议）" in options[1][2]
+    assert "（建议）" not in options[2][2]
+    assert sum(1 for o in options if o[1]) == 1
