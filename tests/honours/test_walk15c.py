@@ -1,7 +1,8 @@
 """Walk 15c (the hundred best, the town's and the city's parts, walked as strangers):
 the nominate list reads as the town's ranking (best first, each with village group, rank
 and score, the suggested marked and the best of them chosen), not every eligible name in
-the order of their ids."""
+the order of their ids; during the public notice the city's page says until when the
+notice runs instead of offering a "next stage" button that can only be refused."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from linli.honours import services
 
 from .conftest import YEAR
+from .test_pages import on_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +46,13 @@ def test_the_nominate_list_follows_the_ranking_and_chooses_the_best(client, acto
     assert "（建议）" in first[2] and "（建议）" in options[1][2]
     assert "（建议）" not in options[2][2]
     assert sum(1 for o in options if o[1]) == 1
+
+
+def test_during_the_notice_the_city_is_told_when_the_list_can_be_final(
+    client, actors, county, scored
+):
+    on_notice(actors, county, scored)
+    client.force_login(actors.city)
+    body = client.get(reverse("honours:selection"), {"year": YEAR}, **ZH).content.decode()
+    assert 'id="notice-running"' in body and "公示期至" in body
+    assert 'value="advance"' not in body

@@ -192,6 +192,17 @@ def in_order(queryset: Any, ids: list[int]) -> Any:
     return queryset.filter(pk__in=ids).order_by(order)
 
 
+def notice_running(selection: Selection | None) -> bool:
+    """Whether the selection is in its public notice and the notice has not ended: the
+    list can be made final only from the day after `notice_ends`."""
+    return (
+        selection is not None
+        and selection.stage == SelectionStage.NOTICE
+        and selection.notice_ends is not None
+        and today() <= selection.notice_ends
+    )
+
+
 def suggestions(selection: Selection, town: Unit) -> list[RankRow]:
     """The first `quota` eligible of the town's ranking, less the seats already held."""
     quota = quota_of(selection, town)

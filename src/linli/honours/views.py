@@ -156,6 +156,7 @@ def selection(request: HttpRequest) -> HttpResponse:
             "open_form": open_form,
             "advance": advance,
             "next_stage": _next_stage(sel),
+            "notice_running": selectors.notice_running(sel),
             "events": selectors.selection_events(sel) if sel else [],
         },
         status=status,
