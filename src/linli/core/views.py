@@ -22,6 +22,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .errors import DomainError
+
 API_PREFIX = "/api/"
 
 # status: (code in the API's JSON, title, what happened and what to do)
@@ -123,10 +125,17 @@ def _fallback(status: int) -> HttpResponse:
     return HttpResponse(html, status=status)
 
 
-def _page(request: HttpRequest, status: int) -> HttpResponse:
+def _detail(exception: Exception | None) -> str:
+    """The refusal's own message, when a page's domain error caused it (written for
+    people and translated, as `DomainError`s are); never a framework's message."""
+    cause = getattr(exception, "__cause__", None)
+    return cause.message if isinstance(cause, DomainError) else ""
+
+
+def _page(request: HttpRequest, status: int, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
         return _api_error(status)
-    context = {**_context(status), "back": _back(request)}
+    context = {**_context(status), "back": _back(request), "detail": _detail(exception)}
     try:
         return render(request, "core/error.html", context, status=status)
     except Exception:
@@ -135,7 +144,7 @@ def _page(request: HttpRequest, status: int) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _page(request, 400)
+    return _page(request, 400, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
