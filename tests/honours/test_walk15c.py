@@ -42,8 +42,9 @@ def test_the_nominate_list_follows_the_ranking_and_chooses_the_best(client, acto
     assert ids[: len(scored)] == [rep.pk for rep in scored]
     first = options[0]
     assert first[1], "the best suggested is chosen"
-    assert scored[0].name in first[2] and "镇内第 1 名" in first[2] and "分" in first[2]
-    assert "（建议）" in first[2] and "（建议）" in options[1][2]
+    assert first[2].startswith(f"{scored[0].name}（建议） · ")
+    assert "第 1 名" in first[2] and "分" in first[2]
+    assert "（建议）" in options[1][2]
     assert "（建议）" not in options[2][2]
     assert sum(1 for o in options if o[1]) == 1
 

@@ -267,15 +267,16 @@ def nominate(request: HttpRequest, year: int) -> HttpResponse:
 def _choice_label(row: Any, suggested: set[int]) -> str:
     """A representative in the nominate list: who, where, their rank and score."""
     s = row.score
-    label = _("%(name)s · %(unit)s · rank %(rank)s · %(points)s points") % {
-        "name": s.representative.name,
+    name = s.representative.name
+    if s.representative_id in suggested:
+        # Next to the name: a phone's closed list shows only the start of the label.
+        name = _("%(label)s (suggested)") % {"label": name}
+    return _("%(name)s · %(unit)s · rank %(rank)s · %(points)s points") % {
+        "name": name,
         "unit": s.unit.name,
         "rank": s.rank_town or "—",
         "points": s.points,
     }
-    if s.representative_id in suggested:
-        label = _("%(label)s (suggested)") % {"label": label}
-    return label
 
 
 # --- one nomination --------------------------------------------------------------------------
