@@ -2,7 +2,9 @@
 the nominate list reads as the town's ranking (best first, each with village group, rank
 and score, the suggested marked and the best of them chosen), not every eligible name in
 the order of their ids; during the public notice the city's page says until when the
-notice runs instead of offering a "next stage" button that can only be refused."""
+notice runs instead of offering a "next stage" button that can only be refused; the
+nominate page says when nominations are closed (another stage, or the town already
+submitted) instead of offering a form that can only be refused."""
 
 from __future__ import annotations
 
@@ -57,3 +59,18 @@ def test_during_the_notice_the_city_is_told_when_the_list_can_be_final(
     body = client.get(reverse("honours:selection"), {"year": YEAR}, **ZH).content.decode()
     assert 'id="notice-running"' in body and "公示期至" in body
     assert 'value="advance"' not in body
+
+
+def test_the_nominate_page_says_when_nominations_are_closed(client, actors, county, scored):
+    sel = services.selection_open(actor=actors.city, year=YEAR, seats=10)
+    services.quota_set(actor=actors.city, selection=sel, town=county.town_a, seats=2)
+    client.force_login(actors.town)
+    page = reverse("honours:nominate", args=[YEAR])
+    body = client.get(page, **ZH).content.decode()
+    assert 'id="nominate-form"' in body and 'id="nominate-closed"' not in body
+    services.town_submit(actor=actors.town, selection=sel, town=county.town_a)
+    body = client.get(page, **ZH).content.decode()
+    assert "已报送市级，不能再推荐" in body and 'name="representative"' not in body
+    services.stage_advance(actor=actors.city, selection=sel)
+    body = client.get(page, **ZH).content.decode()
+    assert "推荐已截止" in body and 'name="representative"' not in body

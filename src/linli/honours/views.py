@@ -247,6 +247,13 @@ def nominate(request: HttpRequest, year: int) -> HttpResponse:
         else:
             status = 400
     quota = selectors.quota_of(sel, town)
+    closed = ""
+    if sel.stage != SelectionStage.NOMINATING:
+        closed = _("The selection is at its stage “%(stage)s”: nominations are closed.") % {
+            "stage": sel.get_stage_display()
+        }
+    elif quota is not None and quota.submitted_at is not None:
+        closed = _("The town's nominations were submitted to the city: no more can be added.")
     return render(
         request,
         "honours/nominate.html",
@@ -259,6 +266,7 @@ def nominate(request: HttpRequest, year: int) -> HttpResponse:
             "quota": quota,
             "held": selectors.held_count(sel, town),
             "form": form,
+            "closed": closed,
         },
         status=status,
     )
