@@ -74,3 +74,14 @@ def test_the_nominate_page_says_when_nominations_are_closed(client, actors, coun
     services.stage_advance(actor=actors.city, selection=sel)
     body = client.get(page, **ZH).content.decode()
     assert "推荐已截止" in body and 'name="representative"' not in body
+
+
+def test_the_towns_review_waits_for_the_quotas(actors, county, scored):
+    from linli.core.errors import Conflict
+
+    sel = services.selection_open(actor=actors.city, year=YEAR)
+    with pytest.raises(Conflict) as refused:
+        services.stage_advance(actor=actors.city, selection=sel)
+    assert refused.value.code == "no_quotas"
+    services.quota_set(actor=actors.city, selection=sel, town=county.town_a, seats=2)
+    assert services.stage_advance(actor=actors.city, selection=sel).stage == "town_review"

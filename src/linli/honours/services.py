@@ -242,6 +242,11 @@ def stage_advance(
     if target == SelectionStage.FINAL:
         return _finalise(actor, selection, note)
     noms = selection.nominations
+    if target == SelectionStage.TOWN_REVIEW and not selection.quotas.filter(seats__gt=0).exists():
+        raise Conflict(
+            _("Set the towns' quotas before the towns' review: no town may nominate yet."),
+            code="no_quotas",
+        )
     if target == SelectionStage.CITY_REVIEW:
         waiting = noms.filter(status=NominationStatus.NOMINATED).count()
         unsubmitted = [
