@@ -29,6 +29,7 @@ from django.db.models import Q
 from linli.accounts.scope import ORG_WRITE_ROLES, scope_for
 from linli.duties.policy import RECORD_ROLES, can_organise
 from linli.org.models import Representative, Unit, UnitKind, ancestor_paths_of
+from linli.org.selectors import own_representatives
 
 from .models import Activity
 
@@ -44,14 +45,6 @@ def _ancestors(paths: tuple[str, ...]) -> set[str]:
     for p in paths:
         out.update(ancestor_paths_of(p))
     return out
-
-
-def own_representatives(user: Any) -> list[Representative]:
-    """The representative records the user serves as now."""
-    ids = scope_for(user).representative_ids
-    if not ids:
-        return []
-    return list(Representative.objects.filter(pk__in=ids).select_related("unit"))
 
 
 def _organised_q(user: Any, prefix: str = "") -> Q:

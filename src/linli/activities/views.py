@@ -31,6 +31,7 @@ from linli.core.inputs import EVENT_YEARS, is_id
 from linli.core.paging import paginate
 from linli.core.timeutil import today
 from linli.core.validators import normalize_mobile
+from linli.org import selectors as org_selectors
 from linli.org.models import TOWN_DEPTH, VILLAGE_DEPTH, Unit
 
 from . import exports, ics, policy, selectors, services
@@ -250,7 +251,7 @@ def _form(request: HttpRequest, activity: Activity | None) -> ActivityForm:
             "on_service_day": "1" if activity.on_service_day else "0",
         }
     else:
-        mine = policy.own_representatives(request.user)
+        mine = org_selectors.own_representatives(request.user)
         if mine:
             initial["organisers"] = [mine[0].pk]
         chosen = request.GET.get("unit")

@@ -98,11 +98,6 @@ def representative_get(user: Any, pk: Any) -> Representative:
     return rep
 
 
-def own_representatives(user: Any) -> list[Representative]:
-    ids = scope_for(user).representative_ids
-    return list(Representative.objects.filter(pk__in=ids).select_related("unit").order_by("pk"))
-
-
 # --- the year -------------------------------------------------------------------------------
 
 

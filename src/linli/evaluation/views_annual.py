@@ -26,6 +26,7 @@ from linli.accounts.models import Role
 from linli.core.errors import DomainError
 from linli.core.paging import paginate
 from linli.core.timeutil import today
+from linli.org import selectors as org_selectors
 from linli.org.models import Representative
 
 from . import annual, annual_services
@@ -66,7 +67,7 @@ def _page(
             "text": text,
             "editable": editable,
             "mine": mine,
-            "own": annual.own_representatives(request.user) if mine else [],
+            "own": org_selectors.own_representatives(request.user) if mine else [],
             "presented": annual.presented(rep, year),
             "max_length": annual.TEXT_MAX,
             "chart": annual.chart_data_uri(png),
@@ -85,7 +86,7 @@ def _page(
 def mine(request: HttpRequest) -> HttpResponse:
     """我的述职报告: the representative's own report (of their serving records, the
     one chosen with `rep`)."""
-    own = annual.own_representatives(request.user)
+    own = org_selectors.own_representatives(request.user)
     if not own:
         return render(request, "evaluation/annual_none.html")
     rep = next((r for r in own if str(r.pk) == request.GET.get("rep", "")), own[0])

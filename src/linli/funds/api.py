@@ -18,6 +18,7 @@ from linli.core.errors import InvalidInput, NotFound
 from linli.core.idempotency import idempotent
 from linli.core.inputs import Id
 from linli.core.timeutil import today
+from linli.org import selectors as org_selectors
 from linli.org.models import Unit
 
 from . import selectors, services
@@ -102,7 +103,7 @@ def entry_list(request, filters: Query[FundEntryFilters]):
 )
 @idempotent("funds.spend")
 def entry_create(request, payload: FundSpendIn):
-    mine = selectors.own_representatives(request.user)
+    mine = org_selectors.own_representatives(request.user)
     if payload.representative_id is not None:
         mine = [r for r in mine if r.pk == payload.representative_id]
     if not mine:

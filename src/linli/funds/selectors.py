@@ -23,7 +23,7 @@ from linli.org.models import (
     Unit,
     ancestor_paths_of,
 )
-from linli.org.selectors import current_link_q
+from linli.org.selectors import current_link_q, own_representatives
 
 from . import policy
 from .models import (
@@ -107,14 +107,6 @@ def allocation_get(user: Any, pk: int) -> FundAllocation:
     if allocation is None:
         raise NotFound(_("No such fund."))
     return allocation
-
-
-def own_representatives(user: Any) -> list[Representative]:
-    """The representative records the user serves as now (their own funds)."""
-    ids = policy.own_ids(user)
-    if not ids:
-        return []
-    return list(Representative.objects.filter(pk__in=ids).select_related("unit").order_by("pk"))
 
 
 @dataclass

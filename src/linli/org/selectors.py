@@ -438,3 +438,12 @@ def households_filtered(
         active = current_links().filter(household=OuterRef("pk"))
         qs = qs.filter(Exists(active) if covered else ~Exists(active))
     return qs.order_by("unit__path", "id")
+
+
+def own_representatives(user: object) -> list[Representative]:
+    """The representative records the user's account serves as (usually one; two for
+    someone holding two seats), with their units, in a stable order."""
+    ids = scope_for(user).representative_ids
+    if not ids:
+        return []
+    return list(Representative.objects.filter(pk__in=ids).select_related("unit").order_by("pk"))

@@ -261,13 +261,6 @@ def representative_get(user: Any, pk: int) -> Representative:
     return rep
 
 
-def own_representatives(user: Any) -> list[Representative]:
-    ids = policy.own_ids(user)
-    if not ids:
-        return []
-    return list(Representative.objects.filter(pk__in=ids).select_related("unit").order_by("pk"))
-
-
 @dataclass
 class TrainingRecord:
     """A representative's training of a year: what they attended and the minutes

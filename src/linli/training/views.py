@@ -23,6 +23,7 @@ from linli.core.errors import DomainError
 from linli.core.inputs import EVENT_YEARS, is_id
 from linli.core.paging import paginate
 from linli.core.timeutil import today
+from linli.org import selectors as org_selectors
 
 from . import exports, policy, selectors, services
 from .forms import (
@@ -282,7 +283,7 @@ def representative(request: HttpRequest, pk: int) -> HttpResponse:
 
 @roles_required(OWN_ROLES)
 def mine(request: HttpRequest) -> HttpResponse:
-    own = selectors.own_representatives(request.user)
+    own = org_selectors.own_representatives(request.user)
     if not own:
         return render(request, "training/representative.html", {"rep": None, "years": []})
     chosen = own[0]
